@@ -1,0 +1,174 @@
+//! The command line, as clap types only: no logic beyond parsing single values.
+//!
+//! Conventions: explicit `short`, implicit `long`, UPPERCASE `value_name`; the first doc line is
+//! the short help, later paragraphs the long help. Values are checked by the parsers in
+//! `config` so that a bad URL or close code is a usage error (exit 2) before anything runs.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{
+    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_listen_addr, parse_size,
+    Header, WsUrl,
+};
+
+/// A WebSocket client and server for testing, from the terminal and from scripts.
+///
+/// `wsprobe URL` is short for `wsprobe connect URL`.
+#[derive(Debug, Parser)]
+#[command(name = "wsprobe", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Exit status: 0 clean close, 1 runtime error, 2 usage error, \
+3 could not connect, 4 abnormal close, 130 interrupted.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to a WebSocket server; stdin lines become messages, messages go to stdout
+    #[command(visible_alias = "c")]
+    Connect(ConnectArgs),
+    /// Run a WebSocket server for testing clients (echo)
+    #[command(visible_alias = "l")]
+    Listen(ListenArgs),
+}
+
+/// How events and diagnostics are shown; valid with every subcommand.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// When to colour the event lines on stderr
+    #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
+    pub color: ColorChoice,
+
+    /// Print events as JSON lines on stdout (one object per line; see README for the keys)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Also show every message, ping and pong as an event
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+
+    /// Print no events, only errors
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`
+    Auto,
+    /// Always colour
+    Always,
+    /// Never colour
+    Never,
+}
+
+/// How received binary messages are written to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BinaryOutput {
+    /// Raw bytes (the default when stdout is not a terminal)
+    Raw,
+    /// A hex dump with offsets (the default when stdout is a terminal)
+    Hex,
+    /// One base64 line per message
+    Base64,
+}
+
+/// What the client sends and how; shared by every subcommand that connects.
+#[derive(Debug, Args)]
+pub struct HandshakeArgs {
+    /// Add a request header to the handshake (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
+    pub headers: Vec<Header>,
+
+    /// Set the Origin header
+    #[arg(short = 'o', long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+
+    /// Offer a subprotocol (repeatable; the server picks one)
+    #[arg(short = 's', long = "protocol", value_name = "NAME")]
+    pub protocols: Vec<String>,
+
+    /// Give up if the TCP connection and handshake take longer than this
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The server's URL: ws://, or http:// as an alias
+    #[arg(value_name = "URL", value_parser = WsUrl::parse_arg)]
+    pub url: WsUrl,
+
+    #[command(flatten)]
+    pub handshake: HandshakeArgs,
+
+    /// Read stdin as raw chunks and send each as a binary message
+    #[arg(short = 'b', long)]
+    pub binary: bool,
+
+    /// Split stdin on NUL bytes instead of newlines (and end received messages with NUL)
+    #[arg(short = '0', long)]
+    pub null: bool,
+
+    /// Largest chunk read from stdin with --binary
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size,
+          hide_short_help = true)]
+    pub chunk_size: usize,
+
+    /// How to write received binary messages [default: raw to a pipe, hex to a terminal]
+    #[arg(long, value_name = "FORMAT")]
+    pub binary_output: Option<BinaryOutput>,
+
+    /// Reflect every received message back to the server (same type); stdin is not read
+    #[arg(long, conflicts_with_all = ["binary", "null"])]
+    pub echo: bool,
+
+    /// The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)
+    #[arg(long, value_name = "CODE", default_value = "1000", value_parser = parse_close_code)]
+    pub close_code: u16,
+
+    /// The close reason sent at end of input (UTF-8, at most 123 bytes)
+    #[arg(long, value_name = "TEXT", default_value = "", value_parser = parse_close_reason)]
+    pub close_reason: String,
+
+    /// How long to wait for the server's close frame after sending ours
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub close_timeout: Duration,
+
+    /// Largest message accepted; a larger one closes the connection with 1009
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_message_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Where to listen: PORT (on 127.0.0.1), ADDR:PORT or [IPV6]:PORT; port 0 picks a free one
+    #[arg(value_name = "[ADDR:]PORT", value_parser = parse_listen_addr)]
+    pub addr: SocketAddr,
+
+    /// Largest message accepted; a larger one closes that connection with 1009
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_message_size: usize,
+
+    /// On Ctrl-C, how long to wait for clients to answer the 1001 close
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub close_timeout: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand; each turns its resolved arguments into an exit status.
+
+pub mod connect;
+pub mod listen;

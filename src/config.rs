@@ -1,0 +1,266 @@
+//! Command-line values → resolved settings: URLs, headers, sizes, durations and close codes are
+//! checked here, once, and terminal/colour decisions are made here, once.
+//!
+//! Every `parse_*` function is a clap `value_parser`, so a bad value is a usage error (exit 2)
+//! whose message says what was wrong and what is accepted.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use url::Url;
+
+use crate::cli::{ColorChoice, OutputArgs};
+
+/// A validated WebSocket URL (`ws://` after alias resolution).
+#[derive(Debug, Clone)]
+pub struct WsUrl {
+    url: Url,
+}
+
+impl WsUrl {
+    /// Parses a URL given on the command line. `http://` is accepted as an alias of `ws://`,
+    /// `https://` of `wss://`; anything else is refused with the reason.
+    pub fn parse_arg(s: &str) -> Result<WsUrl, String> {
+        let mut url = match Url::parse(s) {
+            Ok(u) => u,
+            Err(url::ParseError::RelativeUrlWithoutBase) => {
+                return Err(format!(
+                    "'{s}' is not a URL: it has no scheme (try ws://{s})"
+                ))
+            }
+            Err(e) => return Err(format!("'{s}' is not a valid URL: {e}")),
+        };
+        let scheme = match url.scheme() {
+            "ws" | "http" => "ws",
+            "wss" | "https" => "wss",
+            other => {
+                return Err(format!(
+                    "unsupported scheme '{other}:' (use ws://, wss://, http:// or https://)"
+                ))
+            }
+        };
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(format!("'{s}' has no host"));
+        }
+        if url.scheme() != scheme {
+            // Switching between these "special" schemes is always allowed by the url crate.
+            url.set_scheme(scheme)
+                .map_err(|()| format!("cannot use '{s}' as a {scheme}:// URL"))?;
+        }
+        if url.fragment().is_some() {
+            return Err(format!(
+                "'{s}' has a #fragment, which WebSocket URLs must not have (RFC 6455 §3)"
+            ));
+        }
+        Ok(WsUrl { url })
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.url.as_str()
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.url.scheme() == "wss"
+    }
+
+    pub fn host(&self) -> &str {
+        self.url.host_str().unwrap_or_default()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.url
+            .port_or_known_default()
+            .unwrap_or(if self.is_tls() { 443 } else { 80 })
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+/// One `-H 'Name: value'` request header.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub name: HeaderName,
+    pub value: HeaderValue,
+}
+
+pub fn parse_header(s: &str) -> Result<Header, String> {
+    let Some((name, value)) = s.split_once(':') else {
+        return Err(format!("'{s}' is not a header: write it as 'Name: value'"));
+    };
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("'{}' is not a valid header name", name.trim()))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("the value of header '{name}' has invalid characters"))?;
+    Ok(Header { name, value })
+}
+
+/// `5s`, `250ms`, `1m 30s` (humantime).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("'{s}' is not a duration ({e}); write e.g. 500ms, 5s, 2m"))
+}
+
+/// `65536`, `64KiB`, `1MiB`, `10MB`.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let n = parse_size::parse_size(s)
+        .map_err(|e| format!("'{s}' is not a size ({e}); write e.g. 4096, 64KiB, 16MiB"))?;
+    let n = usize::try_from(n).map_err(|_| format!("'{s}' is too large"))?;
+    if n == 0 {
+        return Err("the size must be at least 1 byte".into());
+    }
+    Ok(n)
+}
+
+/// The close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2).
+pub fn close_code_sendable(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
+pub fn parse_close_code(s: &str) -> Result<u16, String> {
+    let code: u16 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a close code: it must be a number"))?;
+    if close_code_sendable(code) {
+        return Ok(code);
+    }
+    let why = match code {
+        1004 => "1004 is reserved",
+        1005 => "1005 (no status) is only reported, never sent",
+        1006 => "1006 (abnormal closure) is only reported, never sent",
+        1015 => "1015 (TLS failure) is only reported, never sent",
+        1016..=2999 => "1016-2999 are reserved for future RFCs",
+        _ => "it is outside the valid ranges",
+    };
+    Err(format!(
+        "close code {code} cannot be sent: {why}; use 1000-1003, 1007-1014 or 3000-4999"
+    ))
+}
+
+/// The largest close reason: a control frame's payload is at most 125 bytes, 2 of them the code.
+pub const MAX_CLOSE_REASON: usize = 123;
+
+pub fn parse_close_reason(s: &str) -> Result<String, String> {
+    if s.len() > MAX_CLOSE_REASON {
+        return Err(format!(
+            "the close reason is {} bytes; at most {MAX_CLOSE_REASON} bytes of UTF-8 fit in a close frame",
+            s.len()
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// `PORT`, `ADDR:PORT` or `[V6]:PORT`. A bare port listens on 127.0.0.1 only, on purpose: a
+/// test server should not be reachable from the network unless asked (`0.0.0.0:PORT`).
+pub fn parse_listen_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Some(port) = s.strip_prefix("localhost:").and_then(|p| p.parse::<u16>().ok()) {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    Err(format!(
+        "'{s}' is not an address to listen on: write PORT, ADDR:PORT or [IPV6]:PORT (e.g. 9000, 0.0.0.0:9000)"
+    ))
+}
+
+/// Output decisions, made once from the flags and the environment.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputConfig {
+    pub json: bool,
+    pub verbose: bool,
+    pub quiet: bool,
+    /// Colour the human event lines on stderr.
+    pub color: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+}
+
+impl OutputConfig {
+    pub fn resolve(args: &OutputArgs) -> OutputConfig {
+        let stderr_tty = std::io::stderr().is_terminal();
+        let stdout_tty = std::io::stdout().is_terminal();
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                stderr_tty
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        };
+        OutputConfig {
+            json: args.json,
+            verbose: args.verbose,
+            quiet: args.quiet,
+            color,
+            stdout_tty,
+            stderr_tty,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_aliases_and_errors() {
+        assert_eq!(WsUrl::parse_arg("http://h:1/x?y").unwrap().as_str(), "ws://h:1/x?y");
+        assert_eq!(WsUrl::parse_arg("https://h/").unwrap().as_str(), "wss://h/");
+        assert_eq!(WsUrl::parse_arg("ws://h").unwrap().as_str(), "ws://h/");
+        assert!(WsUrl::parse_arg("ftp://h/").unwrap_err().contains("unsupported scheme"));
+        assert!(WsUrl::parse_arg("localhost:9000").is_err());
+        assert!(WsUrl::parse_arg("127.0.0.1:9000").unwrap_err().contains("no scheme"));
+        assert!(WsUrl::parse_arg("ws://").is_err());
+        assert!(WsUrl::parse_arg("ws://h/#frag").unwrap_err().contains("fragment"));
+        assert!(WsUrl::parse_arg("ws://[::1:9000/").is_err());
+    }
+
+    #[test]
+    fn close_codes_follow_rfc6455() {
+        for ok in [1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4000, 4999] {
+            assert_eq!(parse_close_code(&ok.to_string()), Ok(ok));
+        }
+        for bad in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+            assert!(parse_close_code(&bad.to_string()).is_err(), "{bad}");
+        }
+        assert!(parse_close_code("abc").is_err());
+    }
+
+    #[test]
+    fn close_reason_limit_is_in_bytes() {
+        assert!(parse_close_reason(&"a".repeat(123)).is_ok());
+        assert!(parse_close_reason(&"a".repeat(124)).is_err());
+        // 62 two-byte characters = 124 bytes
+        assert!(parse_close_reason(&"é".repeat(62)).is_err());
+    }
+
+    #[test]
+    fn sizes_and_headers() {
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("lots").is_err());
+        let h = parse_header("X-Token:  abc ").unwrap();
+        assert_eq!(h.name.as_str(), "x-token");
+        assert_eq!(h.value, "abc");
+        assert!(parse_header("nocolon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(parse_listen_addr("0").unwrap().to_string(), "127.0.0.1:0");
+        assert_eq!(parse_listen_addr("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert_eq!(parse_listen_addr("[::1]:9").unwrap().to_string(), "[::1]:9");
+        assert!(parse_listen_addr("nope").is_err());
+    }
+}

@@ -1,0 +1,108 @@
+//! wsprobe: parse the command line, run the subcommand, map the outcome to an exit status.
+
+mod cli;
+mod cmd;
+mod config;
+mod error;
+mod output;
+mod pipe;
+mod render;
+mod session;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::config::OutputConfig;
+use crate::error::exit;
+use crate::output::Printer;
+
+fn main() {
+    let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
+    let out = OutputConfig::resolve(&cli.output);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wsprobe: error: cannot start the async runtime: {e}");
+            std::process::exit(exit::RUNTIME);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Connect(args) => cmd::connect::run(args, out).await,
+            Command::Listen(args) => cmd::listen::run(args, out).await,
+        }
+    });
+    let status = match result {
+        Ok(status) => status,
+        Err(e) => {
+            let (status, message, hints) = error::report(&e);
+            Printer::new(out).fatal(kind_of_status(status), &message, &hints);
+            status
+        }
+    };
+    // Don't wait for the stdin thread, which may be blocked in a read nobody will finish.
+    runtime.shutdown_background();
+    std::process::exit(status);
+}
+
+fn kind_of_status(status: i32) -> &'static str {
+    match status {
+        exit::USAGE => "usage",
+        exit::CONNECT => "connect",
+        _ => "runtime",
+    }
+}
+
+/// `wsprobe URL …` means `wsprobe connect URL …`: if the first argument that is not a global
+/// flag is not a subcommand, `connect` is inserted before it. `--help` and `--version` alone
+/// keep their top-level meaning.
+fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
+    const SUBCOMMANDS: &[&str] = &["connect", "c", "listen", "l", "help"];
+    const TOP_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
+    let mut i = 1;
+    while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
+        if SUBCOMMANDS.contains(&arg) || TOP_FLAGS.contains(&arg) {
+            return args;
+        }
+        match arg {
+            "--color" => i += 2,
+            "--json" | "-v" | "--verbose" | "-q" | "--quiet" => i += 1,
+            a if a.starts_with("--color=") => i += 1,
+            _ => break,
+        }
+    }
+    if args.len() > 1 {
+        args.insert(1, "connect".into());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        let args = std::iter::once("wsprobe").chain(args.iter().copied()).map(OsString::from).collect();
+        with_default_subcommand(args)
+            .into_iter()
+            .skip(1)
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn url_first_means_connect() {
+        assert_eq!(rewrite(&["ws://h/"]), ["connect", "ws://h/"]);
+        assert_eq!(rewrite(&["-v", "ws://h/"]), ["connect", "-v", "ws://h/"]);
+        assert_eq!(rewrite(&["-v", "listen", "0"]), ["-v", "listen", "0"]);
+        assert_eq!(rewrite(&["--color", "never", "connect", "ws://h"]), ["--color", "never", "connect", "ws://h"]);
+        assert_eq!(rewrite(&["--help"]), ["--help"]);
+        assert!(rewrite(&[]).is_empty());
+    }
+}

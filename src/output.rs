@@ -1,0 +1,297 @@
+//! The one Printer: renders connection events as human lines on stderr or as JSON lines on
+//! stdout, and prints the final error line.
+//!
+//! Invariants: stdout carries only payloads (human mode) or JSON records (`--json`); human event
+//! lines go to stderr. State changes and errors are flushed at once; message, ping and pong
+//! events (the hot path with `-v`/`--json`) are buffered and flushed by [`Printer::flush`] at
+//! idle points, or at once when the stream is a terminal.
+
+use std::io::{self, Write};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crossterm::style::{Color, Stylize};
+use serde::Serialize;
+
+use crate::config::OutputConfig;
+use crate::render;
+use crate::session::{Data, Dir, Event, Side};
+
+/// Flush a buffer once it holds this much, even before an idle point.
+const FLUSH_AT: usize = 64 * 1024;
+
+#[derive(Debug)]
+pub struct Printer {
+    cfg: OutputConfig,
+    buf: Mutex<Buffers>,
+}
+
+#[derive(Debug, Default)]
+struct Buffers {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+#[derive(Serialize)]
+struct Record<'a> {
+    /// Seconds since the connection (or the server) started.
+    t: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conn: Option<u64>,
+    #[serde(flatten)]
+    event: &'a Event<'a>,
+}
+
+impl Printer {
+    pub fn new(cfg: OutputConfig) -> Printer {
+        Printer {
+            cfg,
+            buf: Mutex::new(Buffers::default()),
+        }
+    }
+
+    pub fn config(&self) -> &OutputConfig {
+        &self.cfg
+    }
+
+    /// Whether message events in this direction are printed (they cost a format per message).
+    pub fn wants_messages(&self, dir: Dir) -> bool {
+        if self.cfg.json {
+            dir == Dir::In || self.cfg.verbose
+        } else {
+            self.cfg.verbose
+        }
+    }
+
+    /// Whether ping and pong events are printed.
+    pub fn wants_control(&self) -> bool {
+        self.cfg.verbose || (self.cfg.json && !self.cfg.quiet)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Buffers> {
+        self.buf.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn event(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) {
+        let hot = matches!(
+            event,
+            Event::Message { .. } | Event::Ping { .. } | Event::Pong { .. }
+        );
+        if self.cfg.json {
+            let rec = Record {
+                t: (elapsed.as_secs_f64() * 1e6).round() / 1e6,
+                conn,
+                event,
+            };
+            let mut b = self.lock();
+            // Serialising plain data into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut b.stdout, &rec);
+            b.stdout.push(b'\n');
+            if !hot || self.cfg.stdout_tty || b.stdout.len() >= FLUSH_AT {
+                write_out(&mut io::stdout(), &mut b.stdout);
+            }
+            return;
+        }
+        if self.cfg.quiet && !matches!(event, Event::Error { .. }) {
+            return;
+        }
+        let Some(line) = self.human(conn, elapsed, event) else {
+            return;
+        };
+        let mut b = self.lock();
+        b.stderr.extend_from_slice(line.as_bytes());
+        b.stderr.push(b'\n');
+        if !hot || self.cfg.stderr_tty || b.stderr.len() >= FLUSH_AT {
+            write_out(&mut io::stderr(), &mut b.stderr);
+        }
+    }
+
+    fn paint(&self, s: &str, color: Color) -> String {
+        if self.cfg.color {
+            s.with(color).bold().to_string()
+        } else {
+            s.to_owned()
+        }
+    }
+
+    fn dim(&self, s: &str) -> String {
+        if self.cfg.color {
+            s.dark_grey().to_string()
+        } else {
+            s.to_owned()
+        }
+    }
+
+    /// One human line for an event, or `None` for events that have no human form.
+    fn human(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) -> Option<String> {
+        let prefix = conn.map(|id| format!("#{id} ")).unwrap_or_default();
+        let t = render::duration(elapsed);
+        let line = match event {
+            Event::Listening { url } => format!("listening on {url}"),
+            Event::Connecting { url, peer, .. } => {
+                let from = peer.map(|p| format!(" from {p}")).unwrap_or_default();
+                format!("{} {url}{from}", self.paint("CONNECTING", Color::Yellow))
+            }
+            Event::Open { info, .. } => {
+                let exts = if info.extensions.is_empty() {
+                    "-".to_owned()
+                } else {
+                    info.extensions.join(", ")
+                };
+                format!(
+                    "{} {} protocol={} extensions={exts}",
+                    self.paint("OPEN", Color::Green),
+                    render::duration(Duration::from_secs_f64(info.handshake_ms / 1000.0)),
+                    info.protocol.as_deref().unwrap_or("-"),
+                )
+            }
+            Event::Message {
+                dir,
+                kind,
+                len,
+                data,
+            } => {
+                let preview = match data {
+                    Some(Data::Text(t)) => format!(" {}", render::text_preview(t, 80)),
+                    Some(Data::Bytes(b)) => format!(" {}", render::hex_preview(b, 16)),
+                    None => String::new(),
+                };
+                let kind = match kind {
+                    crate::session::MsgType::Text => "text",
+                    crate::session::MsgType::Binary => "binary",
+                };
+                format!(
+                    "{} {kind} {}{preview}",
+                    self.arrow(*dir),
+                    self.dim(&render::size(*len))
+                )
+            }
+            Event::Ping { dir, len, data } => format!(
+                "{} {} {}{}",
+                self.arrow(*dir),
+                self.paint("ping", Color::Blue),
+                self.dim(&render::size(*len)),
+                control_preview(data)
+            ),
+            Event::Pong {
+                dir,
+                len,
+                data,
+                rtt_ms,
+            } => {
+                let rtt = rtt_ms
+                    .map(|ms| format!(" rtt={}", render::duration(Duration::from_secs_f64(ms / 1000.0))))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} {}{}{rtt}",
+                    self.arrow(*dir),
+                    self.paint("pong", Color::Blue),
+                    self.dim(&render::size(*len)),
+                    control_preview(data)
+                )
+            }
+            Event::Error { kind, message } => {
+                format!("{} {kind}: {message}", self.paint("ERROR", Color::Red))
+            }
+            Event::Closing {
+                initiator,
+                code,
+                reason,
+                ..
+            } => format!(
+                "{} ({}) {code} \"{}\" {t}",
+                self.paint("CLOSING", Color::Yellow),
+                side(*initiator),
+                render::sanitize(reason, false)
+            ),
+            Event::Close { info, .. } => {
+                let (word, color) = if info.was_clean {
+                    ("clean", Color::Green)
+                } else {
+                    ("unclean", Color::Red)
+                };
+                let by = info
+                    .initiator
+                    .map(|s| format!(" ({})", side(s)))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} \"{}\" {word}{by} {t}",
+                    self.paint("CLOSED", color),
+                    info.code,
+                    render::sanitize(&info.reason, false)
+                )
+            }
+        };
+        Some(format!("{prefix}{line}"))
+    }
+
+    fn arrow(&self, dir: Dir) -> String {
+        match dir {
+            Dir::In => self.paint("<", Color::Cyan),
+            Dir::Out => self.paint(">", Color::Magenta),
+        }
+    }
+
+    /// Writes out buffered event lines.
+    pub fn flush(&self) {
+        let mut b = self.lock();
+        if !b.stdout.is_empty() {
+            write_out(&mut io::stdout(), &mut b.stdout);
+        }
+        if !b.stderr.is_empty() {
+            write_out(&mut io::stderr(), &mut b.stderr);
+        }
+    }
+
+    /// The final error: an `error` record in JSON mode, and always the one-line message on
+    /// stderr with its hints.
+    pub fn fatal(&self, kind: &str, message: &str, hints: &[String]) {
+        if self.cfg.json {
+            self.event(None, Duration::ZERO, &Event::Error { kind, message });
+        }
+        self.flush();
+        let mut err = io::stderr().lock();
+        let label = if self.cfg.color {
+            "error:".red().bold().to_string()
+        } else {
+            "error:".to_owned()
+        };
+        let _ = writeln!(err, "wsprobe: {label} {message}");
+        for h in hints {
+            let _ = writeln!(err, "hint: {h}");
+        }
+    }
+
+    /// A plain line on stderr that is not an event (warnings, the `listening on` line).
+    pub fn note(&self, line: &str) {
+        self.flush();
+        let _ = writeln!(io::stderr().lock(), "{line}");
+    }
+}
+
+fn side(s: Side) -> &'static str {
+    match s {
+        Side::Local => "local",
+        Side::Remote => "remote",
+    }
+}
+
+fn control_preview(data: &Data<'_>) -> String {
+    match data {
+        Data::Text("") | Data::Bytes([]) => String::new(),
+        Data::Text(t) => format!(" {}", render::text_preview(t, 40)),
+        Data::Bytes(b) => format!(" {}", render::hex_preview(b, 16)),
+    }
+}
+
+/// Writes and empties a buffer. A closed stdout (`| head`) ends the program quietly, as
+/// ripgrep does: nobody is reading any more.
+pub fn write_out(w: &mut impl Write, buf: &mut Vec<u8>) {
+    let res = w.write_all(buf).and_then(|()| w.flush());
+    buf.clear();
+    if let Err(e) = res {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(crate::error::exit::OK);
+        }
+    }
+}

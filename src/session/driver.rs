@@ -1,0 +1,482 @@
+//! The driver: runs one open WebSocket until it is CLOSED, reading and writing at the same
+//! time, and reports everything through its [`Conn`].
+//!
+//! Reading and writing are two futures in one task over the split stream, so a peer that
+//! echoes while we send (the usual case) can never deadlock us. Outgoing data arrives in
+//! batches on a bounded channel (backpressure, one flush per batch); control requests (ping,
+//! close) on their own channel and take priority. Incoming messages go to an [`Inbound`]
+//! handler, which is told when no further message is ready so it can flush at idle points.
+//!
+//! The sink sits behind an async mutex shared by both futures: a handler's reply (echo) is
+//! queued into the sink before the next frame is read, so replies to everything received
+//! before the peer's close frame go out ahead of our close reply, and are flushed once per
+//! burst of ready messages rather than once per message.
+
+use std::time::Duration;
+
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, Mutex};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::WebSocketStream;
+
+use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
+
+/// Outgoing data messages, in the order they are to be sent.
+pub type Batch = Vec<Message>;
+
+/// Requests that jump the data queue.
+#[derive(Debug)]
+pub enum Control {
+    Ping(Bytes),
+    Pong(Bytes),
+    /// Start the closing handshake with this code and reason (already validated).
+    Close(u16, String),
+}
+
+/// Where received data messages go.
+pub trait Inbound {
+    /// A text or binary message arrived; a returned message is sent back at once, before the
+    /// next frame is read, so replies keep their order even around the peer's close frame.
+    fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>>;
+    /// No further message is ready right now: a good moment to flush.
+    fn idle(&mut self) -> anyhow::Result<()>;
+}
+
+#[derive(Debug, Clone)]
+pub struct DriveOpts {
+    /// Close with this code and reason when the data channel ends (end of input).
+    pub close_on_eof: Option<(u16, String)>,
+    /// How long to wait for the peer's side of the closing handshake.
+    pub close_timeout: Duration,
+    /// The largest message accepted (for the error message when one is larger).
+    pub max_message_size: usize,
+}
+
+/// How a connection ended.
+#[derive(Debug)]
+pub struct Ending {
+    pub close: CloseInfo,
+    /// A failure that ended the connection (protocol error, oversize message, I/O error).
+    pub error: Option<anyhow::Error>,
+    /// Messages that were queued for sending but could not be sent.
+    pub unsent: usize,
+}
+
+enum ReaderEnd {
+    /// The stream ended after a close frame was received (the closing handshake happened).
+    Closed(Option<CloseFrame>),
+    /// The stream ended with no close frame.
+    Dropped,
+    Error(WsError),
+    Handler(anyhow::Error),
+}
+
+enum WriterEnd {
+    CloseSent,
+    Failed(WsError, usize),
+}
+
+/// Runs the connection until CLOSED; emits CLOSING and CLOSED on `conn`.
+pub async fn drive<S, H>(
+    ws: WebSocketStream<S>,
+    conn: &Conn,
+    mut data: Option<&mut mpsc::Receiver<Batch>>,
+    control: &mut mpsc::UnboundedReceiver<Control>,
+    inbound: &mut H,
+    opts: &DriveOpts,
+) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    H: Inbound,
+{
+    let (sink, mut stream) = ws.split();
+    let sink = Mutex::new(sink);
+    let mut writer_end = None;
+    let mut close_deadline: Option<Instant> = None;
+    let reader_end = {
+        let reader = read_loop(&mut stream, &sink, conn, inbound, opts.close_timeout);
+        let writer = write_loop(&sink, conn, data.as_deref_mut(), control, opts);
+        tokio::pin!(reader, writer);
+        loop {
+            tokio::select! {
+                r = &mut reader => break Some(r),
+                w = &mut writer, if writer_end.is_none() => {
+                    if matches!(w, WriterEnd::CloseSent) {
+                        close_deadline = Some(Instant::now() + opts.close_timeout);
+                    }
+                    writer_end = Some(w);
+                }
+                () = sleep_until(close_deadline), if close_deadline.is_some() => break None,
+            }
+        }
+    };
+
+    let mut unsent = match writer_end {
+        Some(WriterEnd::Failed(_, n)) => n,
+        _ => 0,
+    };
+    // What is still queued was read from the input but never went out.
+    if let Some(data) = data {
+        while let Ok(batch) = data.try_recv() {
+            unsent += batch.len();
+        }
+    }
+    if unsent > 0 {
+        conn.error(
+            "unsent",
+            &format!("{unsent} queued message(s) were not sent: the connection closed first"),
+        );
+    }
+
+    let by = conn.closing_by();
+    let mut sink = sink.into_inner();
+    let (close, error) = match reader_end {
+        Some(ReaderEnd::Closed(frame)) => {
+            let (code, reason) = frame_parts(&frame);
+            let info = CloseInfo {
+                code,
+                reason,
+                was_clean: true,
+                initiator: by.or(Some(Side::Remote)),
+            };
+            (info, None)
+        }
+        Some(ReaderEnd::Dropped) => (abnormal(by.or(Some(Side::Remote))), None),
+        None => {
+            let msg = format!(
+                "the peer did not answer the close frame within {}",
+                humantime::format_duration(opts.close_timeout)
+            );
+            conn.error("close-timeout", &msg);
+            (abnormal(by), None)
+        }
+        Some(ReaderEnd::Handler(e)) => {
+            let code = 1011;
+            fail(&mut sink, conn, code, "internal error", opts).await;
+            (closed_by_us(code, "internal error"), Some(e))
+        }
+        Some(ReaderEnd::Error(e)) => match protocol_failure(&e, opts) {
+            Some((code, reason, message)) => {
+                conn.error(kind_of(&e), &message);
+                fail(&mut sink, conn, code, reason, opts).await;
+                (closed_by_us(code, reason), Some(anyhow::anyhow!(message)))
+            }
+            None => {
+                // The transport failed under us: no close handshake, so 1006.
+                let message = format!("connection lost: {e}");
+                conn.error("io", &message);
+                (abnormal(by.or(Some(Side::Remote))), None)
+            }
+        },
+    };
+    conn.closed(&close);
+    conn.printer().flush();
+    Ending {
+        close,
+        error,
+        unsent,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn abnormal(initiator: Option<Side>) -> CloseInfo {
+    CloseInfo {
+        code: CloseInfo::ABNORMAL,
+        reason: String::new(),
+        was_clean: false,
+        initiator,
+    }
+}
+
+fn closed_by_us(code: u16, reason: &str) -> CloseInfo {
+    CloseInfo {
+        code,
+        reason: reason.to_owned(),
+        was_clean: false,
+        initiator: Some(Side::Local),
+    }
+}
+
+fn frame_parts(frame: &Option<CloseFrame>) -> (u16, String) {
+    match frame {
+        Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
+        None => (CloseInfo::NO_STATUS, String::new()),
+    }
+}
+
+fn kind_of(e: &WsError) -> &'static str {
+    match e {
+        WsError::Capacity(_) => "too-large",
+        WsError::Utf8(_) => "invalid-utf8",
+        _ => "protocol",
+    }
+}
+
+/// The close code with which we fail a connection after a read error, if it is the peer's
+/// fault (RFC 6455 §7.1.7); `None` for transport failures, which get no close frame.
+fn protocol_failure(e: &WsError, opts: &DriveOpts) -> Option<(u16, &'static str, String)> {
+    match e {
+        WsError::Capacity(CapacityError::MessageTooLong { size, .. }) => Some((
+            1009,
+            "message too big",
+            format!(
+                "received a message of {} bytes, over the limit of {} bytes (raise --max-message-size)",
+                size, opts.max_message_size
+            ),
+        )),
+        WsError::Capacity(c) => Some((1009, "message too big", format!("{c}"))),
+        WsError::Utf8(_) => Some((
+            1007,
+            "invalid UTF-8",
+            "received a text message that is not valid UTF-8".to_owned(),
+        )),
+        WsError::Protocol(p) => match p {
+            tokio_tungstenite::tungstenite::error::ProtocolError::ResetWithoutClosingHandshake => {
+                None
+            }
+            p => Some((1002, "protocol error", format!("the peer broke the protocol: {p}"))),
+        },
+        _ => None,
+    }
+}
+
+/// Fails the connection: sends a close frame (best effort, bounded in time) and stops.
+async fn fail<S>(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
+    conn: &Conn,
+    code: u16,
+    reason: &str,
+    opts: &DriveOpts,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    conn.closing(Side::Local, code, reason);
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(opts.close_timeout, sink.send(Message::Close(Some(frame)))).await;
+}
+
+type Sink<S> = Mutex<futures_util::stream::SplitSink<WebSocketStream<S>, Message>>;
+
+async fn read_loop<S, H>(
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
+    sink: &Sink<S>,
+    conn: &Conn,
+    inbound: &mut H,
+    close_timeout: Duration,
+) -> ReaderEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    H: Inbound,
+{
+    let mut close_frame: Option<Option<CloseFrame>> = None;
+    // Replies fed to the sink and not flushed yet.
+    let mut unflushed = false;
+    loop {
+        let next = match stream.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                if let Err(e) = inbound.idle() {
+                    return ReaderEnd::Handler(e);
+                }
+                if unflushed {
+                    unflushed = false;
+                    if let Err(e) = sink.lock().await.flush().await {
+                        return ReaderEnd::Error(e);
+                    }
+                }
+                conn.printer().flush();
+                match &close_frame {
+                    // After the peer's close frame only the end of the stream is left to
+                    // see; don't wait for it forever.
+                    Some(f) => match tokio::time::timeout(close_timeout, stream.next()).await {
+                        Ok(next) => next,
+                        Err(_) => return ReaderEnd::Closed(f.clone()),
+                    },
+                    None => stream.next().await,
+                }
+            }
+        };
+        let msg = match next {
+            Some(Ok(msg)) => msg,
+            None | Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => {
+                return match close_frame {
+                    Some(f) => ReaderEnd::Closed(f),
+                    None => ReaderEnd::Dropped,
+                }
+            }
+            Some(Err(e)) => {
+                return match close_frame {
+                    // The handshake is done; a reset after it is not worth reporting.
+                    Some(f) if matches!(e, WsError::Io(_)) => ReaderEnd::Closed(f),
+                    _ => ReaderEnd::Error(e),
+                }
+            }
+        };
+        let reply = match msg {
+            Message::Text(t) => {
+                conn.message(Dir::In, MsgType::Text, t.as_bytes());
+                inbound.message(Message::Text(t))
+            }
+            Message::Binary(b) => {
+                conn.message(Dir::In, MsgType::Binary, &b);
+                inbound.message(Message::Binary(b))
+            }
+            Message::Ping(p) => {
+                conn.ping(Dir::In, &p);
+                Ok(None)
+            }
+            Message::Pong(p) => {
+                conn.pong(Dir::In, &p);
+                Ok(None)
+            }
+            Message::Close(frame) => {
+                let (code, reason) = frame_parts(&frame);
+                conn.closing(Side::Remote, code, &reason);
+                close_frame = Some(frame);
+                Ok(None)
+            }
+            Message::Frame(_) => Ok(None),
+        };
+        match reply {
+            Ok(None) => {}
+            Ok(Some(reply)) => {
+                track_out(conn, &reply);
+                match feed_through(&mut *sink.lock().await, reply).await {
+                    Ok(()) => unflushed = true,
+                    // We are closing: nothing more may be sent, and the close says why.
+                    Err(WsError::Protocol(_) | WsError::ConnectionClosed | WsError::AlreadyClosed) => {}
+                    Err(e) => return ReaderEnd::Error(e),
+                }
+            }
+            Err(e) => return ReaderEnd::Handler(e),
+        }
+    }
+}
+
+/// Queues a message in the WebSocket's own write buffer now. `SplitSink::feed` alone parks the
+/// last item in the split half until the next poll, which would let a close frame read in the
+/// meantime overtake it (and then refuse it).
+async fn feed_through<S>(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
+    msg: Message,
+) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    sink.feed(msg).await?;
+    std::future::poll_fn(|cx| sink.poll_ready_unpin(cx)).await
+}
+
+fn track_out(conn: &Conn, msg: &Message) {
+    match msg {
+        Message::Text(t) => conn.message(Dir::Out, MsgType::Text, t.as_bytes()),
+        Message::Binary(b) => conn.message(Dir::Out, MsgType::Binary, b),
+        _ => {}
+    }
+}
+
+async fn write_loop<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    mut data: Option<&mut mpsc::Receiver<Batch>>,
+    control: &mut mpsc::UnboundedReceiver<Control>,
+    opts: &DriveOpts,
+) -> WriterEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut data_open = data.is_some();
+    let mut control_open = true;
+    loop {
+        tokio::select! {
+            biased;
+            c = control.recv(), if control_open => {
+                let res = match c {
+                    None => {
+                        control_open = false;
+                        Ok(())
+                    }
+                    Some(Control::Close(code, reason)) => {
+                        return close(sink, conn, code, &reason).await;
+                    }
+                    Some(Control::Ping(p)) => {
+                        conn.ping(Dir::Out, &p);
+                        sink.lock().await.send(Message::Ping(p)).await
+                    }
+                    Some(Control::Pong(p)) => {
+                        conn.pong(Dir::Out, &p);
+                        sink.lock().await.send(Message::Pong(p)).await
+                    }
+                };
+                if let Err(e) = res {
+                    return WriterEnd::Failed(e, 0);
+                }
+            }
+            batch = recv(&mut data), if data_open => match batch {
+                Some(batch) => {
+                    let total = batch.len();
+                    let mut sink = sink.lock().await;
+                    for (i, msg) in batch.into_iter().enumerate() {
+                        track_out(conn, &msg);
+                        if let Err(e) = sink.feed(msg).await {
+                            return WriterEnd::Failed(e, total - i);
+                        }
+                    }
+                    if let Err(e) = sink.flush().await {
+                        return WriterEnd::Failed(e, 0);
+                    }
+                }
+                None => {
+                    data_open = false;
+                    if let Some((code, reason)) = &opts.close_on_eof {
+                        return close(sink, conn, *code, reason).await;
+                    }
+                }
+            },
+            else => std::future::pending::<()>().await,
+        }
+    }
+}
+
+async fn recv(data: &mut Option<&mut mpsc::Receiver<Batch>>) -> Option<Batch> {
+    match data {
+        Some(rx) => rx.recv().await,
+        None => None,
+    }
+}
+
+async fn close<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    code: u16,
+    reason: &str,
+) -> WriterEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    conn.closing(Side::Local, code, reason);
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    };
+    match sink.lock().await.send(Message::Close(Some(frame))).await {
+        Ok(()) => WriterEnd::CloseSent,
+        // The peer closed first: its close frame is what the reader reports.
+        Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => WriterEnd::CloseSent,
+        Err(e) => WriterEnd::Failed(e, 0),
+    }
+}

@@ -1,0 +1,392 @@
+//! The connection event model shared by every mode, mirroring the browser's WebSocket API.
+//!
+//! A [`Conn`] owns one connection's `readyState` and counters and is the only place that emits
+//! its events, so transitions are checked once (CONNECTING → OPEN → CLOSING → CLOSED, never
+//! backwards) and every mode reports the same way. The [`driver`] turns a WebSocket stream into
+//! these events; [`client`] opens one.
+
+pub mod client;
+pub mod driver;
+pub mod echo;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::output::Printer;
+
+/// The browser's `WebSocket.readyState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ReadyState {
+    Connecting,
+    Open,
+    Closing,
+    Closed,
+}
+
+impl ReadyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadyState::Connecting => "CONNECTING",
+            ReadyState::Open => "OPEN",
+            ReadyState::Closing => "CLOSING",
+            ReadyState::Closed => "CLOSED",
+        }
+    }
+}
+
+/// Which side started the closing handshake (or dropped the connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Local,
+    Remote,
+}
+
+/// Direction of a frame, from this endpoint's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dir {
+    In,
+    Out,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MsgType {
+    Text,
+    Binary,
+}
+
+/// What the handshake negotiated.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OpenInfo {
+    /// HTTP status of the handshake response (101).
+    pub status: u16,
+    /// The subprotocol the server selected, if any.
+    pub protocol: Option<String>,
+    /// The extensions the server accepted.
+    pub extensions: Vec<String>,
+    /// Time from CONNECTING to OPEN, in milliseconds.
+    pub handshake_ms: f64,
+}
+
+/// How a connection ended: the browser's `CloseEvent`, plus who started it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CloseInfo {
+    pub code: u16,
+    pub reason: String,
+    pub was_clean: bool,
+    /// Who closed first; `None` when the connection never opened.
+    pub initiator: Option<Side>,
+}
+
+impl CloseInfo {
+    /// The code reported for a connection that ended without a close handshake.
+    pub const ABNORMAL: u16 = 1006;
+    /// The code reported for a close frame that carried no status.
+    pub const NO_STATUS: u16 = 1005;
+
+    /// Whether the peer ended things in a way a script should treat as a failure.
+    pub fn is_failure(&self) -> bool {
+        !self.was_clean
+            || (self.initiator == Some(Side::Remote) && !matches!(self.code, 1000 | 1001 | 1005))
+    }
+}
+
+/// One thing that happened on a connection. Serialised as a JSON line with the `event` tag.
+#[derive(Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event<'a> {
+    /// A server is ready (listen only).
+    Listening { url: &'a str },
+    Connecting {
+        state: ReadyState,
+        url: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        peer: Option<&'a str>,
+    },
+    Open {
+        state: ReadyState,
+        #[serde(flatten)]
+        info: &'a OpenInfo,
+    },
+    Message {
+        dir: Dir,
+        #[serde(rename = "type")]
+        kind: MsgType,
+        len: usize,
+        /// Text as is; binary as base64. Only in JSON output, and for `in` messages.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<Data<'a>>,
+    },
+    Ping {
+        dir: Dir,
+        len: usize,
+        data: Data<'a>,
+    },
+    Pong {
+        dir: Dir,
+        len: usize,
+        data: Data<'a>,
+        /// Round-trip time when this pong answers a ping we sent.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rtt_ms: Option<f64>,
+    },
+    Error { kind: &'a str, message: &'a str },
+    Closing {
+        state: ReadyState,
+        initiator: Side,
+        code: u16,
+        reason: &'a str,
+    },
+    Close {
+        state: ReadyState,
+        #[serde(flatten)]
+        info: &'a CloseInfo,
+    },
+}
+
+/// A payload as it appears in an event: text stays text, bytes are base64 in JSON.
+#[derive(Debug, Clone, Copy)]
+pub enum Data<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl Serialize for Data<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        match self {
+            Data::Text(t) => s.serialize_str(t),
+            Data::Bytes(b) => s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b)),
+        }
+    }
+}
+
+impl<'a> Data<'a> {
+    /// Control-frame payloads: text when they are UTF-8, else bytes.
+    pub fn of_control(b: &'a [u8]) -> Data<'a> {
+        match std::str::from_utf8(b) {
+            Ok(t) => Data::Text(t),
+            Err(_) => Data::Bytes(b),
+        }
+    }
+}
+
+/// Milliseconds with microsecond precision, for JSON.
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// Counters and state of one connection (the browser API's attributes, made visible).
+#[derive(Debug)]
+pub struct ConnState {
+    pub ready: ReadyState,
+    pub closing_by: Option<Side>,
+    pub msgs_in: u64,
+    pub bytes_in: u64,
+    pub msgs_out: u64,
+    pub bytes_out: u64,
+    pub opened_at: Option<Instant>,
+    /// Pings we sent and have not seen a pong for, oldest first.
+    pings: Vec<(Vec<u8>, Instant)>,
+}
+
+/// One connection: its id (servers number them), its clock, its state and its printer.
+#[derive(Debug)]
+pub struct Conn {
+    pub id: Option<u64>,
+    pub start: Instant,
+    printer: Arc<Printer>,
+    state: Mutex<ConnState>,
+}
+
+impl Conn {
+    pub fn new(id: Option<u64>, printer: Arc<Printer>) -> Conn {
+        Conn {
+            id,
+            start: Instant::now(),
+            printer,
+            state: Mutex::new(ConnState {
+                ready: ReadyState::Connecting,
+                closing_by: None,
+                msgs_in: 0,
+                bytes_in: 0,
+                msgs_out: 0,
+                bytes_out: 0,
+                opened_at: None,
+                pings: Vec::new(),
+            }),
+        }
+    }
+
+    pub fn printer(&self) -> &Printer {
+        &self.printer
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, ConnState> {
+        // A panic while holding this lock is a bug elsewhere; the counters are still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn ready_state(&self) -> ReadyState {
+        self.state().ready
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    pub fn emit(&self, event: &Event<'_>) {
+        self.printer.event(self.id, self.elapsed(), event);
+    }
+
+    pub fn connecting(&self, url: &str, peer: Option<&str>) {
+        self.emit(&Event::Connecting {
+            state: ReadyState::Connecting,
+            url,
+            peer,
+        });
+    }
+
+    pub fn opened(&self, mut info: OpenInfo) {
+        info.handshake_ms = millis(self.elapsed());
+        {
+            let mut st = self.state();
+            st.ready = ReadyState::Open;
+            st.opened_at = Some(Instant::now());
+        }
+        self.emit(&Event::Open {
+            state: ReadyState::Open,
+            info: &info,
+        });
+    }
+
+    /// Enters CLOSING unless already there; returns whether this call made the transition.
+    pub fn closing(&self, by: Side, code: u16, reason: &str) -> bool {
+        {
+            let mut st = self.state();
+            if st.ready >= ReadyState::Closing {
+                return false;
+            }
+            st.ready = ReadyState::Closing;
+            st.closing_by = Some(by);
+        }
+        self.emit(&Event::Closing {
+            state: ReadyState::Closing,
+            initiator: by,
+            code,
+            reason,
+        });
+        true
+    }
+
+    pub fn closing_by(&self) -> Option<Side> {
+        self.state().closing_by
+    }
+
+    pub fn closed(&self, info: &CloseInfo) {
+        self.state().ready = ReadyState::Closed;
+        self.emit(&Event::Close {
+            state: ReadyState::Closed,
+            info,
+        });
+    }
+
+    pub fn error(&self, kind: &str, message: &str) {
+        self.emit(&Event::Error { kind, message });
+    }
+
+    pub fn message(&self, dir: Dir, kind: MsgType, payload: &[u8]) {
+        {
+            let mut st = self.state();
+            match dir {
+                Dir::In => {
+                    st.msgs_in += 1;
+                    st.bytes_in += payload.len() as u64;
+                }
+                Dir::Out => {
+                    st.msgs_out += 1;
+                    st.bytes_out += payload.len() as u64;
+                }
+            }
+        }
+        if self.printer.wants_messages(dir) {
+            let data = match kind {
+                MsgType::Text => Data::Text(std::str::from_utf8(payload).unwrap_or_default()),
+                MsgType::Binary => Data::Bytes(payload),
+            };
+            self.emit(&Event::Message {
+                dir,
+                kind,
+                len: payload.len(),
+                data: Some(data),
+            });
+        }
+    }
+
+    pub fn ping(&self, dir: Dir, payload: &[u8]) {
+        if dir == Dir::Out {
+            self.state().pings.push((payload.to_vec(), Instant::now()));
+        }
+        if self.printer.wants_control() {
+            self.emit(&Event::Ping {
+                dir,
+                len: payload.len(),
+                data: Data::of_control(payload),
+            });
+        }
+    }
+
+    pub fn pong(&self, dir: Dir, payload: &[u8]) {
+        let rtt = if dir == Dir::In {
+            let mut st = self.state();
+            // A pong answers the most recent ping with the same payload (RFC 6455 §5.5.3);
+            // older unanswered pings with that payload are answered by it too.
+            match st.pings.iter().rposition(|(p, _)| p == payload) {
+                Some(i) => {
+                    let sent = st.pings[i].1;
+                    st.pings.drain(..=i);
+                    Some(sent.elapsed())
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        if self.printer.wants_control() {
+            self.emit(&Event::Pong {
+                dir,
+                len: payload.len(),
+                data: Data::of_control(payload),
+                rtt_ms: rtt.map(millis),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_rules() {
+        let c = |code, clean, by| CloseInfo {
+            code,
+            reason: String::new(),
+            was_clean: clean,
+            initiator: by,
+        };
+        assert!(!c(1000, true, Some(Side::Remote)).is_failure());
+        assert!(!c(1001, true, Some(Side::Remote)).is_failure());
+        assert!(!c(1005, true, Some(Side::Remote)).is_failure());
+        assert!(c(1011, true, Some(Side::Remote)).is_failure());
+        assert!(c(4000, true, Some(Side::Remote)).is_failure());
+        // Our own custom code, echoed back, is not the peer's failure.
+        assert!(!c(4000, true, Some(Side::Local)).is_failure());
+        assert!(c(1006, false, Some(Side::Local)).is_failure());
+    }
+}
