@@ -10,17 +10,24 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_listen_addr, parse_size,
-    Header, WsUrl,
+    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_listen_addr,
+    parse_size, Header, WsUrl,
 };
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
 /// `wsprobe URL` is short for `wsprobe connect URL`.
 #[derive(Debug, Parser)]
-#[command(name = "wsprobe", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Exit status: 0 clean close, 1 runtime error, 2 usage error, \
-3 could not connect, 4 abnormal close, 130 interrupted.")]
+#[command(
+    name = "wsprobe",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit status: 0 clean close, 1 runtime error, 2 usage error, \
+3 could not connect, 4 abnormal close, 130 interrupted."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -74,10 +74,6 @@ impl WsUrl {
             .port_or_known_default()
             .unwrap_or(if self.is_tls() { 443 } else { 80 })
     }
-
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
 }
 
 /// One `-H 'Name: value'` request header.
@@ -163,7 +159,10 @@ pub fn parse_listen_addr(s: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = s.parse::<SocketAddr>() {
         return Ok(addr);
     }
-    if let Some(port) = s.strip_prefix("localhost:").and_then(|p| p.parse::<u16>().ok()) {
+    if let Some(port) = s
+        .strip_prefix("localhost:")
+        .and_then(|p| p.parse::<u16>().ok())
+    {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
     Err(format!(
@@ -213,14 +212,23 @@ mod tests {
 
     #[test]
     fn url_aliases_and_errors() {
-        assert_eq!(WsUrl::parse_arg("http://h:1/x?y").unwrap().as_str(), "ws://h:1/x?y");
+        assert_eq!(
+            WsUrl::parse_arg("http://h:1/x?y").unwrap().as_str(),
+            "ws://h:1/x?y"
+        );
         assert_eq!(WsUrl::parse_arg("https://h/").unwrap().as_str(), "wss://h/");
         assert_eq!(WsUrl::parse_arg("ws://h").unwrap().as_str(), "ws://h/");
-        assert!(WsUrl::parse_arg("ftp://h/").unwrap_err().contains("unsupported scheme"));
+        assert!(WsUrl::parse_arg("ftp://h/")
+            .unwrap_err()
+            .contains("unsupported scheme"));
         assert!(WsUrl::parse_arg("localhost:9000").is_err());
-        assert!(WsUrl::parse_arg("127.0.0.1:9000").unwrap_err().contains("no scheme"));
+        assert!(WsUrl::parse_arg("127.0.0.1:9000")
+            .unwrap_err()
+            .contains("no scheme"));
         assert!(WsUrl::parse_arg("ws://").is_err());
-        assert!(WsUrl::parse_arg("ws://h/#frag").unwrap_err().contains("fragment"));
+        assert!(WsUrl::parse_arg("ws://h/#frag")
+            .unwrap_err()
+            .contains("fragment"));
         assert!(WsUrl::parse_arg("ws://[::1:9000/").is_err());
     }
 
@@ -259,7 +267,10 @@ mod tests {
     #[test]
     fn listen_addresses() {
         assert_eq!(parse_listen_addr("0").unwrap().to_string(), "127.0.0.1:0");
-        assert_eq!(parse_listen_addr("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert_eq!(
+            parse_listen_addr("0.0.0.0:80").unwrap().to_string(),
+            "0.0.0.0:80"
+        );
         assert_eq!(parse_listen_addr("[::1]:9").unwrap().to_string(), "[::1]:9");
         assert!(parse_listen_addr("nope").is_err());
     }

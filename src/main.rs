@@ -88,7 +88,10 @@ mod tests {
     use super::*;
 
     fn rewrite(args: &[&str]) -> Vec<String> {
-        let args = std::iter::once("wsprobe").chain(args.iter().copied()).map(OsString::from).collect();
+        let args = std::iter::once("wsprobe")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
         with_default_subcommand(args)
             .into_iter()
             .skip(1)
@@ -101,7 +104,10 @@ mod tests {
         assert_eq!(rewrite(&["ws://h/"]), ["connect", "ws://h/"]);
         assert_eq!(rewrite(&["-v", "ws://h/"]), ["connect", "-v", "ws://h/"]);
         assert_eq!(rewrite(&["-v", "listen", "0"]), ["-v", "listen", "0"]);
-        assert_eq!(rewrite(&["--color", "never", "connect", "ws://h"]), ["--color", "never", "connect", "ws://h"]);
+        assert_eq!(
+            rewrite(&["--color", "never", "connect", "ws://h"]),
+            ["--color", "never", "connect", "ws://h"]
+        );
         assert_eq!(rewrite(&["--help"]), ["--help"]);
         assert!(rewrite(&[]).is_empty());
     }

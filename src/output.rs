@@ -50,10 +50,6 @@ impl Printer {
         }
     }
 
-    pub fn config(&self) -> &OutputConfig {
-        &self.cfg
-    }
-
     /// Whether message events in this direction are printed (they cost a format per message).
     pub fn wants_messages(&self, dir: Dir) -> bool {
         if self.cfg.json {
@@ -180,7 +176,12 @@ impl Printer {
                 rtt_ms,
             } => {
                 let rtt = rtt_ms
-                    .map(|ms| format!(" rtt={}", render::duration(Duration::from_secs_f64(ms / 1000.0))))
+                    .map(|ms| {
+                        format!(
+                            " rtt={}",
+                            render::duration(Duration::from_secs_f64(ms / 1000.0))
+                        )
+                    })
                     .unwrap_or_default();
                 format!(
                     "{} {} {}{}{rtt}",

@@ -161,7 +161,11 @@ impl StdoutSink {
             silent: out.json,
             buf: Vec::with_capacity(STDOUT_BLOCK),
             tty,
-            binary: binary.unwrap_or(if tty { BinaryOutput::Hex } else { BinaryOutput::Raw }),
+            binary: binary.unwrap_or(if tty {
+                BinaryOutput::Hex
+            } else {
+                BinaryOutput::Raw
+            }),
             delim,
         }
     }

@@ -61,20 +61,26 @@ struct Server {
 pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
     let printer = Arc::new(Printer::new(out));
     let listener = TcpListener::bind(args.addr).await.map_err(|e| {
-        Failure::new(exit::RUNTIME, format!("cannot listen on {}: {e}", args.addr)).hint(
-            if e.kind() == std::io::ErrorKind::AddrInUse {
-                "another program uses this port; pick another, or 0 for a free one"
-            } else {
-                "check the address; ports below 1024 need privileges"
-            },
+        Failure::new(
+            exit::RUNTIME,
+            format!("cannot listen on {}: {e}", args.addr),
         )
+        .hint(if e.kind() == std::io::ErrorKind::AddrInUse {
+            "another program uses this port; pick another, or 0 for a free one"
+        } else {
+            "check the address; ports below 1024 need privileges"
+        })
     })?;
     let local = listener.local_addr().context("reading the bound address")?;
     let url = format!("ws://{local}");
     // The contract with scripts and tests: this is the first line on stderr, always.
     printer.note(&format!("listening on {url}"));
     if out.json {
-        printer.event(None, std::time::Duration::ZERO, &crate::session::Event::Listening { url: &url });
+        printer.event(
+            None,
+            std::time::Duration::ZERO,
+            &crate::session::Event::Listening { url: &url },
+        );
     }
 
     let server = Arc::new(Server {
@@ -132,7 +138,11 @@ async fn shut_down(server: &Server, close_timeout: std::time::Duration) {
         }
     }
     // The driver gives each peer close_timeout to answer; allow a little more for the reports.
-    let _ = tokio::time::timeout(close_timeout + std::time::Duration::from_millis(500), emptied).await;
+    let _ = tokio::time::timeout(
+        close_timeout + std::time::Duration::from_millis(500),
+        emptied,
+    )
+    .await;
     server.printer.flush();
 }
 
@@ -140,12 +150,14 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let _ = tcp.set_nodelay(true);
     let conn = Conn::new(Some(id), server.printer.clone());
     let peer_str = peer.to_string();
+    #[allow(clippy::result_large_err)] // tungstenite's callback signature
     let on_request = |req: &Request, resp: Response| {
         let target = req.uri().to_string();
         conn.connecting(&target, Some(&peer_str));
         Ok(resp)
     };
-    let handshake = tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
+    let handshake =
+        tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
@@ -153,7 +165,10 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
             return;
         }
         Err(_) => {
-            conn.error("handshake", &format!("{peer} sent no upgrade request within {HANDSHAKE_TIMEOUT:?}"));
+            conn.error(
+                "handshake",
+                &format!("{peer} sent no upgrade request within {HANDSHAKE_TIMEOUT:?}"),
+            );
             return;
         }
     };

@@ -30,18 +30,18 @@ pub struct ClientSettings {
 /// An open client connection and the handshake that made it.
 pub struct Connected {
     pub ws: WebSocketStream<TcpStream>,
-    pub request: Request,
     pub response: Response,
 }
 
 impl ClientSettings {
     /// Builds the upgrade request. Refuses headers that would break the connection later.
     pub fn request(&self) -> Result<Request> {
-        let mut req = self
-            .url
-            .as_str()
-            .into_client_request()
-            .map_err(|e| Failure::usage(format!("cannot build a request for {}: {e}", self.url.as_str())))?;
+        let mut req = self.url.as_str().into_client_request().map_err(|e| {
+            Failure::usage(format!(
+                "cannot build a request for {}: {e}",
+                self.url.as_str()
+            ))
+        })?;
         let h = req.headers_mut();
         for Header { name, value } in &self.headers {
             if name == header::SEC_WEBSOCKET_EXTENSIONS {
@@ -138,14 +138,14 @@ async fn tcp_connect(url: &WsUrl) -> Result<TcpStream> {
     .into())
 }
 
-async fn handshake(settings: &ClientSettings, request: Request, tcp: TcpStream) -> Result<Connected> {
-    let sent = request.clone();
-    match tokio_tungstenite::client_async_with_config(request, tcp, Some(settings.ws_config)).await {
-        Ok((ws, response)) => Ok(Connected {
-            ws,
-            request: sent,
-            response,
-        }),
+async fn handshake(
+    settings: &ClientSettings,
+    request: Request,
+    tcp: TcpStream,
+) -> Result<Connected> {
+    match tokio_tungstenite::client_async_with_config(request, tcp, Some(settings.ws_config)).await
+    {
+        Ok((ws, response)) => Ok(Connected { ws, response }),
         Err(WsError::Http(resp)) => {
             let status = resp.status();
             let mut f = Failure::connect(format!(
@@ -162,10 +162,9 @@ async fn handshake(settings: &ClientSettings, request: Request, tcp: TcpStream) 
             }
             Err(f.into())
         }
-        Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(e))) => Err(Failure::connect(
-            format!("the server's subprotocol answer is invalid: {e}"),
-        )
-        .into()),
+        Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(e))) => {
+            Err(Failure::connect(format!("the server's subprotocol answer is invalid: {e}")).into())
+        }
         Err(WsError::Protocol(p)) => Err(Failure::connect(format!(
             "the WebSocket handshake with {} failed: {p}",
             settings.url.as_str()
@@ -182,7 +181,10 @@ async fn handshake(settings: &ClientSettings, request: Request, tcp: TcpStream) 
 
 fn open_info(resp: &Response) -> OpenInfo {
     let h = resp.headers();
-    let text = |name| h.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    let text = |name| {
+        h.get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
+    };
     OpenInfo {
         status: resp.status().as_u16(),
         protocol: text(header::SEC_WEBSOCKET_PROTOCOL).map(str::to_owned),

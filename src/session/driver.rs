@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
@@ -32,8 +32,6 @@ pub type Batch = Vec<Message>;
 /// Requests that jump the data queue.
 #[derive(Debug)]
 pub enum Control {
-    Ping(Bytes),
-    Pong(Bytes),
     /// Start the closing handshake with this code and reason (already validated).
     Close(u16, String),
 }
@@ -117,7 +115,16 @@ where
     };
 
     let mut unsent = match writer_end {
-        Some(WriterEnd::Failed(_, n)) => n,
+        Some(WriterEnd::Failed(e, n)) => {
+            // Refusals because the peer closed first are explained by the close itself.
+            if !matches!(
+                e,
+                WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Protocol(_)
+            ) {
+                conn.error("io", &format!("sending failed: {e}"));
+            }
+            n
+        }
         _ => 0,
     };
     // What is still queued was read from the input but never went out.
@@ -323,7 +330,7 @@ where
                     // The handshake is done; a reset after it is not worth reporting.
                     Some(f) if matches!(e, WsError::Io(_)) => ReaderEnd::Closed(f),
                     _ => ReaderEnd::Error(e),
-                }
+                };
             }
         };
         let reply = match msg {
@@ -358,7 +365,9 @@ where
                 match feed_through(&mut *sink.lock().await, reply).await {
                     Ok(()) => unflushed = true,
                     // We are closing: nothing more may be sent, and the close says why.
-                    Err(WsError::Protocol(_) | WsError::ConnectionClosed | WsError::AlreadyClosed) => {}
+                    Err(
+                        WsError::Protocol(_) | WsError::ConnectionClosed | WsError::AlreadyClosed,
+                    ) => {}
                     Err(e) => return ReaderEnd::Error(e),
                 }
             }
@@ -413,14 +422,6 @@ where
                     Some(Control::Close(code, reason)) => {
                         return close(sink, conn, code, &reason).await;
                     }
-                    Some(Control::Ping(p)) => {
-                        conn.ping(Dir::Out, &p);
-                        sink.lock().await.send(Message::Ping(p)).await
-                    }
-                    Some(Control::Pong(p)) => {
-                        conn.pong(Dir::Out, &p);
-                        sink.lock().await.send(Message::Pong(p)).await
-                    }
                 };
                 if let Err(e) = res {
                     return WriterEnd::Failed(e, 0);
@@ -459,12 +460,7 @@ async fn recv(data: &mut Option<&mut mpsc::Receiver<Batch>>) -> Option<Batch> {
     }
 }
 
-async fn close<S>(
-    sink: &Sink<S>,
-    conn: &Conn,
-    code: u16,
-    reason: &str,
-) -> WriterEnd
+async fn close<S>(sink: &Sink<S>, conn: &Conn, code: u16, reason: &str) -> WriterEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {

@@ -26,17 +26,6 @@ pub enum ReadyState {
     Closed,
 }
 
-impl ReadyState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReadyState::Connecting => "CONNECTING",
-            ReadyState::Open => "OPEN",
-            ReadyState::Closing => "CLOSING",
-            ReadyState::Closed => "CLOSED",
-        }
-    }
-}
-
 /// Which side started the closing handshake (or dropped the connection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,7 +90,9 @@ impl CloseInfo {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event<'a> {
     /// A server is ready (listen only).
-    Listening { url: &'a str },
+    Listening {
+        url: &'a str,
+    },
     Connecting {
         state: ReadyState,
         url: &'a str,
@@ -135,7 +126,10 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         rtt_ms: Option<f64>,
     },
-    Error { kind: &'a str, message: &'a str },
+    Error {
+        kind: &'a str,
+        message: &'a str,
+    },
     Closing {
         state: ReadyState,
         initiator: Side,
@@ -230,10 +224,6 @@ impl Conn {
     pub fn state(&self) -> MutexGuard<'_, ConnState> {
         // A panic while holding this lock is a bug elsewhere; the counters are still usable.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn ready_state(&self) -> ReadyState {
-        self.state().ready
     }
 
     pub fn elapsed(&self) -> Duration {

@@ -1,0 +1,190 @@
+//! `wsprobe listen`: the echo server, driven by tokio-tungstenite clients and by wsprobe.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{block_on, wsprobe, Listener};
+
+#[test]
+fn first_line_is_the_listening_url_with_the_real_port() {
+    let l = Listener::start(&[]);
+    let port: u16 = l
+        .url
+        .strip_prefix("ws://127.0.0.1:")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(port, 0);
+}
+
+#[test]
+fn echoes_text_and_binary_to_a_foreign_client() {
+    let l = Listener::start(&[]);
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&l.url).await.unwrap();
+        ws.send(Message::text("hi")).await.unwrap();
+        ws.send(Message::Binary(vec![0, 1, 2, 255].into()))
+            .await
+            .unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hi"));
+        assert_eq!(
+            ws.next().await.unwrap().unwrap(),
+            Message::Binary(vec![0, 1, 2, 255].into())
+        );
+        ws.close(None).await.unwrap();
+    });
+}
+
+#[test]
+fn serves_many_concurrent_clients_with_numbered_connections() {
+    let l = Listener::start(&[]);
+    block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..20 {
+            clients.push(tokio_tungstenite::connect_async(&l.url).await.unwrap().0);
+        }
+        for (i, ws) in clients.iter_mut().enumerate() {
+            ws.send(Message::text(format!("client {i}"))).await.unwrap();
+        }
+        for (i, ws) in clients.iter_mut().enumerate() {
+            assert_eq!(
+                ws.next().await.unwrap().unwrap(),
+                Message::text(format!("client {i}"))
+            );
+        }
+        for ws in &mut clients {
+            ws.close(None).await.unwrap();
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+    });
+    let (status, log) = l.interrupt();
+    assert_eq!(status, Some(0));
+    assert!(log.contains("#20 OPEN"), "{log}");
+    // The clients closed without a status code.
+    assert!(log.contains("#1 CLOSED 1005 \"\" clean (remote)"), "{log}");
+}
+
+#[test]
+fn verbose_logs_messages() {
+    let l = Listener::start(&["-v"]);
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&l.url).await.unwrap();
+        ws.send(Message::text("logged")).await.unwrap();
+        ws.next().await.unwrap().unwrap();
+        ws.close(None).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let (_, log) = l.interrupt();
+    assert!(log.contains("#1 < text 6 B logged"), "{log}");
+    assert!(log.contains("#1 > text 6 B logged"), "{log}");
+}
+
+#[test]
+fn wsprobe_connect_pipes_through_wsprobe_listen() {
+    let l = Listener::start(&[]);
+    let input: String = (0..20_000).map(|i| format!("{i}\n")).collect();
+    let out = wsprobe()
+        .args(["-q", &l.url])
+        .write_stdin(input.clone())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(out == input.as_bytes());
+}
+
+#[test]
+fn an_oversize_message_closes_that_connection_with_1009() {
+    let l = Listener::start(&["--max-message-size", "1KiB"]);
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&l.url).await.unwrap();
+        ws.send(Message::Binary(vec![1u8; 2048].into()))
+            .await
+            .unwrap();
+        let mut code = None;
+        while let Some(Ok(msg)) = ws.next().await {
+            if let Message::Close(Some(f)) = msg {
+                code = Some(u16::from(f.code));
+            }
+        }
+        assert_eq!(code, Some(1009));
+        // The server still serves others.
+        let (mut ws2, _) = tokio_tungstenite::connect_async(&l.url).await.unwrap();
+        ws2.send(Message::text("small")).await.unwrap();
+        assert_eq!(ws2.next().await.unwrap().unwrap(), Message::text("small"));
+    });
+}
+
+#[test]
+fn ctrl_c_closes_open_clients_with_1001_and_exits_0() {
+    let l = Listener::start(&[]);
+    let url = l.url.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let client = std::thread::spawn(move || {
+        block_on(async {
+            let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+            ws.send(Message::text("x")).await.unwrap();
+            ws.next().await.unwrap().unwrap();
+            tx.send(()).unwrap();
+            let mut close = None;
+            while let Some(Ok(msg)) = ws.next().await {
+                if let Message::Close(Some(f)) = msg {
+                    close = Some((u16::from(f.code), f.reason.to_string()));
+                }
+            }
+            close
+        })
+    });
+    rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let (status, log) = l.interrupt();
+    assert_eq!(status, Some(0));
+    let close = client.join().unwrap();
+    assert_eq!(close, Some((1001, "server shutting down".to_owned())));
+    assert!(log.contains("#1 CLOSING (local) 1001"), "{log}");
+}
+
+#[test]
+fn listen_json_reports_listening_and_connections() {
+    let l = Listener::start(&["--json"]);
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&l.url).await.unwrap();
+        ws.close(None).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let mut l = l;
+    let mut stdout = l.child.stdout.take().unwrap();
+    let (status, _) = l.interrupt();
+    assert_eq!(status, Some(0));
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut stdout, &mut out).unwrap();
+    let events = crate::support::json_lines(&out);
+    assert_eq!(events[0]["event"], "listening");
+    assert!(events
+        .iter()
+        .any(|e| e["event"] == "open" && e["conn"] == 1));
+    assert!(events
+        .iter()
+        .any(|e| e["event"] == "close" && e["conn"] == 1 && e["code"] == 1005));
+}
+
+#[test]
+fn a_busy_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = wsprobe()
+        .args(["listen", &addr])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8(out).unwrap();
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+}

@@ -1,0 +1,5 @@
+mod close;
+mod json;
+mod listen;
+mod pipe;
+mod usage;

@@ -1,0 +1,137 @@
+//! Usage errors: one clear line and exit status 2, before any connection is attempted.
+
+use crate::support::{wsprobe, Server};
+
+fn usage_error(args: &[&str]) -> String {
+    let out = wsprobe().args(args).assert().code(2).get_output().clone();
+    assert!(out.stdout.is_empty());
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn malformed_urls_are_usage_errors() {
+    assert!(usage_error(&["connect", "127.0.0.1:9000"])
+        .contains("it has no scheme (try ws://127.0.0.1:9000)"));
+    assert!(usage_error(&["connect", "ftp://example.test/"]).contains("unsupported scheme 'ftp:'"));
+    assert!(usage_error(&["connect", "ws://"]).contains("not a valid URL"));
+    assert!(usage_error(&["connect", "ws://[::1/"]).contains("not a valid URL"));
+    assert!(usage_error(&["connect", "ws://h/#x"]).contains("fragment"));
+    // The shorthand form reports the same way.
+    assert!(usage_error(&["not-a-url"]).contains("no scheme"));
+}
+
+#[test]
+fn invalid_close_codes_are_refused() {
+    for (code, why) in [
+        ("1004", "reserved"),
+        ("1005", "never sent"),
+        ("1006", "never sent"),
+        ("1015", "never sent"),
+        ("999", "outside the valid ranges"),
+        ("2000", "reserved for future"),
+        ("5000", "outside the valid ranges"),
+        ("abc", "must be a number"),
+    ] {
+        let err = usage_error(&["connect", "--close-code", code, "ws://127.0.0.1:1/"]);
+        assert!(err.contains(why), "{code}: {err}");
+        assert!(
+            err.contains("1000-1003, 1007-1014 or 3000-4999") || code == "abc",
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_close_reason_over_123_bytes_is_refused() {
+    let long = "r".repeat(124);
+    let err = usage_error(&["connect", "--close-reason", &long, "ws://127.0.0.1:1/"]);
+    assert!(err.contains("at most 123 bytes"), "{err}");
+}
+
+#[test]
+fn bad_sizes_durations_and_headers_are_refused() {
+    assert!(
+        usage_error(&["connect", "--max-message-size", "lots", "ws://h/"]).contains("not a size")
+    );
+    assert!(
+        usage_error(&["connect", "--close-timeout", "soon", "ws://h/"]).contains("not a duration")
+    );
+    assert!(usage_error(&["connect", "-H", "nocolon", "ws://h/"]).contains("'Name: value'"));
+    assert!(usage_error(&["listen", "nowhere"]).contains("not an address to listen on"));
+}
+
+#[test]
+fn wss_is_refused_clearly_until_tls_exists() {
+    let out = wsprobe()
+        .args(["connect", "wss://127.0.0.1:1/"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("wss:// (TLS) is not supported"));
+}
+
+#[test]
+fn an_extensions_header_is_refused_before_connecting() {
+    let server = Server::echo().unreached();
+    let out = wsprobe()
+        .args([
+            "-H",
+            "Sec-WebSocket-Extensions: permessage-deflate",
+            &server.url,
+        ])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("Sec-WebSocket-Extensions"));
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn http_urls_are_aliases_and_the_url_alone_means_connect() {
+    let server = Server::echo();
+    let http = server.url.replace("ws://", "http://");
+    let out = wsprobe()
+        .args(["-q", &http])
+        .write_stdin("via http alias\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(out, b"via http alias\n");
+}
+
+#[test]
+fn help_and_version() {
+    let out = wsprobe()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    assert!(
+        help.contains("connect") && help.contains("listen"),
+        "{help}"
+    );
+    assert!(help.contains("Exit status"), "{help}");
+    let out = wsprobe()
+        .arg("--version")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(out).unwrap().starts_with("wsprobe "));
+}
