@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::{
-    close_with, run_open_stdin, signal, wait_timeout, wsprobe, wsprobe_std, Server,
+    close_with, run_open_stdin, signal, wait_timeout, wsprobe, wsprobe_std, Printed, Server,
 };
 
 type SeenClose = Arc<Mutex<Option<(u16, String)>>>;
@@ -45,11 +45,9 @@ fn custom_close_code_and_reason_reach_the_server() {
         .write_stdin("x\n")
         .assert()
         .code(0)
-        .get_output()
-        .stderr
-        .clone();
+        .stderr_text();
     assert_eq!(*seen.lock().unwrap(), Some((4000, "done".to_owned())));
-    let stderr = String::from_utf8(out).unwrap();
+    let stderr = out;
     assert!(stderr.contains("CLOSING (local) 4000 \"done\""), "{stderr}");
     assert!(
         stderr.contains("CLOSED 4000 \"done\" clean (local)"),
@@ -136,15 +134,12 @@ fn a_peer_that_never_answers_our_close_is_1006_after_close_timeout() {
         tokio::time::sleep(Duration::from_secs(5)).await;
         drop(ws);
     });
-    let out = wsprobe()
+    let stderr = wsprobe()
         .args(["--close-timeout", "300ms", &server.url])
         .write_stdin("")
         .assert()
         .code(4)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(out).unwrap();
+        .stderr_text();
     assert!(
         stderr.contains("did not answer the close frame within 300ms"),
         "{stderr}"
@@ -168,15 +163,12 @@ fn oversize_message_from_the_server_closes_with_1009_and_exits_1() {
             }
         }
     });
-    let out = wsprobe()
+    let stderr = wsprobe()
         .args(["--max-message-size", "1KiB", &server.url])
         .write_stdin("")
         .assert()
         .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(out).unwrap();
+        .stderr_text();
     assert!(stderr.contains("raise --max-message-size"), "{stderr}");
     assert!(stderr.contains("wsprobe: error:"), "{stderr}");
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), 1009);
@@ -190,15 +182,12 @@ fn connection_refused_exits_3_with_a_hint() {
         .local_addr()
         .unwrap()
         .port();
-    let out = wsprobe()
+    let stderr = wsprobe()
         .arg(format!("ws://127.0.0.1:{port}/"))
         .write_stdin("")
         .assert()
         .code(3)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(out).unwrap();
+        .stderr_text();
     assert!(
         stderr.contains("wsprobe: error: could not connect to 127.0.0.1:"),
         "{stderr}"
@@ -209,15 +198,12 @@ fn connection_refused_exits_3_with_a_hint() {
 #[test]
 fn refused_handshake_exits_3_and_shows_the_status_line() {
     let server = Server::refusing(403, "origin not allowed");
-    let out = wsprobe()
+    let stderr = wsprobe()
         .arg(&server.url)
         .write_stdin("")
         .assert()
         .code(3)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(out).unwrap();
+        .stderr_text();
     assert!(stderr.contains("HTTP 403 Forbidden"), "{stderr}");
     assert!(stderr.contains("origin not allowed"), "{stderr}");
 }
@@ -247,12 +233,8 @@ fn connect_timeout_exits_3() {
         .write_stdin("")
         .assert()
         .code(3)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8(out)
-        .unwrap()
-        .contains("timed out after 300ms"));
+        .stderr_text();
+    assert!(out.contains("timed out after 300ms"));
 }
 
 #[test]

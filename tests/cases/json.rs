@@ -3,7 +3,7 @@
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{close_with, json_lines, run_open_stdin, wsprobe, Server};
+use crate::support::{close_with, json_lines, run_open_stdin, wsprobe, Printed, Server};
 
 #[test]
 fn events_are_json_lines_with_stable_keys() {
@@ -93,9 +93,7 @@ fn verbose_json_includes_sent_messages_and_pongs() {
         .write_stdin("out\n")
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     let events = json_lines(&out);
     assert!(events
         .iter()

@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{block_on, wsprobe, Listener};
+use crate::support::{block_on, wsprobe, Listener, Printed};
 
 #[test]
 fn first_line_is_the_listening_url_with_the_real_port() {
@@ -90,9 +90,7 @@ fn wsprobe_connect_pipes_through_wsprobe_listen() {
         .write_stdin(input.clone())
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert!(out == input.as_bytes());
 }
 
@@ -174,14 +172,11 @@ fn listen_json_reports_listening_and_connections() {
 fn a_busy_port_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = wsprobe()
+    let stderr = wsprobe()
         .args(["listen", &addr])
         .assert()
         .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(out).unwrap();
+        .stderr_text();
     assert!(
         stderr.contains(&format!("cannot listen on {addr}")),
         "{stderr}"

@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{close_with, wsprobe, Server};
+use crate::support::{close_with, collecting_server, wsprobe, Printed, Server};
 
 #[test]
 fn text_lines_round_trip_through_an_echo_server() {
@@ -32,18 +32,7 @@ fn text_lines_round_trip_through_an_echo_server() {
 
 #[test]
 fn each_line_is_one_text_message_and_crlf_is_a_line_ending() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s = seen.clone();
-    let server = Server::ws(move |mut ws| {
-        let s = s.clone();
-        async move {
-            while let Some(Ok(msg)) = ws.next().await {
-                if let Message::Text(t) = msg {
-                    s.lock().unwrap().push(t.to_string());
-                }
-            }
-        }
-    });
+    let (server, seen) = collecting_server();
     wsprobe()
         .arg(&server.url)
         .write_stdin("one\r\ntwo\nthree")
@@ -61,9 +50,7 @@ fn a_hundred_thousand_lines_arrive_in_order_with_none_lost() {
         .write_stdin(input.clone())
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert_eq!(out.len(), input.len());
     assert!(
         out == input.as_bytes(),
@@ -80,9 +67,7 @@ fn a_ten_mib_text_message_round_trips() {
         .write_stdin(format!("{line}\n"))
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert_eq!(out.len(), line.len() + 1);
     assert!(out[..line.len()] == *line.as_bytes());
 }
@@ -97,9 +82,7 @@ fn binary_stdin_round_trips_raw() {
         .write_stdin(data.clone())
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert!(out == data, "binary round trip differs");
 }
 
@@ -139,9 +122,7 @@ fn a_ten_mib_binary_message_from_the_server_is_written_raw() {
         .write_stdin("")
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     let want: Vec<u8> = (0..10u32 << 20).map(|i| (i % 251) as u8).collect();
     assert_eq!(out.len(), want.len());
     assert!(out == want);
@@ -160,9 +141,7 @@ fn binary_output_formats() {
         .write_stdin("")
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert_eq!(
         String::from_utf8(hex).unwrap(),
         "00000000  00 41 ff                                          |.A.|\n"
@@ -172,9 +151,7 @@ fn binary_output_formats() {
         .write_stdin("")
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert_eq!(String::from_utf8(b64).unwrap(), "AEH/\n");
 }
 
@@ -186,9 +163,7 @@ fn nul_separated_messages_both_ways() {
         .write_stdin("a\nb\0c\0")
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert_eq!(out, b"a\nb\0c\0");
 }
 
@@ -277,15 +252,12 @@ fn headers_origin_and_subprotocol_reach_the_server() {
         .write_stdin("")
         .assert()
         .success()
-        .get_output()
-        .stderr
-        .clone();
+        .stderr_text();
     let (token, origin, proto, uri) = seen.lock().unwrap().clone().unwrap();
     assert_eq!(token.as_deref(), Some("secret"));
     assert_eq!(origin.as_deref(), Some("https://example.test"));
     assert_eq!(proto.as_deref(), Some("chat, superchat"));
     assert_eq!(uri, "/path?q=1");
-    let stderr = String::from_utf8(stderr).unwrap();
     assert!(stderr.contains("protocol=chat"), "{stderr}");
 }
 

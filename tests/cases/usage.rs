@@ -1,6 +1,6 @@
 //! Usage errors: one clear line and exit status 2, before any connection is attempted.
 
-use crate::support::{wsprobe, Server};
+use crate::support::{wsprobe, Printed, Server};
 
 fn usage_error(args: &[&str]) -> String {
     let out = wsprobe().args(args).assert().code(2).get_output().clone();
@@ -67,12 +67,8 @@ fn wss_is_refused_clearly_until_tls_exists() {
         .write_stdin("")
         .assert()
         .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8(out)
-        .unwrap()
-        .contains("wss:// (TLS) is not supported"));
+        .stderr_text();
+    assert!(out.contains("wss:// (TLS) is not supported"));
 }
 
 #[test]
@@ -87,12 +83,8 @@ fn an_extensions_header_is_refused_before_connecting() {
         .write_stdin("")
         .assert()
         .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8(out)
-        .unwrap()
-        .contains("Sec-WebSocket-Extensions"));
+        .stderr_text();
+    assert!(out.contains("Sec-WebSocket-Extensions"));
     assert_eq!(server.hits(), 0);
 }
 
@@ -105,33 +97,19 @@ fn http_urls_are_aliases_and_the_url_alone_means_connect() {
         .write_stdin("via http alias\n")
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_bytes();
     assert_eq!(out, b"via http alias\n");
 }
 
 #[test]
 fn help_and_version() {
-    let out = wsprobe()
-        .arg("--help")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let help = String::from_utf8(out).unwrap();
+    let help =
+        String::from_utf8(wsprobe().arg("--help").assert().success().stdout_bytes()).unwrap();
     assert!(
         help.contains("connect") && help.contains("listen"),
         "{help}"
     );
     assert!(help.contains("Exit status"), "{help}");
-    let out = wsprobe()
-        .arg("--version")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert!(String::from_utf8(out).unwrap().starts_with("wsprobe "));
+    let out = wsprobe().arg("--version").assert().success().stdout_bytes();
+    assert!(out.starts_with(b"wsprobe "));
 }

@@ -268,6 +268,39 @@ pub fn wait_timeout(child: &mut Child, limit: Duration) -> Option<i32> {
     }
 }
 
+/// Shorthands for what a finished assert_cmd run printed.
+pub trait Printed {
+    fn stdout_bytes(self) -> Vec<u8>;
+    fn stderr_text(self) -> String;
+}
+
+impl Printed for assert_cmd::assert::Assert {
+    fn stdout_bytes(self) -> Vec<u8> {
+        self.get_output().stdout.clone()
+    }
+
+    fn stderr_text(self) -> String {
+        String::from_utf8(self.get_output().stderr.clone()).expect("stderr is UTF-8")
+    }
+}
+
+/// A server that records the text of every text message it receives.
+pub fn collecting_server() -> (Server, Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let server = Server::ws(move |mut ws| {
+        let s = s.clone();
+        async move {
+            while let Some(Ok(msg)) = ws.next().await {
+                if let Message::Text(t) = msg {
+                    s.lock().unwrap().push(t.to_string());
+                }
+            }
+        }
+    });
+    (server, seen)
+}
+
 /// What a finished run printed, and its exit status.
 pub struct Run {
     pub code: Option<i32>,
