@@ -21,6 +21,7 @@ use crate::error::{exit, Failure};
 use crate::output::Printer;
 use crate::session::driver::{self, Control, DriveOpts};
 use crate::session::echo::Echo;
+use crate::session::failfast::FailFast;
 use crate::session::{Conn, OpenInfo};
 
 /// How long a client may take to send its upgrade request.
@@ -156,6 +157,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         conn.connecting(&target, Some(&peer_str));
         Ok(resp)
     };
+    let tcp = FailFast::new(tcp);
     let handshake =
         tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {

@@ -14,6 +14,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::config::{Header, WsUrl};
 use crate::error::Failure;
+use crate::session::failfast::FailFast;
 use crate::session::{Conn, OpenInfo};
 
 /// Everything needed to open the same connection again (reconnects re-use it).
@@ -29,7 +30,7 @@ pub struct ClientSettings {
 
 /// An open client connection and the handshake that made it.
 pub struct Connected {
-    pub ws: WebSocketStream<TcpStream>,
+    pub ws: WebSocketStream<FailFast<TcpStream>>,
     pub response: Response,
 }
 
@@ -143,6 +144,7 @@ async fn handshake(
     request: Request,
     tcp: TcpStream,
 ) -> Result<Connected> {
+    let tcp = FailFast::new(tcp);
     match tokio_tungstenite::client_async_with_config(request, tcp, Some(settings.ws_config)).await
     {
         Ok((ws, response)) => Ok(Connected { ws, response }),

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
+use crate::session::{failfast, CloseInfo, Conn, Dir, MsgType, Side};
 
 /// Outgoing data messages, in the order they are to be sent.
 pub type Batch = Vec<Message>;
@@ -226,6 +226,7 @@ fn kind_of(e: &WsError) -> &'static str {
     match e {
         WsError::Capacity(_) => "too-large",
         WsError::Utf8(_) => "invalid-utf8",
+        WsError::Io(io) if failfast::is_invalid_utf8(io) => "invalid-utf8",
         _ => "protocol",
     }
 }
@@ -243,6 +244,11 @@ fn protocol_failure(e: &WsError, opts: &DriveOpts) -> Option<(u16, &'static str,
             ),
         )),
         WsError::Capacity(c) => Some((1009, "message too big", format!("{c}"))),
+        WsError::Io(io) if failfast::is_invalid_utf8(io) => Some((
+            1007,
+            "invalid UTF-8",
+            "received a text message that is not valid UTF-8".to_owned(),
+        )),
         WsError::Utf8(_) => Some((
             1007,
             "invalid UTF-8",

@@ -8,6 +8,7 @@
 pub mod client;
 pub mod driver;
 pub mod echo;
+pub mod failfast;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};

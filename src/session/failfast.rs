@@ -1,0 +1,385 @@
+//! Fail-fast UTF-8 checking of text messages while their bytes arrive.
+//!
+//! tungstenite validates a text frame only once the whole frame has been read, so a peer that
+//! sends invalid UTF-8 at the start of a large (or slowly sent) frame is answered late. RFC 6455
+//! §8.1 asks to fail the connection as soon as invalid UTF-8 is seen, and the Autobahn suite
+//! checks it (cases 6.4.3 and 6.4.4). [`FailFast`] sits between the socket and tungstenite:
+//! it follows the frame boundaries in the bytes it reads (after the HTTP handshake, found by
+//! its blank line), unmasks text payloads into a scratch buffer, and validates them
+//! incrementally. On invalid UTF-8 its read fails with [`InvalidUtf8`], which the driver turns
+//! into a 1007 close. Everything else — protocol errors included — is left to tungstenite; the
+//! tracker never rejects what it does not understand.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The error a read returns once invalid UTF-8 was seen in a text message.
+#[derive(Debug)]
+pub struct InvalidUtf8;
+
+impl std::fmt::Display for InvalidUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a text message is not valid UTF-8")
+    }
+}
+
+impl std::error::Error for InvalidUtf8 {}
+
+/// Whether an I/O error is the fail-fast UTF-8 verdict.
+pub fn is_invalid_utf8(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<InvalidUtf8>())
+}
+
+#[derive(Debug)]
+enum Phase {
+    /// Inside the HTTP handshake: `matched` bytes of "\r\n\r\n" seen.
+    Http { matched: usize },
+    /// Collecting a frame header (at most 14 bytes).
+    Header { buf: [u8; 14], len: usize },
+    /// Inside a payload.
+    Payload {
+        remaining: u64,
+        mask: Option<[u8; 4]>,
+        offset: usize,
+        /// Whether these bytes belong to a text message.
+        text: bool,
+        /// Whether the frame ends its message (FIN on a data frame).
+        ends_message: bool,
+    },
+    /// Gave up tracking (something tungstenite will reject anyway) or already failed.
+    Off,
+}
+
+#[derive(Debug)]
+struct Tracker {
+    phase: Phase,
+    /// Whether the current fragmented message is text.
+    in_text: bool,
+    /// An incomplete UTF-8 sequence carried over from the previous bytes (at most 3).
+    carry: Vec<u8>,
+    scratch: Vec<u8>,
+    failed: bool,
+}
+
+impl Tracker {
+    fn new() -> Tracker {
+        Tracker {
+            phase: Phase::Http { matched: 0 },
+            in_text: false,
+            carry: Vec::with_capacity(4),
+            scratch: Vec::new(),
+            failed: false,
+        }
+    }
+
+    /// Follows `data`; returns false once invalid UTF-8 has been seen.
+    fn feed(&mut self, mut data: &[u8]) -> bool {
+        while !data.is_empty() && !self.failed {
+            match &mut self.phase {
+                Phase::Off => return true,
+                Phase::Http { matched } => {
+                    const END: &[u8] = b"\r\n\r\n";
+                    let mut i = 0;
+                    while i < data.len() && *matched < 4 {
+                        *matched = if data[i] == END[*matched] {
+                            *matched + 1
+                        } else if data[i] == b'\r' {
+                            1
+                        } else {
+                            0
+                        };
+                        i += 1;
+                    }
+                    data = &data[i..];
+                    if *matched == 4 {
+                        self.phase = Phase::Header {
+                            buf: [0; 14],
+                            len: 0,
+                        };
+                    }
+                }
+                Phase::Header { buf, len } => {
+                    buf[*len] = data[0];
+                    *len += 1;
+                    data = &data[1..];
+                    if let Some(next) = self.header_done() {
+                        self.phase = next;
+                    }
+                }
+                Phase::Payload {
+                    remaining,
+                    mask,
+                    offset,
+                    text,
+                    ends_message,
+                } => {
+                    let n = (*remaining).min(data.len() as u64) as usize;
+                    let (chunk, rest) = data.split_at(n);
+                    data = rest;
+                    *remaining -= n as u64;
+                    let (text, ends, mask, start) = (*text, *ends_message, *mask, *offset);
+                    *offset += n;
+                    let done = *remaining == 0;
+                    if text && !self.check(chunk, mask, start) {
+                        self.failed = true;
+                        return false;
+                    }
+                    if done {
+                        if ends {
+                            self.in_text = false;
+                            self.carry.clear();
+                        }
+                        self.phase = Phase::Header {
+                            buf: [0; 14],
+                            len: 0,
+                        };
+                    }
+                }
+            }
+        }
+        !self.failed
+    }
+
+    /// Parses a complete header, or returns `None` while more bytes are needed.
+    fn header_done(&mut self) -> Option<Phase> {
+        let Phase::Header { buf, len } = &self.phase else {
+            return None;
+        };
+        let len = *len;
+        if len < 2 {
+            return None;
+        }
+        let masked = buf[1] & 0x80 != 0;
+        let (ext, len7) = match buf[1] & 0x7f {
+            126 => (2, None),
+            127 => (8, None),
+            n => (0, Some(u64::from(n))),
+        };
+        let need = 2 + ext + if masked { 4 } else { 0 };
+        if len < need {
+            return None;
+        }
+        let payload_len = len7.unwrap_or_else(|| {
+            buf[2..2 + ext]
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+        });
+        let mask = masked.then(|| {
+            let m = &buf[2 + ext..6 + ext];
+            [m[0], m[1], m[2], m[3]]
+        });
+        let fin = buf[0] & 0x80 != 0;
+        let opcode = buf[0] & 0x0f;
+        let (text, ends_message) = match opcode {
+            0 => (self.in_text, fin),
+            1 => {
+                self.in_text = !fin;
+                self.carry.clear();
+                (true, fin)
+            }
+            2 => {
+                self.in_text = false;
+                (false, fin)
+            }
+            8..=15 => (false, false),
+            // Reserved opcodes: tungstenite fails the connection; stop following.
+            _ => return Some(Phase::Off),
+        };
+        if payload_len == 0 {
+            if ends_message && opcode < 8 {
+                self.in_text = false;
+                self.carry.clear();
+            }
+            return Some(Phase::Header {
+                buf: [0; 14],
+                len: 0,
+            });
+        }
+        Some(Phase::Payload {
+            remaining: payload_len,
+            mask,
+            offset: 0,
+            text,
+            ends_message,
+        })
+    }
+
+    /// Validates the next bytes of a text message; false if they cannot be UTF-8.
+    fn check(&mut self, chunk: &[u8], mask: Option<[u8; 4]>, offset: usize) -> bool {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.carry);
+        let start = self.scratch.len();
+        self.scratch.extend_from_slice(chunk);
+        if let Some(m) = mask {
+            for (i, b) in self.scratch[start..].iter_mut().enumerate() {
+                *b ^= m[(offset + i) % 4];
+            }
+        }
+        self.carry.clear();
+        match std::str::from_utf8(&self.scratch) {
+            Ok(_) => true,
+            // Invalid whatever follows.
+            Err(e) if e.error_len().is_some() => false,
+            // An incomplete sequence at the end: wait for its next bytes.
+            Err(e) => {
+                self.carry
+                    .extend_from_slice(&self.scratch[e.valid_up_to()..]);
+                true
+            }
+        }
+    }
+}
+
+/// A stream whose reads fail fast on invalid UTF-8 in text messages.
+#[derive(Debug)]
+pub struct FailFast<S> {
+    inner: S,
+    tracker: Tracker,
+}
+
+impl<S> FailFast<S> {
+    pub fn new(inner: S) -> FailFast<S> {
+        FailFast {
+            inner,
+            tracker: Tracker::new(),
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for FailFast<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.tracker.failed {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, InvalidUtf8)));
+        }
+        let before = buf.filled().len();
+        let res = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = res {
+            if !this.tracker.feed(&buf.filled()[before..]) {
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, InvalidUtf8)));
+            }
+        }
+        res
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for FailFast<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(fin: bool, opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+        let mut f = vec![(if fin { 0x80 } else { 0 }) | opcode];
+        let m = if mask.is_some() { 0x80 } else { 0 };
+        match payload.len() {
+            n if n < 126 => f.push(m | n as u8),
+            n if n < 65536 => {
+                f.push(m | 126);
+                f.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                f.push(m | 127);
+                f.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        match mask {
+            Some(k) => {
+                f.extend_from_slice(&k);
+                f.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
+            }
+            None => f.extend_from_slice(payload),
+        }
+        f
+    }
+
+    fn after_handshake() -> Tracker {
+        let mut t = Tracker::new();
+        assert!(t.feed(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"));
+        t
+    }
+
+    #[test]
+    fn valid_text_in_one_byte_pieces_passes() {
+        let mut t = after_handshake();
+        let f = frame(true, 1, "héllo €𝄞".as_bytes(), Some([1, 2, 3, 4]));
+        for b in &f {
+            assert!(t.feed(std::slice::from_ref(b)));
+        }
+    }
+
+    #[test]
+    fn invalid_bytes_fail_before_the_frame_is_complete() {
+        let mut t = after_handshake();
+        let mut payload = b"valid so far ".to_vec();
+        payload.extend_from_slice(&[0xce, 0xba, 0xf4, 0x90, 0x80, 0x80]);
+        payload.extend_from_slice(&[b'x'; 1000]);
+        let f = frame(true, 1, &payload, Some([9, 8, 7, 6]));
+        // Header and the valid part pass; the invalid sequence fails at once.
+        assert!(t.feed(&f[..8 + 13]));
+        assert!(!t.feed(&f[8 + 13..8 + 19]));
+    }
+
+    #[test]
+    fn binary_and_control_frames_are_not_checked() {
+        let mut t = after_handshake();
+        assert!(t.feed(&frame(true, 2, &[0xff, 0xfe], None)));
+        assert!(t.feed(&frame(true, 9, &[0xff], None)));
+        assert!(t.feed(&frame(true, 1, b"ok", None)));
+    }
+
+    #[test]
+    fn fragments_of_one_message_are_checked_as_one_text() {
+        let mut t = after_handshake();
+        let euro = "€".as_bytes();
+        assert!(t.feed(&frame(false, 1, &euro[..1], None)));
+        // A ping between fragments does not disturb the message.
+        assert!(t.feed(&frame(true, 9, b"p", None)));
+        assert!(t.feed(&frame(true, 0, &euro[1..], None)));
+        // A new message starts clean; a lone continuation byte is invalid.
+        assert!(!t.feed(&frame(true, 1, &[0x80], None)));
+    }
+
+    #[test]
+    fn long_headers_are_followed() {
+        let mut t = after_handshake();
+        let big = vec![b'a'; 70_000];
+        assert!(t.feed(&frame(true, 1, &big, None)));
+        assert!(!t.feed(&frame(true, 1, &[0xc0, 0x80], None)));
+    }
+}
