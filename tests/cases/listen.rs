@@ -183,3 +183,35 @@ fn a_busy_port_is_a_clear_error() {
     );
     assert!(stderr.contains("hint:"), "{stderr}");
 }
+
+#[test]
+fn invalid_utf8_fails_with_1007_before_the_frame_is_complete() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = Listener::start(&[]);
+    let addr = l.url.strip_prefix("ws://").unwrap().to_owned();
+    block_on(async move {
+        let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let req = format!(
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        );
+        tcp.write_all(req.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(tcp.read_u8().await.unwrap());
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101"));
+        // A text frame announcing 1000 bytes, of which only the invalid start is sent.
+        let mask = [1u8, 2, 3, 4];
+        let mut frame = vec![0x81, 0x80 | 126, 0x03, 0xe8];
+        frame.extend_from_slice(&mask);
+        let payload = [b'o', b'k', 0xff, 0xfe];
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        tcp.write_all(&frame).await.unwrap();
+        // The server answers with a close frame: 0x88, length, code 1007.
+        let mut close = [0u8; 4];
+        tcp.read_exact(&mut close).await.unwrap();
+        assert_eq!(close[0], 0x88);
+        assert_eq!(u16::from_be_bytes([close[2], close[3]]), 1007);
+    });
+}
