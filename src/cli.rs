@@ -44,6 +44,14 @@ pub enum Command {
     /// Run a WebSocket server for testing clients (echo)
     #[command(visible_alias = "l")]
     Listen(ListenArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
 }
 
 /// How events and diagnostics are shown; valid with every subcommand.

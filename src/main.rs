@@ -3,6 +3,7 @@
 mod cli;
 mod cmd;
 mod config;
+mod docs;
 mod error;
 mod output;
 mod pipe;
@@ -20,6 +21,23 @@ use crate::output::Printer;
 
 fn main() {
     let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
+    // The generated documents need neither a runtime nor the output settings.
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            docs::completions(*shell, &mut text);
+            output::write_out(&mut std::io::stdout().lock(), &mut text);
+            return;
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            // Rendering into memory cannot fail.
+            let _ = docs::man(&mut text);
+            output::write_out(&mut std::io::stdout().lock(), &mut text);
+            return;
+        }
+        _ => {}
+    }
     let out = OutputConfig::resolve(&cli.output);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -36,6 +54,7 @@ fn main() {
         match cli.command {
             Command::Connect(args) => cmd::connect::run(args, out).await,
             Command::Listen(args) => cmd::listen::run(args, out).await,
+            Command::Completions { .. } | Command::Man => unreachable!("handled above"),
         }
     });
     let status = match result {
@@ -63,7 +82,7 @@ fn kind_of_status(status: i32) -> &'static str {
 /// flag is not a subcommand, `connect` is inserted before it. `--help` and `--version` alone
 /// keep their top-level meaning.
 fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
-    const SUBCOMMANDS: &[&str] = &["connect", "c", "listen", "l", "help"];
+    const SUBCOMMANDS: &[&str] = &["connect", "c", "listen", "l", "completions", "man", "help"];
     const TOP_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
     let mut i = 1;
     while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {

@@ -2,4 +2,5 @@ mod close;
 mod json;
 mod listen;
 mod pipe;
+mod shipped;
 mod usage;

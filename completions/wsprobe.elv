@@ -1,0 +1,170 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[wsprobe] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'wsprobe'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'wsprobe'= {
+            cand --color 'When to colour the event lines on stderr'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connect 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+            cand c 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+            cand listen 'Run a WebSocket server for testing clients (echo)'
+            cand l 'Run a WebSocket server for testing clients (echo)'
+            cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsprobe;connect'= {
+            cand -H 'Add a request header to the handshake (repeatable)'
+            cand --header 'Add a request header to the handshake (repeatable)'
+            cand -o 'Set the Origin header'
+            cand --origin 'Set the Origin header'
+            cand -s 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --protocol 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --connect-timeout 'Give up if the TCP connection and handshake take longer than this'
+            cand --chunk-size 'Largest chunk read from stdin with --binary'
+            cand --binary-output 'How to write received binary messages [default: raw to a pipe, hex to a terminal]'
+            cand --close-code 'The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)'
+            cand --close-reason 'The close reason sent at end of input (UTF-8, at most 123 bytes)'
+            cand --close-timeout 'How long to wait for the server''s close frame after sending ours'
+            cand --max-message-size 'Largest message accepted; a larger one closes the connection with 1009'
+            cand --color 'When to colour the event lines on stderr'
+            cand -b 'Read stdin as raw chunks and send each as a binary message'
+            cand --binary 'Read stdin as raw chunks and send each as a binary message'
+            cand -0 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+            cand --null 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+            cand --echo 'Reflect every received message back to the server (same type); stdin is not read'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsprobe;c'= {
+            cand -H 'Add a request header to the handshake (repeatable)'
+            cand --header 'Add a request header to the handshake (repeatable)'
+            cand -o 'Set the Origin header'
+            cand --origin 'Set the Origin header'
+            cand -s 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --protocol 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --connect-timeout 'Give up if the TCP connection and handshake take longer than this'
+            cand --chunk-size 'Largest chunk read from stdin with --binary'
+            cand --binary-output 'How to write received binary messages [default: raw to a pipe, hex to a terminal]'
+            cand --close-code 'The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)'
+            cand --close-reason 'The close reason sent at end of input (UTF-8, at most 123 bytes)'
+            cand --close-timeout 'How long to wait for the server''s close frame after sending ours'
+            cand --max-message-size 'Largest message accepted; a larger one closes the connection with 1009'
+            cand --color 'When to colour the event lines on stderr'
+            cand -b 'Read stdin as raw chunks and send each as a binary message'
+            cand --binary 'Read stdin as raw chunks and send each as a binary message'
+            cand -0 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+            cand --null 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+            cand --echo 'Reflect every received message back to the server (same type); stdin is not read'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsprobe;listen'= {
+            cand --max-message-size 'Largest message accepted; a larger one closes that connection with 1009'
+            cand --close-timeout 'On Ctrl-C, how long to wait for clients to answer the 1001 close'
+            cand --color 'When to colour the event lines on stderr'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsprobe;l'= {
+            cand --max-message-size 'Largest message accepted; a larger one closes that connection with 1009'
+            cand --close-timeout 'On Ctrl-C, how long to wait for clients to answer the 1001 close'
+            cand --color 'When to colour the event lines on stderr'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsprobe;completions'= {
+            cand --color 'When to colour the event lines on stderr'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsprobe;man'= {
+            cand --color 'When to colour the event lines on stderr'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsprobe;help'= {
+            cand connect 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+            cand listen 'Run a WebSocket server for testing clients (echo)'
+            cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsprobe;help;connect'= {
+        }
+        &'wsprobe;help;listen'= {
+        }
+        &'wsprobe;help;completions'= {
+        }
+        &'wsprobe;help;man'= {
+        }
+        &'wsprobe;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

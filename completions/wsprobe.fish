@@ -1,0 +1,128 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_wsprobe_global_optspecs
+    string join \n color= json v/verbose q/quiet h/help V/version
+end
+
+function __fish_wsprobe_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_wsprobe_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_wsprobe_using_subcommand
+    set -l cmd (__fish_wsprobe_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "c" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "l" -d 'Run a WebSocket server for testing clients (echo)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s H -l header -d 'Add a request header to the handshake (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s o -l origin -d 'Set the Origin header' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
+hex\t'A hex dump with offsets (the default when stdout is a terminal)'
+base64\t'One base64 line per message'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-code -d 'The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s H -l header -d 'Add a request header to the handshake (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s o -l origin -d 'Set the Origin header' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
+hex\t'A hex dump with offsets (the default when stdout is a terminal)'
+base64\t'One base64 line per message'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-code -d 'The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

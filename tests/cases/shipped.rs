@@ -1,0 +1,74 @@
+//! The shipped completions and man page are what the binary generates now, and `--help` of
+//! every subcommand matches its snapshot: a change of the command line that forgets to
+//! regenerate them fails here. To regenerate after a reviewed change:
+//! `WSPROBE_BLESS=1 cargo test shipped`.
+
+use std::path::Path;
+
+use crate::support::{wsprobe, Printed};
+
+const FILES: &[(&[&str], &str)] = &[
+    (&["completions", "bash"], "completions/wsprobe.bash"),
+    (&["completions", "zsh"], "completions/_wsprobe"),
+    (&["completions", "fish"], "completions/wsprobe.fish"),
+    (&["completions", "elvish"], "completions/wsprobe.elv"),
+    (&["completions", "powershell"], "completions/_wsprobe.ps1"),
+    (&["man"], "man/wsprobe.1"),
+    // The interface itself: any change of a flag or its help is a reviewed diff.
+    (&["--help"], "tests/snapshots/help.txt"),
+    (&["connect", "--help"], "tests/snapshots/connect-help.txt"),
+    (&["listen", "--help"], "tests/snapshots/listen-help.txt"),
+    (
+        &["completions", "--help"],
+        "tests/snapshots/completions-help.txt",
+    ),
+    (&["man", "--help"], "tests/snapshots/man-help.txt"),
+];
+
+#[test]
+fn shipped_completions_and_man_page_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bless = std::env::var_os("WSPROBE_BLESS").is_some();
+    for (args, file) in FILES {
+        let generated = wsprobe().args(*args).assert().success().stdout_bytes();
+        assert!(!generated.is_empty(), "{args:?} printed nothing");
+        let path = root.join(file);
+        if bless {
+            std::fs::write(&path, &generated).unwrap();
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("{file}: {e}; regenerate with WSPROBE_BLESS=1 cargo test shipped")
+        });
+        assert!(
+            committed == generated,
+            "{file} is stale; regenerate with WSPROBE_BLESS=1 cargo test shipped"
+        );
+    }
+}
+
+#[test]
+fn man_page_has_exit_status_and_environment_sections() {
+    let man = String::from_utf8(wsprobe().arg("man").assert().success().stdout_bytes()).unwrap();
+    assert!(man.starts_with(".ie"), "not roff");
+    assert!(man.contains(".SH \"EXIT STATUS\""));
+    assert!(man.contains(".SH \"ENVIRONMENT\""));
+    assert!(man.contains("NO_COLOR"));
+    assert!(man.contains("WSPROBE CONNECT") && man.contains("WSPROBE LISTEN"));
+}
+
+#[test]
+fn bash_completion_offers_subcommands_and_flags() {
+    let bash = String::from_utf8(
+        wsprobe()
+            .args(["completions", "bash"])
+            .assert()
+            .success()
+            .stdout_bytes(),
+    )
+    .unwrap();
+    assert!(bash.contains("complete -F _wsprobe"));
+    for word in ["connect", "listen", "--close-code", "--max-message-size"] {
+        assert!(bash.contains(word), "{word} missing");
+    }
+}
