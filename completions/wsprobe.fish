@@ -51,6 +51,13 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-code -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s e -l expect -d 'Expect a received text message matching PATTERN (repeatable, matched in order): a substring, re:REGEX, or json:PATH=VALUE' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l expect-close -d 'Expect the peer to close the connection with this code' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s t -l timeout -d 'Bound the whole run; unmet expectations at the deadline exit 5' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s n -l count -d 'Close after this many received messages' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -74,6 +81,13 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-code -d 'The
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s e -l expect -d 'Expect a received text message matching PATTERN (repeatable, matched in order): a substring, re:REGEX, or json:PATH=VALUE' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l expect-close -d 'Expect the peer to close the connection with this code' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s t -l timeout -d 'Bound the whole run; unmet expectations at the deadline exit 5' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s n -l count -d 'Close after this many received messages' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"

@@ -10,9 +10,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_listen_addr,
-    parse_size, Header, WsUrl,
+    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex,
+    parse_listen_addr, parse_size, Header, WsUrl,
 };
+use crate::expect::{parse_pattern, Pattern};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
@@ -26,7 +27,7 @@ use crate::config::{
 )]
 #[command(
     after_help = "Exit status: 0 clean close, 1 runtime error, 2 usage error, \
-3 could not connect, 4 abnormal close, 130 interrupted."
+3 could not connect, 4 abnormal close, 5 expectation not met, 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,7 +41,7 @@ pub struct Cli {
 pub enum Command {
     /// Connect to a WebSocket server; stdin lines become messages, messages go to stdout
     #[command(visible_alias = "c")]
-    Connect(ConnectArgs),
+    Connect(Box<ConnectArgs>),
     /// Run a WebSocket server for testing clients (echo)
     #[command(visible_alias = "l")]
     Listen(ListenArgs),
@@ -160,6 +161,45 @@ pub struct ConnectArgs {
     /// Largest message accepted; a larger one closes the connection with 1009
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_message_size: usize,
+
+    #[command(flatten)]
+    pub script: ScriptArgs,
+}
+
+/// Send/expect for smoke tests and CI.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Scripted checks")]
+pub struct ScriptArgs {
+    /// Send this text message after OPEN (repeatable, in order; @FILE sends a file's content);
+    /// stdin is not read
+    #[arg(short = 'x', long = "execute", value_name = "MSG")]
+    pub execute: Vec<String>,
+
+    /// Send a binary message given in hex after the -x messages (repeatable)
+    #[arg(long = "execute-binary", value_name = "HEX", value_parser = parse_hex)]
+    pub execute_binary: Vec<Vec<u8>>,
+
+    /// Keep the connection open this long after the last -x send, then close
+    /// [default: until the expectations are met or the peer closes; 0 closes at once]
+    #[arg(short = 'w', long, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: Option<Duration>,
+
+    /// Expect a received text message matching PATTERN (repeatable, matched in order):
+    /// a substring, re:REGEX, or json:PATH=VALUE
+    #[arg(short = 'e', long = "expect", value_name = "PATTERN", value_parser = parse_pattern)]
+    pub expect: Vec<Pattern>,
+
+    /// Expect the peer to close the connection with this code
+    #[arg(long, value_name = "CODE")]
+    pub expect_close: Option<u16>,
+
+    /// Bound the whole run; unmet expectations at the deadline exit 5
+    #[arg(short = 't', long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Close after this many received messages
+    #[arg(short = 'n', long, value_name = "N")]
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -111,6 +111,25 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// `--execute-binary 00ff10` or `"00 ff 10"`.
+pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return Err(format!(
+            "'{s}' is not hex bytes: it has an odd number of digits"
+        ));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| format!("'{s}' is not hex bytes (e.g. 00ff10)"))
+        })
+        .collect()
+}
+
 /// The close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2).
 pub fn close_code_sendable(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)

@@ -17,6 +17,8 @@ pub mod exit {
     pub const CONNECT: i32 = 3;
     /// The connection ended abnormally (1006) or the peer closed with an error code.
     pub const ABNORMAL: i32 = 4;
+    /// A scripted expectation (`-e`, `--expect-close`) was not met in time.
+    pub const EXPECTATION: i32 = 5;
     /// Interrupted by Ctrl-C (SIGINT).
     pub const INTERRUPTED: i32 = 130;
 }

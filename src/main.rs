@@ -5,6 +5,7 @@ mod cmd;
 mod config;
 mod docs;
 mod error;
+mod expect;
 mod output;
 mod pipe;
 mod render;
@@ -52,7 +53,7 @@ fn main() {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Connect(args) => cmd::connect::run(args, out).await,
+            Command::Connect(args) => cmd::connect::run(*args, out).await,
             Command::Listen(args) => cmd::listen::run(args, out).await,
             Command::Completions { .. } | Command::Man => unreachable!("handled above"),
         }

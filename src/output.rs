@@ -205,6 +205,24 @@ impl Printer {
                 side(*initiator),
                 render::sanitize(reason, false)
             ),
+            Event::Result {
+                ok,
+                met,
+                expected,
+                received,
+                failed,
+            } => {
+                let (word, color) = if *ok {
+                    ("PASS", Color::Green)
+                } else {
+                    ("FAIL", Color::Red)
+                };
+                let why = failed.map(|f| format!(": {f}")).unwrap_or_default();
+                format!(
+                    "{} {met}/{expected} expectations met, {received} message(s) received{why}",
+                    self.paint(word, color)
+                )
+            }
             Event::Close { info, .. } => {
                 let (word, color) = if info.was_clean {
                     ("clean", Color::Green)

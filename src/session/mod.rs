@@ -142,6 +142,15 @@ pub enum Event<'a> {
         #[serde(flatten)]
         info: &'a CloseInfo,
     },
+    /// The outcome of scripted checks (`-e`, `-n`, `--expect-close`), last.
+    Result {
+        ok: bool,
+        met: usize,
+        expected: usize,
+        received: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        failed: Option<&'a str>,
+    },
 }
 
 /// A payload as it appears in an event: text stays text, bytes are base64 in JSON.

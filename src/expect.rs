@@ -1,0 +1,211 @@
+//! Scripted checks for `connect`: expectations matched in order against received text
+//! messages (`-e`), a message count (`-n`), and the report when they are not met.
+//!
+//! Patterns are parsed once on the command line: plain substring, `re:REGEX`, or
+//! `json:PATH=VALUE` (a dotted path into a JSON message; VALUE is JSON, or a string if it does
+//! not parse as JSON).
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::render;
+use crate::session::driver::{Control, Inbound};
+
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: String,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Substring(String),
+    Regex(regex::Regex),
+    Json {
+        path: Vec<String>,
+        value: serde_json::Value,
+    },
+}
+
+pub fn parse_pattern(s: &str) -> Result<Pattern, String> {
+    let kind = if let Some(re) = s.strip_prefix("re:") {
+        Kind::Regex(regex::Regex::new(re).map_err(|e| format!("invalid regular expression: {e}"))?)
+    } else if let Some(spec) = s.strip_prefix("json:") {
+        let (path, value) = spec.split_once('=').ok_or_else(|| {
+            format!("'{s}' needs a value: write json:PATH=VALUE, e.g. json:user.id=42")
+        })?;
+        if path.is_empty() {
+            return Err(format!("'{s}' has an empty JSON path"));
+        }
+        let value = serde_json::from_str(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+        Kind::Json {
+            path: path.split('.').map(str::to_owned).collect(),
+            value,
+        }
+    } else {
+        Kind::Substring(s.to_owned())
+    };
+    Ok(Pattern {
+        source: s.to_owned(),
+        kind,
+    })
+}
+
+impl Pattern {
+    pub fn matches(&self, text: &str) -> bool {
+        match &self.kind {
+            Kind::Substring(s) => text.contains(s.as_str()),
+            Kind::Regex(re) => re.is_match(text),
+            Kind::Json { path, value } => {
+                let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
+                    return false;
+                };
+                let found = path.iter().try_fold(&doc, |v, key| match v {
+                    serde_json::Value::Object(m) => m.get(key),
+                    serde_json::Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+                    _ => None,
+                });
+                found == Some(value)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+/// How many received messages are kept for the failure report.
+const KEEP_LAST: usize = 5;
+
+/// Checks received messages against the script and asks for the close when it is done.
+/// Wraps the handler that shows the messages.
+pub struct Script<H> {
+    inner: H,
+    patterns: Vec<Pattern>,
+    next: usize,
+    count: Option<u64>,
+    received: u64,
+    last: VecDeque<String>,
+    control: mpsc::UnboundedSender<Control>,
+    close: Option<(u16, String)>,
+}
+
+/// The script's state once the connection is over.
+#[derive(Debug)]
+pub struct Outcome {
+    pub patterns: Vec<Pattern>,
+    /// How many patterns were met, in order.
+    pub met: usize,
+    pub received: u64,
+    pub last: Vec<String>,
+}
+
+impl Outcome {
+    pub fn all_met(&self) -> bool {
+        self.met == self.patterns.len()
+    }
+}
+
+impl<H> Script<H> {
+    pub fn new(
+        inner: H,
+        patterns: Vec<Pattern>,
+        count: Option<u64>,
+        control: mpsc::UnboundedSender<Control>,
+        close: (u16, String),
+        close_when_done: bool,
+    ) -> Script<H> {
+        Script {
+            inner,
+            patterns,
+            next: 0,
+            count,
+            received: 0,
+            last: VecDeque::with_capacity(KEEP_LAST),
+            control,
+            close: close_when_done.then_some(close),
+        }
+    }
+
+    pub fn inner_mut(&mut self) -> &mut H {
+        &mut self.inner
+    }
+
+    fn done(&self) -> bool {
+        self.next == self.patterns.len() && self.count.is_none_or(|n| self.received >= n)
+    }
+
+    pub fn outcome(self) -> Outcome {
+        Outcome {
+            met: self.next,
+            patterns: self.patterns,
+            received: self.received,
+            last: self.last.into(),
+        }
+    }
+}
+
+impl<H: Inbound> Inbound for Script<H> {
+    fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        self.received += 1;
+        if self.last.len() == KEEP_LAST {
+            self.last.pop_front();
+        }
+        match &msg {
+            Message::Text(t) => {
+                self.last.push_back(render::text_preview(t.as_str(), 80));
+                if self
+                    .patterns
+                    .get(self.next)
+                    .is_some_and(|p| p.matches(t.as_str()))
+                {
+                    self.next += 1;
+                }
+            }
+            Message::Binary(b) => self
+                .last
+                .push_back(format!("<binary, {}>", render::size(b.len()))),
+            _ => {}
+        }
+        let reply = self.inner.message(msg)?;
+        if self.done() {
+            if let Some((code, reason)) = self.close.take() {
+                let _ = self.control.send(Control::Close(code, reason));
+            }
+        }
+        Ok(reply)
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        self.inner.idle()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_kinds() {
+        let p = parse_pattern("hello").unwrap();
+        assert!(p.matches("oh hello there") && !p.matches("bye"));
+        let p = parse_pattern(r"re:^pong \d+$").unwrap();
+        assert!(p.matches("pong 42") && !p.matches("pong x"));
+        let p = parse_pattern("json:user.id=42").unwrap();
+        assert!(p.matches(r#"{"user":{"id":42}}"#));
+        assert!(!p.matches(r#"{"user":{"id":"42"}}"#));
+        let p = parse_pattern("json:items.1.name=b").unwrap();
+        assert!(p.matches(r#"{"items":[{"name":"a"},{"name":"b"}]}"#));
+        let p = parse_pattern("json:ok=true").unwrap();
+        assert!(p.matches(r#"{"ok":true}"#) && !p.matches("not json"));
+        assert!(parse_pattern("re:(").is_err());
+        assert!(parse_pattern("json:novalue").is_err());
+    }
+}
