@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('c', 'c', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo)')
             [CompletionResult]::new('l', 'l', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo)')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send pings and show the pong round-trip times, like ping(8)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -156,6 +157,32 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'wsprobe;ping' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header to the handshake (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header to the handshake (repeatable)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Set the Origin header')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Set the Origin header')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable; the server picks one)')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable; the server picks one)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up if the TCP connection and handshake take longer than this')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'How many pings to send (0: until Ctrl-C)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many pings to send (0: until Ctrl-C)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between pings')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between pings')
+            [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'A ping whose pong takes longer than this is counted as lost')
+            [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server''s close frame at the end')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'wsprobe;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
@@ -185,6 +212,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
         'wsprobe;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo)')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send pings and show the pong round-trip times, like ping(8)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -194,6 +222,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             break
         }
         'wsprobe;help;listen' {
+            break
+        }
+        'wsprobe;help;ping' {
             break
         }
         'wsprobe;help;completions' {

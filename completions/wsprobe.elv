@@ -32,6 +32,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand c 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
             cand listen 'Run a WebSocket server for testing clients (echo)'
             cand l 'Run a WebSocket server for testing clients (echo)'
+            cand ping 'Send pings and show the pong round-trip times, like ping(8)'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -148,6 +149,31 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'wsprobe;ping'= {
+            cand -H 'Add a request header to the handshake (repeatable)'
+            cand --header 'Add a request header to the handshake (repeatable)'
+            cand -o 'Set the Origin header'
+            cand --origin 'Set the Origin header'
+            cand -s 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --protocol 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --connect-timeout 'Give up if the TCP connection and handshake take longer than this'
+            cand -c 'How many pings to send (0: until Ctrl-C)'
+            cand --count 'How many pings to send (0: until Ctrl-C)'
+            cand -i 'Time between pings'
+            cand --interval 'Time between pings'
+            cand --ping-timeout 'A ping whose pong takes longer than this is counted as lost'
+            cand --close-timeout 'How long to wait for the server''s close frame at the end'
+            cand --color 'When to colour the event lines on stderr'
+            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'wsprobe;completions'= {
             cand --color 'When to colour the event lines on stderr'
             cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
@@ -175,6 +201,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         &'wsprobe;help'= {
             cand connect 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
             cand listen 'Run a WebSocket server for testing clients (echo)'
+            cand ping 'Send pings and show the pong round-trip times, like ping(8)'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -182,6 +209,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         &'wsprobe;help;connect'= {
         }
         &'wsprobe;help;listen'= {
+        }
+        &'wsprobe;help;ping'= {
         }
         &'wsprobe;help;completions'= {
         }

@@ -36,6 +36,7 @@ complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "connect" -d 'Connec
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "c" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "l" -d 'Run a WebSocket server for testing clients (echo)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -119,6 +120,22 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'A
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s H -l header -d 'Add a request header to the handshake (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s o -l origin -d 'Set the Origin header' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s c -l count -d 'How many pings to send (0: until Ctrl-C)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s i -l interval -d 'Time between pings' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l ping-timeout -d 'A ping whose pong takes longer than this is counted as lost' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l close-timeout -d 'How long to wait for the server\'s close frame at the end' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -135,8 +152,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s v -l verbose -d 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s V -l version -d 'Print version'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -45,6 +45,8 @@ pub enum Command {
     /// Run a WebSocket server for testing clients (echo)
     #[command(visible_alias = "l")]
     Listen(ListenArgs),
+    /// Send pings and show the pong round-trip times, like ping(8)
+    Ping(PingArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell to complete for
@@ -200,6 +202,32 @@ pub struct ScriptArgs {
     /// Close after this many received messages
     #[arg(short = 'n', long, value_name = "N")]
     pub count: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// The server's URL: ws://, or http:// as an alias
+    #[arg(value_name = "URL", value_parser = WsUrl::parse_arg)]
+    pub url: WsUrl,
+
+    #[command(flatten)]
+    pub handshake: HandshakeArgs,
+
+    /// How many pings to send (0: until Ctrl-C)
+    #[arg(short = 'c', long, value_name = "COUNT", default_value = "5")]
+    pub count: u64,
+
+    /// Time between pings
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// A ping whose pong takes longer than this is counted as lost
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub ping_timeout: Duration,
+
+    /// How long to wait for the server's close frame at the end
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub close_timeout: Duration,
 }
 
 #[derive(Debug, Args)]

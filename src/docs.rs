@@ -16,7 +16,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("2", "Usage error: unknown flag, malformed URL, invalid close code or reason, bad size or duration."),
     ("3", "Could not connect: DNS, TCP, timeout, or the server refused the WebSocket handshake."),
     ("4", "The connection ended abnormally (no close handshake, 1006) or the peer closed with an error code (anything but 1000, 1001, 1005)."),
-    ("5", "A scripted expectation (-e, --expect-close) was not met before the deadline (-t) or the close."),
+    ("5", "A scripted expectation (-e, --expect-close) was not met before the deadline (-t) or the close; for ping, some pings got no pong."),
     ("130", "Interrupted by Ctrl-C, after closing politely."),
 ];
 

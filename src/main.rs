@@ -55,6 +55,7 @@ fn main() {
         match cli.command {
             Command::Connect(args) => cmd::connect::run(*args, out).await,
             Command::Listen(args) => cmd::listen::run(args, out).await,
+            Command::Ping(args) => cmd::ping::run(args, out).await,
             Command::Completions { .. } | Command::Man => unreachable!("handled above"),
         }
     });
@@ -83,7 +84,16 @@ fn kind_of_status(status: i32) -> &'static str {
 /// flag is not a subcommand, `connect` is inserted before it. `--help` and `--version` alone
 /// keep their top-level meaning.
 fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
-    const SUBCOMMANDS: &[&str] = &["connect", "c", "listen", "l", "completions", "man", "help"];
+    const SUBCOMMANDS: &[&str] = &[
+        "connect",
+        "c",
+        "listen",
+        "l",
+        "ping",
+        "completions",
+        "man",
+        "help",
+    ];
     const TOP_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
     let mut i = 1;
     while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {

@@ -205,6 +205,8 @@ impl Printer {
                 side(*initiator),
                 render::sanitize(reason, false)
             ),
+            // Several lines: `ping` prints its summary on stdout itself.
+            Event::PingSummary { .. } => return None,
             Event::Result {
                 ok,
                 met,

@@ -1,7 +1,7 @@
 //! Opening a client connection: name resolution, TCP, and the WebSocket handshake, each failure
 //! turned into one readable line with exit status 3 (could not connect).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use tokio::net::TcpStream;
@@ -32,6 +32,17 @@ pub struct ClientSettings {
 pub struct Connected {
     pub ws: WebSocketStream<FailFast<TcpStream>>,
     pub response: Response,
+    pub timings: Timings,
+}
+
+/// Where the connection time went (`ping` shows it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub dns: Duration,
+    pub tcp: Duration,
+    /// `None` for ws:// (no TLS handshake).
+    pub tls: Option<Duration>,
+    pub upgrade: Duration,
 }
 
 impl ClientSettings {
@@ -94,8 +105,13 @@ pub async fn connect(settings: &ClientSettings, conn: &Conn) -> Result<Connected
     }
     conn.connecting(url.as_str(), None);
     let attempt = async {
-        let tcp = tcp_connect(url).await?;
-        handshake(settings, request, tcp).await
+        let mut timings = Timings::default();
+        let tcp = tcp_connect(url, &mut timings).await?;
+        let started = Instant::now();
+        let mut connected = handshake(settings, request, tcp).await?;
+        timings.upgrade = started.elapsed();
+        connected.timings = timings;
+        Ok::<_, anyhow::Error>(connected)
     };
     match tokio::time::timeout(settings.connect_timeout, attempt).await {
         Ok(Ok(connected)) => {
@@ -113,17 +129,21 @@ pub async fn connect(settings: &ClientSettings, conn: &Conn) -> Result<Connected
     }
 }
 
-async fn tcp_connect(url: &WsUrl) -> Result<TcpStream> {
+async fn tcp_connect(url: &WsUrl, timings: &mut Timings) -> Result<TcpStream> {
     let host = url.host().trim_start_matches('[').trim_end_matches(']');
     let port = url.port();
+    let started = Instant::now();
     let addrs: Vec<_> = tokio::net::lookup_host((host, port))
         .await
         .map_err(|e| Failure::connect(format!("could not resolve host '{host}': {e}")))?
         .collect();
+    timings.dns = started.elapsed();
+    let started = Instant::now();
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect(addr).await {
             Ok(s) => {
+                timings.tcp = started.elapsed();
                 // Small messages are the norm; don't let Nagle hold them back.
                 let _ = s.set_nodelay(true);
                 return Ok(s);
@@ -147,7 +167,11 @@ async fn handshake(
     let tcp = FailFast::new(tcp);
     match tokio_tungstenite::client_async_with_config(request, tcp, Some(settings.ws_config)).await
     {
-        Ok((ws, response)) => Ok(Connected { ws, response }),
+        Ok((ws, response)) => Ok(Connected {
+            ws,
+            response,
+            timings: Timings::default(),
+        }),
         Err(WsError::Http(resp)) => {
             let status = resp.status();
             let mut f = Failure::connect(format!(

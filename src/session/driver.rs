@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::session::{failfast, CloseInfo, Conn, Dir, MsgType, Side};
@@ -32,6 +32,8 @@ pub type Batch = Vec<Message>;
 /// Requests that jump the data queue.
 #[derive(Debug)]
 pub enum Control {
+    /// Send a ping with this payload.
+    Ping(Bytes),
     /// Start the closing handshake with this code and reason (already validated).
     Close(u16, String),
 }
@@ -427,6 +429,10 @@ where
                     }
                     Some(Control::Close(code, reason)) => {
                         return close(sink, conn, code, &reason).await;
+                    }
+                    Some(Control::Ping(p)) => {
+                        conn.ping(Dir::Out, &p);
+                        sink.lock().await.send(Message::Ping(p)).await
                     }
                 };
                 if let Err(e) = res {

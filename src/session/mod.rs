@@ -142,6 +142,19 @@ pub enum Event<'a> {
         #[serde(flatten)]
         info: &'a CloseInfo,
     },
+    /// The summary of `wsprobe ping`, last.
+    PingSummary {
+        url: &'a str,
+        sent: u64,
+        received: u64,
+        loss_pct: f64,
+        #[serde(flatten)]
+        rtt: Option<RttStats>,
+        dns_ms: f64,
+        tcp_ms: f64,
+        tls_ms: Option<f64>,
+        upgrade_ms: f64,
+    },
     /// The outcome of scripted checks (`-e`, `-n`, `--expect-close`), last.
     Result {
         ok: bool,
@@ -151,6 +164,34 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         failed: Option<&'a str>,
     },
+}
+
+/// Round-trip time statistics, in milliseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RttStats {
+    pub min_ms: f64,
+    pub avg_ms: f64,
+    pub max_ms: f64,
+    pub stddev_ms: f64,
+}
+
+impl RttStats {
+    pub fn of(rtts: &[Duration]) -> Option<RttStats> {
+        if rtts.is_empty() {
+            return None;
+        }
+        let ms: Vec<f64> = rtts.iter().map(|d| millis(*d)).collect();
+        let n = ms.len() as f64;
+        let avg = ms.iter().sum::<f64>() / n;
+        let var = ms.iter().map(|x| (x - avg).powi(2)).sum::<f64>() / n;
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        Some(RttStats {
+            min_ms: round(ms.iter().copied().fold(f64::INFINITY, f64::min)),
+            avg_ms: round(avg),
+            max_ms: round(ms.iter().copied().fold(0.0, f64::max)),
+            stddev_ms: round(var.sqrt()),
+        })
+    }
 }
 
 /// A payload as it appears in an event: text stays text, bytes are base64 in JSON.
@@ -181,7 +222,7 @@ impl<'a> Data<'a> {
 }
 
 /// Milliseconds with microsecond precision, for JSON.
-fn millis(d: Duration) -> f64 {
+pub fn millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
@@ -197,6 +238,9 @@ pub struct ConnState {
     pub opened_at: Option<Instant>,
     /// Pings we sent and have not seen a pong for, oldest first.
     pings: Vec<(Vec<u8>, Instant)>,
+    pub pings_sent: u64,
+    /// Round-trip times of the pings answered by a pong with their own payload.
+    pub rtts: Vec<Duration>,
 }
 
 /// One connection: its id (servers number them), its clock, its state and its printer.
@@ -223,6 +267,8 @@ impl Conn {
                 bytes_out: 0,
                 opened_at: None,
                 pings: Vec::new(),
+                pings_sent: 0,
+                rtts: Vec::new(),
             }),
         }
     }
@@ -330,7 +376,9 @@ impl Conn {
 
     pub fn ping(&self, dir: Dir, payload: &[u8]) {
         if dir == Dir::Out {
-            self.state().pings.push((payload.to_vec(), Instant::now()));
+            let mut st = self.state();
+            st.pings.push((payload.to_vec(), Instant::now()));
+            st.pings_sent += 1;
         }
         if self.printer.wants_control() {
             self.emit(&Event::Ping {
@@ -348,9 +396,10 @@ impl Conn {
             // older unanswered pings with that payload are answered by it too.
             match st.pings.iter().rposition(|(p, _)| p == payload) {
                 Some(i) => {
-                    let sent = st.pings[i].1;
+                    let rtt = st.pings[i].1.elapsed();
                     st.pings.drain(..=i);
-                    Some(sent.elapsed())
+                    st.rtts.push(rtt);
+                    Some(rtt)
                 }
                 None => None,
             }

@@ -1,6 +1,7 @@
 mod close;
 mod json;
 mod listen;
+mod ping;
 mod pipe;
 mod script;
 mod shipped;

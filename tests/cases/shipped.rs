@@ -23,6 +23,7 @@ const FILES: &[(&[&str], &str)] = &[
         "tests/snapshots/completions-help.txt",
     ),
     (&["man", "--help"], "tests/snapshots/man-help.txt"),
+    (&["ping", "--help"], "tests/snapshots/ping-help.txt"),
 ];
 
 #[test]

@@ -1,0 +1,198 @@
+//! `wsprobe ping URL`: like ping(8) for WebSockets. Sends `-c` pings every `-i`, shows each
+//! pong's round-trip time (as pong events), then a summary on stdout with loss, min/avg/max/
+//! stddev RTT and where the connection time went (DNS, TCP, TLS, upgrade).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
+
+use crate::cli::PingArgs;
+use crate::config::OutputConfig;
+use crate::error::exit;
+use crate::output::{write_out, Printer};
+use crate::render;
+use crate::session::client::{self, ClientSettings};
+use crate::session::driver::{self, Control, DriveOpts, Inbound};
+use crate::session::{millis, Conn, Event, RttStats};
+
+/// Data messages the server sends while we ping are counted and shown (-v), not printed.
+struct Ignore;
+
+impl Inbound for Ignore {
+    fn message(&mut self, _: Message) -> anyhow::Result<Option<Message>> {
+        Ok(None)
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
+    // The pong lines are the point of this command: show them unless -q.
+    out.verbose = !out.quiet;
+    let printer = Arc::new(Printer::new(out));
+    let conn = Arc::new(Conn::new(None, printer.clone()));
+    let settings = ClientSettings {
+        url: args.url.clone(),
+        headers: args.handshake.headers.clone(),
+        origin: args.handshake.origin.clone(),
+        protocols: args.handshake.protocols.clone(),
+        connect_timeout: args.handshake.connect_timeout,
+        ws_config: WebSocketConfig::default(),
+    };
+    let connected = tokio::select! {
+        c = client::connect(&settings, &conn) => c?,
+        _ = tokio::signal::ctrl_c() => return Ok(exit::INTERRUPTED),
+    };
+
+    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let pinger = tokio::spawn(ping_loop(
+        conn.clone(),
+        control_tx.clone(),
+        stop.clone(),
+        args.count,
+        args.interval,
+        args.ping_timeout,
+    ));
+    let ctrl_c_stop = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c_stop.store(true, Ordering::SeqCst);
+        }
+    });
+    let opts = DriveOpts {
+        close_on_eof: None,
+        close_timeout: args.close_timeout,
+        max_message_size: 64 << 20,
+    };
+    let ending = driver::drive(
+        connected.ws,
+        &conn,
+        None,
+        &mut control_rx,
+        &mut Ignore,
+        &opts,
+    )
+    .await;
+    pinger.abort();
+    if let Some(e) = ending.error {
+        return Err(e);
+    }
+
+    let (sent, rtts) = {
+        let st = conn.state();
+        let rtts: Vec<Duration> = st
+            .rtts
+            .iter()
+            .copied()
+            .filter(|rtt| *rtt <= args.ping_timeout)
+            .collect();
+        (st.pings_sent, rtts)
+    };
+    let received = rtts.len() as u64;
+    let loss_pct = if sent == 0 {
+        0.0
+    } else {
+        ((sent - received) as f64 * 1000.0 / sent as f64).round() / 10.0
+    };
+    let stats = RttStats::of(&rtts);
+    let t = connected.timings;
+    if out.json {
+        conn.emit(&Event::PingSummary {
+            url: args.url.as_str(),
+            sent,
+            received,
+            loss_pct,
+            rtt: stats,
+            dns_ms: millis(t.dns),
+            tcp_ms: millis(t.tcp),
+            tls_ms: t.tls.map(millis),
+            upgrade_ms: millis(t.upgrade),
+        });
+    } else {
+        let mut text = format!(
+            "--- {} ping statistics ---\n{sent} sent, {received} received, {loss_pct}% loss\n",
+            args.url.as_str()
+        );
+        if let Some(s) = stats {
+            text.push_str(&format!(
+                "rtt min/avg/max/stddev = {:.3}/{:.3}/{:.3}/{:.3} ms\n",
+                s.min_ms, s.avg_ms, s.max_ms, s.stddev_ms
+            ));
+        }
+        text.push_str(&format!(
+            "connection: dns {}, tcp {}, tls {}, upgrade {}\n",
+            render::duration(t.dns),
+            render::duration(t.tcp),
+            t.tls.map_or("-".to_owned(), render::duration),
+            render::duration(t.upgrade),
+        ));
+        printer.flush();
+        let mut buf = text.into_bytes();
+        write_out(&mut std::io::stdout().lock(), &mut buf);
+        let _ = std::io::stdout().flush();
+    }
+    if stop.load(Ordering::SeqCst) && args.count != 0 && sent < args.count {
+        return Ok(exit::INTERRUPTED);
+    }
+    Ok(if sent > 0 && received == sent {
+        exit::OK
+    } else if sent > 0 {
+        exit::EXPECTATION
+    } else if ending.close.is_failure() {
+        exit::ABNORMAL
+    } else {
+        exit::OK
+    })
+}
+
+/// Sends the pings, waits for the last pongs (up to the ping timeout), then closes.
+async fn ping_loop(
+    conn: Arc<Conn>,
+    control: mpsc::UnboundedSender<Control>,
+    stop: Arc<AtomicBool>,
+    count: u64,
+    interval: Duration,
+    ping_timeout: Duration,
+) {
+    let mut seq: u64 = 0;
+    while (count == 0 || seq < count) && !stop.load(Ordering::SeqCst) {
+        seq += 1;
+        let payload = Bytes::from(format!("wsprobe {seq}"));
+        if control.send(Control::Ping(payload)).is_err() {
+            return;
+        }
+        if count != 0 && seq == count {
+            break;
+        }
+        sleep_unless_stopped(interval, &stop).await;
+    }
+    // Wait for the outstanding pongs, but no longer than the ping timeout.
+    let deadline = tokio::time::Instant::now() + ping_timeout;
+    while tokio::time::Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+        {
+            let st = conn.state();
+            if st.rtts.len() as u64 >= st.pings_sent {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let _ = control.send(Control::Close(1000, String::new()));
+}
+
+async fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+    let end = tokio::time::Instant::now() + d;
+    while tokio::time::Instant::now() < end && !stop.load(Ordering::SeqCst) {
+        let left = end - tokio::time::Instant::now();
+        tokio::time::sleep(left.min(Duration::from_millis(50))).await;
+    }
+}
