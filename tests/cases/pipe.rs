@@ -287,3 +287,34 @@ fn echo_mode_reflects_messages_with_their_type() {
     assert_eq!(got[0], Message::text("ping me"));
     assert_eq!(got[1], Message::Binary(vec![1, 2, 3].into()));
 }
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let server = Server::echo();
+    let always = wsprobe()
+        .args(["--color", "always", &server.url])
+        .write_stdin("x\n")
+        .assert()
+        .success()
+        .stderr_text();
+    assert!(always.contains("\x1b["), "{always:?}");
+    // Not a terminal: auto means no colour, and so does never.
+    for args in [vec!["--color", "never"], vec![]] {
+        let plain = wsprobe()
+            .args(args)
+            .arg(&server.url)
+            .write_stdin("x\n")
+            .assert()
+            .success()
+            .stderr_text();
+        assert!(!plain.contains('\x1b'), "{plain:?}");
+    }
+    // Payloads on stdout are never coloured.
+    let out = wsprobe()
+        .args(["--color", "always", &server.url])
+        .write_stdin("x\n")
+        .assert()
+        .success()
+        .stdout_bytes();
+    assert_eq!(out, b"x\n");
+}
