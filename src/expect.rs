@@ -85,9 +85,11 @@ impl fmt::Display for Pattern {
 const KEEP_LAST: usize = 5;
 
 /// Checks received messages against the script and asks for the close when it is done.
-/// Wraps the handler that shows the messages.
+/// Wraps the handler that shows the messages; when inactive (no checks asked for) it only
+/// passes messages through.
 pub struct Script<H> {
     inner: H,
+    active: bool,
     patterns: Vec<Pattern>,
     next: usize,
     count: Option<u64>,
@@ -114,23 +116,25 @@ impl Outcome {
 }
 
 impl<H> Script<H> {
+    /// `close`: the close to ask for once every check is met (`None`: wait for the peer).
     pub fn new(
         inner: H,
+        active: bool,
         patterns: Vec<Pattern>,
         count: Option<u64>,
         control: mpsc::UnboundedSender<Control>,
-        close: (u16, String),
-        close_when_done: bool,
+        close: Option<(u16, String)>,
     ) -> Script<H> {
         Script {
             inner,
+            active,
             patterns,
             next: 0,
             count,
             received: 0,
             last: VecDeque::with_capacity(KEEP_LAST),
             control,
-            close: close_when_done.then_some(close),
+            close,
         }
     }
 
@@ -154,6 +158,9 @@ impl<H> Script<H> {
 
 impl<H: Inbound> Inbound for Script<H> {
     fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        if !self.active {
+            return self.inner.message(msg);
+        }
         self.received += 1;
         if self.last.len() == KEEP_LAST {
             self.last.pop_front();

@@ -127,40 +127,29 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
     } else {
         Shown::Stdout(StdoutSink::new(out, args.binary_output, delim))
     };
-    let (ending, outcome) = if expecting {
-        let mut handler = Script::new(
-            shown,
-            script.expect.clone(),
-            script.count,
-            control_tx.clone(),
-            (args.close_code, args.close_reason.clone()),
-            script.expect_close.is_none(),
-        );
-        let ending = driver::drive(
-            connected.ws,
-            &conn,
-            Some(&mut data_rx),
-            &mut control_rx,
-            &mut handler,
-            &opts,
-        )
-        .await;
-        handler.inner_mut().finish();
-        (ending, Some(handler.outcome()))
-    } else {
-        let mut handler = shown;
-        let ending = driver::drive(
-            connected.ws,
-            &conn,
-            Some(&mut data_rx),
-            &mut control_rx,
-            &mut handler,
-            &opts,
-        )
-        .await;
-        handler.finish();
-        (ending, None)
-    };
+    let mut handler = Script::new(
+        shown,
+        expecting,
+        script.expect.clone(),
+        script.count,
+        control_tx.clone(),
+        // With --expect-close the peer is to close, not us.
+        script
+            .expect_close
+            .is_none()
+            .then(|| (args.close_code, args.close_reason.clone())),
+    );
+    let ending = driver::drive(
+        connected.ws,
+        &conn,
+        Some(&mut data_rx),
+        &mut control_rx,
+        &mut handler,
+        &opts,
+    )
+    .await;
+    handler.inner_mut().finish();
+    let outcome = expecting.then(|| handler.outcome());
     drop(held_tx);
     printer.flush();
 
