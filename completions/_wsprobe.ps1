@@ -55,6 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--close-reason', '--close-reason', [CompletionResultType]::ParameterName, 'The close reason sent at end of input (UTF-8, at most 123 bytes)')
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server''s close frame after sending ours')
             [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'Largest message accepted; a larger one closes the connection with 1009')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping this often (pong round-trip times show with -v and in --json)')
+            [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read')
             [CompletionResult]::new('--execute', '--execute', [CompletionResultType]::ParameterName, 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read')
             [CompletionResult]::new('--execute-binary', '--execute-binary', [CompletionResultType]::ParameterName, 'Send a binary message given in hex after the -x messages (repeatable)')
@@ -98,6 +100,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--close-reason', '--close-reason', [CompletionResultType]::ParameterName, 'The close reason sent at end of input (UTF-8, at most 123 bytes)')
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server''s close frame after sending ours')
             [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'Largest message accepted; a larger one closes the connection with 1009')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping this often (pong round-trip times show with -v and in --json)')
+            [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read')
             [CompletionResult]::new('--execute', '--execute', [CompletionResultType]::ParameterName, 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read')
             [CompletionResult]::new('--execute-binary', '--execute-binary', [CompletionResultType]::ParameterName, 'Send a binary message given in hex after the -x messages (repeatable)')
@@ -129,6 +133,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
         }
         'wsprobe;listen' {
             [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'Largest message accepted; a larger one closes that connection with 1009')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping this often (pong round-trip times show with -v and in --json)')
+            [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)')
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'On Ctrl-C, how long to wait for clients to answer the 1001 close')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
@@ -144,6 +150,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
         }
         'wsprobe;l' {
             [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'Largest message accepted; a larger one closes that connection with 1009')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping this often (pong round-trip times show with -v and in --json)')
+            [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)')
             [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'On Ctrl-C, how long to wait for clients to answer the 1001 close')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')

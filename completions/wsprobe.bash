@@ -101,7 +101,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__connect)
-            opts="-H -o -s -b -0 -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --help --version"
+            opts="-H -o -s -b -0 -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,6 +156,14 @@ _wsprobe() {
                     return 0
                     ;;
                 --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -317,13 +325,21 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-v -q -h -V --max-message-size --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --max-message-size --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

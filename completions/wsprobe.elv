@@ -51,6 +51,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --close-reason 'The close reason sent at end of input (UTF-8, at most 123 bytes)'
             cand --close-timeout 'How long to wait for the server''s close frame after sending ours'
             cand --max-message-size 'Largest message accepted; a larger one closes the connection with 1009'
+            cand --ping-interval 'Send a ping this often (pong round-trip times show with -v and in --json)'
+            cand --ping-timeout 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)'
             cand -x 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read'
             cand --execute 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read'
             cand --execute-binary 'Send a binary message given in hex after the -x messages (repeatable)'
@@ -93,6 +95,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --close-reason 'The close reason sent at end of input (UTF-8, at most 123 bytes)'
             cand --close-timeout 'How long to wait for the server''s close frame after sending ours'
             cand --max-message-size 'Largest message accepted; a larger one closes the connection with 1009'
+            cand --ping-interval 'Send a ping this often (pong round-trip times show with -v and in --json)'
+            cand --ping-timeout 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)'
             cand -x 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read'
             cand --execute 'Send this text message after OPEN (repeatable, in order; @FILE sends a file''s content); stdin is not read'
             cand --execute-binary 'Send a binary message given in hex after the -x messages (repeatable)'
@@ -123,6 +127,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         }
         &'wsprobe;listen'= {
             cand --max-message-size 'Largest message accepted; a larger one closes that connection with 1009'
+            cand --ping-interval 'Send a ping this often (pong round-trip times show with -v and in --json)'
+            cand --ping-timeout 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)'
             cand --close-timeout 'On Ctrl-C, how long to wait for clients to answer the 1001 close'
             cand --color 'When to colour the event lines on stderr'
             cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
@@ -137,6 +143,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         }
         &'wsprobe;l'= {
             cand --max-message-size 'Largest message accepted; a larger one closes that connection with 1009'
+            cand --ping-interval 'Send a ping this often (pong round-trip times show with -v and in --json)'
+            cand --ping-timeout 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)'
             cand --close-timeout 'On Ctrl-C, how long to wait for clients to answer the 1001 close'
             cand --color 'When to colour the event lines on stderr'
             cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'

@@ -52,6 +52,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-code -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
@@ -82,6 +84,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-code -d 'The
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
@@ -101,6 +105,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Pri
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
@@ -111,6 +117,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'

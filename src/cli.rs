@@ -165,7 +165,24 @@ pub struct ConnectArgs {
     pub max_message_size: usize,
 
     #[command(flatten)]
+    pub heartbeat: HeartbeatArgs,
+
+    #[command(flatten)]
     pub script: ScriptArgs,
+}
+
+/// Heartbeats; shared by `connect` and `listen`.
+#[derive(Debug, Args)]
+pub struct HeartbeatArgs {
+    /// Send a ping this often (pong round-trip times show with -v and in --json)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub ping_interval: Option<Duration>,
+
+    /// With --ping-interval: a peer that answers no ping within this is dead (the client exits
+    /// 4, the server drops it)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration,
+          requires = "ping_interval")]
+    pub ping_timeout: Duration,
 }
 
 /// Send/expect for smoke tests and CI.
@@ -239,6 +256,9 @@ pub struct ListenArgs {
     /// Largest message accepted; a larger one closes that connection with 1009
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_message_size: usize,
+
+    #[command(flatten)]
+    pub heartbeat: HeartbeatArgs,
 
     /// On Ctrl-C, how long to wait for clients to answer the 1001 close
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]

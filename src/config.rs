@@ -189,6 +189,15 @@ pub fn parse_listen_addr(s: &str) -> Result<SocketAddr, String> {
     ))
 }
 
+/// The heartbeat asked for, if any.
+pub fn heartbeat(args: &crate::cli::HeartbeatArgs) -> Option<crate::session::driver::Heartbeat> {
+    args.ping_interval
+        .map(|interval| crate::session::driver::Heartbeat {
+            interval,
+            timeout: args.ping_timeout,
+        })
+}
+
 /// Output decisions, made once from the flags and the environment.
 #[derive(Debug, Clone, Copy)]
 pub struct OutputConfig {

@@ -120,6 +120,7 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         close_on_eof: (!expecting).then(|| (args.close_code, args.close_reason.clone())),
         close_timeout: args.close_timeout,
         max_message_size: args.max_message_size,
+        heartbeat: crate::config::heartbeat(&args.heartbeat),
     };
     // With --json the payloads travel inside the message events instead.
     let shown = if args.echo {

@@ -95,6 +95,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             close_on_eof: None,
             close_timeout: args.close_timeout,
             max_message_size: args.max_message_size,
+            heartbeat: crate::config::heartbeat(&args.heartbeat),
         },
     });
     let next_id = AtomicU64::new(1);

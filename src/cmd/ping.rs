@@ -72,6 +72,7 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
         close_on_eof: None,
         close_timeout: args.close_timeout,
         max_message_size: 64 << 20,
+        heartbeat: None,
     };
     let ending = driver::drive(
         connected.ws,

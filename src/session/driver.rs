@@ -55,6 +55,15 @@ pub struct DriveOpts {
     pub close_timeout: Duration,
     /// The largest message accepted (for the error message when one is larger).
     pub max_message_size: usize,
+    /// Send pings and give up on a peer that stops answering them.
+    pub heartbeat: Option<Heartbeat>,
+}
+
+/// `--ping-interval` / `--ping-timeout`.
+#[derive(Debug, Clone, Copy)]
+pub struct Heartbeat {
+    pub interval: Duration,
+    pub timeout: Duration,
 }
 
 /// How a connection ended.
@@ -68,6 +77,8 @@ pub struct Ending {
 }
 
 enum ReaderEnd {
+    /// The heartbeat gave up on the peer.
+    Dead,
     /// The stream ended after a close frame was received (the closing handshake happened).
     Closed(Option<CloseFrame>),
     /// The stream ended with no close frame.
@@ -78,6 +89,8 @@ enum ReaderEnd {
 
 enum WriterEnd {
     CloseSent,
+    /// No pong within the heartbeat timeout: the connection is considered dead.
+    Dead,
     Failed(WsError, usize),
 }
 
@@ -106,8 +119,13 @@ where
             tokio::select! {
                 r = &mut reader => break Some(r),
                 w = &mut writer, if writer_end.is_none() => {
-                    if matches!(w, WriterEnd::CloseSent) {
-                        close_deadline = Some(Instant::now() + opts.close_timeout);
+                    match w {
+                        WriterEnd::CloseSent => {
+                            close_deadline = Some(Instant::now() + opts.close_timeout);
+                        }
+                        // Nothing more is to be expected from a dead peer.
+                        WriterEnd::Dead => break Some(ReaderEnd::Dead),
+                        WriterEnd::Failed(..) => {}
                     }
                     writer_end = Some(w);
                 }
@@ -156,6 +174,17 @@ where
             (info, None)
         }
         Some(ReaderEnd::Dropped) => (abnormal(by.or(Some(Side::Remote))), None),
+        Some(ReaderEnd::Dead) => {
+            let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
+            conn.error(
+                "dead",
+                &format!(
+                    "no pong within {} of a ping: the connection is dead",
+                    humantime::format_duration(timeout)
+                ),
+            );
+            (abnormal(Some(Side::Local)), None)
+        }
         None => {
             let msg = format!(
                 "the peer did not answer the close frame within {}",
@@ -418,9 +447,36 @@ where
 {
     let mut data_open = data.is_some();
     let mut control_open = true;
+    let mut ticks = opts.heartbeat.map(|h| {
+        let mut t = tokio::time::interval_at(Instant::now() + h.interval, h.interval);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        t
+    });
+    // While a heartbeat ping is unanswered: the pong count when it was sent, and the deadline.
+    let mut awaiting: Option<(u64, Instant)> = None;
+    let mut seq: u64 = 0;
     loop {
         tokio::select! {
             biased;
+            () = sleep_until(awaiting.map(|a| a.1)), if awaiting.is_some() => {
+                if let Some((pongs_then, _)) = awaiting.take() {
+                    if conn.state().pongs_in == pongs_then {
+                        return WriterEnd::Dead;
+                    }
+                }
+            }
+            _ = tick(&mut ticks), if ticks.is_some() => {
+                seq += 1;
+                let payload = Bytes::from(format!("heartbeat {seq}"));
+                conn.ping(Dir::Out, &payload);
+                if awaiting.is_none() {
+                    let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
+                    awaiting = Some((conn.state().pongs_in, Instant::now() + timeout));
+                }
+                if let Err(e) = sink.lock().await.send(Message::Ping(payload)).await {
+                    return WriterEnd::Failed(e, 0);
+                }
+            }
             c = control.recv(), if control_open => {
                 let res = match c {
                     None => {
@@ -462,6 +518,15 @@ where
             },
             else => std::future::pending::<()>().await,
         }
+    }
+}
+
+async fn tick(ticks: &mut Option<tokio::time::Interval>) {
+    match ticks {
+        Some(t) => {
+            t.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -239,6 +239,8 @@ pub struct ConnState {
     /// Pings we sent and have not seen a pong for, oldest first.
     pings: Vec<(Vec<u8>, Instant)>,
     pub pings_sent: u64,
+    /// Pongs received, answering our pings or not (heartbeats count any).
+    pub pongs_in: u64,
     /// Round-trip times of the pings answered by a pong with their own payload.
     pub rtts: Vec<Duration>,
 }
@@ -268,6 +270,7 @@ impl Conn {
                 opened_at: None,
                 pings: Vec::new(),
                 pings_sent: 0,
+                pongs_in: 0,
                 rtts: Vec::new(),
             }),
         }
@@ -392,6 +395,7 @@ impl Conn {
     pub fn pong(&self, dir: Dir, payload: &[u8]) {
         let rtt = if dir == Dir::In {
             let mut st = self.state();
+            st.pongs_in += 1;
             // A pong answers the most recent ping with the same payload (RFC 6455 §5.5.3);
             // older unanswered pings with that payload are answered by it too.
             match st.pings.iter().rposition(|(p, _)| p == payload) {

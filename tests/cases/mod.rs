@@ -1,4 +1,5 @@
 mod close;
+mod heartbeat;
 mod json;
 mod listen;
 mod ping;

@@ -1,11 +1,6 @@
 //! `wsprobe ping`: RTTs, loss, the summary and the connection breakdown.
 
-use std::time::Duration;
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-
-use crate::support::{json_lines, wsprobe, Printed, Server};
+use crate::support::{json_lines, swallowing_server, wsprobe, Printed, Server};
 
 #[test]
 fn pings_an_answering_server_and_summarises() {
@@ -25,33 +20,6 @@ fn pings_an_answering_server_and_summarises() {
         stdout.contains(", tcp ") && stdout.contains(", tls -, upgrade "),
         "{stdout}"
     );
-}
-
-/// Completes the handshake by hand, then never reads again: pings go unanswered.
-fn swallowing_server() -> Server {
-    Server::tcp(|mut tcp| async move {
-        let mut head = Vec::new();
-        while !head.ends_with(b"\r\n\r\n") {
-            head.push(tcp.read_u8().await.unwrap());
-        }
-        let head = String::from_utf8(head).unwrap();
-        let key = head
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("Sec-WebSocket-Key: ")
-                    .or_else(|| l.strip_prefix("sec-websocket-key: "))
-            })
-            .unwrap()
-            .trim()
-            .to_owned();
-        let resp = format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Accept: {}\r\n\r\n",
-            derive_accept_key(key.as_bytes())
-        );
-        tcp.write_all(resp.as_bytes()).await.unwrap();
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    })
 }
 
 #[test]

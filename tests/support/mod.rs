@@ -186,6 +186,35 @@ impl Drop for Server {
     }
 }
 
+/// Completes the handshake by hand, then never reads again: pings go unanswered.
+pub fn swallowing_server() -> Server {
+    Server::tcp(|mut tcp| async move {
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(tokio::io::AsyncReadExt::read_u8(&mut tcp).await.unwrap());
+        }
+        let head = String::from_utf8(head).unwrap();
+        let key = head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Sec-WebSocket-Key: ")
+                    .or_else(|| l.strip_prefix("sec-websocket-key: "))
+            })
+            .unwrap()
+            .trim()
+            .to_owned();
+        let resp = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n\r\n",
+            tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes())
+        );
+        tokio::io::AsyncWriteExt::write_all(&mut tcp, resp.as_bytes())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+}
+
 /// Closes a server-side connection with a code and reason, then drains until the end.
 pub async fn close_with(ws: &mut Ws, code: u16, reason: &str) {
     let _ = ws
