@@ -325,13 +325,33 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-v -q -h -V --max-message-size --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --max-message-size --echo --broadcast --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --send-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --send)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --close-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --close-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --close-reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -105,24 +105,40 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Pri
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l send-interval -d 'Push --send TEXT to every client this often' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l send -d 'The text pushed every --send-interval' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-after -d 'Close each connection after it has sent N messages (0: right after OPEN)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-code -d 'The close code used by --close-after' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-reason -d 'The close reason used by --close-after' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l echo -d 'Echo every message back to its sender (the default mode)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l broadcast -d 'Send every message to all other connected clients'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l send-interval -d 'Push --send TEXT to every client this often' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l send -d 'The text pushed every --send-interval' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-after -d 'Close each connection after it has sent N messages (0: right after OPEN)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-code -d 'The close code used by --close-after' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-reason -d 'The close reason used by --close-after' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l echo -d 'Echo every message back to its sender (the default mode)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l broadcast -d 'Send every message to all other connected clients'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s q -l quiet -d 'Print no events, only errors'

@@ -257,6 +257,46 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_message_size: usize,
 
+    /// Echo every message back to its sender (the default mode)
+    #[arg(long, group = "mode", help_heading = "Modes")]
+    pub echo: bool,
+
+    /// Send every message to all other connected clients
+    #[arg(long, group = "mode", help_heading = "Modes")]
+    pub broadcast: bool,
+
+    /// With --broadcast: the sender receives its own messages too
+    #[arg(long, requires = "broadcast", help_heading = "Modes")]
+    pub all: bool,
+
+    /// Push --send TEXT to every client this often
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "send",
+          help_heading = "Modes")]
+    pub send_interval: Option<Duration>,
+
+    /// The text pushed every --send-interval
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "send_interval",
+        help_heading = "Modes"
+    )]
+    pub send: Option<String>,
+
+    /// Close each connection after it has sent N messages (0: right after OPEN)
+    #[arg(long, value_name = "N", help_heading = "Modes")]
+    pub close_after: Option<u64>,
+
+    /// The close code used by --close-after
+    #[arg(long, value_name = "CODE", default_value = "1000", value_parser = parse_close_code,
+          requires = "close_after", help_heading = "Modes")]
+    pub close_code: u16,
+
+    /// The close reason used by --close-after
+    #[arg(long, value_name = "TEXT", default_value = "", value_parser = parse_close_reason,
+          requires = "close_after", help_heading = "Modes")]
+    pub close_reason: String,
+
     #[command(flatten)]
     pub heartbeat: HeartbeatArgs,
 

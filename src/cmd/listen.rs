@@ -1,27 +1,29 @@
-//! `wsprobe listen [ADDR:]PORT`: an echo server for testing clients.
+//! `wsprobe listen [ADDR:]PORT`: a server for testing clients: echo (default) or broadcast,
+//! with optional periodic pushes and server-initiated closes.
 //!
 //! Each accepted TCP connection becomes a numbered [`Conn`] driven by the shared driver with
 //! the echo handler. Ctrl-C closes every open connection with 1001 (going away), waits for
 //! their close frames up to `--close-timeout`, and exits 0.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::cli::ListenArgs;
 use crate::config::OutputConfig;
 use crate::error::{exit, Failure};
 use crate::output::Printer;
-use crate::session::driver::{self, Control, DriveOpts};
+use crate::session::driver::{self, Control, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::failfast::FailFast;
+use crate::session::hub::{self, Broadcast, Hub};
 use crate::session::{Conn, OpenInfo};
 
 /// How long a client may take to send its upgrade request.
@@ -31,32 +33,21 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 /// is 128 KiB each); larger frames grow the buffer as they arrive.
 const READ_BUFFER: usize = 4 * 1024;
 
-/// The open connections, so that Ctrl-C can close each of them.
-#[derive(Default)]
-struct Registry {
-    open: Mutex<HashMap<u64, mpsc::UnboundedSender<Control>>>,
-    emptied: Notify,
-}
-
-impl Registry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, mpsc::UnboundedSender<Control>>> {
-        self.open.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn remove(&self, id: u64) {
-        let mut open = self.lock();
-        open.remove(&id);
-        if open.is_empty() {
-            self.emptied.notify_waiters();
-        }
-    }
-}
-
 struct Server {
     printer: Arc<Printer>,
-    registry: Registry,
+    hub: Arc<Hub>,
     ws_config: WebSocketConfig,
     opts: DriveOpts,
+    mode: Mode,
+    /// Connections get an outgoing queue (broadcast, periodic sends).
+    queues: bool,
+    close_after: Option<(u64, u16, String)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Echo,
+    Broadcast { all: bool },
 }
 
 pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
@@ -86,7 +77,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
 
     let server = Arc::new(Server {
         printer,
-        registry: Registry::default(),
+        hub: Arc::new(Hub::default()),
         ws_config: WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
             .max_message_size(Some(args.max_message_size))
@@ -97,7 +88,27 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             max_message_size: args.max_message_size,
             heartbeat: crate::config::heartbeat(&args.heartbeat),
         },
+        mode: if args.broadcast {
+            Mode::Broadcast { all: args.all }
+        } else {
+            Mode::Echo
+        },
+        queues: args.broadcast || args.send_interval.is_some(),
+        close_after: args
+            .close_after
+            .map(|n| (n, args.close_code, args.close_reason.clone())),
     });
+    if let (Some(every), Some(text)) = (args.send_interval, args.send.clone()) {
+        let hub = server.hub.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            let msg = Message::text(text);
+            loop {
+                ticks.tick().await;
+                hub.fan_out(&msg, None);
+            }
+        });
+    }
     let next_id = AtomicU64::new(1);
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
@@ -127,18 +138,13 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
 
 /// Closes every open connection with 1001 and waits (bounded) for them to finish.
 async fn shut_down(server: &Server, close_timeout: std::time::Duration) {
-    let emptied = server.registry.emptied.notified();
+    let emptied = server.hub.emptied().notified();
     tokio::pin!(emptied);
     emptied.as_mut().enable();
-    {
-        let open = server.registry.lock();
-        if open.is_empty() {
-            return;
-        }
-        for control in open.values() {
-            let _ = control.send(Control::Close(1001, "server shutting down".into()));
-        }
+    if server.hub.is_empty() {
+        return;
     }
+    server.hub.close_all(1001, "server shutting down");
     // The driver gives each peer close_timeout to answer; allow a little more for the reports.
     let _ = tokio::time::timeout(
         close_timeout + std::time::Duration::from_millis(500),
@@ -150,7 +156,7 @@ async fn shut_down(server: &Server, close_timeout: std::time::Duration) {
 
 async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let _ = tcp.set_nodelay(true);
-    let conn = Conn::new(Some(id), server.printer.clone());
+    let conn = Arc::new(Conn::new(Some(id), server.printer.clone()));
     let peer_str = peer.to_string();
     #[allow(clippy::result_large_err)] // tungstenite's callback signature
     let on_request = |req: &Request, resp: Response| {
@@ -181,7 +187,99 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     });
 
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
-    server.registry.lock().insert(id, control_tx);
-    driver::drive(ws, &conn, None, &mut control_rx, &mut Echo, &server.opts).await;
-    server.registry.remove(id);
+    let (queue_tx, mut queue_rx) = if server.queues {
+        let (tx, rx) = mpsc::channel(hub::QUEUE);
+        (Some(tx), Some(rx))
+    } else {
+        (None, None)
+    };
+    server.hub.join(conn.clone(), control_tx.clone(), queue_tx);
+    let handler = match server.mode {
+        Mode::Echo => Handler::Echo(Echo),
+        Mode::Broadcast { all } => Handler::Broadcast(Broadcast {
+            hub: server.hub.clone(),
+            id,
+            all,
+        }),
+    };
+    let mut handler = CloseAfter::new(handler, server.close_after.clone(), control_tx);
+    driver::drive(
+        ws,
+        &conn,
+        queue_rx.as_mut(),
+        &mut control_rx,
+        &mut handler,
+        &server.opts,
+    )
+    .await;
+    server.hub.leave(id);
+}
+
+/// What a connection does with the messages it receives.
+enum Handler {
+    Echo(Echo),
+    Broadcast(Broadcast),
+}
+
+impl Inbound for Handler {
+    fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        match self {
+            Handler::Echo(h) => h.message(msg),
+            Handler::Broadcast(h) => h.message(msg),
+        }
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        match self {
+            Handler::Echo(h) => h.idle(),
+            Handler::Broadcast(h) => h.idle(),
+        }
+    }
+}
+
+/// `--close-after N`: the server closes the connection after N received messages, with the
+/// chosen code, once its reply to the last one is queued.
+struct CloseAfter<H> {
+    inner: H,
+    /// Messages left, the code and the reason; `None` once asked or when not asked for.
+    left: Option<(u64, u16, String)>,
+    control: mpsc::UnboundedSender<Control>,
+}
+
+impl<H> CloseAfter<H> {
+    fn new(
+        inner: H,
+        limit: Option<(u64, u16, String)>,
+        control: mpsc::UnboundedSender<Control>,
+    ) -> CloseAfter<H> {
+        let mut this = CloseAfter {
+            inner,
+            left: limit,
+            control,
+        };
+        this.check();
+        this
+    }
+
+    fn check(&mut self) {
+        if let Some((0, code, reason)) = &self.left {
+            let _ = self.control.send(Control::Close(*code, reason.clone()));
+            self.left = None;
+        }
+    }
+}
+
+impl<H: Inbound> Inbound for CloseAfter<H> {
+    fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        let reply = self.inner.message(msg)?;
+        if let Some((n, _, _)) = &mut self.left {
+            *n = n.saturating_sub(1);
+        }
+        self.check();
+        Ok(reply)
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        self.inner.idle()
+    }
 }

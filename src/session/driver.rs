@@ -12,6 +12,7 @@
 //! before the peer's close frame go out ahead of our close reply, and are flushed once per
 //! burst of ready messages rather than once per message.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -91,6 +92,8 @@ enum WriterEnd {
     CloseSent,
     /// No pong within the heartbeat timeout: the connection is considered dead.
     Dead,
+    /// The close frame could not be written within the close timeout (the peer reads nothing).
+    Stuck,
     Failed(WsError, usize),
 }
 
@@ -125,6 +128,7 @@ where
                         }
                         // Nothing more is to be expected from a dead peer.
                         WriterEnd::Dead => break Some(ReaderEnd::Dead),
+                        WriterEnd::Stuck => break None,
                         WriterEnd::Failed(..) => {}
                     }
                     writer_end = Some(w);
@@ -447,6 +451,10 @@ where
 {
     let mut data_open = data.is_some();
     let mut control_open = true;
+    // Taken from the data channel, not yet in the socket. Writing them can be interrupted by
+    // a control request (a close to a peer that stopped reading must not wait behind them).
+    let mut pending: VecDeque<Message> = VecDeque::new();
+    let mut unflushed = false;
     let mut ticks = opts.heartbeat.map(|h| {
         let mut t = tokio::time::interval_at(Instant::now() + h.interval, h.interval);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -465,6 +473,28 @@ where
                     }
                 }
             }
+            c = control.recv(), if control_open => {
+                let res = match c {
+                    None => {
+                        control_open = false;
+                        Ok(())
+                    }
+                    Some(Control::Close(code, reason)) => {
+                        let end = close(sink, conn, code, &reason, opts.close_timeout).await;
+                        return match end {
+                            WriterEnd::Failed(e, _) => WriterEnd::Failed(e, pending.len()),
+                            end => end,
+                        };
+                    }
+                    Some(Control::Ping(p)) => {
+                        conn.ping(Dir::Out, &p);
+                        sink.lock().await.send(Message::Ping(p)).await
+                    }
+                };
+                if let Err(e) = res {
+                    return WriterEnd::Failed(e, pending.len());
+                }
+            }
             _ = tick(&mut ticks), if ticks.is_some() => {
                 seq += 1;
                 let payload = Bytes::from(format!("heartbeat {seq}"));
@@ -474,51 +504,61 @@ where
                     awaiting = Some((conn.state().pongs_in, Instant::now() + timeout));
                 }
                 if let Err(e) = sink.lock().await.send(Message::Ping(payload)).await {
-                    return WriterEnd::Failed(e, 0);
+                    return WriterEnd::Failed(e, pending.len());
                 }
             }
-            c = control.recv(), if control_open => {
-                let res = match c {
-                    None => {
-                        control_open = false;
-                        Ok(())
-                    }
-                    Some(Control::Close(code, reason)) => {
-                        return close(sink, conn, code, &reason).await;
-                    }
-                    Some(Control::Ping(p)) => {
-                        conn.ping(Dir::Out, &p);
-                        sink.lock().await.send(Message::Ping(p)).await
-                    }
-                };
+            res = write_pending(sink, conn, &mut pending), if !pending.is_empty() => {
+                match res {
+                    Ok(()) => unflushed = true,
+                    Err(e) => return WriterEnd::Failed(e, pending.len()),
+                }
+            }
+            res = flush(sink), if pending.is_empty() && unflushed => {
+                unflushed = false;
                 if let Err(e) = res {
                     return WriterEnd::Failed(e, 0);
                 }
             }
-            batch = recv(&mut data), if data_open => match batch {
-                Some(batch) => {
-                    let total = batch.len();
-                    let mut sink = sink.lock().await;
-                    for (i, msg) in batch.into_iter().enumerate() {
-                        track_out(conn, &msg);
-                        if let Err(e) = sink.feed(msg).await {
-                            return WriterEnd::Failed(e, total - i);
-                        }
-                    }
-                    if let Err(e) = sink.flush().await {
-                        return WriterEnd::Failed(e, 0);
-                    }
-                }
+            batch = recv(&mut data), if data_open && pending.is_empty() && !unflushed => match batch {
+                Some(batch) => pending.extend(batch),
                 None => {
                     data_open = false;
                     if let Some((code, reason)) = &opts.close_on_eof {
-                        return close(sink, conn, *code, reason).await;
+                        return close(sink, conn, *code, reason, opts.close_timeout).await;
                     }
                 }
             },
             else => std::future::pending::<()>().await,
         }
     }
+}
+
+/// Feeds the pending messages in order; each leaves `pending` only once the sink took it, so
+/// an interruption (this future dropped while the socket is full) loses nothing.
+async fn write_pending<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    pending: &mut VecDeque<Message>,
+) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut sink = sink.lock().await;
+    while let Some(msg) = pending.front() {
+        // Cloning a message clones a reference-counted buffer, not the payload.
+        sink.feed(msg.clone()).await?;
+        if let Some(msg) = pending.pop_front() {
+            track_out(conn, &msg);
+        }
+    }
+    Ok(())
+}
+
+async fn flush<S>(sink: &Sink<S>) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    sink.lock().await.flush().await
 }
 
 async fn tick(ticks: &mut Option<tokio::time::Interval>) {
@@ -537,7 +577,13 @@ async fn recv(data: &mut Option<&mut mpsc::Receiver<Batch>>) -> Option<Batch> {
     }
 }
 
-async fn close<S>(sink: &Sink<S>, conn: &Conn, code: u16, reason: &str) -> WriterEnd
+async fn close<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    code: u16,
+    reason: &str,
+    limit: Duration,
+) -> WriterEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -546,10 +592,13 @@ where
         code: CloseCode::from(code),
         reason: reason.into(),
     };
-    match sink.lock().await.send(Message::Close(Some(frame))).await {
-        Ok(()) => WriterEnd::CloseSent,
+    let send = async { sink.lock().await.send(Message::Close(Some(frame))).await };
+    match tokio::time::timeout(limit, send).await {
+        Ok(Ok(())) => WriterEnd::CloseSent,
         // The peer closed first: its close frame is what the reader reports.
-        Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => WriterEnd::CloseSent,
-        Err(e) => WriterEnd::Failed(e, 0),
+        Ok(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => WriterEnd::CloseSent,
+        Ok(Err(e)) => WriterEnd::Failed(e, 0),
+        // The peer reads nothing: the close frame cannot even be written.
+        Err(_) => WriterEnd::Stuck,
     }
 }

@@ -9,6 +9,7 @@ pub mod client;
 pub mod driver;
 pub mod echo;
 pub mod failfast;
+pub mod hub;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};

@@ -2,6 +2,7 @@ mod close;
 mod heartbeat;
 mod json;
 mod listen;
+mod modes;
 mod ping;
 mod pipe;
 mod script;

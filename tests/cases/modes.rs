@@ -1,0 +1,144 @@
+//! `listen` modes: broadcast, periodic sends, server-initiated closes.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{block_on, Listener};
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn client(url: &str) -> Ws {
+    tokio_tungstenite::connect_async(url).await.unwrap().0
+}
+
+async fn next_text(ws: &mut Ws) -> String {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return t.to_string(),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn three_broadcast_clients_see_each_other_and_not_themselves() {
+    let l = Listener::start(&["--broadcast"]);
+    block_on(async {
+        let mut a = client(&l.url).await;
+        let mut b = client(&l.url).await;
+        let mut c = client(&l.url).await;
+        a.send(Message::text("from a")).await.unwrap();
+        assert_eq!(next_text(&mut b).await, "from a");
+        assert_eq!(next_text(&mut c).await, "from a");
+        b.send(Message::text("from b")).await.unwrap();
+        assert_eq!(next_text(&mut a).await, "from b");
+        assert_eq!(next_text(&mut c).await, "from b");
+        // a never got its own message: the next thing it sees is c's.
+        c.send(Message::text("from c")).await.unwrap();
+        assert_eq!(next_text(&mut a).await, "from c");
+        assert_eq!(next_text(&mut b).await, "from c");
+    });
+}
+
+#[test]
+fn broadcast_all_includes_the_sender() {
+    let l = Listener::start(&["--broadcast", "--all"]);
+    block_on(async {
+        let mut a = client(&l.url).await;
+        a.send(Message::text("me too")).await.unwrap();
+        assert_eq!(next_text(&mut a).await, "me too");
+    });
+}
+
+#[test]
+fn a_client_that_stops_reading_does_not_stall_the_others() {
+    let l = Listener::start(&["--broadcast"]);
+    block_on(async {
+        // A raw TCP client that completes the handshake and then never reads.
+        let stalled = tokio_tungstenite::connect_async(&l.url).await.unwrap().0;
+        let mut sender = client(&l.url).await;
+        let mut reader = client(&l.url).await;
+        let payload = "x".repeat(16 * 1024);
+        // Far more than the stalled client's socket buffers and queue can hold; the reader
+        // keeps up (one message at a time), so only the stalled client falls behind.
+        for _ in 0..3000 {
+            sender.send(Message::text(payload.clone())).await.unwrap();
+            assert_eq!(next_text(&mut reader).await.len(), payload.len());
+        }
+        drop(stalled);
+    });
+    let (_, log) = l.interrupt();
+    assert!(log.contains("ERROR slow:"), "{log}");
+    assert!(
+        log.contains("CLOSING (local) 1013 \"too slow: send queue full\""),
+        "{log}"
+    );
+}
+
+#[test]
+fn periodic_sends_arrive_at_their_cadence() {
+    let l = Listener::start(&["--send-interval", "100ms", "--send", "tick"]);
+    block_on(async {
+        let mut a = client(&l.url).await;
+        let start = Instant::now();
+        for _ in 0..4 {
+            assert_eq!(next_text(&mut a).await, "tick");
+        }
+        let elapsed = start.elapsed();
+        // Four ticks at 100 ms: loosely bounded, the machine is shared.
+        assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+        assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    });
+}
+
+#[test]
+fn close_after_n_messages_with_a_custom_code_reaches_the_client() {
+    let l = Listener::start(&[
+        "--close-after",
+        "2",
+        "--close-code",
+        "4001",
+        "--close-reason",
+        "enough",
+    ]);
+    block_on(async {
+        let mut a = client(&l.url).await;
+        a.send(Message::text("1")).await.unwrap();
+        a.send(Message::text("2")).await.unwrap();
+        let mut texts = Vec::new();
+        let mut close = None;
+        while let Some(Ok(msg)) = a.next().await {
+            match msg {
+                Message::Text(t) => texts.push(t.to_string()),
+                Message::Close(Some(f)) => close = Some((u16::from(f.code), f.reason.to_string())),
+                _ => {}
+            }
+        }
+        // Both echoes arrive before the close.
+        assert_eq!(texts, ["1", "2"]);
+        assert_eq!(close, Some((4001, "enough".to_owned())));
+    });
+}
+
+#[test]
+fn wsprobe_connect_sees_the_servers_close_code() {
+    let l = Listener::start(&[
+        "--close-after",
+        "0",
+        "--close-code",
+        "4002",
+        "--close-reason",
+        "bye",
+    ]);
+    let run = crate::support::run_open_stdin(&[&l.url], "");
+    assert_eq!(run.code, Some(4));
+    assert!(
+        run.stderr.contains("CLOSED 4002 \"bye\" clean (remote)"),
+        "{}",
+        run.stderr
+    );
+}
