@@ -455,10 +455,12 @@ where
     // a control request (a close to a peer that stopped reading must not wait behind them).
     let mut pending: VecDeque<Message> = VecDeque::new();
     let mut unflushed = false;
+    // Boxed: most connections have no heartbeat, and every idle connection pays for the
+    // size of this future.
     let mut ticks = opts.heartbeat.map(|h| {
         let mut t = tokio::time::interval_at(Instant::now() + h.interval, h.interval);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        t
+        Box::new(t)
     });
     // While a heartbeat ping is unanswered: the pong count when it was sent, and the deadline.
     let mut awaiting: Option<(u64, Instant)> = None;
@@ -561,7 +563,7 @@ where
     sink.lock().await.flush().await
 }
 
-async fn tick(ticks: &mut Option<tokio::time::Interval>) {
+async fn tick(ticks: &mut Option<Box<tokio::time::Interval>>) {
     match ticks {
         Some(t) => {
             t.tick().await;
