@@ -158,10 +158,21 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let _ = tcp.set_nodelay(true);
     let conn = Arc::new(Conn::new(Some(id), server.printer.clone()));
     let peer_str = peer.to_string();
+    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let (queue_tx, mut queue_rx) = if server.queues {
+        let (tx, rx) = mpsc::channel(hub::QUEUE);
+        (Some(tx), Some(rx))
+    } else {
+        (None, None)
+    };
     #[allow(clippy::result_large_err)] // tungstenite's callback signature
     let on_request = |req: &Request, resp: Response| {
         let target = req.uri().to_string();
         conn.connecting(&target, Some(&peer_str));
+        // Join before the 101 goes out: a client that has its answer gets every broadcast.
+        server
+            .hub
+            .join(conn.clone(), control_tx.clone(), queue_tx.clone());
         Ok(resp)
     };
     let tcp = FailFast::new(tcp);
@@ -170,10 +181,12 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
+            server.hub.leave(id);
             conn.error("handshake", &format!("handshake with {peer} failed: {e}"));
             return;
         }
         Err(_) => {
+            server.hub.leave(id);
             conn.error(
                 "handshake",
                 &format!("{peer} sent no upgrade request within {HANDSHAKE_TIMEOUT:?}"),
@@ -186,14 +199,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         ..OpenInfo::default()
     });
 
-    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
-    let (queue_tx, mut queue_rx) = if server.queues {
-        let (tx, rx) = mpsc::channel(hub::QUEUE);
-        (Some(tx), Some(rx))
-    } else {
-        (None, None)
-    };
-    server.hub.join(conn.clone(), control_tx.clone(), queue_tx);
+    drop(queue_tx);
     let handler = match server.mode {
         Mode::Echo => Handler::Echo(Echo),
         Mode::Broadcast { all } => Handler::Broadcast(Broadcast {
