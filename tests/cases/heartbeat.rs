@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use crate::support::{
     block_on, run_open_stdin, swallowing_server, wsprobe, Listener, Printed, Server,
@@ -69,12 +69,7 @@ fn listen_drops_a_client_that_answers_no_ping() {
     let l = Listener::start(&["--ping-interval", "100ms", "--ping-timeout", "300ms"]);
     let addr = l.url.strip_prefix("ws://").unwrap().to_owned();
     block_on(async move {
-        let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        let req = format!(
-            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        );
-        tcp.write_all(req.as_bytes()).await.unwrap();
+        let mut tcp = crate::support::raw_upgrade(&addr).await;
         // Read (pings included) without ever answering, until the server hangs up.
         let mut buf = [0u8; 1024];
         let ended = tokio::time::timeout(Duration::from_secs(5), async {

@@ -190,12 +190,7 @@ fn invalid_utf8_fails_with_1007_before_the_frame_is_complete() {
     let l = Listener::start(&[]);
     let addr = l.url.strip_prefix("ws://").unwrap().to_owned();
     block_on(async move {
-        let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        let req = format!(
-            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        );
-        tcp.write_all(req.as_bytes()).await.unwrap();
+        let mut tcp = crate::support::raw_upgrade(&addr).await;
         let mut head = Vec::new();
         while !head.ends_with(b"\r\n\r\n") {
             head.push(tcp.read_u8().await.unwrap());

@@ -215,6 +215,21 @@ pub fn swallowing_server() -> Server {
     })
 }
 
+/// Opens a raw TCP connection to a WebSocket server at `addr` (host:port) and sends an upgrade
+/// request by hand, for tests that need to misbehave below what a WebSocket library allows.
+/// Returns the stream right after the request; the response is left unread.
+pub async fn raw_upgrade(addr: &str) -> TcpStream {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut tcp, req.as_bytes())
+        .await
+        .unwrap();
+    tcp
+}
+
 /// Closes a server-side connection with a code and reason, then drains until the end.
 pub async fn close_with(ws: &mut Ws, code: u16, reason: &str) {
     let _ = ws
