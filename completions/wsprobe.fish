@@ -34,8 +34,8 @@ complete -c wsprobe -n "__fish_wsprobe_needs_command" -s h -l help -d 'Print hel
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "c" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
-complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo)'
-complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "l" -d 'Run a WebSocket server for testing clients (echo)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "l" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "man" -d 'Print the man page (roff)'
@@ -112,7 +112,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-code -d
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-reason -d 'The close reason used by --close-after' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -132,7 +132,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-code -d 'The
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-reason -d 'The close reason used by --close-after' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'On Ctrl-C, how long to wait for clients to answer the 1001 close' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -177,7 +177,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'P
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "man" -d 'Print the man page (roff)'

@@ -42,7 +42,7 @@ pub enum Command {
     /// Connect to a WebSocket server; stdin lines become messages, messages go to stdout
     #[command(visible_alias = "c")]
     Connect(Box<ConnectArgs>),
-    /// Run a WebSocket server for testing clients (echo)
+    /// Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)
     #[command(visible_alias = "l")]
     Listen(ListenArgs),
     /// Send pings and show the pong round-trip times, like ping(8)
@@ -300,7 +300,7 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub heartbeat: HeartbeatArgs,
 
-    /// On Ctrl-C, how long to wait for clients to answer the 1001 close
+    /// How long to wait for a client to answer a close (Ctrl-C's 1001, --close-after, 1013)
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub close_timeout: Duration,
 }
