@@ -325,7 +325,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-v -q -h -V --max-message-size --echo --broadcast --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --max-message-size --echo --broadcast --stdio --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

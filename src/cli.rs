@@ -265,6 +265,16 @@ pub struct ListenArgs {
     #[arg(long, group = "mode", help_heading = "Modes")]
     pub broadcast: bool,
 
+    /// Bridge one client at a time to this terminal: stdin lines become messages to it, its
+    /// messages go to stdout (what `wscat -l` does); end of stdin closes it and exits
+    #[arg(
+        long,
+        group = "mode",
+        conflicts_with = "send_interval",
+        help_heading = "Modes"
+    )]
+    pub stdio: bool,
+
     /// With --broadcast: the sender receives its own messages too
     #[arg(long, requires = "broadcast", help_heading = "Modes")]
     pub all: bool,

@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -20,11 +21,12 @@ use crate::cli::ListenArgs;
 use crate::config::OutputConfig;
 use crate::error::{exit, Failure};
 use crate::output::Printer;
-use crate::session::driver::{self, Control, DriveOpts, Inbound};
+use crate::pipe::{self, StdinMode, StdoutSink};
+use crate::session::driver::{self, Batch, Control, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::failfast::FailFast;
 use crate::session::hub::{self, Broadcast, Hub};
-use crate::session::{Conn, OpenInfo};
+use crate::session::{Conn, Event, OpenInfo};
 
 /// How long a client may take to send its upgrade request.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -42,12 +44,18 @@ struct Server {
     /// Connections get an outgoing queue (broadcast, periodic sends).
     queues: bool,
     close_after: Option<(u64, u16, String)>,
+    /// `--stdio`: stdin's messages, taken by one connection at a time.
+    stdio: std::sync::OnceLock<Arc<tokio::sync::Mutex<mpsc::Receiver<Batch>>>>,
+    /// Told when the server should stop by itself (`--stdio` after end of input).
+    finished: Notify,
+    out: OutputConfig,
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Mode {
     Echo,
     Broadcast { all: bool },
+    Stdio,
 }
 
 pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
@@ -76,7 +84,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
     }
 
     let server = Arc::new(Server {
-        printer,
+        printer: printer.clone(),
         hub: Arc::new(Hub::default()),
         ws_config: WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
@@ -90,9 +98,14 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         },
         mode: if args.broadcast {
             Mode::Broadcast { all: args.all }
+        } else if args.stdio {
+            Mode::Stdio
         } else {
             Mode::Echo
         },
+        stdio: std::sync::OnceLock::new(),
+        finished: Notify::new(),
+        out,
         queues: args.broadcast || args.send_interval.is_some(),
         close_after: args
             .close_after
@@ -108,6 +121,9 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
                 hub.fan_out(&msg, None);
             }
         });
+    }
+    if args.stdio {
+        start_stdio(&server);
     }
     let next_id = AtomicU64::new(1);
     let interrupt = tokio::signal::ctrl_c();
@@ -129,11 +145,52 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
                 }
             },
             _ = &mut interrupt => break,
+            () = server.finished.notified() => break,
         }
     }
     drop(listener);
     shut_down(&server, args.close_timeout).await;
     Ok(exit::OK)
+}
+
+/// `--stdio`: reads stdin for the connected client; once stdin has ended and everything read
+/// from it went to a client, the server stops.
+fn start_stdio(server: &Arc<Server>) {
+    let (tx, rx) = mpsc::channel(4);
+    let ended = pipe::spawn_stdin(
+        StdinMode::Records {
+            delim: b'\n',
+            binary: false,
+        },
+        tx,
+    );
+    let queue = Arc::new(tokio::sync::Mutex::new(rx));
+    // Set before any connection can be accepted.
+    let _ = server.stdio.set(queue.clone());
+    let server = server.clone();
+    tokio::spawn(async move {
+        if let Ok(e) = ended.await {
+            server.printer.event(
+                None,
+                std::time::Duration::ZERO,
+                &Event::Error {
+                    kind: "stdin",
+                    message: &format!("{e:#}"),
+                },
+            );
+        }
+        // stdin is done. A connected client gets the rest and is closed (serve() then stops
+        // the server); with nobody connected and nothing left, stop now.
+        loop {
+            if let Ok(rx) = queue.try_lock() {
+                if rx.is_empty() {
+                    server.finished.notify_one();
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
 }
 
 /// Closes every open connection with 1001 and waits (bounded) for them to finish.
@@ -166,9 +223,22 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         (None, None)
     };
     #[allow(clippy::result_large_err)] // tungstenite's callback signature
+    let mut stdin_lease = None;
     let on_request = |req: &Request, resp: Response| {
         let target = req.uri().to_string();
         conn.connecting(&target, Some(&peer_str));
+        if let Some(stdio) = server.stdio.get() {
+            match stdio.clone().try_lock_owned() {
+                Ok(lease) => stdin_lease = Some(lease),
+                Err(_) => {
+                    let mut busy = ErrorResponse::new(Some(
+                        "busy: --stdio serves one client at a time\n".into(),
+                    ));
+                    *busy.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                    return Err(busy);
+                }
+            }
+        }
         // Join before the 101 goes out: a client that has its answer gets every broadcast.
         server
             .hub
@@ -207,24 +277,35 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
             id,
             all,
         }),
+        Mode::Stdio => Handler::Stdout(StdoutSink::new(server.out, None, b'\n')),
     };
     let mut handler = CloseAfter::new(handler, server.close_after.clone(), control_tx);
-    driver::drive(
-        ws,
-        &conn,
-        queue_rx.as_mut(),
-        &mut control_rx,
-        &mut handler,
-        &server.opts,
-    )
-    .await;
+    let mut opts = server.opts.clone();
+    let data = match &mut stdin_lease {
+        Some(lease) => {
+            // End of stdin closes this client.
+            opts.close_on_eof = Some((1000, String::new()));
+            Some(&mut **lease)
+        }
+        None => queue_rx.as_mut(),
+    };
+    driver::drive(ws, &conn, data, &mut control_rx, &mut handler, &opts).await;
+    if let Handler::Stdout(sink) = &mut handler.inner {
+        sink.flush();
+    }
     server.hub.leave(id);
+    if let Some(lease) = &mut stdin_lease {
+        if lease.is_closed() && lease.is_empty() {
+            server.finished.notify_one();
+        }
+    }
 }
 
 /// What a connection does with the messages it receives.
 enum Handler {
     Echo(Echo),
     Broadcast(Broadcast),
+    Stdout(StdoutSink),
 }
 
 impl Inbound for Handler {
@@ -232,6 +313,7 @@ impl Inbound for Handler {
         match self {
             Handler::Echo(h) => h.message(msg),
             Handler::Broadcast(h) => h.message(msg),
+            Handler::Stdout(h) => h.message(msg),
         }
     }
 
@@ -239,6 +321,7 @@ impl Inbound for Handler {
         match self {
             Handler::Echo(h) => h.idle(),
             Handler::Broadcast(h) => h.idle(),
+            Handler::Stdout(h) => h.idle(),
         }
     }
 }

@@ -142,3 +142,59 @@ fn wsprobe_connect_sees_the_servers_close_code() {
         run.stderr
     );
 }
+
+#[test]
+fn stdio_bridges_one_client_to_the_servers_stdin_and_stdout() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let mut child = crate::support::wsprobe_std()
+        .args(["listen", "--stdio", "127.0.0.1:0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let url = first
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let mut stdin = child.stdin.take().unwrap();
+    let (close, second_status) = block_on(async {
+        let mut a = client(&url).await;
+        // A second client is refused while the first one holds the terminal.
+        let second = tokio_tungstenite::connect_async(&url).await.unwrap_err();
+        let second_status = match second {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => resp.status().as_u16(),
+            other => panic!("expected an HTTP refusal, got {other}"),
+        };
+        stdin.write_all(b"hello client\n").unwrap();
+        stdin.flush().unwrap();
+        assert_eq!(next_text(&mut a).await, "hello client");
+        a.send(Message::text("hello server")).await.unwrap();
+        // End of the server's stdin closes the client with 1000.
+        drop(stdin);
+        let mut close = None;
+        while let Some(Ok(msg)) = a.next().await {
+            if let Message::Close(Some(f)) = msg {
+                close = Some(u16::from(f.code));
+            }
+        }
+        (close, second_status)
+    });
+    assert_eq!(second_status, 503);
+    assert_eq!(close, Some(1000));
+    let status = crate::support::wait_timeout(&mut child, Duration::from_secs(10));
+    assert_eq!(status, Some(0));
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out, "hello server\n");
+}
