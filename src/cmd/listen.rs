@@ -222,8 +222,8 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     } else {
         (None, None)
     };
-    #[allow(clippy::result_large_err)] // tungstenite's callback signature
     let mut stdin_lease = None;
+    #[allow(clippy::result_large_err)] // tungstenite's callback signature
     let on_request = |req: &Request, resp: Response| {
         let target = req.uri().to_string();
         conn.connecting(&target, Some(&peer_str));
