@@ -145,24 +145,10 @@ fn wsprobe_connect_sees_the_servers_close_code() {
 
 #[test]
 fn stdio_bridges_one_client_to_the_servers_stdin_and_stdout() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::process::Stdio;
-    let mut child = crate::support::wsprobe_std()
-        .args(["listen", "--stdio", "127.0.0.1:0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let url = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    let mut stdin = child.stdin.take().unwrap();
+    use std::io::{Read, Write};
+    let mut l = Listener::start(&["--stdio"]);
+    let url = l.url.clone();
+    let mut stdin = l.child.stdin.take().unwrap();
     let (close, second_status) = block_on(async {
         let mut a = client(&url).await;
         // A second client is refused while the first one holds the terminal.
@@ -187,10 +173,10 @@ fn stdio_bridges_one_client_to_the_servers_stdin_and_stdout() {
     });
     assert_eq!(second_status, 503);
     assert_eq!(close, Some(1000));
-    let status = crate::support::wait_timeout(&mut child, Duration::from_secs(10));
+    let status = crate::support::wait_timeout(&mut l.child, Duration::from_secs(10));
     assert_eq!(status, Some(0));
     let mut out = String::new();
-    child
+    l.child
         .stdout
         .take()
         .unwrap()

@@ -254,7 +254,8 @@ impl Listener {
             .arg("listen")
             .args(extra)
             .arg("127.0.0.1:0")
-            .stdin(Stdio::null())
+            // Piped, so `--stdio` tests can write to it; other modes never read it.
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
