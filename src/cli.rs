@@ -275,6 +275,30 @@ pub struct ListenArgs {
     )]
     pub stdio: bool,
 
+    /// Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin,
+    /// each line it prints becomes a message; its exit closes the connection (1000, or 1011
+    /// when it fails). The request reaches it as CGI-style environment variables.
+    #[arg(long, value_name = "CMD", group = "mode", help_heading = "Modes")]
+    pub exec: Option<String>,
+
+    /// With --exec: pass raw bytes both ways instead of lines (its output is sent as binary
+    /// messages of whatever size it writes)
+    #[arg(long, requires = "exec", help_heading = "Modes")]
+    pub binary: bool,
+
+    /// Answer plain HTTP GET requests on the same port with a built-in browser test page
+    #[arg(long, help_heading = "HTTP")]
+    pub page: bool,
+
+    /// Answer plain HTTP GET requests with the files under DIR (index.html for directories)
+    #[arg(
+        long = "static",
+        value_name = "DIR",
+        conflicts_with = "page",
+        help_heading = "HTTP"
+    )]
+    pub static_dir: Option<std::path::PathBuf>,
+
     /// With --broadcast: the sender receives its own messages too
     #[arg(long, requires = "broadcast", help_heading = "Modes")]
     pub all: bool,

@@ -5,6 +5,7 @@ mod cmd;
 mod config;
 mod docs;
 mod error;
+mod exec;
 mod expect;
 mod output;
 mod pipe;

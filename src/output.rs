@@ -205,6 +205,15 @@ impl Printer {
                 side(*initiator),
                 render::sanitize(reason, false)
             ),
+            Event::Stderr { text } => {
+                format!("{} {}", self.dim("stderr:"), render::sanitize(text, false))
+            }
+            Event::Exit { status, signal } => match (status, signal) {
+                (Some(0), _) => format!("{} 0", self.paint("EXIT", Color::Green)),
+                (Some(c), _) => format!("{} {c}", self.paint("EXIT", Color::Red)),
+                (_, Some(s)) => format!("{} signal {s}", self.paint("EXIT", Color::Red)),
+                _ => format!("{} ?", self.paint("EXIT", Color::Red)),
+            },
             // Several lines: `ping` prints its summary on stdout itself.
             Event::PingSummary { .. } => return None,
             Event::Result {

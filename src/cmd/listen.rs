@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::cli::ListenArgs;
 use crate::config::OutputConfig;
 use crate::error::{exit, Failure};
+use crate::exec::{ExecConfig, Program, RequestEnv};
 use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
 use crate::session::driver::{self, Batch, Control, DriveOpts, Inbound};
@@ -51,11 +52,12 @@ struct Server {
     out: OutputConfig,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Mode {
     Echo,
     Broadcast { all: bool },
     Stdio,
+    Exec(ExecConfig),
 }
 
 pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
@@ -100,6 +102,11 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             Mode::Broadcast { all: args.all }
         } else if args.stdio {
             Mode::Stdio
+        } else if let Some(command) = args.exec.clone() {
+            Mode::Exec(ExecConfig {
+                command,
+                binary: args.binary,
+            })
         } else {
             Mode::Echo
         },
@@ -223,10 +230,15 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         (None, None)
     };
     let mut stdin_lease = None;
+    let mut request_env = None;
+    let local = tcp.local_addr().unwrap_or(peer);
     #[allow(clippy::result_large_err)] // tungstenite's callback signature
     let on_request = |req: &Request, resp: Response| {
         let target = req.uri().to_string();
         conn.connecting(&target, Some(&peer_str));
+        if matches!(server.mode, Mode::Exec(_)) {
+            request_env = Some(RequestEnv::new(req, peer, local, id));
+        }
         if let Some(stdio) = server.stdio.get() {
             match stdio.clone().try_lock_owned() {
                 Ok(lease) => stdin_lease = Some(lease),
@@ -269,16 +281,39 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         ..OpenInfo::default()
     });
 
-    drop(queue_tx);
-    let handler = match server.mode {
+    let handler = match &server.mode {
         Mode::Echo => Handler::Echo(Echo),
         Mode::Broadcast { all } => Handler::Broadcast(Broadcast {
             hub: server.hub.clone(),
             id,
-            all,
+            all: *all,
         }),
         Mode::Stdio => Handler::Stdout(StdoutSink::new(server.out, None, b'\n')),
+        Mode::Exec(cfg) => {
+            // The program's output shares the connection's queue with periodic pushes.
+            let out_tx = match &queue_tx {
+                Some(tx) => tx.clone(),
+                None => {
+                    let (tx, rx) = mpsc::channel(16);
+                    queue_rx = Some(rx);
+                    tx
+                }
+            };
+            let env = request_env.take().unwrap_or_default();
+            match Program::spawn(cfg, &env, conn.clone(), out_tx, control_tx.clone()) {
+                Ok(program) => Handler::Exec(program),
+                Err(e) => {
+                    conn.error(
+                        "exec",
+                        &format!("cannot start `sh -c {}`: {e}", cfg.command),
+                    );
+                    let _ = control_tx.send(Control::Close(1011, "cannot start program".into()));
+                    Handler::Ignore
+                }
+            }
+        }
     };
+    drop(queue_tx);
     let mut handler = CloseAfter::new(handler, server.close_after.clone(), control_tx);
     let mut opts = server.opts.clone();
     let data = match &mut stdin_lease {
@@ -306,6 +341,9 @@ enum Handler {
     Echo(Echo),
     Broadcast(Broadcast),
     Stdout(StdoutSink),
+    Exec(Program),
+    /// The connection is being closed; what arrives meanwhile goes nowhere.
+    Ignore,
 }
 
 impl Inbound for Handler {
@@ -314,6 +352,8 @@ impl Inbound for Handler {
             Handler::Echo(h) => h.message(msg),
             Handler::Broadcast(h) => h.message(msg),
             Handler::Stdout(h) => h.message(msg),
+            Handler::Exec(h) => h.message(msg),
+            Handler::Ignore => Ok(None),
         }
     }
 
@@ -322,6 +362,8 @@ impl Inbound for Handler {
             Handler::Echo(h) => h.idle(),
             Handler::Broadcast(h) => h.idle(),
             Handler::Stdout(h) => h.idle(),
+            Handler::Exec(h) => h.idle(),
+            Handler::Ignore => Ok(()),
         }
     }
 }

@@ -37,6 +37,9 @@ pub enum Control {
     Ping(Bytes),
     /// Start the closing handshake with this code and reason (already validated).
     Close(u16, String),
+    /// Close like `Close`, but only once every message already queued on the data channel
+    /// has been sent (the data source has finished and says how).
+    Finish(u16, String),
 }
 
 /// Where received data messages go.
@@ -465,7 +468,11 @@ where
     // While a heartbeat ping is unanswered: the pong count when it was sent, and the deadline.
     let mut awaiting: Option<(u64, Instant)> = None;
     let mut seq: u64 = 0;
+    // A `Finish` request waiting for the data queue to drain.
+    let mut finish: Option<(u16, String)> = None;
     loop {
+        let drained =
+            pending.is_empty() && !unflushed && data.as_ref().is_none_or(|d| d.is_empty());
         tokio::select! {
             biased;
             () = sleep_until(awaiting.map(|a| a.1)), if awaiting.is_some() => {
@@ -487,6 +494,10 @@ where
                             WriterEnd::Failed(e, _) => WriterEnd::Failed(e, pending.len()),
                             end => end,
                         };
+                    }
+                    Some(Control::Finish(code, reason)) => {
+                        finish = Some((code, reason));
+                        Ok(())
                     }
                     Some(Control::Ping(p)) => {
                         conn.ping(Dir::Out, &p);
@@ -520,6 +531,9 @@ where
                 if let Err(e) = res {
                     return WriterEnd::Failed(e, 0);
                 }
+            }
+            end = close_finished(sink, conn, &finish, opts.close_timeout), if finish.is_some() && drained => {
+                return end;
             }
             batch = recv(&mut data), if data_open && pending.is_empty() && !unflushed => match batch {
                 Some(batch) => pending.extend(batch),
@@ -577,6 +591,21 @@ async fn recv(data: &mut Option<&mut mpsc::Receiver<Batch>>) -> Option<Batch> {
         Some(rx) => rx.recv().await,
         None => None,
     }
+}
+
+async fn close_finished<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    finish: &Option<(u16, String)>,
+    limit: Duration,
+) -> WriterEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (code, reason) = finish
+        .as_ref()
+        .map_or((1000, ""), |(c, r)| (*c, r.as_str()));
+    close(sink, conn, code, reason, limit).await
 }
 
 async fn close<S>(

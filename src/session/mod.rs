@@ -143,6 +143,15 @@ pub enum Event<'a> {
         #[serde(flatten)]
         info: &'a CloseInfo,
     },
+    /// A line the `--exec` program wrote to its stderr.
+    Stderr {
+        text: &'a str,
+    },
+    /// The `--exec` program ended: its exit status, or the signal that ended it.
+    Exit {
+        status: Option<i32>,
+        signal: Option<i32>,
+    },
     /// The summary of `wsprobe ping`, last.
     PingSummary {
         url: &'a str,

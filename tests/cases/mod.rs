@@ -1,4 +1,5 @@
 mod close;
+mod exec;
 mod heartbeat;
 mod json;
 mod listen;

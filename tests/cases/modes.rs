@@ -5,24 +5,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{block_on, Listener};
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn client(url: &str) -> Ws {
-    tokio_tungstenite::connect_async(url).await.unwrap().0
-}
-
-async fn next_text(ws: &mut Ws) -> String {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => return t.to_string(),
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("expected a text message, got {other:?}"),
-        }
-    }
-}
+use crate::support::{block_on, client, next_text, Listener};
 
 #[test]
 fn three_broadcast_clients_see_each_other_and_not_themselves() {

@@ -241,6 +241,36 @@ pub async fn close_with(ws: &mut Ws, code: u16, reason: &str) {
     while let Some(Ok(_)) = ws.next().await {}
 }
 
+/// A client connection made by tokio-tungstenite (not wsprobe).
+pub type ClientWs =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn client(url: &str) -> ClientWs {
+    tokio::time::timeout(RUN_TIMEOUT, tokio_tungstenite::connect_async(url))
+        .await
+        .expect("connect timed out")
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"))
+        .0
+}
+
+/// The next message, within 5 s; panics on anything else than one.
+pub async fn next_message(ws: &mut ClientWs) -> Message {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            Ok(Some(Ok(m))) => return m,
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+}
+
+pub async fn next_text(ws: &mut ClientWs) -> String {
+    match next_message(ws).await {
+        Message::Text(t) => t.to_string(),
+        other => panic!("expected a text message, got {other:?}"),
+    }
+}
+
 /// `wsprobe listen` as a child process, killed on drop.
 pub struct Listener {
     pub child: Child,

@@ -1,0 +1,160 @@
+//! `listen --exec`: a program per connection, its stdin/stdout bridged to the client.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{block_on, client, next_message, next_text, ClientWs, Listener};
+
+/// Reads to the close frame; returns its code and reason.
+async fn close_of(ws: &mut ClientWs) -> (u16, String) {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Close(Some(f))))) => {
+                return (u16::from(f.code), f.reason.to_string())
+            }
+            Ok(Some(Ok(Message::Close(None)))) => return (1005, String::new()),
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn cat_turns_each_message_into_a_line_and_back() {
+    let l = Listener::start(&["--exec", "cat"]);
+    block_on(async {
+        let mut ws = client(&l.url).await;
+        for text in ["hello", "wörld", "third line"] {
+            ws.send(Message::text(text)).await.unwrap();
+            assert_eq!(next_text(&mut ws).await, text);
+        }
+        ws.close(None).await.unwrap();
+    });
+}
+
+#[test]
+fn binary_mode_passes_raw_bytes() {
+    let l = Listener::start(&["--exec", "cat", "--binary"]);
+    block_on(async {
+        let mut ws = client(&l.url).await;
+        let bytes = vec![0u8, 1, 2, b'\n', 0xff, 0xfe];
+        ws.send(Message::binary(bytes.clone())).await.unwrap();
+        let mut got = Vec::new();
+        while got.len() < bytes.len() {
+            match next_message(&mut ws).await {
+                Message::Binary(b) => got.extend_from_slice(&b),
+                other => panic!("expected binary, got {other:?}"),
+            }
+        }
+        assert_eq!(got, bytes);
+    });
+}
+
+#[test]
+fn a_failing_program_closes_with_1011_after_its_output() {
+    let l = Listener::start(&["--exec", "read l; echo \"bye $l\"; exit 7"]);
+    block_on(async {
+        let mut ws = client(&l.url).await;
+        ws.send(Message::text("now")).await.unwrap();
+        assert_eq!(next_text(&mut ws).await, "bye now");
+        assert_eq!(
+            close_of(&mut ws).await,
+            (1011, "program exited with status 7".to_owned())
+        );
+    });
+    let (_, log) = l.interrupt();
+    assert!(log.contains("#1 EXIT 7"), "{log}");
+}
+
+#[test]
+fn a_program_that_succeeds_closes_with_1000() {
+    let l = Listener::start(&["--exec", "echo one; echo two"]);
+    block_on(async {
+        let mut ws = client(&l.url).await;
+        assert_eq!(next_text(&mut ws).await, "one");
+        assert_eq!(next_text(&mut ws).await, "two");
+        assert_eq!(close_of(&mut ws).await, (1000, String::new()));
+    });
+}
+
+#[test]
+fn the_request_reaches_the_program_as_cgi_variables() {
+    let l = Listener::start(&[
+        "--exec",
+        "echo \"$REQUEST_METHOD|$PATH_INFO|$QUERY_STRING|$HTTP_X_TOKEN|$REMOTE_ADDR|$SERVER_PORT|${HTTP_PROXY-unset}\"",
+    ]);
+    let port = l.url.rsplit(':').next().unwrap().to_owned();
+    block_on(async {
+        let mut req = format!("{}/chat%20room?user=ann", l.url)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert("X-Token", "abc".parse().unwrap());
+        // A client must not be able to set the program's HTTP_PROXY ("httpoxy").
+        req.headers_mut()
+            .insert("Proxy", "http://evil.invalid".parse().unwrap());
+        let mut ws = tokio_tungstenite::connect_async(req).await.unwrap().0;
+        assert_eq!(
+            next_text(&mut ws).await,
+            format!("GET|/chat room|user=ann|abc|127.0.0.1|{port}|unset")
+        );
+    });
+}
+
+#[test]
+fn stderr_is_logged_and_closing_the_connection_ends_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    // The program and a child of its own: both must go when the client leaves.
+    let script = format!(
+        "sleep 60 & echo \"$$ $!\" > {}; echo oops >&2; echo started; wait",
+        pids.display()
+    );
+    let l = Listener::start(&["--exec", &script]);
+    block_on(async {
+        let mut ws = client(&l.url).await;
+        assert_eq!(next_text(&mut ws).await, "started");
+        ws.close(None).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let pids: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pids.iter().any(|p| alive(*p)) {
+        assert!(Instant::now() < deadline, "still running: {pids:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, log) = l.interrupt();
+    assert!(log.contains("#1 stderr: oops"), "{log}");
+    assert!(log.contains("#1 EXIT signal 15"), "{log}");
+}
+
+/// Whether a process exists and is not a zombie.
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses: `Z` is a zombie.
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn wsprobe_connect_talks_to_an_exec_program() {
+    let l = Listener::start(&["--exec", "while read l; do echo \"got $l\"; done"]);
+    let assert = crate::support::wsprobe()
+        .args([&l.url, "-x", "a", "-x", "b", "-e", "got a", "-e", "got b"])
+        .timeout(crate::support::RUN_TIMEOUT)
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert_eq!(out, "got a\ngot b\n");
+}
