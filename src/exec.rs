@@ -357,10 +357,9 @@ async fn send_lines(stdout: ChildStdout, data: &mpsc::Sender<Batch>) -> bool {
             });
         }
         // Send when nothing more is buffered, so an interactive program's line goes out now.
-        if (n == 0 || reader.buffer().is_empty() || batch.len() >= BATCH) && !batch.is_empty() {
-            if data.send(std::mem::take(&mut batch)).await.is_err() {
-                return false;
-            }
+        let ready = n == 0 || reader.buffer().is_empty() || batch.len() >= BATCH;
+        if ready && !batch.is_empty() && data.send(std::mem::take(&mut batch)).await.is_err() {
+            return false;
         }
         if n == 0 {
             return true;
