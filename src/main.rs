@@ -7,6 +7,7 @@ mod docs;
 mod error;
 mod exec;
 mod expect;
+mod http;
 mod output;
 mod pipe;
 mod render;

@@ -205,6 +205,26 @@ impl Printer {
                 side(*initiator),
                 render::sanitize(reason, false)
             ),
+            Event::Http {
+                method,
+                path,
+                status,
+                len,
+            } => {
+                let color = if *status < 400 {
+                    Color::Green
+                } else {
+                    Color::Red
+                };
+                format!(
+                    "{} {} {} {} {}",
+                    self.paint("HTTP", Color::Blue),
+                    render::sanitize(method, false),
+                    render::sanitize(path, false),
+                    self.paint(&status.to_string(), color),
+                    self.dim(&render::size(*len as usize))
+                )
+            }
             Event::Stderr { text } => {
                 format!("{} {}", self.dim("stderr:"), render::sanitize(text, false))
             }

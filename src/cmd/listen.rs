@@ -21,6 +21,7 @@ use crate::cli::ListenArgs;
 use crate::config::OutputConfig;
 use crate::error::{exit, Failure};
 use crate::exec::{ExecConfig, Program, RequestEnv};
+use crate::http::{self, Peeked, Rewind, Site};
 use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
 use crate::session::driver::{self, Batch, Control, DriveOpts, Inbound};
@@ -50,6 +51,8 @@ struct Server {
     /// Told when the server should stop by itself (`--stdio` after end of input).
     finished: Notify,
     out: OutputConfig,
+    /// What plain HTTP requests get (`--page`, `--static`, or 426).
+    site: Site,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +88,19 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         );
     }
 
+    if let Some(dir) = &args.static_dir {
+        if !dir.is_dir() {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!("--static {}: not a directory", dir.display()),
+            )
+            .hint("give the directory whose files should be served")
+            .into());
+        }
+    }
+    if args.page || args.static_dir.is_some() {
+        printer.note(&format!("serving HTTP on http://{local}/"));
+    }
     let server = Arc::new(Server {
         printer: printer.clone(),
         hub: Arc::new(Hub::default()),
@@ -113,6 +129,11 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         stdio: std::sync::OnceLock::new(),
         finished: Notify::new(),
         out,
+        site: match (&args.static_dir, args.page) {
+            (Some(dir), _) => Site::Static(dir.clone()),
+            (None, true) => Site::Page,
+            (None, false) => Site::None,
+        },
         queues: args.broadcast || args.send_interval.is_some(),
         close_after: args
             .close_after
@@ -218,9 +239,39 @@ async fn shut_down(server: &Server, close_timeout: std::time::Duration) {
     server.printer.flush();
 }
 
-async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
+async fn serve(server: Arc<Server>, mut tcp: TcpStream, peer: SocketAddr, id: u64) {
     let _ = tcp.set_nodelay(true);
     let conn = Arc::new(Conn::new(Some(id), server.printer.clone()));
+    let prefix =
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, http::peek(&mut tcp, &server.site)).await {
+            Ok(Ok(Peeked::Upgrade(prefix))) => prefix,
+            Ok(Ok(Peeked::Answered {
+                method,
+                path,
+                status,
+                len,
+            })) => {
+                conn.emit(&Event::Http {
+                    method: &method,
+                    path: &path,
+                    status,
+                    len,
+                });
+                let _ = tokio::io::AsyncWriteExt::shutdown(&mut tcp).await;
+                return;
+            }
+            Ok(Err(e)) => {
+                conn.error("http", &format!("request from {peer} failed: {e}"));
+                return;
+            }
+            Err(_) => {
+                conn.error(
+                    "http",
+                    &format!("{peer} sent no request within {HANDSHAKE_TIMEOUT:?}"),
+                );
+                return;
+            }
+        };
     let peer_str = peer.to_string();
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
     let (queue_tx, mut queue_rx) = if server.queues {
@@ -257,7 +308,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
             .join(conn.clone(), control_tx.clone(), queue_tx.clone());
         Ok(resp)
     };
-    let tcp = FailFast::new(tcp);
+    let tcp = FailFast::new(Rewind::new(prefix, tcp));
     let handshake =
         tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {

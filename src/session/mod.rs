@@ -143,6 +143,13 @@ pub enum Event<'a> {
         #[serde(flatten)]
         info: &'a CloseInfo,
     },
+    /// A plain HTTP request answered by `listen --page` / `--static`.
+    Http {
+        method: &'a str,
+        path: &'a str,
+        status: u16,
+        len: u64,
+    },
     /// A line the `--exec` program wrote to its stderr.
     Stderr {
         text: &'a str,

@@ -1,6 +1,8 @@
+mod browser;
 mod close;
 mod exec;
 mod heartbeat;
+mod http;
 mod json;
 mod listen;
 mod modes;

@@ -1,0 +1,379 @@
+//! Plain HTTP on the WebSocket port (`listen --page`, `--static DIR`): a request that is not
+//! an upgrade gets the built-in test page or a file; an upgrade goes on to the WebSocket
+//! handshake with the bytes already read put back in front of the stream ([`Rewind`]).
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+/// The browser test page, self-contained (no external assets).
+pub const PAGE: &str = include_str!("page.html");
+
+/// The largest request head read before giving up with 431.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// What plain HTTP requests get.
+#[derive(Debug, Clone)]
+pub enum Site {
+    /// WebSocket only: plain requests get 426 Upgrade Required with a hint.
+    None,
+    Page,
+    Static(PathBuf),
+}
+
+/// The start of a connection, read far enough to tell an upgrade from a plain request.
+pub enum Peeked {
+    /// A WebSocket upgrade: hand these bytes to the handshake.
+    Upgrade(Bytes),
+    /// A plain request, answered: method, path, status and body size, for the log.
+    Answered {
+        method: String,
+        path: String,
+        status: u16,
+        len: u64,
+    },
+}
+
+/// Reads one request head; answers plain requests from `site`.
+pub async fn peek<S>(stream: &mut S, site: &Site) -> io::Result<Peeked>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = BytesMut::with_capacity(1024);
+    loop {
+        if stream.read_buf(&mut buf).await? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the client closed the connection before sending a request",
+            ));
+        }
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut req = httparse::Request::new(&mut headers);
+        let parsed = req.parse(&buf);
+        let (method, path, upgrade) = match parsed {
+            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => continue,
+            Ok(httparse::Status::Partial) | Err(httparse::Error::TooManyHeaders) => {
+                let status =
+                    respond(stream, 431, "text/plain", b"request head too large\n", true).await?;
+                return Ok(answered("?", "?", status, 0));
+            }
+            Err(_) => {
+                respond(stream, 400, "text/plain", b"bad request\n", true).await?;
+                return Ok(answered("?", "?", 400, 0));
+            }
+            Ok(httparse::Status::Complete(_)) => {
+                let upgrade = req.headers.iter().any(|h| {
+                    h.name.eq_ignore_ascii_case("upgrade")
+                        && String::from_utf8_lossy(h.value)
+                            .to_ascii_lowercase()
+                            .contains("websocket")
+                });
+                (
+                    req.method.unwrap_or("").to_owned(),
+                    req.path.unwrap_or("/").to_owned(),
+                    upgrade,
+                )
+            }
+        };
+        if upgrade {
+            return Ok(Peeked::Upgrade(buf.freeze()));
+        }
+        let head = method == "HEAD";
+        if method != "GET" && !head {
+            let status = respond_with(
+                stream,
+                405,
+                "text/plain",
+                b"only GET and HEAD (and WebSocket upgrades) are served here\n",
+                &["Allow: GET, HEAD"],
+                head,
+            )
+            .await?;
+            return Ok(answered(&method, &path, status, 0));
+        }
+        let (status, len) = serve(stream, site, &path, head).await?;
+        return Ok(answered(&method, &path, status, len));
+    }
+}
+
+fn answered(method: &str, path: &str, status: u16, len: u64) -> Peeked {
+    Peeked::Answered {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        status,
+        len,
+    }
+}
+
+async fn serve<S>(stream: &mut S, site: &Site, target: &str, head: bool) -> io::Result<(u16, u64)>
+where
+    S: AsyncWrite + Unpin,
+{
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    match site {
+        Site::None => {
+            let body = b"This is a WebSocket endpoint (wsprobe listen): connect with a WebSocket \
+client, or restart the server with --page for a browser test page.\n";
+            respond_with(
+                stream,
+                426,
+                "text/plain",
+                body,
+                &["Upgrade: websocket"],
+                head,
+            )
+            .await?;
+            Ok((426, body.len() as u64))
+        }
+        Site::Page => {
+            if path == "/favicon.ico" {
+                respond(stream, 404, "text/plain", b"not found\n", head).await?;
+                return Ok((404, 0));
+            }
+            respond(
+                stream,
+                200,
+                "text/html; charset=utf-8",
+                PAGE.as_bytes(),
+                head,
+            )
+            .await?;
+            Ok((200, PAGE.len() as u64))
+        }
+        Site::Static(root) => {
+            let Some(file) = resolve(root, path) else {
+                respond(stream, 404, "text/plain", b"not found\n", head).await?;
+                return Ok((404, 0));
+            };
+            if file.is_dir() {
+                // `/docs` → `/docs/`, so that the page's relative links resolve.
+                if !path.ends_with('/') {
+                    let location = format!("Location: {path}/");
+                    respond_with(stream, 301, "text/plain", b"", &[&location], head).await?;
+                    return Ok((301, 0));
+                }
+                return send_file(stream, &file.join("index.html"), head).await;
+            }
+            send_file(stream, &file, head).await
+        }
+    }
+}
+
+/// Maps a request path into `root`, or `None` when it would leave it: `..` segments, encoded
+/// or not, and symbolic links pointing outside are refused.
+pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
+    let decoded = crate::exec::percent_decode(path);
+    if decoded.contains(['\0', '\\']) {
+        return None;
+    }
+    let mut out = root.to_path_buf();
+    for part in Path::new(decoded.trim_start_matches('/')).components() {
+        match part {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    let real = out.canonicalize().ok()?;
+    let root = root.canonicalize().ok()?;
+    real.starts_with(&root).then_some(real)
+}
+
+async fn send_file<S>(stream: &mut S, file: &Path, head: bool) -> io::Result<(u16, u64)>
+where
+    S: AsyncWrite + Unpin,
+{
+    let opened = match tokio::fs::File::open(file).await {
+        Ok(f) => f.metadata().await.map(|m| (f, m)),
+        Err(e) => Err(e),
+    };
+    let (mut f, meta) = match opened {
+        Ok((f, m)) if m.is_file() => (f, m),
+        _ => {
+            respond(stream, 404, "text/plain", b"not found\n", head).await?;
+            return Ok((404, 0));
+        }
+    };
+    let header = head_lines(200, content_type(file), meta.len(), &[]);
+    stream.write_all(header.as_bytes()).await?;
+    if !head {
+        tokio::io::copy(&mut f, stream).await?;
+    }
+    stream.flush().await?;
+    Ok((200, meta.len()))
+}
+
+fn content_type(file: &Path) -> &'static str {
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("wasm") => "application/wasm",
+        Some("xml") => "application/xml",
+        Some("pdf") => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        426 => "Upgrade Required",
+        431 => "Request Header Fields Too Large",
+        _ => "",
+    }
+}
+
+fn head_lines(status: u16, ctype: &str, len: u64, extra: &[&str]) -> String {
+    let mut h = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\n\
+         Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\
+         Server: wsprobe/{}\r\n",
+        reason(status),
+        env!("CARGO_PKG_VERSION")
+    );
+    for line in extra {
+        h.push_str(line);
+        h.push_str("\r\n");
+    }
+    h.push_str("\r\n");
+    h
+}
+
+async fn respond<S>(
+    stream: &mut S,
+    status: u16,
+    ctype: &str,
+    body: &[u8],
+    head: bool,
+) -> io::Result<u16>
+where
+    S: AsyncWrite + Unpin,
+{
+    respond_with(stream, status, ctype, body, &[], head).await
+}
+
+async fn respond_with<S>(
+    stream: &mut S,
+    status: u16,
+    ctype: &str,
+    body: &[u8],
+    extra: &[&str],
+    head: bool,
+) -> io::Result<u16>
+where
+    S: AsyncWrite + Unpin,
+{
+    let mut out = head_lines(status, ctype, body.len() as u64, extra).into_bytes();
+    if !head {
+        out.extend_from_slice(body);
+    }
+    stream.write_all(&out).await?;
+    stream.flush().await?;
+    Ok(status)
+}
+
+/// A stream with bytes already read from it put back in front.
+pub struct Rewind<S> {
+    prefix: Bytes,
+    inner: S,
+}
+
+impl<S> Rewind<S> {
+    pub fn new(prefix: Bytes, inner: S) -> Rewind<S> {
+        Rewind { prefix, inner }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            buf.put_slice(&self.prefix[..n]);
+            self.prefix.advance(n);
+            if self.prefix.is_empty() {
+                // Let go of the buffer: an idle connection must not keep it.
+                self.prefix = Bytes::new();
+            }
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/a.txt"), "a").unwrap();
+        std::fs::write(dir.path().join("secret"), "s").unwrap();
+        assert!(resolve(&root, "/sub/a.txt").is_some());
+        assert!(resolve(&root, "/sub/./a.txt").is_some());
+        assert!(resolve(&root, "/sub%2fa.txt").is_some());
+        assert!(resolve(&root, "/../secret").is_none());
+        assert!(resolve(&root, "/sub/../../secret").is_none());
+        assert!(resolve(&root, "/%2e%2e/secret").is_none());
+        assert!(resolve(&root, "/..%5csecret").is_none());
+        std::os::unix::fs::symlink(dir.path().join("secret"), root.join("link")).unwrap();
+        assert!(resolve(&root, "/link").is_none());
+    }
+}

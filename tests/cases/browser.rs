@@ -1,0 +1,230 @@
+//! The test page in a real browser: headless Chromium, driven over its DevTools protocol (a
+//! WebSocket, spoken here with tokio-tungstenite), loads the page from `listen --page`,
+//! connects, sends, and the page's own log is checked.
+//!
+//! Chromium is Debian's `chromium` package; `.ci/run` installs it and sets
+//! `WSPROBE_REQUIRE_BROWSER=1`, so CI fails rather than skips when it is missing. A plain
+//! `cargo test` on a machine without it says so on stderr and passes.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{block_on, ClientWs, Listener};
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("WSPROBE_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |d| d.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Headless Chromium with its DevTools endpoint on a free port; killed on drop.
+struct Browser {
+    child: Child,
+    devtools: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start(exe: &PathBuf) -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        let mut child = Command::new(exe)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", exe.display()));
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("DevTools listening on ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let devtools = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("Chromium did not print its DevTools address within 60 s");
+        Browser {
+            child,
+            devtools,
+            _profile: profile,
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A DevTools protocol session over one WebSocket.
+struct Cdp {
+    ws: ClientWs,
+    next_id: u64,
+}
+
+impl Cdp {
+    /// Sends a command and returns its result, skipping events; `None` waits for an event.
+    async fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut msg = json!({ "id": id, "method": method, "params": params });
+        if let Some(s) = session {
+            msg["sessionId"] = json!(s);
+        }
+        self.ws.send(Message::text(msg.to_string())).await.unwrap();
+        loop {
+            let reply = self.next().await;
+            if reply["id"] == json!(id) {
+                assert!(reply.get("error").is_none(), "{method} failed: {reply}");
+                return reply["result"].clone();
+            }
+        }
+    }
+
+    async fn wait_event(&mut self, method: &str) -> Value {
+        loop {
+            let msg = self.next().await;
+            if msg["method"] == json!(method) {
+                return msg;
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Value {
+        match tokio::time::timeout(Duration::from_secs(30), self.ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => serde_json::from_str(&t).unwrap(),
+            other => panic!("DevTools connection: {other:?}"),
+        }
+    }
+}
+
+/// What the test does on the page, as a user would: connect, send, wait for the echo, close.
+const SCRIPT: &str = r#"(async () => {
+  const $ = (id) => document.getElementById(id);
+  const wait = async (ok, what) => {
+    for (let i = 0; i < 200; i++) {
+      if (ok()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("timed out waiting for " + what + "; log: " + $("log").innerText);
+  };
+  $("connect").click();
+  await wait(() => $("state").textContent === "OPEN", "OPEN");
+  $("message").value = "hello from chromium";
+  $("send").click();
+  await wait(() => $("log").innerText.includes("< hello from chromium"), "the echo");
+  $("code").value = "4001";
+  $("reason").value = "test done";
+  $("close").click();
+  await wait(() => $("state").textContent === "CLOSED", "CLOSED");
+  return $("log").innerText;
+})()"#;
+
+#[test]
+fn chromium_uses_the_test_page_to_talk_to_the_server() {
+    let Some(exe) = chromium() else {
+        assert!(
+            std::env::var_os("WSPROBE_REQUIRE_BROWSER").is_none(),
+            "WSPROBE_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
+        );
+        eprintln!("browser test not run: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let l = Listener::start(&["--page"]);
+    let page = l.url.replacen("ws://", "http://", 1) + "/";
+    let browser = Browser::start(&exe);
+    let log = block_on(async {
+        let ws = tokio_tungstenite::connect_async(&browser.devtools)
+            .await
+            .expect("connect to Chromium's DevTools")
+            .0;
+        let mut cdp = Cdp { ws, next_id: 0 };
+        let target = cdp
+            .call(None, "Target.createTarget", json!({ "url": "about:blank" }))
+            .await;
+        let session = cdp
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({ "targetId": target["targetId"], "flatten": true }),
+            )
+            .await["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        cdp.call(Some(&session), "Page.enable", json!({})).await;
+        cdp.call(Some(&session), "Page.navigate", json!({ "url": page }))
+            .await;
+        cdp.wait_event("Page.loadEventFired").await;
+        let result = cdp
+            .call(
+                Some(&session),
+                "Runtime.evaluate",
+                json!({ "expression": SCRIPT, "awaitPromise": true, "returnByValue": true }),
+            )
+            .await;
+        assert!(
+            result.get("exceptionDetails").is_none(),
+            "the page script failed: {result}"
+        );
+        result["result"]["value"].as_str().unwrap().to_owned()
+    });
+    drop(browser);
+
+    let ws_url = l.url.clone() + "/";
+    let lines: Vec<&str> = log.lines().collect();
+    let find = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not in the page's log:\n{log}"))
+    };
+    // The readyState cycle and the messages, in order, as the page shows them.
+    let order = [
+        find(&format!("CONNECTING {ws_url}")),
+        find("OPEN "),
+        find("> hello from chromium"),
+        find("< hello from chromium"),
+        find("CLOSING (local) 4001 \"test done\""),
+        find("CLOSED 4001 \"test done\" clean"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{log}");
+
+    let (_, server_log) = l.interrupt();
+    assert!(server_log.contains("HTTP GET / 200"), "{server_log}");
+    assert!(
+        server_log.contains("CLOSED 4001 \"test done\" clean (remote)"),
+        "{server_log}"
+    );
+}
