@@ -101,7 +101,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__connect)
-            opts="-H -o -s -b -0 -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --help --version"
+            opts="-H -o -s -b -0 -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,6 +164,18 @@ _wsprobe() {
                     return 0
                     ;;
                 --ping-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconnect-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconnect-max-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -325,13 +337,21 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-v -q -h -V --max-message-size --echo --broadcast --stdio --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --max-message-size --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --static)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -54,6 +54,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-timeou
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect-delay -d 'The first delay before reconnecting (doubled after each failed attempt)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect-max-delay -d 'The longest delay between attempts' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-retries -d 'Give up after this many failed attempts in a row (exit 3) [default: never]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
@@ -67,6 +70,7 @@ never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s q -l quiet -d 'Print no events, only errors'
@@ -86,6 +90,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-timeout -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect-delay -d 'The first delay before reconnecting (doubled after each failed attempt)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect-max-delay -d 'The longest delay between attempts' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-retries -d 'Give up after this many failed attempts in a row (exit 3) [default: never]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
@@ -99,12 +106,15 @@ never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l exec -d 'Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin, each line it prints becomes a message; its exit closes the connection (1000, or 1011 when it fails). The request reaches it as CGI-style environment variables' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l static -d 'Answer plain HTTP GET requests with the files under DIR (index.html for directories)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l send-interval -d 'Push --send TEXT to every client this often' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l send -d 'The text pushed every --send-interval' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-after -d 'Close each connection after it has sent N messages (0: right after OPEN)' -r
@@ -119,6 +129,8 @@ never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l echo -d 'Echo every message back to its sender (the default mode)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l broadcast -d 'Send every message to all other connected clients'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l stdio -d 'Bridge one client at a time to this terminal: stdin lines become messages to it, its messages go to stdout (what `wscat -l` does); end of stdin closes it and exits'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l binary -d 'With --exec: pass raw bytes both ways instead of lines (its output is sent as binary messages of whatever size it writes)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l page -d 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event'
@@ -126,6 +138,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l exec -d 'Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin, each line it prints becomes a message; its exit closes the connection (1000, or 1011 when it fails). The request reaches it as CGI-style environment variables' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l static -d 'Answer plain HTTP GET requests with the files under DIR (index.html for directories)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l send-interval -d 'Push --send TEXT to every client this often' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l send -d 'The text pushed every --send-interval' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-after -d 'Close each connection after it has sent N messages (0: right after OPEN)' -r
@@ -140,6 +154,8 @@ never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l echo -d 'Echo every message back to its sender (the default mode)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l broadcast -d 'Send every message to all other connected clients'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l stdio -d 'Bridge one client at a time to this terminal: stdin lines become messages to it, its messages go to stdout (what `wscat -l` does); end of stdin closes it and exits'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l binary -d 'With --exec: pass raw bytes both ways instead of lines (its output is sent as binary messages of whatever size it writes)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l page -d 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event'

@@ -168,7 +168,35 @@ pub struct ConnectArgs {
     pub heartbeat: HeartbeatArgs,
 
     #[command(flatten)]
+    pub reconnect: ReconnectArgs,
+
+    #[command(flatten)]
     pub script: ScriptArgs,
+}
+
+/// Reconnecting after a drop or a failed handshake.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Reconnecting")]
+pub struct ReconnectArgs {
+    /// Reconnect when the connection drops, the server closes it, or the handshake fails,
+    /// with exponential backoff and jitter; stdin keeps being read, and what could not be
+    /// sent is sent on the next connection
+    #[arg(long)]
+    pub reconnect: bool,
+
+    /// The first delay before reconnecting (doubled after each failed attempt)
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_duration,
+          requires = "reconnect")]
+    pub reconnect_delay: Duration,
+
+    /// The longest delay between attempts
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration,
+          requires = "reconnect")]
+    pub reconnect_max_delay: Duration,
+
+    /// Give up after this many failed attempts in a row (exit 3) [default: never]
+    #[arg(long, value_name = "N", requires = "reconnect")]
+    pub max_retries: Option<u32>,
 }
 
 /// Heartbeats; shared by `connect` and `listen`.

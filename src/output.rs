@@ -225,6 +225,16 @@ impl Printer {
                     self.dim(&render::size(*len as usize))
                 )
             }
+            Event::Reconnect {
+                attempt,
+                delay_ms,
+                reason,
+            } => format!(
+                "{} in {} (attempt {attempt}): {}",
+                self.paint("RECONNECT", Color::Yellow),
+                render::duration(Duration::from_secs_f64(delay_ms / 1000.0)),
+                render::sanitize(reason, false)
+            ),
             Event::Stderr { text } => {
                 format!("{} {}", self.dim("stderr:"), render::sanitize(text, false))
             }

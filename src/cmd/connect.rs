@@ -1,6 +1,7 @@
 //! `wsprobe connect URL`: a client connection in pipe mode (stdin → messages → stdout) or in
 //! echo mode (`--echo`: every message goes back to the server).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use crate::error::{exit, Failure};
 use crate::expect::{Outcome, Script};
 use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
+use crate::session::backoff::Backoff;
 use crate::session::client::{self, ClientSettings};
 use crate::session::driver::{self, Control, DriveOpts, Inbound};
 use crate::session::echo::Echo;
@@ -26,7 +28,6 @@ const QUEUE_BATCHES: usize = 4;
 
 pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
     let printer = Arc::new(Printer::new(out));
-    let conn = Conn::new(None, printer.clone());
     let script = &args.script;
     let connect_timeout = match script.timeout {
         Some(t) => t.min(args.handshake.connect_timeout),
@@ -83,44 +84,26 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         args.close_code,
         args.close_reason.clone(),
     );
-
-    let connected = tokio::select! {
-        c = client::connect(&settings, &conn) => c?,
-        _ = tokio::signal::ctrl_c() => return Ok(exit::INTERRUPTED),
-    };
-
-    // After the -x sends: close after --wait, at once, or when the expectations are met.
-    if scripted_sends {
-        match script.wait {
-            Some(wait) => {
-                let tx = held_tx.take();
-                tokio::spawn(async move {
-                    tokio::time::sleep(wait).await;
-                    drop(tx);
-                });
-            }
-            None if !expecting => held_tx = None,
-            None => {}
-        }
-    }
+    // -t bounds the whole run, reconnects included.
     let timed_out = Arc::new(AtomicBool::new(false));
     if let Some(limit) = script.timeout {
         let (control, flag) = (control_tx.clone(), timed_out.clone());
         let close = (args.close_code, args.close_reason.clone());
-        let remaining = limit.saturating_sub(conn.elapsed());
         tokio::spawn(async move {
-            tokio::time::sleep(remaining).await;
+            tokio::time::sleep(limit).await;
             flag.store(true, Ordering::SeqCst);
             let _ = control.send(Control::Close(close.0, close.1));
         });
     }
 
+    let reconnect = args.reconnect.reconnect;
     let opts = DriveOpts {
         // With expectations, the end of input does not end the run: the answers do.
         close_on_eof: (!expecting).then(|| (args.close_code, args.close_reason.clone())),
         close_timeout: args.close_timeout,
         max_message_size: args.max_message_size,
         heartbeat: crate::config::heartbeat(&args.heartbeat),
+        keep_unsent: reconnect,
     };
     // With --json the payloads travel inside the message events instead.
     let shown = if args.echo {
@@ -140,30 +123,150 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
             .is_none()
             .then(|| (args.close_code, args.close_reason.clone())),
     );
-    let ending = driver::drive(
-        connected.ws,
-        &conn,
-        Some(&mut data_rx),
-        &mut control_rx,
-        &mut handler,
-        &opts,
-    )
-    .await;
+
+    let mut backoff = Backoff::new(
+        args.reconnect.reconnect_delay,
+        args.reconnect.reconnect_max_delay,
+    );
+    // Consecutive attempts that did not reach OPEN, and what was left to send.
+    let mut failures: u32 = 0;
+    let mut carry = VecDeque::new();
+    let mut cycle: u64 = 0;
+    let mut first = true;
+    // The connection that was lost, while reconnecting.
+    let mut lost: Option<(Conn, driver::Ending)> = None;
+    let input_done = |data: &mpsc::Receiver<_>, carry: &VecDeque<_>| {
+        opts.close_on_eof.is_some() && data.is_closed() && data.is_empty() && carry.is_empty()
+    };
+    let (conn, ending) = loop {
+        // The input ended while disconnected and everything was sent: nothing to reconnect for.
+        if lost.is_some() && input_done(&data_rx, &carry) {
+            if let Some((conn, ending)) = lost.take() {
+                break (conn, Some(ending));
+            }
+        }
+        cycle += 1;
+        // Reconnecting clients number their connections, so each cycle is told apart.
+        let conn = Conn::new(reconnect.then_some(cycle), printer.clone());
+        let attempt = tokio::select! {
+            c = client::connect(&settings, &conn) => c,
+            // Ctrl-C or -t while connecting.
+            Some(_) = stop_requested(&mut control_rx) => break (conn, None),
+        };
+        let connected = match attempt {
+            Ok(c) => c,
+            Err(e) if !reconnect => return Err(e),
+            Err(e) => {
+                failures += 1;
+                if args.reconnect.max_retries.is_some_and(|max| failures > max) {
+                    return Err(gave_up(e, failures));
+                }
+                if wait_to_retry(
+                    &conn,
+                    &mut backoff,
+                    failures,
+                    &format!("{e:#}"),
+                    &mut control_rx,
+                )
+                .await
+                {
+                    continue;
+                }
+                break (conn, None);
+            }
+        };
+        failures = 0;
+        backoff.reset();
+
+        // After the -x sends: close after --wait, at once, or when the expectations are met.
+        if scripted_sends && std::mem::take(&mut first) {
+            match script.wait {
+                Some(wait) => {
+                    let tx = held_tx.take();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(wait).await;
+                        drop(tx);
+                    });
+                }
+                None if !expecting => held_tx = None,
+                None => {}
+            }
+        }
+        let mut ending = driver::drive(
+            connected.ws,
+            &conn,
+            std::mem::take(&mut carry),
+            Some(&mut data_rx),
+            &mut control_rx,
+            &mut handler,
+            &opts,
+        )
+        .await;
+        let stopped = interrupted.load(Ordering::SeqCst) || timed_out.load(Ordering::SeqCst);
+        let dropped = ending.dead || ending.close.initiator != Some(Side::Local);
+        carry = std::mem::take(&mut ending.leftover);
+        if reconnect
+            && !stopped
+            && !input_done(&data_rx, &carry)
+            && ending.error.is_none()
+            && dropped
+        {
+            failures += 1;
+            let why = if ending.dead {
+                "the connection is dead".to_owned()
+            } else {
+                format!(
+                    "the server closed the connection ({} \"{}\")",
+                    ending.close.code, ending.close.reason
+                )
+            };
+            if wait_to_retry(&conn, &mut backoff, failures, &why, &mut control_rx).await {
+                lost = Some((conn, ending));
+                continue;
+            }
+        }
+        ending.leftover = std::mem::take(&mut carry);
+        break (conn, Some(ending));
+    };
     handler.inner_mut().finish();
     let outcome = expecting.then(|| handler.outcome());
     drop(held_tx);
+
+    // A reconnecting client kept what it could not send; at the end it is reported.
+    let mut unsent = ending.as_ref().map_or(carry.len(), |e| e.unsent);
+    if reconnect {
+        unsent = ending.as_ref().map_or(carry.len(), |e| e.leftover.len());
+        while let Ok(batch) = data_rx.try_recv() {
+            unsent += batch.len();
+        }
+        if unsent > 0 {
+            driver::report_unsent(&conn, unsent);
+        }
+    }
     printer.flush();
 
     if interrupted.load(Ordering::SeqCst) {
         return Ok(exit::INTERRUPTED);
     }
-    if let Some(e) = ending.error {
-        return Err(e);
-    }
+    let close = match ending {
+        Some(ending) => {
+            if let Some(e) = ending.error {
+                return Err(e);
+            }
+            ending.close
+        }
+        // Stopped between connections.
+        None => CloseInfo {
+            code: CloseInfo::ABNORMAL,
+            reason: String::new(),
+            was_clean: false,
+            initiator: None,
+        },
+    };
     if let Some(Ok(e)) = stdin_err.map(|mut rx| rx.try_recv()) {
         return Err(e);
     }
-    if ending.unsent > 0 {
+    if unsent > 0 {
         return Ok(exit::RUNTIME);
     }
     if let Some(outcome) = outcome {
@@ -171,15 +274,62 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
             &conn,
             &outcome,
             script,
-            &ending.close,
+            &close,
             timed_out.load(Ordering::SeqCst),
         );
     }
-    Ok(if ending.close.is_failure() {
+    Ok(if close.is_failure() {
         exit::ABNORMAL
     } else {
         exit::OK
     })
+}
+
+/// Resolves when a close is requested (Ctrl-C, -t) while there is no connection to close.
+async fn stop_requested(control: &mut mpsc::UnboundedReceiver<Control>) -> Option<()> {
+    loop {
+        match control.recv().await? {
+            Control::Close(..) | Control::Finish(..) => return Some(()),
+            // Nothing to ping while disconnected.
+            Control::Ping(_) => {}
+        }
+    }
+}
+
+/// Announces the next attempt and sleeps until it; false when a stop was requested meanwhile.
+async fn wait_to_retry(
+    conn: &Conn,
+    backoff: &mut Backoff,
+    attempt: u32,
+    reason: &str,
+    control: &mut mpsc::UnboundedReceiver<Control>,
+) -> bool {
+    let delay = backoff.next_delay();
+    conn.emit(&Event::Reconnect {
+        attempt,
+        delay_ms: crate::session::millis(delay),
+        reason,
+    });
+    conn.printer().flush();
+    tokio::select! {
+        () = tokio::time::sleep(delay) => true,
+        Some(_) = stop_requested(control) => false,
+    }
+}
+
+fn gave_up(e: anyhow::Error, attempts: u32) -> anyhow::Error {
+    let (status, message, mut hints) = match e.downcast::<Failure>() {
+        Ok(f) => (f.status, f.message, f.hints),
+        Err(e) => (exit::CONNECT, format!("{e:#}"), Vec::new()),
+    };
+    hints.push(format!(
+        "gave up after {attempts} failed attempts in a row (--max-retries)"
+    ));
+    let mut f = Failure::new(status, message);
+    for h in hints {
+        f = f.hint(h);
+    }
+    f.into()
 }
 
 /// The -x and --execute-binary messages, in that order; `@FILE` reads a file.

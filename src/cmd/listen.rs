@@ -113,6 +113,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             close_timeout: args.close_timeout,
             max_message_size: args.max_message_size,
             heartbeat: crate::config::heartbeat(&args.heartbeat),
+            keep_unsent: false,
         },
         mode: if args.broadcast {
             Mode::Broadcast { all: args.all }
@@ -375,7 +376,16 @@ async fn serve(server: Arc<Server>, mut tcp: TcpStream, peer: SocketAddr, id: u6
         }
         None => queue_rx.as_mut(),
     };
-    driver::drive(ws, &conn, data, &mut control_rx, &mut handler, &opts).await;
+    driver::drive(
+        ws,
+        &conn,
+        Default::default(),
+        data,
+        &mut control_rx,
+        &mut handler,
+        &opts,
+    )
+    .await;
     if let Handler::Stdout(sink) = &mut handler.inner {
         sink.flush();
     }

@@ -73,10 +73,12 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
         close_timeout: args.close_timeout,
         max_message_size: 64 << 20,
         heartbeat: None,
+        keep_unsent: false,
     };
     let ending = driver::drive(
         connected.ws,
         &conn,
+        std::collections::VecDeque::new(),
         None,
         &mut control_rx,
         &mut Ignore,

@@ -61,6 +61,9 @@ pub struct DriveOpts {
     pub max_message_size: usize,
     /// Send pings and give up on a peer that stops answering them.
     pub heartbeat: Option<Heartbeat>,
+    /// Leave what could not be sent to the caller (in [`Ending::leftover`] and the data
+    /// channel) instead of reporting it as lost: a reconnecting client sends it next time.
+    pub keep_unsent: bool,
 }
 
 /// `--ping-interval` / `--ping-timeout`.
@@ -76,8 +79,13 @@ pub struct Ending {
     pub close: CloseInfo,
     /// A failure that ended the connection (protocol error, oversize message, I/O error).
     pub error: Option<anyhow::Error>,
-    /// Messages that were queued for sending but could not be sent.
+    /// Messages that were queued for sending but could not be sent (reported already unless
+    /// `keep_unsent`).
     pub unsent: usize,
+    /// Messages taken from the data channel that never reached the socket, in order.
+    pub leftover: VecDeque<Message>,
+    /// The heartbeat declared the peer dead.
+    pub dead: bool,
 }
 
 enum ReaderEnd {
@@ -97,13 +105,15 @@ enum WriterEnd {
     Dead,
     /// The close frame could not be written within the close timeout (the peer reads nothing).
     Stuck,
-    Failed(WsError, usize),
+    Failed(WsError),
 }
 
-/// Runs the connection until CLOSED; emits CLOSING and CLOSED on `conn`.
+/// Runs the connection until CLOSED; emits CLOSING and CLOSED on `conn`. `carry` is sent
+/// before anything from `data` (what a previous connection could not send).
 pub async fn drive<S, H>(
     ws: WebSocketStream<S>,
     conn: &Conn,
+    carry: VecDeque<Message>,
     mut data: Option<&mut mpsc::Receiver<Batch>>,
     control: &mut mpsc::UnboundedReceiver<Control>,
     inbound: &mut H,
@@ -117,9 +127,17 @@ where
     let sink = Mutex::new(sink);
     let mut writer_end = None;
     let mut close_deadline: Option<Instant> = None;
+    let mut pending = carry;
     let reader_end = {
         let reader = read_loop(&mut stream, &sink, conn, inbound, opts.close_timeout);
-        let writer = write_loop(&sink, conn, data.as_deref_mut(), control, opts);
+        let writer = write_loop(
+            &sink,
+            conn,
+            data.as_deref_mut(),
+            control,
+            &mut pending,
+            opts,
+        );
         tokio::pin!(reader, writer);
         loop {
             tokio::select! {
@@ -141,32 +159,27 @@ where
         }
     };
 
-    let mut unsent = match writer_end {
-        Some(WriterEnd::Failed(e, n)) => {
-            // Refusals because the peer closed first are explained by the close itself.
-            if !matches!(
-                e,
-                WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Protocol(_)
-            ) {
-                conn.error("io", &format!("sending failed: {e}"));
-            }
-            n
+    if let Some(WriterEnd::Failed(e)) = &writer_end {
+        // Refusals because the peer closed first are explained by the close itself.
+        if !matches!(
+            e,
+            WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Protocol(_)
+        ) {
+            conn.error("io", &format!("sending failed: {e}"));
         }
-        _ => 0,
-    };
+    }
+    let mut unsent = pending.len();
     // What is still queued was read from the input but never went out.
-    if let Some(data) = data {
+    if let (Some(data), false) = (data, opts.keep_unsent) {
         while let Ok(batch) = data.try_recv() {
             unsent += batch.len();
         }
     }
-    if unsent > 0 {
-        conn.error(
-            "unsent",
-            &format!("{unsent} queued message(s) were not sent: the connection closed first"),
-        );
+    if unsent > 0 && !opts.keep_unsent {
+        report_unsent(conn, unsent);
     }
 
+    let dead = matches!(reader_end, Some(ReaderEnd::Dead));
     let by = conn.closing_by();
     let mut sink = sink.into_inner();
     let (close, error) = match reader_end {
@@ -225,7 +238,17 @@ where
         close,
         error,
         unsent,
+        leftover: pending,
+        dead,
     }
+}
+
+/// Reports messages that were read from the input but never went out.
+pub fn report_unsent(conn: &Conn, unsent: usize) {
+    conn.error(
+        "unsent",
+        &format!("{unsent} queued message(s) were not sent: the connection closed first"),
+    );
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
@@ -447,6 +470,9 @@ async fn write_loop<S>(
     conn: &Conn,
     mut data: Option<&mut mpsc::Receiver<Batch>>,
     control: &mut mpsc::UnboundedReceiver<Control>,
+    // Taken from the data channel, not yet in the socket. Writing them can be interrupted by
+    // a control request (a close to a peer that stopped reading must not wait behind them).
+    pending: &mut VecDeque<Message>,
     opts: &DriveOpts,
 ) -> WriterEnd
 where
@@ -454,9 +480,6 @@ where
 {
     let mut data_open = data.is_some();
     let mut control_open = true;
-    // Taken from the data channel, not yet in the socket. Writing them can be interrupted by
-    // a control request (a close to a peer that stopped reading must not wait behind them).
-    let mut pending: VecDeque<Message> = VecDeque::new();
     let mut unflushed = false;
     // Boxed: most connections have no heartbeat, and every idle connection pays for the
     // size of this future.
@@ -489,11 +512,7 @@ where
                         Ok(())
                     }
                     Some(Control::Close(code, reason)) => {
-                        let end = close(sink, conn, code, &reason, opts.close_timeout).await;
-                        return match end {
-                            WriterEnd::Failed(e, _) => WriterEnd::Failed(e, pending.len()),
-                            end => end,
-                        };
+                        return close(sink, conn, code, &reason, opts.close_timeout).await;
                     }
                     Some(Control::Finish(code, reason)) => {
                         finish = Some((code, reason));
@@ -505,7 +524,7 @@ where
                     }
                 };
                 if let Err(e) = res {
-                    return WriterEnd::Failed(e, pending.len());
+                    return WriterEnd::Failed(e);
                 }
             }
             _ = tick(&mut ticks), if ticks.is_some() => {
@@ -517,19 +536,19 @@ where
                     awaiting = Some((conn.state().pongs_in, Instant::now() + timeout));
                 }
                 if let Err(e) = sink.lock().await.send(Message::Ping(payload)).await {
-                    return WriterEnd::Failed(e, pending.len());
+                    return WriterEnd::Failed(e);
                 }
             }
-            res = write_pending(sink, conn, &mut pending), if !pending.is_empty() => {
+            res = write_pending(sink, conn, pending), if !pending.is_empty() => {
                 match res {
                     Ok(()) => unflushed = true,
-                    Err(e) => return WriterEnd::Failed(e, pending.len()),
+                    Err(e) => return WriterEnd::Failed(e),
                 }
             }
             res = flush(sink), if pending.is_empty() && unflushed => {
                 unflushed = false;
                 if let Err(e) = res {
-                    return WriterEnd::Failed(e, 0);
+                    return WriterEnd::Failed(e);
                 }
             }
             end = close_finished(sink, conn, &finish, opts.close_timeout), if finish.is_some() && drained => {
@@ -628,7 +647,7 @@ where
         Ok(Ok(())) => WriterEnd::CloseSent,
         // The peer closed first: its close frame is what the reader reports.
         Ok(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => WriterEnd::CloseSent,
-        Ok(Err(e)) => WriterEnd::Failed(e, 0),
+        Ok(Err(e)) => WriterEnd::Failed(e),
         // The peer reads nothing: the close frame cannot even be written.
         Err(_) => WriterEnd::Stuck,
     }

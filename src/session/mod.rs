@@ -5,6 +5,7 @@
 //! backwards) and every mode reports the same way. The [`driver`] turns a WebSocket stream into
 //! these events; [`client`] opens one.
 
+pub mod backoff;
 pub mod client;
 pub mod driver;
 pub mod echo;
@@ -142,6 +143,12 @@ pub enum Event<'a> {
         state: ReadyState,
         #[serde(flatten)]
         info: &'a CloseInfo,
+    },
+    /// `--reconnect`: the connection is gone or could not be made; the next attempt follows.
+    Reconnect {
+        attempt: u32,
+        delay_ms: f64,
+        reason: &'a str,
     },
     /// A plain HTTP request answered by `listen --page` / `--static`.
     Http {

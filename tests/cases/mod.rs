@@ -8,6 +8,7 @@ mod listen;
 mod modes;
 mod ping;
 mod pipe;
+mod reconnect;
 mod script;
 mod shipped;
 mod usage;

@@ -65,8 +65,16 @@ impl Server {
         F: Fn(Ws) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        Self::ws_on("127.0.0.1:0", handler)
+    }
+
+    pub fn ws_on<F, Fut>(addr: &str, handler: F) -> Server
+    where
+        F: Fn(Ws) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         let handler = Arc::new(handler);
-        Self::tcp(move |tcp| {
+        Self::tcp_on(addr, move |tcp| {
             let handler = handler.clone();
             async move {
                 if let Ok(ws) = tokio_tungstenite::accept_async(tcp).await {
@@ -95,6 +103,16 @@ impl Server {
         F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        Self::tcp_on("127.0.0.1:0", handler)
+    }
+
+    /// Like [`Server::tcp`] on a given address (to restart a server on the port it had).
+    pub fn tcp_on<F, Fut>(addr: &str, handler: F) -> Server
+    where
+        F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let addr = addr.to_owned();
         let hits = Arc::new(AtomicUsize::new(0));
         let panicked = Arc::new(AtomicBool::new(false));
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
@@ -107,7 +125,7 @@ impl Server {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let handler = Arc::new(handler);
                 let accept = async {
@@ -361,9 +379,13 @@ impl Printed for assert_cmd::assert::Assert {
 
 /// A server that records the text of every text message it receives.
 pub fn collecting_server() -> (Server, Arc<std::sync::Mutex<Vec<String>>>) {
+    collecting_server_on("127.0.0.1:0")
+}
+
+pub fn collecting_server_on(addr: &str) -> (Server, Arc<std::sync::Mutex<Vec<String>>>) {
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let s = seen.clone();
-    let server = Server::ws(move |mut ws| {
+    let server = Server::ws_on(addr, move |mut ws| {
         let s = s.clone();
         async move {
             while let Some(Ok(msg)) = ws.next().await {
