@@ -116,6 +116,53 @@ pub struct HandshakeArgs {
     /// Give up if the TCP connection and handshake take longer than this
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
+
+    /// Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)
+    #[arg(long, value_name = "USER:PASS")]
+    pub auth: Option<String>,
+
+    /// Follow redirects (301, 302, 303, 307, 308) of the upgrade request
+    #[arg(short = 'L', long)]
+    pub location: bool,
+
+    /// With -L: how many redirects to follow at most
+    #[arg(long, value_name = "N", default_value = "10", requires = "location")]
+    pub max_redirs: u32,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names
+    /// resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy,
+    /// all_proxy, minus no_proxy]
+    #[arg(long, value_name = "URL", value_parser = crate::session::proxy::parse_proxy,
+          help_heading = "Proxy")]
+    pub proxy: Option<url::Url>,
+
+    /// Ignore the proxy environment variables
+    #[arg(long, conflicts_with = "proxy", help_heading = "Proxy")]
+    pub noproxy: bool,
+}
+
+/// Client TLS options.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "TLS")]
+pub struct TlsArgs {
+    /// Trust the CAs in this PEM file instead of the system's (like curl --cacert)
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+
+    /// Accept any server certificate (testing only; handshake signatures are still checked)
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Present this client certificate (PEM; with --key) to servers that ask for one
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<std::path::PathBuf>,
+
+    /// The private key of --cert (PEM)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -361,6 +408,51 @@ pub struct ListenArgs {
 
     #[command(flatten)]
     pub heartbeat: HeartbeatArgs,
+
+    /// Serve wss:// with this certificate chain (PEM; with --tls-key)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        help_heading = "Access"
+    )]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The private key of --tls-cert (PEM)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_cert",
+        help_heading = "Access"
+    )]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// Accept upgrades only from this Origin (repeatable); others get 403. Requests without an
+    /// Origin header (non-browser clients) are accepted
+    #[arg(long, value_name = "ORIGIN", help_heading = "Access")]
+    pub origin_allow: Vec<String>,
+
+    /// Accept upgrades only on this path (repeatable); others get 404
+    #[arg(long = "path", value_name = "PATH", help_heading = "Access")]
+    pub paths: Vec<String>,
+
+    /// Support this subprotocol (repeatable): the first the client offers that is listed is
+    /// selected; a client offering none of them is refused with 400
+    #[arg(
+        short = 's',
+        long = "protocol",
+        value_name = "NAME",
+        help_heading = "Access"
+    )]
+    pub protocols: Vec<String>,
+
+    /// With --protocol: accept a client that offers none of them, without a subprotocol
+    #[arg(long, requires = "protocols", help_heading = "Access")]
+    pub protocol_optional: bool,
+
+    /// At most N connections at once; further upgrades get 503
+    #[arg(long, value_name = "N", help_heading = "Access")]
+    pub max_connections: Option<usize>,
 
     /// How long to wait for a client to answer a close (Ctrl-C's 1001, --close-after, 1013)
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]

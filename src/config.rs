@@ -13,10 +13,17 @@ use url::Url;
 
 use crate::cli::{ColorChoice, OutputArgs};
 
-/// A validated WebSocket URL (`ws://` after alias resolution).
+/// A validated WebSocket URL (`ws://` or `wss://` after alias resolution, or `ws+unix://`).
+/// Credentials in it (`ws://user:pass@host/`) are taken out: they become a Basic
+/// `Authorization` header and never appear in output or in the Host header.
 #[derive(Debug, Clone)]
 pub struct WsUrl {
     url: Url,
+    /// `ws+unix:///path/to.sock[:/request/path]`: the socket to connect to.
+    unix: Option<std::path::PathBuf>,
+    credentials: Option<(String, String)>,
+    /// The URL as shown (without credentials).
+    shown: String,
 }
 
 impl WsUrl {
@@ -30,14 +37,20 @@ impl WsUrl {
                     "'{s}' is not a URL: it has no scheme (try ws://{s})"
                 ))
             }
+            Err(url::ParseError::InvalidPort) => {
+                return Err(format!("'{s}' has an invalid port (1-65535)"))
+            }
             Err(e) => return Err(format!("'{s}' is not a valid URL: {e}")),
         };
+        if url.scheme() == "ws+unix" {
+            return Self::unix(s, &url);
+        }
         let scheme = match url.scheme() {
             "ws" | "http" => "ws",
             "wss" | "https" => "wss",
             other => {
                 return Err(format!(
-                    "unsupported scheme '{other}:' (use ws://, wss://, http:// or https://)"
+                    "unsupported scheme '{other}:' (use ws://, wss://, http://, https:// or ws+unix://)"
                 ))
             }
         };
@@ -54,25 +67,103 @@ impl WsUrl {
                 "'{s}' has a #fragment, which WebSocket URLs must not have (RFC 6455 §3)"
             ));
         }
-        Ok(WsUrl { url })
+        let credentials = (!url.username().is_empty()).then(|| {
+            (
+                crate::exec::percent_decode(url.username()),
+                crate::exec::percent_decode(url.password().unwrap_or("")),
+            )
+        });
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Ok(WsUrl {
+            shown: url.to_string(),
+            url,
+            unix: None,
+            credentials,
+        })
     }
 
+    /// `ws+unix:///run/app.sock` or `ws+unix:///run/app.sock:/chat?room=1` (the part after the
+    /// first `:` in the path is the request path, as in Node's ws).
+    fn unix(s: &str, url: &Url) -> Result<WsUrl, String> {
+        let path = crate::exec::percent_decode(url.path());
+        let (socket, target) = match path.split_once(':') {
+            Some((socket, target)) => (socket.to_owned(), target.to_owned()),
+            None => (path.clone(), "/".to_owned()),
+        };
+        if socket.is_empty() || !socket.starts_with('/') {
+            return Err(format!(
+                "'{s}' has no socket path: write ws+unix:///path/to.sock or ws+unix:///path/to.sock:/request/path"
+            ));
+        }
+        let target = if target.starts_with('/') {
+            target
+        } else {
+            format!("/{target}")
+        };
+        let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let request = Url::parse(&format!("ws://localhost{target}{query}"))
+            .map_err(|e| format!("'{s}': the request path is not valid: {e}"))?;
+        Ok(WsUrl {
+            url: request,
+            unix: Some(socket.into()),
+            credentials: None,
+            shown: s.to_owned(),
+        })
+    }
+
+    /// The URL as shown to the user (credentials removed).
     pub fn as_str(&self) -> &str {
+        &self.shown
+    }
+
+    /// The URL the upgrade request is made for (`ws://localhost/…` for a Unix socket).
+    pub fn request_url(&self) -> &str {
         self.url.as_str()
+    }
+
+    pub fn unix_socket(&self) -> Option<&std::path::Path> {
+        self.unix.as_deref()
+    }
+
+    pub fn credentials(&self) -> Option<&(String, String)> {
+        self.credentials.as_ref()
     }
 
     pub fn is_tls(&self) -> bool {
         self.url.scheme() == "wss"
     }
 
+    /// The host name or address, without IPv6 brackets.
     pub fn host(&self) -> &str {
-        self.url.host_str().unwrap_or_default()
+        self.url
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
     }
 
     pub fn port(&self) -> u16 {
         self.url
             .port_or_known_default()
             .unwrap_or(if self.is_tls() { 443 } else { 80 })
+    }
+
+    /// A redirect target (`Location`), resolved against this URL; http(s) become ws(s).
+    pub fn follow(&self, location: &str) -> Result<WsUrl, String> {
+        if self.unix.is_some() {
+            return Err("redirects are not followed over a Unix socket".into());
+        }
+        let next = self
+            .url
+            .join(location)
+            .map_err(|e| format!("the redirect target '{location}' is not a URL: {e}"))?;
+        let mut next = WsUrl::parse_arg(next.as_str())?;
+        // Credentials go along only to the same host, as with curl.
+        if next.credentials.is_none() && next.host() == self.host() {
+            next.credentials = self.credentials.clone();
+        }
+        Ok(next)
     }
 }
 

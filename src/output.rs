@@ -225,6 +225,64 @@ impl Printer {
                     self.dim(&render::size(*len as usize))
                 )
             }
+            Event::Tls {
+                version,
+                cipher,
+                alpn,
+            } => format!(
+                "{} {version} {cipher} alpn={}",
+                self.paint("TLS", Color::Blue),
+                alpn.unwrap_or("-")
+            ),
+            Event::Request {
+                dir,
+                method,
+                target,
+                headers,
+            } => {
+                let arrow = self.arrow(*dir);
+                let mut out = format!(
+                    "{arrow} {method} {} HTTP/1.1",
+                    render::sanitize(target, false)
+                );
+                for (n, v) in headers.iter() {
+                    out.push_str(&format!("\n{arrow} {n}: {}", render::sanitize(v, false)));
+                }
+                out
+            }
+            Event::Response {
+                dir,
+                status,
+                reason,
+                headers,
+                body,
+            } => {
+                let arrow = self.arrow(*dir);
+                let color = if *status == 101 {
+                    Color::Green
+                } else {
+                    Color::Red
+                };
+                let mut out = format!(
+                    "{arrow} HTTP/1.1 {} {reason}",
+                    self.paint(&status.to_string(), color)
+                );
+                for (n, v) in headers.iter() {
+                    out.push_str(&format!("\n{arrow} {n}: {}", render::sanitize(v, false)));
+                }
+                if let Some(body) = body {
+                    out.push_str(&format!("\n{arrow}"));
+                    for line in body.lines() {
+                        out.push_str(&format!("\n{arrow} {}", render::sanitize(line, false)));
+                    }
+                }
+                out
+            }
+            Event::Redirect { status, location } => format!(
+                "{} {status} -> {}",
+                self.paint("REDIRECT", Color::Yellow),
+                render::sanitize(location, false)
+            ),
             Event::Reconnect {
                 attempt,
                 delay_ms,
@@ -282,6 +340,15 @@ impl Printer {
                 )
             }
         };
+        if line.contains('\n') {
+            // Several lines (handshake dumps): each gets the connection prefix.
+            return Some(
+                line.lines()
+                    .map(|l| format!("{prefix}{l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
         Some(format!("{prefix}{line}"))
     }
 

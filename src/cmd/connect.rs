@@ -33,16 +33,14 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         Some(t) => t.min(args.handshake.connect_timeout),
         None => args.handshake.connect_timeout,
     };
-    let settings = ClientSettings {
-        url: args.url.clone(),
-        headers: args.handshake.headers.clone(),
-        origin: args.handshake.origin.clone(),
-        protocols: args.handshake.protocols.clone(),
+    let settings = ClientSettings::from_args(
+        args.url.clone(),
+        &args.handshake,
         connect_timeout,
-        ws_config: WebSocketConfig::default()
+        WebSocketConfig::default()
             .max_message_size(Some(args.max_message_size))
             .max_frame_size(Some(args.max_message_size)),
-    };
+    )?;
     let delim = if args.null { 0 } else { b'\n' };
     let scripted_sends = !script.execute.is_empty() || !script.execute_binary.is_empty();
     let expecting =

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Notify};
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,11 +24,14 @@ use crate::exec::{ExecConfig, Program, RequestEnv};
 use crate::http::{self, Peeked, Rewind, Site};
 use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
+use crate::session::client::{show_request_in as show_request, show_response};
 use crate::session::driver::{self, Batch, Control, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::failfast::FailFast;
 use crate::session::hub::{self, Broadcast, Hub};
-use crate::session::{Conn, Event, OpenInfo};
+use crate::session::policy::{self, Decision, Policy};
+use crate::session::transport::Accepted;
+use crate::session::{Conn, Dir, Event, OpenInfo};
 
 /// How long a client may take to send its upgrade request.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -53,6 +56,10 @@ struct Server {
     out: OutputConfig,
     /// What plain HTTP requests get (`--page`, `--static`, or 426).
     site: Site,
+    /// `--tls-cert/--tls-key`: serve wss://.
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Which upgrades are accepted.
+    policy: Policy,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +72,12 @@ enum Mode {
 
 pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
     let printer = Arc::new(Printer::new(out));
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tokio_rustls::TlsAcceptor::from(
+            crate::session::tls::server_config(cert, key)?,
+        )),
+        _ => None,
+    };
     let listener = TcpListener::bind(args.addr).await.map_err(|e| {
         Failure::new(
             exit::RUNTIME,
@@ -77,7 +90,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         })
     })?;
     let local = listener.local_addr().context("reading the bound address")?;
-    let url = format!("ws://{local}");
+    let url = format!("{}://{local}", if tls.is_some() { "wss" } else { "ws" });
     // The contract with scripts and tests: this is the first line on stderr, always.
     printer.note(&format!("listening on {url}"));
     if out.json {
@@ -99,7 +112,8 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         }
     }
     if args.page || args.static_dir.is_some() {
-        printer.note(&format!("serving HTTP on http://{local}/"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        printer.note(&format!("serving HTTP on {scheme}://{local}/"));
     }
     let server = Arc::new(Server {
         printer: printer.clone(),
@@ -134,6 +148,14 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             (Some(dir), _) => Site::Static(dir.clone()),
             (None, true) => Site::Page,
             (None, false) => Site::None,
+        },
+        tls,
+        policy: Policy {
+            origins: args.origin_allow.clone(),
+            paths: args.paths.clone(),
+            protocols: args.protocols.clone(),
+            protocol_optional: args.protocol_optional,
+            max_connections: args.max_connections,
         },
         queues: args.broadcast || args.send_interval.is_some(),
         close_after: args
@@ -240,9 +262,29 @@ async fn shut_down(server: &Server, close_timeout: std::time::Duration) {
     server.printer.flush();
 }
 
-async fn serve(server: Arc<Server>, mut tcp: TcpStream, peer: SocketAddr, id: u64) {
+async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let _ = tcp.set_nodelay(true);
     let conn = Arc::new(Conn::new(Some(id), server.printer.clone()));
+    let local = tcp.local_addr().unwrap_or(peer);
+    let mut tcp = match &server.tls {
+        None => Accepted::Tcp(tcp),
+        Some(acceptor) => {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
+                Ok(Err(e)) => {
+                    conn.error("tls", &format!("TLS handshake with {peer} failed: {e}"));
+                    return;
+                }
+                Err(_) => {
+                    conn.error(
+                        "tls",
+                        &format!("{peer} did not complete TLS within {HANDSHAKE_TIMEOUT:?}"),
+                    );
+                    return;
+                }
+            }
+        }
+    };
     let prefix =
         match tokio::time::timeout(HANDSHAKE_TIMEOUT, http::peek(&mut tcp, &server.site)).await {
             Ok(Ok(Peeked::Upgrade(prefix))) => prefix,
@@ -283,11 +325,41 @@ async fn serve(server: Arc<Server>, mut tcp: TcpStream, peer: SocketAddr, id: u6
     };
     let mut stdin_lease = None;
     let mut request_env = None;
-    let local = tcp.local_addr().unwrap_or(peer);
+    let mut selected = None;
     #[allow(clippy::result_large_err)] // tungstenite's callback signature
-    let on_request = |req: &Request, resp: Response| {
+    let on_request = |req: &Request, mut resp: Response| {
         let target = req.uri().to_string();
         conn.connecting(&target, Some(&peer_str));
+        let verbose = server.printer.wants_control();
+        if verbose {
+            show_request(&conn, req);
+        }
+        let refuse = |status: StatusCode, why: &str| {
+            conn.error("refused", &format!("{} {why}", status.as_u16()));
+            let answer = policy::refusal(status, why);
+            if verbose {
+                show_response(
+                    &conn,
+                    Dir::Out,
+                    &answer,
+                    answer.body().as_deref().map(str::as_bytes),
+                );
+            }
+            answer
+        };
+        match server.policy.decide(req, server.hub.len()) {
+            Decision::Refuse(status, why) => return Err(refuse(status, &why)),
+            Decision::Accept(Some(p)) => {
+                if let Ok(v) = p.parse() {
+                    resp.headers_mut().insert(
+                        tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL,
+                        v,
+                    );
+                }
+                selected = Some(p);
+            }
+            Decision::Accept(None) => {}
+        }
         if matches!(server.mode, Mode::Exec(_)) {
             request_env = Some(RequestEnv::new(req, peer, local, id));
         }
@@ -295,11 +367,10 @@ async fn serve(server: Arc<Server>, mut tcp: TcpStream, peer: SocketAddr, id: u6
             match stdio.clone().try_lock_owned() {
                 Ok(lease) => stdin_lease = Some(lease),
                 Err(_) => {
-                    let mut busy = ErrorResponse::new(Some(
-                        "busy: --stdio serves one client at a time\n".into(),
+                    return Err(refuse(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "busy: --stdio serves one client at a time",
                     ));
-                    *busy.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                    return Err(busy);
                 }
             }
         }
@@ -307,6 +378,9 @@ async fn serve(server: Arc<Server>, mut tcp: TcpStream, peer: SocketAddr, id: u6
         server
             .hub
             .join(conn.clone(), control_tx.clone(), queue_tx.clone());
+        if verbose {
+            show_response(&conn, Dir::Out, &resp, None);
+        }
         Ok(resp)
     };
     let tcp = FailFast::new(Rewind::new(prefix, tcp));
@@ -330,6 +404,7 @@ async fn serve(server: Arc<Server>, mut tcp: TcpStream, peer: SocketAddr, id: u6
     };
     conn.opened(OpenInfo {
         status: 101,
+        protocol: selected,
         ..OpenInfo::default()
     });
 

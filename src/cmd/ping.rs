@@ -39,14 +39,12 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
     out.verbose = !out.quiet;
     let printer = Arc::new(Printer::new(out));
     let conn = Arc::new(Conn::new(None, printer.clone()));
-    let settings = ClientSettings {
-        url: args.url.clone(),
-        headers: args.handshake.headers.clone(),
-        origin: args.handshake.origin.clone(),
-        protocols: args.handshake.protocols.clone(),
-        connect_timeout: args.handshake.connect_timeout,
-        ws_config: WebSocketConfig::default(),
-    };
+    let settings = ClientSettings::from_args(
+        args.url.clone(),
+        &args.handshake,
+        args.handshake.connect_timeout,
+        WebSocketConfig::default(),
+    )?;
     let connected = tokio::select! {
         c = client::connect(&settings, &conn) => c?,
         _ = tokio::signal::ctrl_c() => return Ok(exit::INTERRUPTED),

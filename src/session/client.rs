@@ -1,21 +1,31 @@
-//! Opening a client connection: name resolution, TCP, and the WebSocket handshake, each failure
+//! Opening a client connection: name resolution, TCP (directly, through a proxy, or a Unix
+//! socket), TLS, and the WebSocket handshake (following redirects with `-L`), each failure
 //! turned into one readable line with exit status 3 (could not connect).
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use base64::Engine;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
-use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
+use tokio_tungstenite::tungstenite::handshake::client::{generate_request, Request, Response};
 use tokio_tungstenite::tungstenite::http::header;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::WebSocketStream;
 
+use crate::cli::HandshakeArgs;
 use crate::config::{Header, WsUrl};
 use crate::error::Failure;
 use crate::session::failfast::FailFast;
-use crate::session::{Conn, OpenInfo};
+use crate::session::proxy::{self, ProxySetting};
+use crate::session::tls::{self, TlsOptions};
+use crate::session::transport::Transport;
+use crate::session::{Conn, Dir, Event, OpenInfo};
+
+/// How much of a refusal's body is shown.
+const BODY_SHOWN: usize = 2048;
 
 /// Everything needed to open the same connection again (reconnects re-use it).
 #[derive(Debug, Clone)]
@@ -26,11 +36,19 @@ pub struct ClientSettings {
     pub protocols: Vec<String>,
     pub connect_timeout: Duration,
     pub ws_config: WebSocketConfig,
+    /// `--auth USER:PASS` (credentials in the URL are used when this is absent).
+    pub auth: Option<(String, String)>,
+    /// `-L`: follow at most this many redirects.
+    pub redirects: Option<u32>,
+    pub tls: TlsOptions,
+    pub proxy: ProxySetting,
+    /// Built once, when first needed.
+    tls_config: Arc<OnceLock<Arc<rustls::ClientConfig>>>,
 }
 
 /// An open client connection and the handshake that made it.
 pub struct Connected {
-    pub ws: WebSocketStream<FailFast<TcpStream>>,
+    pub ws: WebSocketStream<FailFast<Transport>>,
     pub response: Response,
     pub timings: Timings,
 }
@@ -46,13 +64,68 @@ pub struct Timings {
 }
 
 impl ClientSettings {
-    /// Builds the upgrade request. Refuses headers that would break the connection later.
-    pub fn request(&self) -> Result<Request> {
-        let mut req = self.url.as_str().into_client_request().map_err(|e| {
-            Failure::usage(format!(
-                "cannot build a request for {}: {e}",
-                self.url.as_str()
-            ))
+    /// The settings from the command line; TLS files are read now, so a bad one is a usage
+    /// error before anything connects.
+    pub fn from_args(
+        url: WsUrl,
+        args: &HandshakeArgs,
+        connect_timeout: Duration,
+        ws_config: WebSocketConfig,
+    ) -> Result<ClientSettings> {
+        let auth = match &args.auth {
+            Some(a) => match a.split_once(':') {
+                Some((u, p)) => Some((u.to_owned(), p.to_owned())),
+                None => {
+                    return Err(Failure::usage(format!(
+                        "--auth '{a}' has no password: write USER:PASS"
+                    ))
+                    .into())
+                }
+            },
+            None => None,
+        };
+        let settings = ClientSettings {
+            url,
+            headers: args.headers.clone(),
+            origin: args.origin.clone(),
+            protocols: args.protocols.clone(),
+            connect_timeout,
+            ws_config,
+            auth,
+            redirects: args.location.then_some(args.max_redirs),
+            tls: TlsOptions {
+                ca: args.tls.ca.clone(),
+                insecure: args.tls.insecure,
+                cert: args.tls.cert.clone(),
+                key: args.tls.key.clone(),
+            },
+            proxy: match (&args.proxy, args.noproxy) {
+                (Some(u), _) => ProxySetting::Url(u.clone()),
+                (None, true) => ProxySetting::Off,
+                (None, false) => ProxySetting::Env,
+            },
+            tls_config: Arc::default(),
+        };
+        let tls_asked = settings.tls.ca.is_some() || settings.tls.cert.is_some();
+        if settings.url.is_tls() || tls_asked {
+            settings.tls_config()?;
+        }
+        Ok(settings)
+    }
+
+    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>> {
+        if let Some(c) = self.tls_config.get() {
+            return Ok(c.clone());
+        }
+        let c = tls::client_config(&self.tls)?;
+        Ok(self.tls_config.get_or_init(|| c).clone())
+    }
+
+    /// Builds the upgrade request for `url`. Refuses headers that would break the connection
+    /// later.
+    pub fn request(&self, url: &WsUrl) -> Result<Request> {
+        let mut req = url.request_url().into_client_request().map_err(|e| {
+            Failure::usage(format!("cannot build a request for {}: {e}", url.as_str()))
         })?;
         let h = req.headers_mut();
         for Header { name, value } in &self.headers {
@@ -81,6 +154,14 @@ impl ClientSettings {
                 .map_err(|_| Failure::usage("a subprotocol name has invalid characters"))?;
             h.insert(header::SEC_WEBSOCKET_PROTOCOL, v);
         }
+        let credentials = self.auth.as_ref().or(url.credentials());
+        if let (Some((user, pass)), false) = (credentials, h.contains_key(header::AUTHORIZATION)) {
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+            let v = format!("Basic {token}")
+                .parse()
+                .map_err(|_| Failure::usage("the credentials have invalid characters"))?;
+            h.insert(header::AUTHORIZATION, v);
+        }
         if !h.contains_key(header::USER_AGENT) {
             h.insert(
                 header::USER_AGENT,
@@ -91,27 +172,56 @@ impl ClientSettings {
     }
 }
 
+/// How one handshake attempt ended badly.
+enum Refusal {
+    Redirect(u16, String),
+    Failed(anyhow::Error),
+}
+
 /// Connects and performs the handshake, emitting CONNECTING and OPEN on `conn`.
 pub async fn connect(settings: &ClientSettings, conn: &Conn) -> Result<Connected> {
-    let url = &settings.url;
-    let request = settings.request()?;
-    if url.is_tls() {
-        return Err(Failure::usage(format!(
-            "cannot connect to {}: wss:// (TLS) is not supported by this version of wsprobe",
-            url.as_str()
-        ))
-        .hint("use a ws:// URL, or a TLS-terminating proxy in front of the server")
-        .into());
-    }
-    conn.connecting(url.as_str(), None);
+    let first = settings.request(&settings.url)?;
+    conn.connecting(settings.url.as_str(), None);
     let attempt = async {
-        let mut timings = Timings::default();
-        let tcp = tcp_connect(url, &mut timings).await?;
-        let started = Instant::now();
-        let mut connected = handshake(settings, request, tcp).await?;
-        timings.upgrade = started.elapsed();
-        connected.timings = timings;
-        Ok::<_, anyhow::Error>(connected)
+        let mut url = settings.url.clone();
+        let mut request = first;
+        let mut hops = 0;
+        loop {
+            let mut timings = Timings::default();
+            let stream = open(settings, &url, &mut timings, conn).await?;
+            let started = Instant::now();
+            match handshake(settings, &url, request, stream, conn).await {
+                Ok(mut connected) => {
+                    timings.upgrade = started.elapsed();
+                    connected.timings = timings;
+                    return Ok::<_, anyhow::Error>(connected);
+                }
+                Err(Refusal::Failed(e)) => return Err(e),
+                Err(Refusal::Redirect(status, location)) => {
+                    let Some(max) = settings.redirects else {
+                        return Err(Failure::connect(format!(
+                            "the server redirects the WebSocket handshake: HTTP {status} to {location}"
+                        ))
+                        .hint("use -L to follow redirects")
+                        .into());
+                    };
+                    if hops >= max {
+                        return Err(Failure::connect(format!(
+                            "too many redirects: {max} followed, the server still redirects (to {location})"
+                        ))
+                        .hint("raise --max-redirs if the chain is meant to be this long")
+                        .into());
+                    }
+                    hops += 1;
+                    url = url.follow(&location).map_err(Failure::connect)?;
+                    conn.emit(&Event::Redirect {
+                        status,
+                        location: url.as_str(),
+                    });
+                    request = settings.request(&url)?;
+                }
+            }
+        }
     };
     match tokio::time::timeout(settings.connect_timeout, attempt).await {
         Ok(Ok(connected)) => {
@@ -122,16 +232,71 @@ pub async fn connect(settings: &ClientSettings, conn: &Conn) -> Result<Connected
         Err(_) => Err(Failure::connect(format!(
             "timed out after {} connecting to {}",
             humantime::format_duration(settings.connect_timeout),
-            url.as_str()
+            settings.url.as_str()
         ))
         .hint("is the server reachable? raise --connect-timeout if it is just slow")
         .into()),
     }
 }
 
-async fn tcp_connect(url: &WsUrl, timings: &mut Timings) -> Result<TcpStream> {
-    let host = url.host().trim_start_matches('[').trim_end_matches(']');
+/// The byte stream to `url`: a Unix socket, or TCP (direct or through a proxy) with TLS for
+/// wss://.
+async fn open(
+    settings: &ClientSettings,
+    url: &WsUrl,
+    timings: &mut Timings,
+    conn: &Conn,
+) -> Result<Transport> {
+    if let Some(path) = url.unix_socket() {
+        let started = Instant::now();
+        let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+            Failure::connect(format!("could not connect to {}: {e}", path.display()))
+                .hint("is a server listening on that socket?")
+        })?;
+        timings.tcp = started.elapsed();
+        return Ok(Transport::Unix(s));
+    }
+    let host = url.host();
     let port = url.port();
+    let tcp = match proxy::choose(&settings.proxy, host, url.is_tls())? {
+        Some(p) => {
+            let started = Instant::now();
+            let tcp = proxy::connect(&p, host, port).await?;
+            timings.tcp = started.elapsed();
+            tcp
+        }
+        None => tcp_connect(host, port, timings).await?,
+    };
+    let _ = tcp.set_nodelay(true);
+    if !url.is_tls() {
+        return Ok(Transport::Tcp(tcp));
+    }
+    let started = Instant::now();
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| Failure::usage(format!("'{host}' is not a valid TLS server name: {e}")))?;
+    let connector = tokio_rustls::TlsConnector::from(settings.tls_config()?);
+    let stream = connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| tls::handshake_failure(host, &e))?;
+    timings.tls = Some(started.elapsed());
+    if settings.tls.insecure {
+        conn.printer().note(&format!(
+            "wsprobe: warning: -k: the certificate of {host} was not verified"
+        ));
+    }
+    if conn.printer().wants_control() {
+        let (version, cipher, alpn) = tls::describe(stream.get_ref().1);
+        conn.emit(&Event::Tls {
+            version: &version,
+            cipher: &cipher,
+            alpn: alpn.as_deref(),
+        });
+    }
+    Ok(Transport::Tls(Box::new(stream)))
+}
+
+async fn tcp_connect(host: &str, port: u16, timings: &mut Timings) -> Result<TcpStream> {
     let started = Instant::now();
     let addrs: Vec<_> = tokio::net::lookup_host((host, port))
         .await
@@ -144,8 +309,6 @@ async fn tcp_connect(url: &WsUrl, timings: &mut Timings) -> Result<TcpStream> {
         match TcpStream::connect(addr).await {
             Ok(s) => {
                 timings.tcp = started.elapsed();
-                // Small messages are the norm; don't let Nagle hold them back.
-                let _ = s.set_nodelay(true);
                 return Ok(s);
             }
             Err(e) => last = Some((addr, e)),
@@ -159,49 +322,166 @@ async fn tcp_connect(url: &WsUrl, timings: &mut Timings) -> Result<TcpStream> {
     .into())
 }
 
+/// Emits the request exactly as tungstenite will write it (`-v`).
+fn show_request(conn: &Conn, request: &Request) {
+    let Ok((bytes, _)) = generate_request(request.clone()) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut parts = first.split(' ');
+    let method = parts.next().unwrap_or("GET");
+    let target = parts.next().unwrap_or("/");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    conn.emit(&Event::Request {
+        dir: Dir::Out,
+        method,
+        target,
+        headers: &headers,
+    });
+}
+
+/// Emits a request a server received (`listen -v`).
+pub fn show_request_in(conn: &Conn, req: &Request) {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let target = req.uri().to_string();
+    conn.emit(&Event::Request {
+        dir: Dir::In,
+        method: req.method().as_str(),
+        target: &target,
+        headers: &headers,
+    });
+}
+
+/// Emits a handshake response: received (client) or sent (`listen -v`).
+pub fn show_response<T>(
+    conn: &Conn,
+    dir: Dir,
+    resp: &tokio_tungstenite::tungstenite::http::Response<T>,
+    body: Option<&[u8]>,
+) {
+    let headers: Vec<(String, String)> = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = body
+        .filter(|b| !b.is_empty())
+        .map(|b| String::from_utf8_lossy(&b[..b.len().min(BODY_SHOWN)]).into_owned());
+    conn.emit(&Event::Response {
+        dir,
+        status: resp.status().as_u16(),
+        reason: resp.status().canonical_reason().unwrap_or(""),
+        headers: &headers,
+        body: body.as_deref(),
+    });
+}
+
 async fn handshake(
     settings: &ClientSettings,
+    url: &WsUrl,
     request: Request,
-    tcp: TcpStream,
-) -> Result<Connected> {
-    let tcp = FailFast::new(tcp);
-    match tokio_tungstenite::client_async_with_config(request, tcp, Some(settings.ws_config)).await
+    stream: Transport,
+    conn: &Conn,
+) -> Result<Connected, Refusal> {
+    let verbose = conn.printer().wants_control();
+    if verbose {
+        show_request(conn, &request);
+    }
+    let stream = FailFast::new(stream);
+    match tokio_tungstenite::client_async_with_config(request, stream, Some(settings.ws_config))
+        .await
     {
-        Ok((ws, response)) => Ok(Connected {
-            ws,
-            response,
-            timings: Timings::default(),
-        }),
+        Ok((ws, response)) => {
+            if verbose {
+                // tungstenite has checked Sec-WebSocket-Accept against our key by now.
+                show_response(conn, Dir::In, &response, None);
+            }
+            Ok(Connected {
+                ws,
+                response,
+                timings: Timings::default(),
+            })
+        }
         Err(WsError::Http(resp)) => {
             let status = resp.status();
+            let location = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok());
+            if let (true, Some(location)) = (status.is_redirection(), location) {
+                if verbose {
+                    show_response(conn, Dir::In, &resp, resp.body().as_deref());
+                }
+                return Err(Refusal::Redirect(status.as_u16(), location.to_owned()));
+            }
+            // Why the server said no is the point: show the whole answer, -v or not.
+            show_response(conn, Dir::In, &resp, resp.body().as_deref());
             let mut f = Failure::connect(format!(
                 "the server refused the WebSocket handshake: HTTP {} {}",
                 status.as_u16(),
                 status.canonical_reason().unwrap_or("")
             ));
-            if let Some(body) = resp.body().as_deref().filter(|b| !b.is_empty()) {
-                let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-                f = f.hint(format!(
-                    "the response body begins: {}",
-                    crate::render::text_preview(text.trim(), 120)
-                ));
-            }
-            Err(f.into())
+            f = match status.as_u16() {
+                401 => f.hint("the server wants credentials: --auth USER:PASS or -H 'Authorization: …'"),
+                403 => f.hint("check the Origin (-o) and credentials the server expects"),
+                404 => f.hint("check the URL's path"),
+                426 => f.hint("the server expects a different WebSocket version or a plain HTTP request"),
+                _ => f,
+            };
+            Err(Refusal::Failed(f.into()))
         }
-        Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(e))) => {
-            Err(Failure::connect(format!("the server's subprotocol answer is invalid: {e}")).into())
-        }
-        Err(WsError::Protocol(p)) => Err(Failure::connect(format!(
-            "the WebSocket handshake with {} failed: {p}",
-            settings.url.as_str()
-        ))
-        .hint("is this a WebSocket endpoint? check the URL's path")
-        .into()),
-        Err(e) => Err(Failure::connect(format!(
-            "the WebSocket handshake with {} failed: {e}",
-            settings.url.as_str()
-        ))
-        .into()),
+        // With TLS 1.3 a refused client certificate shows only on the first read.
+        Err(WsError::Io(e)) if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => Err(
+            Refusal::Failed(tls::handshake_failure(url.host(), &e).into()),
+        ),
+        Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(e))) => Err(
+            Refusal::Failed(
+                Failure::connect(format!("the server's subprotocol answer is invalid: {e}")).into(),
+            ),
+        ),
+        Err(WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch)) => Err(
+            Refusal::Failed(
+                Failure::connect(format!(
+                    "the server's Sec-WebSocket-Accept does not match our key: {} is not a correct WebSocket server",
+                    url.as_str()
+                ))
+                .into(),
+            ),
+        ),
+        Err(WsError::Protocol(p)) => Err(Refusal::Failed(
+            Failure::connect(format!(
+                "the WebSocket handshake with {} failed: {p}",
+                url.as_str()
+            ))
+            .hint("is this a WebSocket endpoint? check the URL's path")
+            .into(),
+        )),
+        Err(e) => Err(Refusal::Failed(
+            Failure::connect(format!(
+                "the WebSocket handshake with {} failed: {e}",
+                url.as_str()
+            ))
+            .into(),
+        )),
     }
 }
 

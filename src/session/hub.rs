@@ -54,6 +54,11 @@ impl Hub {
         );
     }
 
+    /// Open connections (joined, not yet left).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
     pub fn leave(&self, id: u64) {
         let mut open = self.lock();
         open.remove(&id);

@@ -11,6 +11,10 @@ pub mod driver;
 pub mod echo;
 pub mod failfast;
 pub mod hub;
+pub mod policy;
+pub mod proxy;
+pub mod tls;
+pub mod transport;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -143,6 +147,34 @@ pub enum Event<'a> {
         state: ReadyState,
         #[serde(flatten)]
         info: &'a CloseInfo,
+    },
+    /// The TLS session of a wss:// connection (`-v`).
+    Tls {
+        version: &'a str,
+        cipher: &'a str,
+        alpn: Option<&'a str>,
+    },
+    /// The upgrade request, as sent (client) or received (server) (`-v`).
+    Request {
+        dir: Dir,
+        method: &'a str,
+        target: &'a str,
+        headers: &'a [(String, String)],
+    },
+    /// The handshake response (`-v`, and always when it is not 101).
+    Response {
+        dir: Dir,
+        status: u16,
+        reason: &'a str,
+        headers: &'a [(String, String)],
+        /// The first 2 KiB of a refusal's body.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<&'a str>,
+    },
+    /// `-L`: the server redirected the upgrade request.
+    Redirect {
+        status: u16,
+        location: &'a str,
     },
     /// `--reconnect`: the connection is gone or could not be made; the next attempt follows.
     Reconnect {

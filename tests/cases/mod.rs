@@ -11,4 +11,5 @@ mod pipe;
 mod reconnect;
 mod script;
 mod shipped;
+mod tls;
 mod usage;

@@ -61,17 +61,6 @@ fn bad_sizes_durations_and_headers_are_refused() {
 }
 
 #[test]
-fn wss_is_refused_clearly_until_tls_exists() {
-    let out = wsprobe()
-        .args(["connect", "wss://127.0.0.1:1/"])
-        .write_stdin("")
-        .assert()
-        .code(2)
-        .stderr_text();
-    assert!(out.contains("wss:// (TLS) is not supported"));
-}
-
-#[test]
 fn an_extensions_header_is_refused_before_connecting() {
     let server = Server::echo().unreached();
     let out = wsprobe()

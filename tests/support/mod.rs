@@ -22,6 +22,8 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+pub mod tls;
+
 pub type Ws = WebSocketStream<TcpStream>;
 
 /// Upper bound for any single run of the binary in a test.
