@@ -101,7 +101,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__connect)
-            opts="-H -o -s -b -0 -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --help --version"
+            opts="-H -o -s -L -k -b -0 -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +132,30 @@ _wsprobe() {
                     return 0
                     ;;
                 --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-redirs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -337,7 +361,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-v -q -h -V --max-message-size --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-s -v -q -h -V --max-message-size --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -383,6 +407,34 @@ _wsprobe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --origin-allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --close-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -417,7 +469,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__ping)
-            opts="-H -o -s -c -i -v -q -h -V --header --origin --protocol --connect-timeout --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-H -o -s -L -k -c -i -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,6 +500,30 @@ _wsprobe() {
                     return 0
                     ;;
                 --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-redirs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

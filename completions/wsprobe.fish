@@ -44,6 +44,12 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s H -l header 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s o -l origin -d 'Set the Origin header' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l key -d 'The private key of --cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
 hex\t'A hex dump with offsets (the default when stdout is a terminal)'
@@ -67,6 +73,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s n -l count -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
@@ -80,6 +89,12 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s H -l header -d 'Ad
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s o -l origin -d 'Set the Origin header' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l key -d 'The private key of --cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
 hex\t'A hex dump with offsets (the default when stdout is a terminal)'
@@ -103,6 +118,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s n -l count -d 'Clo
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
@@ -122,6 +140,12 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-code -d
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-reason -d 'The close reason used by --close-after' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l tls-cert -d 'Serve wss:// with this certificate chain (PEM; with --tls-key)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l tls-key -d 'The private key of --tls-cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l origin-allow -d 'Accept upgrades only from this Origin (repeatable); others get 403. Requests without an Origin header (non-browser clients) are accepted' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-connections -d 'At most N connections at once; further upgrades get 503' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
@@ -132,6 +156,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l stdio -d 'Bri
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l binary -d 'With --exec: pass raw bytes both ways instead of lines (its output is sent as binary messages of whatever size it writes)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l page -d 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l all -d 'With --broadcast: the sender receives its own messages too'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l protocol-optional -d 'With --protocol: accept a client that offers none of them, without a subprotocol'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d 'Print no events, only errors'
@@ -147,6 +172,12 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-code -d 'The
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-reason -d 'The close reason used by --close-after' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l tls-cert -d 'Serve wss:// with this certificate chain (PEM; with --tls-key)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l tls-key -d 'The private key of --tls-cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l origin-allow -d 'Accept upgrades only from this Origin (repeatable); others get 403. Requests without an Origin header (non-browser clients) are accepted' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-connections -d 'At most N connections at once; further upgrades get 503' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
@@ -157,6 +188,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l stdio -d 'Bridge o
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l binary -d 'With --exec: pass raw bytes both ways instead of lines (its output is sent as binary messages of whatever size it writes)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l page -d 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l all -d 'With --broadcast: the sender receives its own messages too'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l protocol-optional -d 'With --protocol: accept a client that offers none of them, without a subprotocol'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s q -l quiet -d 'Print no events, only errors'
@@ -166,6 +198,12 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s H -l header -d 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s o -l origin -d 'Set the Origin header' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l key -d 'The private key of --cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s c -l count -d 'How many pings to send (0: until Ctrl-C)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s i -l interval -d 'Time between pings' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l ping-timeout -d 'A ping whose pong takes longer than this is counted as lost' -r
@@ -173,6 +211,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l close-timeout -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s q -l quiet -d 'Print no events, only errors'

@@ -388,6 +388,11 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
         Ok(Ok(ws)) => ws,
+        // A refusal of ours was logged when it was decided.
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(_))) => {
+            server.hub.leave(id);
+            return;
+        }
         Ok(Err(e)) => {
             server.hub.leave(id);
             conn.error("handshake", &format!("handshake with {peer} failed: {e}"));

@@ -26,6 +26,8 @@ fn events_are_json_lines_with_stable_keys() {
         names,
         [
             "connecting",
+            "request",
+            "response",
             "open",
             "message",
             "message",
@@ -36,24 +38,28 @@ fn events_are_json_lines_with_stable_keys() {
     );
     assert_eq!(events[0]["state"], "CONNECTING");
     assert_eq!(events[0]["url"], server.url);
-    assert_eq!(events[1]["state"], "OPEN");
-    assert_eq!(events[1]["status"], 101);
-    assert!(events[1]["protocol"].is_null());
-    assert_eq!(events[1]["extensions"], serde_json::json!([]));
-    assert!(events[1]["handshake_ms"].as_f64().unwrap() >= 0.0);
-    assert_eq!(events[2]["dir"], "in");
-    assert_eq!(events[2]["type"], "text");
-    assert_eq!(events[2]["len"], 5);
-    assert_eq!(events[2]["data"], "hello");
-    assert_eq!(events[3]["type"], "binary");
-    assert_eq!(events[3]["data"], "3q0=");
-    assert_eq!(events[4]["initiator"], "remote");
-    assert_eq!(events[4]["code"], 4002);
-    assert_eq!(events[5]["state"], "CLOSED");
-    assert_eq!(events[5]["code"], 4002);
-    assert_eq!(events[5]["reason"], "custom");
-    assert_eq!(events[5]["was_clean"], true);
-    assert_eq!(events[5]["initiator"], "remote");
+    assert_eq!(events[1]["method"], "GET");
+    assert_eq!(events[1]["dir"], "out");
+    assert_eq!(events[2]["status"], 101);
+    assert!(events[2]["headers"].is_array());
+    assert_eq!(events[3]["state"], "OPEN");
+    assert_eq!(events[3]["status"], 101);
+    assert!(events[3]["protocol"].is_null());
+    assert_eq!(events[3]["extensions"], serde_json::json!([]));
+    assert!(events[3]["handshake_ms"].as_f64().unwrap() >= 0.0);
+    assert_eq!(events[4]["dir"], "in");
+    assert_eq!(events[4]["type"], "text");
+    assert_eq!(events[4]["len"], 5);
+    assert_eq!(events[4]["data"], "hello");
+    assert_eq!(events[5]["type"], "binary");
+    assert_eq!(events[5]["data"], "3q0=");
+    assert_eq!(events[6]["initiator"], "remote");
+    assert_eq!(events[6]["code"], 4002);
+    assert_eq!(events[7]["state"], "CLOSED");
+    assert_eq!(events[7]["code"], 4002);
+    assert_eq!(events[7]["reason"], "custom");
+    assert_eq!(events[7]["was_clean"], true);
+    assert_eq!(events[7]["initiator"], "remote");
     // Times only grow.
     let ts: Vec<f64> = events.iter().map(|e| e["t"].as_f64().unwrap()).collect();
     assert!(ts.windows(2).all(|w| w[0] <= w[1]), "{ts:?}");

@@ -1,6 +1,7 @@
 mod browser;
 mod close;
 mod exec;
+mod handshake;
 mod heartbeat;
 mod http;
 mod json;

@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+pub mod proxy;
 pub mod tls;
 
 pub type Ws = WebSocketStream<TcpStream>;
@@ -300,10 +301,14 @@ pub struct Listener {
 
 impl Listener {
     pub fn start(extra: &[&str]) -> Listener {
+        Self::start_on("127.0.0.1:0", extra)
+    }
+
+    pub fn start_on(addr: &str, extra: &[&str]) -> Listener {
         let mut child = wsprobe_std()
             .arg("listen")
             .args(extra)
-            .arg("127.0.0.1:0")
+            .arg(addr)
             // Piped, so `--stdio` tests can write to it; other modes never read it.
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
