@@ -29,6 +29,26 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "TERM",
         "When `dumb`, event lines are not coloured (unless --color always).",
     ),
+    (
+        "https_proxy, HTTPS_PROXY",
+        "The proxy for wss:// URLs (http://, socks5:// or socks5h://), unless --proxy or --noproxy.",
+    ),
+    (
+        "http_proxy",
+        "The proxy for ws:// URLs (lower case only, as with curl).",
+    ),
+    (
+        "all_proxy, ALL_PROXY",
+        "The proxy when the scheme-specific variable is not set.",
+    ),
+    (
+        "no_proxy, NO_PROXY",
+        "Hosts reached directly: names (with their subdomains), addresses, CIDR ranges, or *.",
+    ),
+    (
+        "SSLKEYLOGFILE",
+        "TLS session keys are appended to this file (for Wireshark).",
+    ),
 ];
 
 pub fn completions(shell: Shell, out: &mut dyn Write) {

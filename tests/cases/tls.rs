@@ -102,6 +102,45 @@ fn a_certificate_for_another_name_is_refused() {
     assert!(err.contains("not valid for the name '127.0.0.1'"), "{err}");
 }
 
+#[test]
+fn an_expired_certificate_is_refused() {
+    let pki = pki();
+    let l = tls_listener(&pki.expired_cert, &pki.expired_key);
+    let err = wsprobe()
+        .args([&l.url, "--ca", pki.ca.to_str().unwrap(), "-x", "hi"])
+        .timeout(RUN_TIMEOUT)
+        .assert()
+        .code(3)
+        .stderr_text();
+    assert!(err.contains("its certificate has expired"), "{err}");
+    assert!(err.contains("-k"), "{err}");
+}
+
+#[test]
+fn wss_goes_through_an_http_connect_proxy() {
+    let pki = pki();
+    let l = tls_listener(&pki.server_cert, &pki.server_key);
+    let (proxy, targets) = crate::support::proxy::http_proxy(None);
+    let out = wsprobe()
+        .env("https_proxy", format!("http://127.0.0.1:{}", proxy.port))
+        .args([
+            &l.url,
+            "--ca",
+            pki.ca.to_str().unwrap(),
+            "-x",
+            "tunnelled",
+            "-n",
+            "1",
+        ])
+        .timeout(RUN_TIMEOUT)
+        .assert()
+        .success()
+        .stdout_bytes();
+    assert_eq!(out, b"tunnelled\n");
+    let port = l.url.rsplit(':').next().unwrap().to_owned();
+    assert_eq!(*targets.lock().unwrap(), vec![format!("127.0.0.1:{port}")]);
+}
+
 /// A wss server (tokio-rustls + tokio-tungstenite, not wsprobe) that requires a client
 /// certificate; records whether one was presented.
 fn mtls_server(pki: &crate::support::tls::Pki) -> (Server, Arc<AtomicBool>) {

@@ -13,6 +13,9 @@ pub struct Pki {
     pub server_key: PathBuf,
     pub client_cert: PathBuf,
     pub client_key: PathBuf,
+    /// Signed by the CA for localhost, but expired in 2001.
+    pub expired_cert: PathBuf,
+    pub expired_key: PathBuf,
     /// Signed by the CA, but only for `other.example`.
     pub wrong_name_cert: PathBuf,
     pub wrong_name_key: PathBuf,
@@ -42,12 +45,24 @@ pub fn pki() -> Pki {
     let (server, server_key) = leaf(&["localhost", "127.0.0.1", "::1"]);
     let (client, client_key) = leaf(&["client.test"]);
     let (wrong, wrong_key) = leaf(&["other.example"]);
+    let (expired, expired_key) = {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        (
+            params.signed_by(&key, &ca).unwrap().pem(),
+            key.serialize_pem(),
+        )
+    };
     Pki {
         ca: write("ca.pem", ca.pem()),
         server_cert: write("server.pem", server),
         server_key: write("server-key.pem", server_key),
         client_cert: write("client.pem", client),
         client_key: write("client-key.pem", client_key),
+        expired_cert: write("expired.pem", expired),
+        expired_key: write("expired-key.pem", expired_key),
         wrong_name_cert: write("wrong.pem", wrong),
         wrong_name_key: write("wrong-key.pem", wrong_key),
         _dir: dir,
