@@ -65,7 +65,7 @@ _wsprobe() {
 
     case "${cmd}" in
         wsprobe)
-            opts="-v -q -h -V --color --json --verbose --quiet --help --version connect c listen l ping completions man help"
+            opts="-v -q -h -V --color --json --verbose --quiet --timestamps --help --version connect c listen l ping completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,7 +83,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__completions)
-            opts="-v -q -h -V --color --json --verbose --quiet --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --color --json --verbose --quiet --timestamps --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -101,7 +101,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__connect)
-            opts="-H -o -s -L -k -b -0 -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --help --version"
+            opts="-H -o -s -L -k -b -0 -i -P -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --interactive --pretty-json --show-ping-pong --no-history --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,7 +361,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-s -v -q -h -V --max-message-size --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-s -v -q -h -V --max-message-size --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,7 +451,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__man)
-            opts="-v -q -h -V --color --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +469,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__ping)
-            opts="-H -o -s -L -k -c -i -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --help --version"
+            opts="-H -o -s -L -k -c -i -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

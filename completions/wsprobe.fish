@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_wsprobe_global_optspecs
-    string join \n color= json v/verbose q/quiet h/help V/version
+    string join \n color= json v/verbose q/quiet timestamps h/help V/version
 end
 
 function __fish_wsprobe_needs_command
@@ -30,6 +30,7 @@ never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
@@ -80,9 +81,14 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s i -l interactive -d 'Use the interactive session even when stdin or stderr is not a terminal'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l pretty-json -d 'Pretty-print received JSON text (toggle with /pretty)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s P -l show-ping-pong -d 'Show ping and pong frames from the peer (pongs are sent either way)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-history -d 'Do not read or write the history file'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s H -l header -d 'Add a request header to the handshake (repeatable)' -r
@@ -125,9 +131,14 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Re
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s i -l interactive -d 'Use the interactive session even when stdin or stderr is not a terminal'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l pretty-json -d 'Pretty-print received JSON text (toggle with /pretty)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s P -l show-ping-pong -d 'Show ping and pong frames from the peer (pongs are sent either way)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-history -d 'Do not read or write the history file'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
@@ -160,6 +171,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l protocol-opti
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
@@ -192,6 +204,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l protocol-optional 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s H -l header -d 'Add a request header to the handshake (repeatable)' -r
@@ -217,6 +230,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l noproxy -d 'Ign
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
@@ -225,6 +239,7 @@ never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
@@ -233,6 +248,7 @@ never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l json -d 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s v -l verbose -d 'Also show every message, ping and pong as an event'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'

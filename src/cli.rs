@@ -75,6 +75,10 @@ pub struct OutputArgs {
     /// Print no events, only errors
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)
+    #[arg(long, global = true)]
+    pub timestamps: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -218,7 +222,31 @@ pub struct ConnectArgs {
     pub reconnect: ReconnectArgs,
 
     #[command(flatten)]
+    pub interactive: InteractiveArgs,
+
+    #[command(flatten)]
     pub script: ScriptArgs,
+}
+
+/// The interactive session (REPL), used when stdin and stderr are terminals.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Interactive")]
+pub struct InteractiveArgs {
+    /// Use the interactive session even when stdin or stderr is not a terminal
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+
+    /// Pretty-print received JSON text (toggle with /pretty)
+    #[arg(long)]
+    pub pretty_json: bool,
+
+    /// Show ping and pong frames from the peer (pongs are sent either way)
+    #[arg(short = 'P', long)]
+    pub show_ping_pong: bool,
+
+    /// Do not read or write the history file
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 /// Reconnecting after a drop or a failed handshake.

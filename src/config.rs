@@ -299,6 +299,12 @@ pub struct OutputConfig {
     pub color: bool,
     pub stdout_tty: bool,
     pub stderr_tty: bool,
+    /// Prefix event lines with the wall-clock time.
+    pub timestamps: bool,
+    /// Interactive session: received messages are shown by the REPL itself, pongs that
+    /// answer our pings are always shown, and ping/pong frames with `-P`.
+    pub repl: bool,
+    pub show_ping_pong: bool,
 }
 
 impl OutputConfig {
@@ -321,6 +327,9 @@ impl OutputConfig {
             color,
             stdout_tty,
             stderr_tty,
+            timestamps: args.timestamps,
+            repl: false,
+            show_ping_pong: false,
         }
     }
 }

@@ -11,6 +11,7 @@ mod http;
 mod output;
 mod pipe;
 mod render;
+mod repl;
 mod session;
 
 use std::ffi::OsString;

@@ -20,10 +20,17 @@ use crate::session::{Data, Dir, Event, Side};
 /// Flush a buffer once it holds this much, even before an idle point.
 const FLUSH_AT: usize = 64 * 1024;
 
-#[derive(Debug)]
 pub struct Printer {
     cfg: OutputConfig,
     buf: Mutex<Buffers>,
+    /// The interactive session's printer: lines go above the prompt being edited.
+    external: Mutex<Option<Box<dyn rustyline::ExternalPrinter + Send>>>,
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer").field("cfg", &self.cfg).finish()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -47,13 +54,27 @@ impl Printer {
         Printer {
             cfg,
             buf: Mutex::new(Buffers::default()),
+            external: Mutex::new(None),
         }
+    }
+
+    pub fn config(&self) -> &OutputConfig {
+        &self.cfg
+    }
+
+    /// Routes human lines through the interactive session's printer (or, with `None`, back to
+    /// stderr).
+    pub fn set_external(&self, printer: Option<Box<dyn rustyline::ExternalPrinter + Send>>) {
+        *self.external.lock().unwrap_or_else(|e| e.into_inner()) = printer;
     }
 
     /// Whether message events in this direction are printed (they cost a format per message).
     pub fn wants_messages(&self, dir: Dir) -> bool {
         if self.cfg.json {
             dir == Dir::In || self.cfg.verbose
+        } else if self.cfg.repl && dir == Dir::In {
+            // The session shows received messages itself.
+            false
         } else {
             self.cfg.verbose
         }
@@ -61,7 +82,49 @@ impl Printer {
 
     /// Whether ping and pong events are printed.
     pub fn wants_control(&self) -> bool {
+        self.cfg.verbose || (self.cfg.json && !self.cfg.quiet) || self.cfg.show_ping_pong
+    }
+
+    /// Whether a pong answering one of our pings is printed (its RTT is the answer to /ping).
+    pub fn wants_rtt(&self) -> bool {
+        self.wants_control() || self.cfg.repl
+    }
+
+    /// Whether handshake requests, responses and TLS sessions are printed.
+    pub fn wants_handshake(&self) -> bool {
         self.cfg.verbose || (self.cfg.json && !self.cfg.quiet)
+    }
+
+    /// One human line (or several) from the interactive session, on stderr or above the
+    /// prompt, with the time prefix when asked for.
+    pub fn line(&self, text: &str) {
+        let text = self.stamp(text);
+        if let Some(ext) = self
+            .external
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            if ext.print(text.clone()).is_ok() {
+                return;
+            }
+        }
+        self.flush();
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+
+    fn stamp(&self, text: &str) -> String {
+        if !self.cfg.timestamps {
+            return text.to_owned();
+        }
+        let now = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+        // 2026-11-21T21:00:58.123Z → 21:00:58.123
+        let clock = now.get(11..23).unwrap_or(&now);
+        let clock = self.dim(clock);
+        text.lines()
+            .map(|l| format!("{clock} {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Buffers> {
@@ -94,6 +157,11 @@ impl Printer {
         let Some(line) = self.human(conn, elapsed, event) else {
             return;
         };
+        if self.cfg.repl {
+            self.line(&line);
+            return;
+        }
+        let line = self.stamp(&line);
         let mut b = self.lock();
         b.stderr.extend_from_slice(line.as_bytes());
         b.stderr.push(b'\n');
@@ -391,6 +459,10 @@ impl Printer {
 
     /// A plain line on stderr that is not an event (warnings, the `listening on` line).
     pub fn note(&self, line: &str) {
+        if self.cfg.repl {
+            self.line(line);
+            return;
+        }
         self.flush();
         let _ = writeln!(io::stderr().lock(), "{line}");
     }

@@ -27,6 +27,9 @@ use crate::session::{CloseInfo, Conn, Event, Side};
 const QUEUE_BATCHES: usize = 4;
 
 pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
+    if crate::repl::wanted(&args, &out) {
+        return crate::repl::run(args, out).await;
+    }
     let printer = Arc::new(Printer::new(out));
     let script = &args.script;
     let connect_timeout = match script.timeout {
@@ -289,7 +292,7 @@ async fn stop_requested(control: &mut mpsc::UnboundedReceiver<Control>) -> Optio
         match control.recv().await? {
             Control::Close(..) | Control::Finish(..) => return Some(()),
             // Nothing to ping while disconnected.
-            Control::Ping(_) => {}
+            Control::Ping(_) | Control::Pong(_) => {}
         }
     }
 }

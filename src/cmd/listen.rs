@@ -330,7 +330,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let on_request = |req: &Request, mut resp: Response| {
         let target = req.uri().to_string();
         conn.connecting(&target, Some(&peer_str));
-        let verbose = server.printer.wants_control();
+        let verbose = server.printer.wants_handshake();
         if verbose {
             show_request(&conn, req);
         }

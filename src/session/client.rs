@@ -49,6 +49,8 @@ pub struct ClientSettings {
 /// An open client connection and the handshake that made it.
 pub struct Connected {
     pub ws: WebSocketStream<FailFast<Transport>>,
+    /// The upgrade request as sent (its Sec-WebSocket-Key included).
+    pub request: Request,
     pub response: Response,
     pub timings: Timings,
 }
@@ -285,7 +287,7 @@ async fn open(
             "wsprobe: warning: -k: the certificate of {host} was not verified"
         ));
     }
-    if conn.printer().wants_control() {
+    if conn.printer().wants_handshake() {
         let (version, cipher, alpn) = tls::describe(stream.get_ref().1);
         conn.emit(&Event::Tls {
             version: &version,
@@ -322,13 +324,38 @@ async fn tcp_connect(host: &str, port: u16, timings: &mut Timings) -> Result<Tcp
     .into())
 }
 
+/// The request's lines exactly as tungstenite writes them (request line, then headers).
+pub fn request_lines(request: &Request) -> Vec<String> {
+    match generate_request(request.clone()) {
+        Ok((bytes, _)) => String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The response's status line and headers.
+pub fn response_lines(resp: &Response) -> Vec<String> {
+    let status = resp.status();
+    let mut lines = vec![format!(
+        "HTTP/1.1 {} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )];
+    lines.extend(
+        resp.headers()
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", String::from_utf8_lossy(v.as_bytes()))),
+    );
+    lines
+}
+
 /// Emits the request exactly as tungstenite will write it (`-v`).
 fn show_request(conn: &Conn, request: &Request) {
-    let Ok((bytes, _)) = generate_request(request.clone()) else {
-        return;
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    let mut lines = text.lines();
+    let all = request_lines(request);
+    let mut lines = all.iter().map(String::as_str);
     let first = lines.next().unwrap_or_default();
     let mut parts = first.split(' ');
     let method = parts.next().unwrap_or("GET");
@@ -402,11 +429,12 @@ async fn handshake(
     stream: Transport,
     conn: &Conn,
 ) -> Result<Connected, Refusal> {
-    let verbose = conn.printer().wants_control();
+    let verbose = conn.printer().wants_handshake();
     if verbose {
         show_request(conn, &request);
     }
     let stream = FailFast::new(stream);
+    let sent = request.clone();
     match tokio_tungstenite::client_async_with_config(request, stream, Some(settings.ws_config))
         .await
     {
@@ -417,6 +445,7 @@ async fn handshake(
             }
             Ok(Connected {
                 ws,
+                request: sent,
                 response,
                 timings: Timings::default(),
             })
@@ -485,7 +514,7 @@ async fn handshake(
     }
 }
 
-fn open_info(resp: &Response) -> OpenInfo {
+pub fn open_info(resp: &Response) -> OpenInfo {
     let h = resp.headers();
     let text = |name| {
         h.get(name)

@@ -35,6 +35,8 @@ pub type Batch = Vec<Message>;
 pub enum Control {
     /// Send a ping with this payload.
     Ping(Bytes),
+    /// Send an unsolicited pong with this payload.
+    Pong(Bytes),
     /// Start the closing handshake with this code and reason (already validated).
     Close(u16, String),
     /// Close like `Close`, but only once every message already queued on the data channel
@@ -521,6 +523,10 @@ where
                     Some(Control::Ping(p)) => {
                         conn.ping(Dir::Out, &p);
                         sink.lock().await.send(Message::Ping(p)).await
+                    }
+                    Some(Control::Pong(p)) => {
+                        conn.pong(Dir::Out, &p);
+                        sink.lock().await.send(Message::Pong(p)).await
                     }
                 };
                 if let Err(e) = res {

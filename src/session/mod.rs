@@ -466,7 +466,7 @@ impl Conn {
         } else {
             None
         };
-        if self.printer.wants_control() {
+        if self.printer.wants_control() || (rtt.is_some() && self.printer.wants_rtt()) {
             self.emit(&Event::Pong {
                 dir,
                 len: payload.len(),

@@ -10,6 +10,7 @@ mod modes;
 mod ping;
 mod pipe;
 mod reconnect;
+mod repl;
 mod script;
 mod shipped;
 mod tls;

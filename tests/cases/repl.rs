@@ -1,0 +1,235 @@
+//! The interactive session, driven in a real pseudo-terminal (expectrl) against real servers.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{ControlCode, Expect, Session};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{close_with, wsprobe_std, Server};
+
+type Pty = Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream>;
+
+fn repl(url: &str, extra: &[&str], data_home: &Path) -> Pty {
+    let mut cmd = wsprobe_std();
+    cmd.env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env("XDG_DATA_HOME", data_home)
+        .args(["connect", url])
+        .args(extra);
+    let mut s = Session::spawn(cmd).expect("spawn wsprobe in a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(10)));
+    s
+}
+
+fn expect(s: &mut Pty, needle: &str) {
+    if let Err(e) = s.expect(needle) {
+        let rest = s
+            .check(expectrl::Regex("(?s).+"))
+            .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned())
+            .unwrap_or_default();
+        panic!("{needle:?} did not appear: {e}; the terminal shows: {rest:?}");
+    }
+}
+
+/// Waits (bounded) for the session to exit; returns its status.
+fn exit_code(s: &mut Pty) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // Keep reading so the child never blocks on a full pty.
+    s.set_expect_timeout(Some(Duration::from_millis(100)));
+    loop {
+        match s.get_process().status() {
+            Ok(WaitStatus::Exited(_, code)) => return code,
+            Ok(WaitStatus::Signaled(_, sig, _)) => panic!("killed by {sig:?}"),
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "the session did not exit");
+        let _ = s.expect(expectrl::Eof);
+    }
+}
+
+#[test]
+fn a_typed_line_is_sent_and_its_echo_shown() {
+    let server = Server::echo();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    expect(&mut s, "/help lists the commands");
+    s.send_line("hello there").unwrap();
+    expect(&mut s, "< hello there");
+    s.send_line("//slash first").unwrap();
+    expect(&mut s, "< /slash first");
+    s.send_line("/binary 01 02 ff").unwrap();
+    expect(&mut s, "< binary 3 B");
+    let file = home.path().join("note.txt");
+    std::fs::write(&file, "from a file").unwrap();
+    s.send_line(format!("/text @{}", file.display())).unwrap();
+    expect(&mut s, "< from a file");
+    s.send_line("/headers").unwrap();
+    expect(&mut s, "> Sec-WebSocket-Key: ");
+    expect(&mut s, "< HTTP/1.1 101 Switching Protocols");
+    s.send_line("/help").unwrap();
+    expect(&mut s, "/close");
+    s.send_line("/quit").unwrap();
+    expect(&mut s, "CLOSED 1000");
+    assert_eq!(exit_code(&mut s), 0);
+}
+
+#[test]
+fn a_message_arriving_mid_line_leaves_the_typed_text_intact() {
+    let server = Server::ws(|mut ws| async move {
+        while let Some(Ok(m)) = ws.next().await {
+            if m.to_text().ok() == Some("trigger") {
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                let _ = ws.send(Message::text("pushed while you typed")).await;
+            } else if m.is_text() && ws.send(m).await.is_err() {
+                break;
+            }
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    s.send_line("trigger").unwrap();
+    // Type like a person: the next keys come after the prompt is back (rustyline drops
+    // bytes that arrive in the same read as the Enter before them).
+    std::thread::sleep(Duration::from_millis(200));
+    s.send("half-").unwrap();
+    expect(&mut s, "< pushed while you typed");
+    s.send("typed\r").unwrap();
+    // The server echoes the whole line: nothing typed before the message was lost.
+    expect(&mut s, "< half-typed");
+}
+
+#[test]
+fn ping_shows_the_round_trip_time() {
+    let server = Server::echo();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    s.send_line("/ping are you there").unwrap();
+    expect(&mut s, "< pong 13 B are you there rtt=");
+}
+
+#[test]
+fn close_with_a_code_shows_the_transitions_and_reaches_the_server() {
+    let seen = Arc::new(Mutex::new(None));
+    let s2 = seen.clone();
+    let server = Server::ws(move |mut ws| {
+        let seen = s2.clone();
+        async move {
+            while let Some(Ok(m)) = ws.next().await {
+                if let Message::Close(Some(f)) = m {
+                    *seen.lock().unwrap() = Some((u16::from(f.code), f.reason.to_string()));
+                }
+            }
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    // An invalid code is refused and the session goes on.
+    s.send_line("/close 1005").unwrap();
+    expect(&mut s, "error: close code 1005 cannot be sent");
+    s.send_line("/nope").unwrap();
+    expect(&mut s, "error: unknown command /nope");
+    s.send_line("/state").unwrap();
+    expect(&mut s, "readyState      OPEN");
+    expect(&mut s, "bufferedAmount  0");
+    s.send_line("/close 4000 done").unwrap();
+    expect(&mut s, "CLOSING (local) 4000 \"done\"");
+    expect(&mut s, "CLOSED 4000 \"done\" clean (local)");
+    assert_eq!(exit_code(&mut s), 0);
+    drop(server);
+    assert_eq!(*seen.lock().unwrap(), Some((4000, "done".to_owned())));
+}
+
+#[test]
+fn the_peer_closing_ends_the_session_with_its_status() {
+    let server = Server::ws(|mut ws| async move {
+        let _ = ws.next().await;
+        close_with(&mut ws, 4001, "bye").await;
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    s.send_line("anything").unwrap();
+    expect(&mut s, "CLOSED 4001 \"bye\" clean (remote)");
+    // Not waiting for input any more: the session is over.
+    assert_eq!(exit_code(&mut s), 4);
+}
+
+#[test]
+fn binary_messages_are_shown_as_a_hex_dump() {
+    let server = Server::ws(|mut ws| async move {
+        let _ = ws.send(Message::binary(vec![0x00, 0x41, 0xff])).await;
+        let _ = ws.send(Message::text("{\"a\":[1,2]}")).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &["--pretty-json"], home.path());
+    expect(&mut s, "< binary 3 B");
+    expect(&mut s, "00000000  00 41 ff");
+    expect(&mut s, "|.A.|");
+    expect(&mut s, "<   \"a\": [");
+}
+
+#[test]
+fn show_ping_pong_shows_the_peers_control_frames() {
+    let server = Server::ws(|mut ws| async move {
+        let _ = ws.send(Message::Ping("srv".into())).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &["-P", "--timestamps"], home.path());
+    // With --timestamps every line starts with the wall-clock time.
+    if let Err(e) = s.expect(expectrl::Regex(r"\d\d:\d\d:\d\d\.\d{3} < ping 3 B srv")) {
+        panic!("no timestamped ping line: {e}");
+    }
+}
+
+#[test]
+fn ctrl_c_twice_closes_and_exits_130() {
+    let server = Server::echo();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    s.send(ControlCode::EndOfText).unwrap();
+    expect(&mut s, "Ctrl-C again to close and exit");
+    s.send(ControlCode::EndOfText).unwrap();
+    expect(&mut s, "CLOSED 1000");
+    assert_eq!(exit_code(&mut s), 130);
+}
+
+#[test]
+fn history_survives_a_restart() {
+    let server = Server::echo();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    s.send_line("remember me").unwrap();
+    expect(&mut s, "< remember me");
+    s.send(ControlCode::EndOfTransmission).unwrap(); // Ctrl-D: close politely
+    assert_eq!(exit_code(&mut s), 0);
+    let file = home.path().join("wsprobe/history");
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(saved.contains("remember me"), "{saved}");
+
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    s.send("\x1b[A").unwrap(); // Up: the last line of the previous session
+    s.send("\r").unwrap();
+    expect(&mut s, "< remember me");
+
+    // --no-history neither reads nor writes it.
+    let mut s = repl(&server.url, &["--no-history"], home.path());
+    expect(&mut s, "OPEN");
+    s.send_line("not kept").unwrap();
+    expect(&mut s, "< not kept");
+    s.send_line("/quit").unwrap();
+    assert_eq!(exit_code(&mut s), 0);
+    assert!(!std::fs::read_to_string(&file).unwrap().contains("not kept"));
+}
