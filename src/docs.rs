@@ -46,6 +46,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "Hosts reached directly: names (with their subdomains), addresses, CIDR ranges, or *.",
     ),
     (
+        "XDG_DATA_HOME",
+        "The interactive session's history is $XDG_DATA_HOME/wsprobe/history (default ~/.local/share).",
+    ),
+    (
         "SSLKEYLOGFILE",
         "TLS session keys are appended to this file (for Wireshark).",
     ),

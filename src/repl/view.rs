@@ -95,6 +95,11 @@ mod tests {
             pretty_json(r#"{"a":1}"#).as_deref(),
             Some("{\n  \"a\": 1\n}")
         );
+        // Key order is the sender's.
+        assert_eq!(
+            pretty_json(r#"{"z":1,"a":2}"#).as_deref(),
+            Some("{\n  \"z\": 1,\n  \"a\": 2\n}")
+        );
         assert_eq!(pretty_json("42"), None);
         assert_eq!(pretty_json("{not json"), None);
     }
