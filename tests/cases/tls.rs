@@ -103,6 +103,33 @@ fn a_certificate_for_another_name_is_refused() {
 }
 
 #[test]
+fn ping_measures_the_tls_handshake_over_wss() {
+    let pki = pki();
+    let l = tls_listener(&pki.server_cert, &pki.server_key);
+    let out = wsprobe()
+        .args([
+            "ping",
+            &l.url,
+            "--ca",
+            pki.ca.to_str().unwrap(),
+            "-c",
+            "2",
+            "-i",
+            "10ms",
+            "--json",
+        ])
+        .timeout(RUN_TIMEOUT)
+        .assert()
+        .success()
+        .stdout_bytes();
+    let events = crate::support::json_lines(&out);
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "ping_summary");
+    assert_eq!(summary["received"], 2);
+    assert!(summary["tls_ms"].as_f64().unwrap() > 0.0, "{summary}");
+}
+
+#[test]
 fn an_expired_certificate_is_refused() {
     let pki = pki();
     let l = tls_listener(&pki.expired_cert, &pki.expired_key);
