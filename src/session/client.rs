@@ -372,10 +372,8 @@ fn show_request(conn: &Conn, request: &Request) {
     });
 }
 
-/// Emits a request a server received (`listen -v`).
-pub fn show_request_in(conn: &Conn, req: &Request) {
-    let headers: Vec<(String, String)> = req
-        .headers()
+fn header_pairs(headers: &header::HeaderMap) -> Vec<(String, String)> {
+    headers
         .iter()
         .map(|(n, v)| {
             (
@@ -383,7 +381,12 @@ pub fn show_request_in(conn: &Conn, req: &Request) {
                 String::from_utf8_lossy(v.as_bytes()).into_owned(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Emits a request a server received (`listen -v`).
+pub fn show_request_in(conn: &Conn, req: &Request) {
+    let headers = header_pairs(req.headers());
     let target = req.uri().to_string();
     conn.emit(&Event::Request {
         dir: Dir::In,
@@ -400,16 +403,7 @@ pub fn show_response<T>(
     resp: &tokio_tungstenite::tungstenite::http::Response<T>,
     body: Option<&[u8]>,
 ) {
-    let headers: Vec<(String, String)> = resp
-        .headers()
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = header_pairs(resp.headers());
     let body = body
         .filter(|b| !b.is_empty())
         .map(|b| String::from_utf8_lossy(&b[..b.len().min(BODY_SHOWN)]).into_owned());

@@ -18,6 +18,18 @@ fn tls_listener(cert: &std::path::Path, key: &std::path::Path) -> Listener {
     ])
 }
 
+/// Connects with `--ca` to a listener with this certificate; expects exit 3 and returns stderr.
+fn refused_with_ca(cert: &std::path::Path, key: &std::path::Path) -> String {
+    let pki_ca = cert.with_file_name("ca.pem");
+    let l = tls_listener(cert, key);
+    wsprobe()
+        .args([&l.url, "--ca", pki_ca.to_str().unwrap(), "-x", "hi"])
+        .timeout(RUN_TIMEOUT)
+        .assert()
+        .code(3)
+        .stderr_text()
+}
+
 #[test]
 fn listen_serves_wss_and_connect_trusts_it_with_ca() {
     let pki = pki();
@@ -92,13 +104,7 @@ fn insecure_accepts_any_certificate_and_says_so() {
 #[test]
 fn a_certificate_for_another_name_is_refused() {
     let pki = pki();
-    let l = tls_listener(&pki.wrong_name_cert, &pki.wrong_name_key);
-    let err = wsprobe()
-        .args([&l.url, "--ca", pki.ca.to_str().unwrap(), "-x", "hi"])
-        .timeout(RUN_TIMEOUT)
-        .assert()
-        .code(3)
-        .stderr_text();
+    let err = refused_with_ca(&pki.wrong_name_cert, &pki.wrong_name_key);
     assert!(err.contains("not valid for the name '127.0.0.1'"), "{err}");
 }
 
@@ -132,13 +138,7 @@ fn ping_measures_the_tls_handshake_over_wss() {
 #[test]
 fn an_expired_certificate_is_refused() {
     let pki = pki();
-    let l = tls_listener(&pki.expired_cert, &pki.expired_key);
-    let err = wsprobe()
-        .args([&l.url, "--ca", pki.ca.to_str().unwrap(), "-x", "hi"])
-        .timeout(RUN_TIMEOUT)
-        .assert()
-        .code(3)
-        .stderr_text();
+    let err = refused_with_ca(&pki.expired_cert, &pki.expired_key);
     assert!(err.contains("its certificate has expired"), "{err}");
     assert!(err.contains("-k"), "{err}");
 }
