@@ -266,10 +266,12 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let _ = tcp.set_nodelay(true);
     let conn = Arc::new(Conn::new(Some(id), server.printer.clone()));
     let local = tcp.local_addr().unwrap_or(peer);
+    // The handshake-time futures are boxed: inline, their size would stay in the task of
+    // every idle connection for its whole life.
     let mut tcp = match &server.tls {
         None => Accepted::Tcp(tcp),
         Some(acceptor) => {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(acceptor.accept(tcp))).await {
                 Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
                 Ok(Err(e)) => {
                     conn.error("tls", &format!("TLS handshake with {peer} failed: {e}"));
@@ -285,36 +287,40 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
             }
         }
     };
-    let prefix =
-        match tokio::time::timeout(HANDSHAKE_TIMEOUT, http::peek(&mut tcp, &server.site)).await {
-            Ok(Ok(Peeked::Upgrade(prefix))) => prefix,
-            Ok(Ok(Peeked::Answered {
-                method,
-                path,
+    let prefix = match tokio::time::timeout(
+        HANDSHAKE_TIMEOUT,
+        Box::pin(http::peek(&mut tcp, &server.site)),
+    )
+    .await
+    {
+        Ok(Ok(Peeked::Upgrade(prefix))) => prefix,
+        Ok(Ok(Peeked::Answered {
+            method,
+            path,
+            status,
+            len,
+        })) => {
+            conn.emit(&Event::Http {
+                method: &method,
+                path: &path,
                 status,
                 len,
-            })) => {
-                conn.emit(&Event::Http {
-                    method: &method,
-                    path: &path,
-                    status,
-                    len,
-                });
-                let _ = tokio::io::AsyncWriteExt::shutdown(&mut tcp).await;
-                return;
-            }
-            Ok(Err(e)) => {
-                conn.error("http", &format!("request from {peer} failed: {e}"));
-                return;
-            }
-            Err(_) => {
-                conn.error(
-                    "http",
-                    &format!("{peer} sent no request within {HANDSHAKE_TIMEOUT:?}"),
-                );
-                return;
-            }
-        };
+            });
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut tcp).await;
+            return;
+        }
+        Ok(Err(e)) => {
+            conn.error("http", &format!("request from {peer} failed: {e}"));
+            return;
+        }
+        Err(_) => {
+            conn.error(
+                "http",
+                &format!("{peer} sent no request within {HANDSHAKE_TIMEOUT:?}"),
+            );
+            return;
+        }
+    };
     let peer_str = peer.to_string();
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
     let (queue_tx, mut queue_rx) = if server.queues {
@@ -386,7 +392,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let tcp = FailFast::new(Rewind::new(prefix, tcp));
     let handshake =
         tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
-    let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+    let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(handshake)).await {
         Ok(Ok(ws)) => ws,
         // A refusal of ours was logged when it was decided.
         Ok(Err(tokio_tungstenite::tungstenite::Error::Http(_))) => {

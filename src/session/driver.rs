@@ -557,8 +557,11 @@ where
                     return WriterEnd::Failed(e);
                 }
             }
-            end = close_finished(sink, conn, &finish, opts.close_timeout), if finish.is_some() && drained => {
-                return end;
+            // A ready future, not the close itself: every branch's future is stored at once
+            // while select! waits, and each idle connection pays for that size.
+            () = std::future::ready(()), if finish.is_some() && drained => {
+                let (code, reason) = finish.take().unwrap_or((1000, String::new()));
+                return close(sink, conn, code, &reason, opts.close_timeout).await;
             }
             batch = recv(&mut data), if data_open && pending.is_empty() && !unflushed => match batch {
                 Some(batch) => pending.extend(batch),
@@ -616,21 +619,6 @@ async fn recv(data: &mut Option<&mut mpsc::Receiver<Batch>>) -> Option<Batch> {
         Some(rx) => rx.recv().await,
         None => None,
     }
-}
-
-async fn close_finished<S>(
-    sink: &Sink<S>,
-    conn: &Conn,
-    finish: &Option<(u16, String)>,
-    limit: Duration,
-) -> WriterEnd
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let (code, reason) = finish
-        .as_ref()
-        .map_or((1000, ""), |(c, r)| (*c, r.as_str()));
-    close(sink, conn, code, reason, limit).await
 }
 
 async fn close<S>(
