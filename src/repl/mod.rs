@@ -222,7 +222,8 @@ async fn leave(printer: &Printer, terminal: TerminalMode) {
     printer.set_external(None);
     terminal.restore();
     let mut err = std::io::stderr().lock();
-    let _ = write!(err, "\r\x1b[2K");
+    // Clear the prompt line, and end the bracketed-paste mode the prompt had switched on.
+    let _ = write!(err, "\r\x1b[2K\x1b[?2004l");
     let _ = err.flush();
 }
 
