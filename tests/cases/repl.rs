@@ -178,6 +178,36 @@ fn binary_messages_are_shown_as_a_hex_dump() {
 }
 
 #[test]
+fn tab_completes_commands_and_pong_and_binary_files_reach_the_server() {
+    let server = Server::ws(|mut ws| async move {
+        while let Some(Ok(m)) = ws.next().await {
+            let answer = match m {
+                Message::Pong(p) => format!("got pong {}", String::from_utf8_lossy(&p)),
+                Message::Binary(b) => format!("got {} bytes", b.len()),
+                _ => continue,
+            };
+            if ws.send(Message::text(answer)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("blob.bin");
+    std::fs::write(&file, [0u8; 300]).unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    // "/sta" + Tab completes to "/state ".
+    s.send("/sta\t").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    s.send("\r").unwrap();
+    expect(&mut s, "readyState      OPEN");
+    s.send_line("/pong unasked").unwrap();
+    expect(&mut s, "< got pong unasked");
+    s.send_line(format!("/binary @{}", file.display())).unwrap();
+    expect(&mut s, "< got 300 bytes");
+}
+
+#[test]
 fn show_ping_pong_shows_the_peers_control_frames() {
     let server = Server::ws(|mut ws| async move {
         let _ = ws.send(Message::Ping("srv".into())).await;
