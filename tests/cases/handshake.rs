@@ -216,7 +216,7 @@ fn proxy_environment_variables_are_honoured_like_curl() {
 #[test]
 fn socks5_and_socks5h_differ_in_who_resolves_the_name() {
     let server = Server::echo();
-    let (proxy, targets) = socks5_proxy();
+    let (proxy, targets) = socks5_proxy(None);
     let by_name = format!("ws://localhost:{}/", server.port);
     let (code, out, err) = say_hi(
         &by_name,
@@ -231,6 +231,33 @@ fn socks5_and_socks5h_differ_in_who_resolves_the_name() {
     let seen = targets.lock().unwrap().clone();
     assert_eq!(seen[0], format!("localhost:{}", server.port));
     assert_eq!(seen[1], format!("127.0.0.1:{}", server.port));
+}
+
+#[test]
+fn socks5_credentials_come_from_the_proxy_url() {
+    let server = Server::echo();
+    let (proxy, targets) = socks5_proxy(Some(("ann", "pw")));
+    let (code, _, err) = say_hi(
+        &server.url,
+        &[
+            "--proxy",
+            &format!("socks5://ann:bad@127.0.0.1:{}", proxy.port),
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("the SOCKS5 proxy socks5://127.0.0.1:"),
+        "{err}"
+    );
+    let (code, out, err) = say_hi(
+        &server.url,
+        &[
+            "--proxy",
+            &format!("socks5://ann:pw@127.0.0.1:{}", proxy.port),
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, "hi\n"), "{err}");
+    assert_eq!(targets.lock().unwrap().len(), 1);
 }
 
 #[test]

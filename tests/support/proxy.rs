@@ -61,9 +61,9 @@ pub fn http_proxy(auth: Option<&'static str>) -> (Server, Targets) {
     (server, targets)
 }
 
-/// A SOCKS5 proxy without authentication. Records `host:port` for name targets and
-/// `ip:port` for address targets.
-pub fn socks5_proxy() -> (Server, Targets) {
+/// A SOCKS5 proxy; with `auth` (user, password) it demands RFC 1929 credentials. Records
+/// `host:port` for name targets and `ip:port` for address targets.
+pub fn socks5_proxy(auth: Option<(&'static str, &'static str)>) -> (Server, Targets) {
     let targets: Targets = Arc::default();
     let t = targets.clone();
     let server = Server::tcp(move |mut client| {
@@ -75,7 +75,30 @@ pub fn socks5_proxy() -> (Server, Targets) {
             }
             let mut methods = vec![0u8; hello[1] as usize];
             let _ = client.read_exact(&mut methods).await;
-            let _ = client.write_all(&[5, 0]).await;
+            match auth {
+                None => {
+                    let _ = client.write_all(&[5, 0]).await;
+                }
+                Some((user, pass)) => {
+                    if !methods.contains(&2) {
+                        let _ = client.write_all(&[5, 0xff]).await;
+                        return;
+                    }
+                    let _ = client.write_all(&[5, 2]).await;
+                    let ver = client.read_u8().await.unwrap_or(0);
+                    let ulen = client.read_u8().await.unwrap_or(0);
+                    let mut u = vec![0u8; ulen as usize];
+                    let _ = client.read_exact(&mut u).await;
+                    let plen = client.read_u8().await.unwrap_or(0);
+                    let mut p = vec![0u8; plen as usize];
+                    let _ = client.read_exact(&mut p).await;
+                    let ok = ver == 1 && u == user.as_bytes() && p == pass.as_bytes();
+                    let _ = client.write_all(&[1, if ok { 0 } else { 1 }]).await;
+                    if !ok {
+                        return;
+                    }
+                }
+            }
             let mut req = [0u8; 4];
             if client.read_exact(&mut req).await.is_err() || req[1] != 1 {
                 return;
