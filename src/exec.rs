@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::Request;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::session::driver::{Batch, Control, Inbound};
+use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::{Conn, Event};
 
 /// Messages waiting for the program to read them; beyond this the client is closed with 1013
@@ -138,7 +138,7 @@ pub struct Program {
     input: mpsc::Sender<Bytes>,
     binary: bool,
     conn: Arc<Conn>,
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
     /// A problem with the input was reported already.
     reported: bool,
     /// Dropped with the program: tells the waiter to terminate it.
@@ -153,7 +153,7 @@ impl Program {
         env: &RequestEnv,
         conn: Arc<Conn>,
         data: mpsc::Sender<Batch>,
-        control: mpsc::UnboundedSender<Control>,
+        control: ControlTx,
     ) -> std::io::Result<Program> {
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -236,8 +236,7 @@ impl Inbound for Program {
                             "the program has not read its last {INPUT_QUEUE} messages: closing with 1013"
                         ),
                     );
-                    let _ = self
-                        .control
+                    self.control
                         .send(Control::Close(1013, "program is not reading".into()));
                 }
             }
@@ -314,7 +313,7 @@ async fn read_output(
     binary: bool,
     data: mpsc::Sender<Batch>,
     status: oneshot::Receiver<Option<ExitStatus>>,
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
 ) {
     let sent = if binary {
         send_chunks(stdout, &data).await
@@ -337,7 +336,7 @@ async fn read_output(
         }
         None => (1011, "program failed".to_owned()),
     };
-    let _ = control.send(Control::Finish(code, reason));
+    control.send(Control::Finish(code, reason));
 }
 
 /// Line mode: each line (without its newline) becomes a message. Returns false when the

@@ -8,11 +8,10 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::render;
-use crate::session::driver::{Control, Inbound};
+use crate::session::driver::{Control, ControlTx, Inbound};
 
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -95,7 +94,7 @@ pub struct Script<H> {
     count: Option<u64>,
     received: u64,
     last: VecDeque<String>,
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
     close: Option<(u16, String)>,
 }
 
@@ -122,7 +121,7 @@ impl<H> Script<H> {
         active: bool,
         patterns: Vec<Pattern>,
         count: Option<u64>,
-        control: mpsc::UnboundedSender<Control>,
+        control: ControlTx,
         close: Option<(u16, String)>,
     ) -> Script<H> {
         Script {
@@ -184,7 +183,7 @@ impl<H: Inbound> Inbound for Script<H> {
         let reply = self.inner.message(msg)?;
         if self.done() {
             if let Some((code, reason)) = self.close.take() {
-                let _ = self.control.send(Control::Close(code, reason));
+                self.control.send(Control::Close(code, reason));
             }
         }
         Ok(reply)

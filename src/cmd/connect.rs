@@ -18,7 +18,7 @@ use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
 use crate::session::backoff::Backoff;
 use crate::session::client::{self, ClientSettings};
-use crate::session::driver::{self, Control, DriveOpts, Inbound};
+use crate::session::driver::{self, Control, ControlRx, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{CloseInfo, Conn, Event, Side};
 
@@ -50,7 +50,7 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         !script.expect.is_empty() || script.count.is_some() || script.expect_close.is_some();
 
     let (data_tx, mut data_rx) = mpsc::channel(QUEUE_BATCHES);
-    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let (control_tx, mut control_rx) = crate::session::driver::control();
 
     // What to send: the -x messages, or stdin. stdin is read before connecting: what arrives
     // early is queued, never dropped.
@@ -93,7 +93,7 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         tokio::spawn(async move {
             tokio::time::sleep(limit).await;
             flag.store(true, Ordering::SeqCst);
-            let _ = control.send(Control::Close(close.0, close.1));
+            control.send(Control::Close(close.0, close.1));
         });
     }
 
@@ -152,7 +152,7 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         let attempt = tokio::select! {
             c = client::connect(&settings, &conn) => c,
             // Ctrl-C or -t while connecting.
-            Some(_) = stop_requested(&mut control_rx) => break (conn, None),
+            () = stop_requested(&mut control_rx) => break (conn, None),
         };
         let connected = match attempt {
             Ok(c) => c,
@@ -287,10 +287,10 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
 }
 
 /// Resolves when a close is requested (Ctrl-C, -t) while there is no connection to close.
-async fn stop_requested(control: &mut mpsc::UnboundedReceiver<Control>) -> Option<()> {
+async fn stop_requested(control: &mut ControlRx) {
     loop {
-        match control.recv().await? {
-            Control::Close(..) | Control::Finish(..) => return Some(()),
+        match control.recv().await {
+            Control::Close(..) | Control::Finish(..) => return,
             // Nothing to ping while disconnected.
             Control::Ping(_) | Control::Pong(_) => {}
         }
@@ -303,7 +303,7 @@ async fn wait_to_retry(
     backoff: &mut Backoff,
     attempt: u32,
     reason: &str,
-    control: &mut mpsc::UnboundedReceiver<Control>,
+    control: &mut ControlRx,
 ) -> bool {
     let delay = backoff.next_delay();
     conn.emit(&Event::Reconnect {
@@ -314,7 +314,7 @@ async fn wait_to_retry(
     conn.printer().flush();
     tokio::select! {
         () = tokio::time::sleep(delay) => true,
-        Some(_) = stop_requested(control) => false,
+        () = stop_requested(control) => false,
     }
 }
 
@@ -458,7 +458,7 @@ impl Inbound for Shown {
 /// First Ctrl-C: close politely (the close code the user chose), then exit 130.
 /// Second Ctrl-C: exit 130 at once.
 fn spawn_interrupt_handler(
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
     interrupted: Arc<AtomicBool>,
     code: u16,
     reason: String,
@@ -468,7 +468,7 @@ fn spawn_interrupt_handler(
             return;
         }
         interrupted.store(true, Ordering::SeqCst);
-        let _ = control.send(Control::Close(code, reason));
+        control.send(Control::Close(code, reason));
         if tokio::signal::ctrl_c().await.is_ok() {
             std::process::exit(exit::INTERRUPTED);
         }

@@ -25,7 +25,7 @@ use crate::http::{self, Peeked, Rewind, Site};
 use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
 use crate::session::client::{show_request_in as show_request, show_response};
-use crate::session::driver::{self, Batch, Control, DriveOpts, Inbound};
+use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::failfast::FailFast;
 use crate::session::hub::{self, Broadcast, Hub};
@@ -322,7 +322,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         }
     };
     let peer_str = peer.to_string();
-    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let (control_tx, mut control_rx) = crate::session::driver::control();
     let (queue_tx, mut queue_rx) = if server.queues {
         let (tx, rx) = mpsc::channel(hub::QUEUE);
         (Some(tx), Some(rx))
@@ -445,7 +445,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
                         "exec",
                         &format!("cannot start `sh -c {}`: {e}", cfg.command),
                     );
-                    let _ = control_tx.send(Control::Close(1011, "cannot start program".into()));
+                    control_tx.send(Control::Close(1011, "cannot start program".into()));
                     Handler::Ignore
                 }
             }
@@ -521,15 +521,11 @@ struct CloseAfter<H> {
     inner: H,
     /// Messages left, the code and the reason; `None` once asked or when not asked for.
     left: Option<(u64, u16, String)>,
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
 }
 
 impl<H> CloseAfter<H> {
-    fn new(
-        inner: H,
-        limit: Option<(u64, u16, String)>,
-        control: mpsc::UnboundedSender<Control>,
-    ) -> CloseAfter<H> {
+    fn new(inner: H, limit: Option<(u64, u16, String)>, control: ControlTx) -> CloseAfter<H> {
         let mut this = CloseAfter {
             inner,
             left: limit,
@@ -541,7 +537,7 @@ impl<H> CloseAfter<H> {
 
     fn check(&mut self) {
         if let Some((0, code, reason)) = &self.left {
-            let _ = self.control.send(Control::Close(*code, reason.clone()));
+            self.control.send(Control::Close(*code, reason.clone()));
             self.left = None;
         }
     }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
@@ -18,7 +17,7 @@ use crate::error::exit;
 use crate::output::{write_out, Printer};
 use crate::render;
 use crate::session::client::{self, ClientSettings};
-use crate::session::driver::{self, Control, DriveOpts, Inbound};
+use crate::session::driver::{self, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::{millis, Conn, Event, RttStats};
 
 /// Data messages the server sends while we ping are counted and shown (-v), not printed.
@@ -50,7 +49,7 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
         _ = tokio::signal::ctrl_c() => return Ok(exit::INTERRUPTED),
     };
 
-    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let (control_tx, mut control_rx) = crate::session::driver::control();
     let stop = Arc::new(AtomicBool::new(false));
     let pinger = tokio::spawn(ping_loop(
         conn.clone(),
@@ -158,7 +157,7 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
 /// Sends the pings, waits for the last pongs (up to the ping timeout), then closes.
 async fn ping_loop(
     conn: Arc<Conn>,
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
     stop: Arc<AtomicBool>,
     count: u64,
     interval: Duration,
@@ -168,9 +167,8 @@ async fn ping_loop(
     while (count == 0 || seq < count) && !stop.load(Ordering::SeqCst) {
         seq += 1;
         let payload = Bytes::from(format!("wsprobe {seq}"));
-        if control.send(Control::Ping(payload)).is_err() {
-            return;
-        }
+        // The pinger is stopped (aborted) when the connection ends.
+        control.send(Control::Ping(payload));
         if count != 0 && seq == count {
             break;
         }
@@ -187,7 +185,7 @@ async fn ping_loop(
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let _ = control.send(Control::Close(1000, String::new()));
+    control.send(Control::Close(1000, String::new()));
 }
 
 async fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {

@@ -34,7 +34,7 @@ use crate::error::exit;
 use crate::output::Printer;
 use crate::render;
 use crate::session::client::{self, ClientSettings};
-use crate::session::driver::{self, Batch, Control, DriveOpts};
+use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts};
 use crate::session::{Conn, ReadyState};
 use command::Command;
 
@@ -134,7 +134,7 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
         close_reason: args.close_reason.clone(),
     });
     let (data_tx, mut data_rx) = mpsc::channel::<Batch>(256);
-    let (control_tx, mut control_rx) = mpsc::unbounded_channel();
+    let (control_tx, mut control_rx) = crate::session::driver::control();
     tokio::spawn(handle_input(
         input_rx,
         shared.clone(),
@@ -270,14 +270,14 @@ fn read_lines(
 }
 
 /// Closes with the session's close code (Ctrl-C) or 1000 (/quit, Ctrl-D) and ends it.
-fn request_quit(shared: &Shared, control: &mpsc::UnboundedSender<Control>, interrupt: bool) {
+fn request_quit(shared: &Shared, control: &ControlTx, interrupt: bool) {
     let (code, reason) = if interrupt {
         shared.interrupted.store(true, Ordering::SeqCst);
         (shared.close_code, shared.close_reason.clone())
     } else {
         (1000, String::new())
     };
-    let _ = control.send(Control::Close(code, reason));
+    control.send(Control::Close(code, reason));
     shared.quit.notify_one();
 }
 
@@ -285,7 +285,7 @@ async fn handle_input(
     mut input: mpsc::UnboundedReceiver<Input>,
     shared: Arc<Shared>,
     data: mpsc::Sender<Batch>,
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
 ) {
     let mut interrupts = 0;
     while let Some(i) = input.recv().await {
@@ -325,12 +325,7 @@ fn error(printer: &Printer, message: &str) {
     printer.line(&format!("{label} {message}"));
 }
 
-async fn execute(
-    cmd: Command,
-    shared: &Shared,
-    data: &mpsc::Sender<Batch>,
-    control: &mpsc::UnboundedSender<Control>,
-) {
+async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, control: &ControlTx) {
     let printer = &shared.printer;
     let msg = match cmd {
         Command::Text(t) => Message::text(t),
@@ -354,15 +349,15 @@ async fn execute(
             Err(e) => return error(printer, &format!("cannot read {}: {e}", path.display())),
         },
         Command::Ping(p) => {
-            let _ = control.send(Control::Ping(Bytes::from(p)));
+            control.send(Control::Ping(Bytes::from(p)));
             return;
         }
         Command::Pong(p) => {
-            let _ = control.send(Control::Pong(Bytes::from(p)));
+            control.send(Control::Pong(Bytes::from(p)));
             return;
         }
         Command::Close(code, reason) => {
-            let _ = control.send(Control::Close(code, reason));
+            control.send(Control::Close(code, reason));
             return;
         }
         Command::State => return printer.line(&state(shared)),

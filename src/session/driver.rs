@@ -13,6 +13,7 @@
 //! burst of ready messages rather than once per message.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -42,6 +43,60 @@ pub enum Control {
     /// Close like `Close`, but only once every message already queued on the data channel
     /// has been sent (the data source has finished and says how).
     Finish(u16, String),
+}
+
+/// The sending end of a connection's control mailbox; cheap to clone.
+///
+/// A mutex-guarded queue and a `Notify` rather than a tokio channel: a channel allocates a
+/// block of 32 slots up front, and every idle server connection has one of these.
+#[derive(Clone, Default)]
+pub struct ControlTx(Arc<Mailbox>);
+
+/// The receiving end, read by the driver's writer.
+pub struct ControlRx(Arc<Mailbox>);
+
+#[derive(Default)]
+struct Mailbox {
+    queue: std::sync::Mutex<VecDeque<Control>>,
+    ready: tokio::sync::Notify,
+}
+
+/// A new control mailbox.
+pub fn control() -> (ControlTx, ControlRx) {
+    let tx = ControlTx::default();
+    let rx = ControlRx(tx.0.clone());
+    (tx, rx)
+}
+
+impl ControlTx {
+    /// Queues a request; the connection acts on it when its writer gets to it. (A request
+    /// for a connection that has ended is never acted on, which is what callers want.)
+    pub fn send(&self, c: Control) {
+        self.0
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(c);
+        self.0.ready.notify_one();
+    }
+}
+
+impl ControlRx {
+    /// The next request. Cancel-safe: a request is taken from the queue only when returned.
+    pub async fn recv(&mut self) -> Control {
+        loop {
+            if let Some(c) = self
+                .0
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop_front()
+            {
+                return c;
+            }
+            self.0.ready.notified().await;
+        }
+    }
 }
 
 /// Where received data messages go.
@@ -117,7 +172,7 @@ pub async fn drive<S, H>(
     conn: &Conn,
     carry: VecDeque<Message>,
     mut data: Option<&mut mpsc::Receiver<Batch>>,
-    control: &mut mpsc::UnboundedReceiver<Control>,
+    control: &mut ControlRx,
     inbound: &mut H,
     opts: &DriveOpts,
 ) -> Ending
@@ -471,7 +526,7 @@ async fn write_loop<S>(
     sink: &Sink<S>,
     conn: &Conn,
     mut data: Option<&mut mpsc::Receiver<Batch>>,
-    control: &mut mpsc::UnboundedReceiver<Control>,
+    control: &mut ControlRx,
     // Taken from the data channel, not yet in the socket. Writing them can be interrupted by
     // a control request (a close to a peer that stopped reading must not wait behind them).
     pending: &mut VecDeque<Message>,
@@ -481,7 +536,6 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut data_open = data.is_some();
-    let mut control_open = true;
     let mut unflushed = false;
     // Boxed: most connections have no heartbeat, and every idle connection pays for the
     // size of this future.
@@ -507,24 +561,20 @@ where
                     }
                 }
             }
-            c = control.recv(), if control_open => {
+            c = control.recv() => {
                 let res = match c {
-                    None => {
-                        control_open = false;
-                        Ok(())
-                    }
-                    Some(Control::Close(code, reason)) => {
+                    Control::Close(code, reason) => {
                         return close(sink, conn, code, &reason, opts.close_timeout).await;
                     }
-                    Some(Control::Finish(code, reason)) => {
+                    Control::Finish(code, reason) => {
                         finish = Some((code, reason));
                         Ok(())
                     }
-                    Some(Control::Ping(p)) => {
+                    Control::Ping(p) => {
                         conn.ping(Dir::Out, &p);
                         sink.lock().await.send(Message::Ping(p)).await
                     }
-                    Some(Control::Pong(p)) => {
+                    Control::Pong(p) => {
                         conn.pong(Dir::Out, &p);
                         sink.lock().await.send(Message::Pong(p)).await
                     }

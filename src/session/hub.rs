@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::session::driver::{Batch, Control, Inbound};
+use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::Conn;
 
 /// Messages a client may have queued before it counts as too slow.
@@ -19,7 +19,7 @@ pub const QUEUE: usize = 1024;
 
 struct Peer {
     conn: Arc<Conn>,
-    control: mpsc::UnboundedSender<Control>,
+    control: ControlTx,
     queue: Option<mpsc::Sender<Batch>>,
     /// Set once the peer was closed for being slow, so it is closed (and logged) once.
     evicted: bool,
@@ -36,12 +36,7 @@ impl Hub {
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn join(
-        &self,
-        conn: Arc<Conn>,
-        control: mpsc::UnboundedSender<Control>,
-        queue: Option<mpsc::Sender<Batch>>,
-    ) {
+    pub fn join(&self, conn: Arc<Conn>, control: ControlTx, queue: Option<mpsc::Sender<Batch>>) {
         let id = conn.id.unwrap_or_default();
         self.lock().insert(
             id,
@@ -78,7 +73,7 @@ impl Hub {
     /// Asks every open connection to close with this code and reason.
     pub fn close_all(&self, code: u16, reason: &str) {
         for peer in self.lock().values() {
-            let _ = peer.control.send(Control::Close(code, reason.to_owned()));
+            peer.control.send(Control::Close(code, reason.to_owned()));
         }
     }
 
@@ -95,8 +90,7 @@ impl Hub {
                     "slow",
                     &format!("{QUEUE} messages are waiting for this client: closing it with 1013"),
                 );
-                let _ = peer
-                    .control
+                peer.control
                     .send(Control::Close(1013, "too slow: send queue full".into()));
             }
         }
