@@ -161,7 +161,12 @@ impl Printer {
             self.line(&line);
             return;
         }
-        let line = self.stamp(&line);
+        // Stamped only when asked: this is the per-message path with -v.
+        let line = if self.cfg.timestamps {
+            self.stamp(&line)
+        } else {
+            line
+        };
         let mut b = self.lock();
         b.stderr.extend_from_slice(line.as_bytes());
         b.stderr.push(b'\n');
