@@ -550,8 +550,11 @@ where
     // A `Finish` request waiting for the data queue to drain.
     let mut finish: Option<(u16, String)> = None;
     loop {
-        let drained =
-            pending.is_empty() && !unflushed && data.as_ref().is_none_or(|d| d.is_empty());
+        // Only looked at while a Finish waits: this loop runs once per batch.
+        let drained = finish.is_some()
+            && pending.is_empty()
+            && !unflushed
+            && data.as_ref().is_none_or(|d| d.is_empty());
         tokio::select! {
             biased;
             () = sleep_until(awaiting.map(|a| a.1)), if awaiting.is_some() => {
