@@ -58,6 +58,7 @@ base64\t'One base64 line per message'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-code -d 'The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reply-timeout -d 'At end of input (and after -x), wait up to this long for the server\'s replies before closing: the close goes out as soon as as many messages were received as were sent, or when no message has arrived for DURATION (0: close at once)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
@@ -66,11 +67,11 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect-ma
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-retries -d 'Give up after this many failed attempts in a row (exit 3) [default: never]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the replies are in (--reply-timeout), the expectations are met or the peer closes; 0 closes at once]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s e -l expect -d 'Expect a received text message matching PATTERN (repeatable, matched in order): a substring, re:REGEX, or json:PATH=VALUE' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l expect-close -d 'Expect the peer to close the connection with this code' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s t -l timeout -d 'Bound the whole run; unmet expectations at the deadline exit 5' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s n -l count -d 'Close after this many received messages' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s t -l timeout -d 'Bound the whole run: unmet expectations at the deadline exit 5, a handshake not done by then exits 3' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s n -l count -d 'Expect at least N received messages, then close (fewer by -t or the close: exit 5; 0 closes right after the -x sends)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -80,6 +81,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l noproxy -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-close -d 'Stay connected when stdin ends (or after -x): keep printing what the server sends until it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s i -l interactive -d 'Use the interactive session even when stdin or stderr is not a terminal'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l pretty-json -d 'Pretty-print received JSON text (toggle with /pretty)'
@@ -108,6 +110,7 @@ base64\t'One base64 line per message'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-code -d 'The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-reason -d 'The close reason sent at end of input (UTF-8, at most 123 bytes)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reply-timeout -d 'At end of input (and after -x), wait up to this long for the server\'s replies before closing: the close goes out as soon as as many messages were received as were sent, or when no message has arrived for DURATION (0: close at once)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-message-size -d 'Largest message accepted; a larger one closes the connection with 1009' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
@@ -116,11 +119,11 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect-max-dela
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-retries -d 'Give up after this many failed attempts in a row (exit 3) [default: never]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the expectations are met or the peer closes; 0 closes at once]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the replies are in (--reply-timeout), the expectations are met or the peer closes; 0 closes at once]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s e -l expect -d 'Expect a received text message matching PATTERN (repeatable, matched in order): a substring, re:REGEX, or json:PATH=VALUE' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l expect-close -d 'Expect the peer to close the connection with this code' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s t -l timeout -d 'Bound the whole run; unmet expectations at the deadline exit 5' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s n -l count -d 'Close after this many received messages' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s t -l timeout -d 'Bound the whole run: unmet expectations at the deadline exit 5, a handshake not done by then exits 3' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s n -l count -d 'Expect at least N received messages, then close (fewer by -t or the close: exit 5; 0 closes right after the -x sends)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -130,6 +133,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l noproxy -d 'Ignore
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-close -d 'Stay connected when stdin ends (or after -x): keep printing what the server sends until it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s i -l interactive -d 'Use the interactive session even when stdin or stderr is not a terminal'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l pretty-json -d 'Pretty-print received JSON text (toggle with /pretty)'

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
     parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex,
-    parse_listen_addr, parse_size, Header, WsUrl,
+    parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
 };
 use crate::expect::{parse_pattern, Pattern};
 
@@ -118,7 +118,7 @@ pub struct HandshakeArgs {
     pub protocols: Vec<String>,
 
     /// Give up if the TCP connection and handshake take longer than this
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_positive_duration)]
     pub connect_timeout: Duration,
 
     /// Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)
@@ -208,8 +208,19 @@ pub struct ConnectArgs {
     pub close_reason: String,
 
     /// How long to wait for the server's close frame after sending ours
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
     pub close_timeout: Duration,
+
+    /// At end of input (and after -x), wait up to this long for the server's replies before
+    /// closing: the close goes out as soon as as many messages were received as were sent, or
+    /// when no message has arrived for DURATION (0: close at once)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub reply_timeout: Duration,
+
+    /// Stay connected when stdin ends (or after -x): keep printing what the server sends until
+    /// it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)
+    #[arg(long)]
+    pub no_close: bool,
 
     /// Largest message accepted; a larger one closes the connection with 1009
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
@@ -260,12 +271,12 @@ pub struct ReconnectArgs {
     pub reconnect: bool,
 
     /// The first delay before reconnecting (doubled after each failed attempt)
-    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_duration,
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_positive_duration,
           requires = "reconnect")]
     pub reconnect_delay: Duration,
 
     /// The longest delay between attempts
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration,
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_positive_duration,
           requires = "reconnect")]
     pub reconnect_max_delay: Duration,
 
@@ -278,12 +289,12 @@ pub struct ReconnectArgs {
 #[derive(Debug, Args)]
 pub struct HeartbeatArgs {
     /// Send a ping this often (pong round-trip times show with -v and in --json)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub ping_interval: Option<Duration>,
 
     /// With --ping-interval: a peer that answers no ping within this is dead (the client exits
     /// 4, the server drops it)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration,
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_positive_duration,
           requires = "ping_interval")]
     pub ping_timeout: Duration,
 }
@@ -291,6 +302,7 @@ pub struct HeartbeatArgs {
 /// Send/expect for smoke tests and CI.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Scripted checks")]
+#[command(group(clap::ArgGroup::new("sends").args(["execute", "execute_binary"]).multiple(true)))]
 pub struct ScriptArgs {
     /// Send this text message after OPEN (repeatable, in order; @FILE sends a file's content);
     /// stdin is not read
@@ -302,8 +314,10 @@ pub struct ScriptArgs {
     pub execute_binary: Vec<Vec<u8>>,
 
     /// Keep the connection open this long after the last -x send, then close
-    /// [default: until the expectations are met or the peer closes; 0 closes at once]
-    #[arg(short = 'w', long, value_name = "DURATION", value_parser = parse_duration)]
+    /// [default: until the replies are in (--reply-timeout), the expectations are met or the
+    /// peer closes; 0 closes at once]
+    #[arg(short = 'w', long, value_name = "DURATION", value_parser = parse_duration,
+          requires = "sends")]
     pub wait: Option<Duration>,
 
     /// Expect a received text message matching PATTERN (repeatable, matched in order):
@@ -315,11 +329,13 @@ pub struct ScriptArgs {
     #[arg(long, value_name = "CODE")]
     pub expect_close: Option<u16>,
 
-    /// Bound the whole run; unmet expectations at the deadline exit 5
-    #[arg(short = 't', long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Bound the whole run: unmet expectations at the deadline exit 5, a handshake not done by
+    /// then exits 3
+    #[arg(short = 't', long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
-    /// Close after this many received messages
+    /// Expect at least N received messages, then close (fewer by -t or the close: exit 5;
+    /// 0 closes right after the -x sends)
     #[arg(short = 'n', long, value_name = "N")]
     pub count: Option<u64>,
 }
@@ -338,15 +354,15 @@ pub struct PingArgs {
     pub count: u64,
 
     /// Time between pings
-    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = parse_positive_duration)]
     pub interval: Duration,
 
     /// A ping whose pong takes longer than this is counted as lost
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
     pub ping_timeout: Duration,
 
     /// How long to wait for the server's close frame at the end
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
     pub close_timeout: Duration,
 }
 
@@ -407,7 +423,7 @@ pub struct ListenArgs {
     pub all: bool,
 
     /// Push --send TEXT to every client this often
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "send",
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, requires = "send",
           help_heading = "Modes")]
     pub send_interval: Option<Duration>,
 
@@ -483,7 +499,7 @@ pub struct ListenArgs {
     pub max_connections: Option<usize>,
 
     /// How long to wait for a client to answer a close (Ctrl-C's 1001, --close-after, 1013)
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
     pub close_timeout: Duration,
 }
 

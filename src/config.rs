@@ -185,10 +185,29 @@ pub fn parse_header(s: &str) -> Result<Header, String> {
     Ok(Header { name, value })
 }
 
-/// `5s`, `250ms`, `1m 30s` (humantime).
+/// The longest duration accepted anywhere: timers past it would overflow the clock, and no
+/// test run needs more.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
+
+/// `5s`, `250ms`, `1m 30s` (humantime); `0` is allowed where it has a documented meaning.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("'{s}' is not a duration ({e}); write e.g. 500ms, 5s, 2m"))
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("'{s}' is not a duration ({e}); write e.g. 500ms, 5s, 2m"))?;
+    if d > MAX_DURATION {
+        return Err(format!("'{s}' is too long: the limit is 365 days"));
+    }
+    Ok(d)
+}
+
+/// A duration that must be more than zero (intervals, timeouts).
+pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!(
+            "'{s}' is zero; this needs a duration above zero, e.g. 500ms or 5s"
+        ));
+    }
+    Ok(d)
 }
 
 /// `65536`, `64KiB`, `1MiB`, `10MB`.

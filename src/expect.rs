@@ -104,6 +104,8 @@ pub struct Outcome {
     pub patterns: Vec<Pattern>,
     /// How many patterns were met, in order.
     pub met: usize,
+    /// `-n N`: how many messages were to be received.
+    pub count: Option<u64>,
     pub received: u64,
     pub last: Vec<String>,
 }
@@ -111,6 +113,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn all_met(&self) -> bool {
         self.met == self.patterns.len()
+    }
+
+    /// Whether `-n` (if given) was reached.
+    pub fn count_met(&self) -> bool {
+        self.count.is_none_or(|n| self.received >= n)
     }
 }
 
@@ -149,8 +156,19 @@ impl<H> Script<H> {
         Outcome {
             met: self.next,
             patterns: self.patterns,
+            count: self.count,
             received: self.received,
             last: self.last.into(),
+        }
+    }
+
+    /// Once every check is met, asks for the close (after what is queued to send, such as
+    /// the -x messages, has gone out).
+    fn close_if_done(&mut self) {
+        if self.active && self.done() {
+            if let Some((code, reason)) = self.close.take() {
+                self.control.send(Control::Finish(code, reason));
+            }
         }
     }
 }
@@ -181,16 +199,18 @@ impl<H: Inbound> Inbound for Script<H> {
             _ => {}
         }
         let reply = self.inner.message(msg)?;
-        if self.done() {
-            if let Some((code, reason)) = self.close.take() {
-                self.control.send(Control::Close(code, reason));
-            }
-        }
+        self.close_if_done();
         Ok(reply)
     }
 
     fn idle(&mut self) -> anyhow::Result<()> {
         self.inner.idle()
+    }
+
+    /// `-n 0` (or nothing left to wait for) is met before any message arrives.
+    fn opened(&mut self) {
+        self.inner.opened();
+        self.close_if_done();
     }
 }
 

@@ -55,6 +55,7 @@ mod pipe;
 mod render;
 mod repl;
 mod session;
+mod signals;
 
 use std::ffi::OsString;
 
@@ -72,15 +73,13 @@ fn main() {
         Command::Completions { shell } => {
             let mut text = Vec::new();
             docs::completions(*shell, &mut text);
-            output::write_out(&mut std::io::stdout().lock(), &mut text);
-            return;
+            print_document(&mut text);
         }
         Command::Man => {
             let mut text = Vec::new();
             // Rendering into memory cannot fail.
             let _ = docs::man(&mut text);
-            output::write_out(&mut std::io::stdout().lock(), &mut text);
-            return;
+            print_document(&mut text);
         }
         _ => {}
     }
@@ -115,6 +114,16 @@ fn main() {
     // Don't wait for the stdin thread, which may be blocked in a read nobody will finish.
     runtime.shutdown_background();
     std::process::exit(status);
+}
+
+/// Prints a generated document; `| head` is fine, a failing stdout is an error.
+fn print_document(text: &mut Vec<u8>) -> ! {
+    output::write_stdout(text);
+    if let Some(output::StdoutTrouble::Failed(e)) = output::stdout_trouble() {
+        eprintln!("wsprobe: error: cannot write to stdout: {e}");
+        std::process::exit(exit::RUNTIME);
+    }
+    std::process::exit(exit::OK);
 }
 
 fn kind_of_status(status: i32) -> &'static str {

@@ -147,7 +147,7 @@ impl Printer {
             let _ = serde_json::to_writer(&mut b.stdout, &rec);
             b.stdout.push(b'\n');
             if !hot || self.cfg.stdout_tty || b.stdout.len() >= FLUSH_AT {
-                write_out(&mut io::stdout(), &mut b.stdout);
+                write_stdout(&mut b.stdout);
             }
             return;
         }
@@ -171,7 +171,7 @@ impl Printer {
         b.stderr.extend_from_slice(line.as_bytes());
         b.stderr.push(b'\n');
         if !hot || self.cfg.stderr_tty || b.stderr.len() >= FLUSH_AT {
-            write_out(&mut io::stderr(), &mut b.stderr);
+            write_stderr(&mut b.stderr);
         }
     }
 
@@ -436,10 +436,10 @@ impl Printer {
     pub fn flush(&self) {
         let mut b = self.lock();
         if !b.stdout.is_empty() {
-            write_out(&mut io::stdout(), &mut b.stdout);
+            write_stdout(&mut b.stdout);
         }
         if !b.stderr.is_empty() {
-            write_out(&mut io::stderr(), &mut b.stderr);
+            write_stderr(&mut b.stderr);
         }
     }
 
@@ -488,14 +488,81 @@ fn control_preview(data: &Data<'_>) -> String {
     }
 }
 
-/// Writes and empties a buffer. A closed stdout (`| head`) ends the program quietly, as
-/// ripgrep does: nobody is reading any more.
-pub fn write_out(w: &mut impl Write, buf: &mut Vec<u8>) {
+/// Writes and empties a buffer.
+pub fn write_out(w: &mut impl Write, buf: &mut Vec<u8>) -> io::Result<()> {
     let res = w.write_all(buf).and_then(|()| w.flush());
     buf.clear();
-    if let Err(e) = res {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(crate::error::exit::OK);
-        }
+    res
+}
+
+/// Why stdout can no longer be written.
+#[derive(Debug, Clone)]
+pub enum StdoutTrouble {
+    /// Its reader went away (`| head -1`): end quietly, as ripgrep does.
+    Closed,
+    /// Writing failed (`> /dev/full`): an error, exit 1.
+    Failed(String),
+}
+
+static STDOUT_TROUBLE: std::sync::OnceLock<StdoutTrouble> = std::sync::OnceLock::new();
+
+/// What went wrong with stdout, once something has; later writes are then dropped.
+pub fn stdout_trouble() -> Option<&'static StdoutTrouble> {
+    STDOUT_TROUBLE.get()
+}
+
+/// Writes and empties a buffer to stdout. A failure is remembered (see [`stdout_trouble`])
+/// for the connection to act on: close politely, then exit 0 (closed) or 1 (failed).
+pub fn write_stdout(buf: &mut Vec<u8>) {
+    write_stdout_bytes(buf);
+    buf.clear();
+}
+
+/// Like [`write_stdout`], for bytes that are not in a buffer of ours (large messages).
+pub fn write_stdout_bytes(data: &[u8]) {
+    if STDOUT_TROUBLE.get().is_some() {
+        return;
+    }
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_all(data).and_then(|()| out.flush()) {
+        let trouble = if e.kind() == io::ErrorKind::BrokenPipe {
+            StdoutTrouble::Closed
+        } else {
+            StdoutTrouble::Failed(e.to_string())
+        };
+        let _ = STDOUT_TROUBLE.set(trouble);
+    }
+}
+
+/// Writes and empties a buffer to stderr; a failure there cannot be reported anywhere.
+fn write_stderr(buf: &mut Vec<u8>) {
+    let _ = write_out(&mut io::stderr().lock(), buf);
+}
+
+/// The handler error that ends a connection because stdout's reader went away: the
+/// connection closes normally and the run exits 0.
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stdout was closed by its reader")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// An error for a connection whose output can no longer be written, if that is so.
+pub fn stdout_error() -> Option<anyhow::Error> {
+    match stdout_trouble()? {
+        StdoutTrouble::Closed => Some(StdoutClosed.into()),
+        StdoutTrouble::Failed(e) => Some(
+            crate::error::Failure::new(
+                crate::error::exit::RUNTIME,
+                format!("cannot write to stdout: {e}"),
+            )
+            .hint("received messages could not be written; check where stdout goes (disk full?)")
+            .into(),
+        ),
     }
 }

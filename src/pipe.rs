@@ -7,7 +7,7 @@
 //! a queue. stdout is written in large blocks, and flushed when no message is waiting (or per
 //! message on a terminal).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::thread;
 
 use anyhow::Context;
@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use crate::cli::BinaryOutput;
 use crate::config::OutputConfig;
 use crate::error::Failure;
-use crate::output::write_out;
+use crate::output::{stdout_error, write_stdout};
 use crate::render;
 use crate::session::driver::{Batch, Inbound};
 
@@ -82,23 +82,41 @@ fn read_records(delim: u8, binary: bool, tx: &mpsc::Sender<Batch>) -> anyhow::Re
         let want = READ_SIZE.max(buf.capacity() - buf.len());
         let n = fill(&mut input, &mut buf, want).context("reading stdin")?;
         let mut batch = Vec::new();
+        // A bad record ends the input, but the good ones before it (in the same read too)
+        // are still sent, in order.
+        let mut bad = None;
         if n == 0 {
             // End of input: a last record without its delimiter is still a message.
             if !buf.is_empty() {
                 line_no += 1;
-                batch.push(record(buf.split().freeze(), delim, binary, line_no)?);
+                match record(buf.split().freeze(), delim, binary, line_no) {
+                    Ok(m) => batch.push(m),
+                    Err(e) => bad = Some(e),
+                }
             }
             if !batch.is_empty() {
                 let _ = tx.blocking_send(batch);
             }
-            return Ok(());
+            return bad.map_or(Ok(()), Err);
         }
         while let Some(pos) = buf[scanned..].iter().position(|&b| b == delim) {
             let end = scanned + pos;
             let rec = buf.split_to(end + 1).freeze().slice(..end);
             scanned = 0;
             line_no += 1;
-            batch.push(record(rec, delim, binary, line_no)?);
+            match record(rec, delim, binary, line_no) {
+                Ok(m) => batch.push(m),
+                Err(e) => {
+                    bad = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = bad {
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(batch);
+            }
+            return Err(e);
         }
         scanned = buf.len();
         if !batch.is_empty() && tx.blocking_send(batch).is_err() {
@@ -210,31 +228,30 @@ impl StdoutSink {
 
     pub fn flush(&mut self) {
         if !self.buf.is_empty() {
-            write_out(&mut io::stdout().lock(), &mut self.buf);
+            write_stdout(&mut self.buf);
         }
     }
 }
 
+/// Writes a large message straight through (no copy into the block buffer).
 fn write_all_stdout(data: &[u8]) {
-    let mut v = Vec::new();
-    let mut out = io::stdout().lock();
-    // write_out handles a closed pipe; avoid copying the message just to reuse it.
-    if let Err(e) = out.write_all(data) {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(crate::error::exit::OK);
-        }
-    }
-    write_out(&mut out, &mut v);
+    crate::output::write_stdout_bytes(data);
 }
 
 impl Inbound for StdoutSink {
     fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
         self.push(&msg);
-        Ok(None)
+        match stdout_error() {
+            Some(e) => Err(e),
+            None => Ok(None),
+        }
     }
 
     fn idle(&mut self) -> anyhow::Result<()> {
         self.flush();
-        Ok(())
+        match stdout_error() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }

@@ -21,6 +21,7 @@ use crate::session::client::{self, ClientSettings};
 use crate::session::driver::{self, Control, ControlRx, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{CloseInfo, Conn, Event, Side};
+use crate::signals::Stop;
 
 /// Batches in flight between stdin and the socket: enough to keep the socket busy, small
 /// enough that a stalled server stops the reading of stdin quickly.
@@ -32,14 +33,12 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
     }
     let printer = Arc::new(Printer::new(out));
     let script = &args.script;
-    let connect_timeout = match script.timeout {
-        Some(t) => t.min(args.handshake.connect_timeout),
-        None => args.handshake.connect_timeout,
-    };
+    // -t is not folded into the connect timeout: when it ends the run before OPEN, the error
+    // says so (and which limit it was), whichever of the two is shorter.
     let settings = ClientSettings::from_args(
         args.url.clone(),
         &args.handshake,
-        connect_timeout,
+        args.handshake.connect_timeout,
         WebSocketConfig::default()
             .max_message_size(Some(args.max_message_size))
             .max_frame_size(Some(args.max_message_size)),
@@ -78,7 +77,7 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         Some(pipe::spawn_stdin(mode, data_tx))
     };
 
-    let interrupted = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(Stop::default());
     spawn_interrupt_handler(
         control_tx.clone(),
         interrupted.clone(),
@@ -99,8 +98,16 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
 
     let reconnect = args.reconnect.reconnect;
     let opts = DriveOpts {
-        // With expectations, the end of input does not end the run: the answers do.
-        close_on_eof: (!expecting).then(|| (args.close_code, args.close_reason.clone())),
+        // With expectations, the end of input does not end the run: the answers do; with
+        // --no-close, the server (or Ctrl-C, or -t) does.
+        close_on_eof: (!expecting && !args.no_close)
+            .then(|| (args.close_code, args.close_reason.clone())),
+        // After -w's fixed wait the close goes out at once.
+        reply_wait: if script.wait.is_some() {
+            std::time::Duration::ZERO
+        } else {
+            args.reply_timeout
+        },
         close_timeout: args.close_timeout,
         max_message_size: args.max_message_size,
         heartbeat: crate::config::heartbeat(&args.heartbeat),
@@ -134,6 +141,8 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
     let mut carry = VecDeque::new();
     let mut cycle: u64 = 0;
     let mut first = true;
+    // Whether any connection reached OPEN (for -t's report).
+    let mut ever_open = false;
     // The connection that was lost, while reconnecting.
     let mut lost: Option<(Conn, driver::Ending)> = None;
     let input_done = |data: &mpsc::Receiver<_>, carry: &VecDeque<_>| {
@@ -178,6 +187,7 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         };
         failures = 0;
         backoff.reset();
+        ever_open = true;
 
         // After the -x sends: close after --wait, at once, or when the expectations are met.
         if scripted_sends && std::mem::take(&mut first) {
@@ -203,7 +213,7 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
             &opts,
         )
         .await;
-        let stopped = interrupted.load(Ordering::SeqCst) || timed_out.load(Ordering::SeqCst);
+        let stopped = interrupted.status().is_some() || timed_out.load(Ordering::SeqCst);
         let dropped = ending.dead || ending.close.initiator != Some(Side::Local);
         carry = std::mem::take(&mut ending.leftover);
         if reconnect
@@ -246,8 +256,22 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
     }
     printer.flush();
 
-    if interrupted.load(Ordering::SeqCst) {
-        return Ok(exit::INTERRUPTED);
+    if let Some(crate::output::StdoutTrouble::Closed) = crate::output::stdout_trouble() {
+        // `| head -1` has what it wanted; the connection was closed normally.
+        return Ok(exit::OK);
+    }
+    if let Some(status) = interrupted.status() {
+        return Ok(status);
+    }
+    if timed_out.load(Ordering::SeqCst) && !ever_open {
+        // -t ran out before the connection was ever open.
+        let limit = humantime::format_duration(script.timeout.unwrap_or_default());
+        return Err(Failure::connect(format!(
+            "the WebSocket handshake with {} did not complete within -t {limit}",
+            args.url.as_str()
+        ))
+        .hint("is the server reachable and answering? raise -t if it is just slow")
+        .into());
     }
     let close = match ending {
         Some(ending) => {
@@ -367,12 +391,26 @@ fn judge(
     let close_ok = script
         .expect_close
         .is_none_or(|c| close.initiator == Some(Side::Remote) && close.code == c);
+    let count_ok = outcome.count_met();
+    // Every check counts: each -e pattern, -n, and --expect-close.
+    let expected = outcome.patterns.len()
+        + usize::from(script.count.is_some())
+        + usize::from(script.expect_close.is_some());
+    let met = outcome.met
+        + usize::from(script.count.is_some() && count_ok)
+        + usize::from(script.expect_close.is_some() && close_ok);
     let failed = if !outcome.all_met() {
         let p = &outcome.patterns[outcome.met];
         Some(format!(
             "expectation {} of {} not met: {p}",
             outcome.met + 1,
             outcome.patterns.len()
+        ))
+    } else if !count_ok {
+        let n = outcome.count.unwrap_or_default();
+        Some(format!(
+            "expected {n} message(s) (-n {n}), received {}",
+            outcome.received
         ))
     } else if !close_ok {
         let code = script.expect_close.unwrap_or_default();
@@ -388,8 +426,8 @@ fn judge(
     };
     conn.emit(&Event::Result {
         ok: failed.is_none(),
-        met: outcome.met,
-        expected: outcome.patterns.len(),
+        met,
+        expected,
         received: outcome.received,
         failed: failed.as_deref(),
     });
@@ -455,22 +493,14 @@ impl Inbound for Shown {
     }
 }
 
-/// First Ctrl-C: close politely (the close code the user chose), then exit 130.
-/// Second Ctrl-C: exit 130 at once.
-fn spawn_interrupt_handler(
-    control: ControlTx,
-    interrupted: Arc<AtomicBool>,
-    code: u16,
-    reason: String,
-) {
+/// First Ctrl-C or SIGTERM: close politely (the close code the user chose), then exit 130 or
+/// 143. A second one: exit at once.
+fn spawn_interrupt_handler(control: ControlTx, stop: Arc<Stop>, code: u16, reason: String) {
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
-        interrupted.store(true, Ordering::SeqCst);
+        let status = crate::signals::next().await;
+        stop.set(status);
         control.send(Control::Close(code, reason));
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(exit::INTERRUPTED);
-        }
+        let again = crate::signals::next().await;
+        std::process::exit(again);
     });
 }

@@ -124,6 +124,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             .max_frame_size(Some(args.max_message_size)),
         opts: DriveOpts {
             close_on_eof: None,
+            reply_wait: std::time::Duration::ZERO,
             close_timeout: args.close_timeout,
             max_message_size: args.max_message_size,
             heartbeat: crate::config::heartbeat(&args.heartbeat),

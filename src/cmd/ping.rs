@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 use crate::cli::PingArgs;
 use crate::config::OutputConfig;
 use crate::error::exit;
-use crate::output::{write_out, Printer};
+use crate::output::{write_stdout, Printer};
 use crate::render;
 use crate::session::client::{self, ClientSettings};
 use crate::session::driver::{self, Control, ControlTx, DriveOpts, Inbound};
@@ -46,7 +46,7 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
     )?;
     let connected = tokio::select! {
         c = client::connect(&settings, &conn) => c?,
-        _ = tokio::signal::ctrl_c() => return Ok(exit::INTERRUPTED),
+        status = crate::signals::next() => return Ok(status),
     };
 
     let (control_tx, mut control_rx) = crate::session::driver::control();
@@ -59,14 +59,18 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
         args.interval,
         args.ping_timeout,
     ));
-    let ctrl_c_stop = stop.clone();
+    // Ctrl-C or SIGTERM: stop pinging, close politely, print the summary.
+    let signalled = Arc::new(crate::signals::Stop::default());
+    let (on_signal, signal_stop) = (signalled.clone(), stop.clone());
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            ctrl_c_stop.store(true, Ordering::SeqCst);
-        }
+        let status = crate::signals::next().await;
+        on_signal.set(status);
+        signal_stop.store(true, Ordering::SeqCst);
+        std::process::exit(crate::signals::next().await);
     });
     let opts = DriveOpts {
         close_on_eof: None,
+        reply_wait: std::time::Duration::ZERO,
         close_timeout: args.close_timeout,
         max_message_size: 64 << 20,
         heartbeat: None,
@@ -137,11 +141,17 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
         ));
         printer.flush();
         let mut buf = text.into_bytes();
-        write_out(&mut std::io::stdout().lock(), &mut buf);
+        write_stdout(&mut buf);
         let _ = std::io::stdout().flush();
     }
-    if stop.load(Ordering::SeqCst) && args.count != 0 && sent < args.count {
-        return Ok(exit::INTERRUPTED);
+    match signalled.status() {
+        // Like ping(8): Ctrl-C before the count is reached is an interruption; with -c 0 it
+        // is the normal way to stop.
+        Some(exit::INTERRUPTED) if args.count != 0 && sent < args.count => {
+            return Ok(exit::INTERRUPTED)
+        }
+        Some(exit::TERMINATED) => return Ok(exit::TERMINATED),
+        _ => {}
     }
     Ok(if sent > 0 && received == sent {
         exit::OK
@@ -175,7 +185,7 @@ async fn ping_loop(
         sleep_unless_stopped(interval, &stop).await;
     }
     // Wait for the outstanding pongs, but no longer than the ping timeout.
-    let deadline = tokio::time::Instant::now() + ping_timeout;
+    let deadline = driver::deadline_after(ping_timeout);
     while tokio::time::Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
         {
             let st = conn.state();
@@ -189,7 +199,7 @@ async fn ping_loop(
 }
 
 async fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
-    let end = tokio::time::Instant::now() + d;
+    let end = driver::deadline_after(d);
     while tokio::time::Instant::now() < end && !stop.load(Ordering::SeqCst) {
         let left = end - tokio::time::Instant::now();
         tokio::time::sleep(left.min(Duration::from_millis(50))).await;

@@ -177,6 +177,7 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
 
     let opts = DriveOpts {
         close_on_eof: None,
+        reply_wait: std::time::Duration::ZERO,
         close_timeout: args.close_timeout,
         max_message_size: args.max_message_size,
         heartbeat: crate::config::heartbeat(&args.heartbeat),

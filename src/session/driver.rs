@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{mpsc, Mutex, Notify};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -26,6 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
+use crate::output::StdoutClosed;
 use crate::session::{failfast, CloseInfo, Conn, Dir, MsgType, Side};
 
 /// Outgoing data messages, in the order they are to be sent.
@@ -106,12 +107,19 @@ pub trait Inbound {
     fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>>;
     /// No further message is ready right now: a good moment to flush.
     fn idle(&mut self) -> anyhow::Result<()>;
+    /// The connection is OPEN and about to be driven.
+    fn opened(&mut self) {}
 }
 
 #[derive(Debug, Clone)]
 pub struct DriveOpts {
     /// Close with this code and reason when the data channel ends (end of input).
     pub close_on_eof: Option<(u16, String)>,
+    /// With `close_on_eof`: before closing, wait for the peer's replies. The close goes out as
+    /// soon as as many messages have been received as were sent, or once no message has
+    /// arrived for this long. Zero closes at once. (A peer's handler that answers from another
+    /// task, as asyncio and Node servers do, loses its reply if our close arrives first.)
+    pub reply_wait: Duration,
     /// How long to wait for the peer's side of the closing handshake.
     pub close_timeout: Duration,
     /// The largest message accepted (for the error message when one is larger).
@@ -180,13 +188,23 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     H: Inbound,
 {
+    inbound.opened();
     let (sink, mut stream) = ws.split();
     let sink = Mutex::new(sink);
     let mut writer_end = None;
     let mut close_deadline: Option<Instant> = None;
     let mut pending = carry;
+    // Told by the reader of every data message, for the writer waiting for replies.
+    let arrived = Notify::new();
     let reader_end = {
-        let reader = read_loop(&mut stream, &sink, conn, inbound, opts.close_timeout);
+        let reader = read_loop(
+            &mut stream,
+            &sink,
+            conn,
+            inbound,
+            opts.close_timeout,
+            &arrived,
+        );
         let writer = write_loop(
             &sink,
             conn,
@@ -194,6 +212,7 @@ where
             control,
             &mut pending,
             opts,
+            &arrived,
         );
         tokio::pin!(reader, writer);
         loop {
@@ -202,7 +221,7 @@ where
                 w = &mut writer, if writer_end.is_none() => {
                     match w {
                         WriterEnd::CloseSent => {
-                            close_deadline = Some(Instant::now() + opts.close_timeout);
+                            close_deadline = Some(deadline_after(opts.close_timeout));
                         }
                         // Nothing more is to be expected from a dead peer.
                         WriterEnd::Dead => break Some(ReaderEnd::Dead),
@@ -225,6 +244,9 @@ where
             conn.error("io", &format!("sending failed: {e}"));
         }
     }
+    // stdout's reader went away (`| head -1`): close normally and quietly; what was not sent
+    // does not matter any more.
+    let output_gone = matches!(&reader_end, Some(ReaderEnd::Handler(e)) if e.is::<StdoutClosed>());
     let mut unsent = pending.len();
     // What is still queued was read from the input but never went out.
     if let (Some(data), false) = (data, opts.keep_unsent) {
@@ -232,7 +254,7 @@ where
             unsent += batch.len();
         }
     }
-    if unsent > 0 && !opts.keep_unsent {
+    if unsent > 0 && !opts.keep_unsent && !output_gone {
         report_unsent(conn, unsent);
     }
 
@@ -269,6 +291,13 @@ where
             );
             conn.error("close-timeout", &msg);
             (abnormal(by), None)
+        }
+        Some(ReaderEnd::Handler(_)) if output_gone => {
+            let (code, reason) = opts.close_on_eof.clone().unwrap_or((1000, String::new()));
+            let clean = close_politely(&mut sink, &mut stream, conn, code, &reason, opts).await;
+            let mut info = closed_by_us(code, &reason);
+            info.was_clean = clean;
+            (info, None)
         }
         Some(ReaderEnd::Handler(e)) => {
             let code = 1011;
@@ -400,6 +429,32 @@ async fn fail<S>(
     let _ = tokio::time::timeout(opts.close_timeout, sink.send(Message::Close(Some(frame)))).await;
 }
 
+/// Sends our close frame and waits (bounded) for the peer's; true if it came.
+async fn close_politely<S>(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
+    conn: &Conn,
+    code: u16,
+    reason: &str,
+    opts: &DriveOpts,
+) -> bool
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    fail(sink, conn, code, reason, opts).await;
+    let answered = async {
+        while let Some(Ok(msg)) = stream.next().await {
+            if msg.is_close() {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::time::timeout(opts.close_timeout, answered)
+        .await
+        .unwrap_or(false)
+}
+
 type Sink<S> = Mutex<futures_util::stream::SplitSink<WebSocketStream<S>, Message>>;
 
 async fn read_loop<S, H>(
@@ -408,6 +463,7 @@ async fn read_loop<S, H>(
     conn: &Conn,
     inbound: &mut H,
     close_timeout: Duration,
+    arrived: &Notify,
 ) -> ReaderEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -460,10 +516,12 @@ where
         let reply = match msg {
             Message::Text(t) => {
                 conn.message(Dir::In, MsgType::Text, t.as_bytes());
+                arrived.notify_one();
                 inbound.message(Message::Text(t))
             }
             Message::Binary(b) => {
                 conn.message(Dir::In, MsgType::Binary, &b);
+                arrived.notify_one();
                 inbound.message(Message::Binary(b))
             }
             Message::Ping(p) => {
@@ -531,6 +589,7 @@ async fn write_loop<S>(
     // a control request (a close to a peer that stopped reading must not wait behind them).
     pending: &mut VecDeque<Message>,
     opts: &DriveOpts,
+    arrived: &Notify,
 ) -> WriterEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -549,6 +608,9 @@ where
     let mut seq: u64 = 0;
     // A `Finish` request waiting for the data queue to drain.
     let mut finish: Option<(u16, String)> = None;
+    // The input has ended: waiting for the peer's replies until this deadline (moved on by
+    // every message that arrives).
+    let mut replies_by: Option<Instant> = None;
     loop {
         // Only looked at while a Finish waits: this loop runs once per batch.
         let drained = finish.is_some()
@@ -592,7 +654,7 @@ where
                 conn.ping(Dir::Out, &payload);
                 if awaiting.is_none() {
                     let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
-                    awaiting = Some((conn.state().pongs_in, Instant::now() + timeout));
+                    awaiting = Some((conn.state().pongs_in, deadline_after(timeout)));
                 }
                 if let Err(e) = sink.lock().await.send(Message::Ping(payload)).await {
                     return WriterEnd::Failed(e);
@@ -616,12 +678,20 @@ where
                 let (code, reason) = finish.take().unwrap_or((1000, String::new()));
                 return close(sink, conn, code, &reason, opts.close_timeout).await;
             }
+            () = replies_in(conn, arrived, &mut replies_by, opts.reply_wait), if replies_by.is_some() => {
+                if let Some((code, reason)) = &opts.close_on_eof {
+                    return close(sink, conn, *code, reason, opts.close_timeout).await;
+                }
+            }
             batch = recv(&mut data), if data_open && pending.is_empty() && !unflushed => match batch {
                 Some(batch) => pending.extend(batch),
                 None => {
                     data_open = false;
                     if let Some((code, reason)) = &opts.close_on_eof {
-                        return close(sink, conn, *code, reason, opts.close_timeout).await;
+                        if opts.reply_wait.is_zero() {
+                            return close(sink, conn, *code, reason, opts.close_timeout).await;
+                        }
+                        replies_by = Some(deadline_after(opts.reply_wait));
                     }
                 }
             },
@@ -656,6 +726,31 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     sink.lock().await.flush().await
+}
+
+/// Resolves once as many messages have been received as were sent, or when `deadline` passes;
+/// every message that arrives moves the deadline `wait` further.
+async fn replies_in(conn: &Conn, arrived: &Notify, deadline: &mut Option<Instant>, wait: Duration) {
+    loop {
+        {
+            let st = conn.state();
+            if st.msgs_in >= st.msgs_out {
+                return;
+            }
+        }
+        let Some(by) = *deadline else { return };
+        tokio::select! {
+            () = arrived.notified() => *deadline = Some(deadline_after(wait)),
+            () = tokio::time::sleep_until(by) => return,
+        }
+    }
+}
+
+/// `now + d`, saturating far in the future instead of overflowing.
+pub fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 async fn tick(ticks: &mut Option<Box<tokio::time::Interval>>) {

@@ -76,10 +76,24 @@ impl Tracker {
     }
 
     /// Follows `data`; returns false once invalid UTF-8 has been seen.
-    fn feed(&mut self, mut data: &[u8]) -> bool {
+    #[cfg(test)]
+    fn feed(&mut self, data: &[u8]) -> bool {
+        self.feed_upto(data).is_ok()
+    }
+
+    /// Follows `data`. On invalid UTF-8, `Err(n)`: the first `n` bytes of `data` end before the
+    /// frame that holds it, so the complete frames that came before it can still be
+    /// delivered (they may share a read with the bad one, or with the handshake's 101).
+    fn feed_upto(&mut self, all: &[u8]) -> Result<(), usize> {
+        let mut data = all;
+        // Where in `all` the frame being followed began (0 if it began in an earlier read).
+        let mut frame_start = 0;
         while !data.is_empty() && !self.failed {
+            if matches!(self.phase, Phase::Header { len: 0, .. }) {
+                frame_start = all.len() - data.len();
+            }
             match &mut self.phase {
-                Phase::Off => return true,
+                Phase::Off => return Ok(()),
                 Phase::Http { matched } => {
                     const END: &[u8] = b"\r\n\r\n";
                     let mut i = 0;
@@ -125,7 +139,7 @@ impl Tracker {
                     let done = *remaining == 0;
                     if text && !self.check(chunk, mask, start) {
                         self.failed = true;
-                        return false;
+                        return Err(frame_start);
                     }
                     if done {
                         if ends {
@@ -140,7 +154,10 @@ impl Tracker {
                 }
             }
         }
-        !self.failed
+        if self.failed {
+            return Err(0);
+        }
+        Ok(())
     }
 
     /// Parses a complete header, or returns `None` while more bytes are needed.
@@ -262,8 +279,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for FailFast<S> {
         let before = buf.filled().len();
         let res = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = res {
-            if !this.tracker.feed(&buf.filled()[before..]) {
-                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, InvalidUtf8)));
+            if let Err(good) = this.tracker.feed_upto(&buf.filled()[before..]) {
+                if good == 0 {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        InvalidUtf8,
+                    )));
+                }
+                // Deliver the frames before the bad one now; the next read fails.
+                buf.set_filled(before + good);
             }
         }
         res
@@ -345,6 +369,21 @@ mod tests {
         assert!(t.feed(&frame(true, 0, &euro[1..], None)));
         // A new message starts clean; a lone continuation byte is invalid.
         assert!(!t.feed(&frame(true, 1, &[0x80], None)));
+    }
+
+    #[test]
+    fn frames_before_a_bad_one_in_the_same_read_are_kept() {
+        let mut t = Tracker::new();
+        let mut bytes = b"HTTP/1.1 101 Switching Protocols\r\n\r\n".to_vec();
+        let head = bytes.len();
+        bytes.extend(frame(true, 1, b"good", None));
+        let good = bytes.len();
+        bytes.extend(frame(true, 1, &[0xff, 0xfe], None));
+        assert_eq!(t.feed_upto(&bytes), Err(good));
+        assert!(good > head);
+        // A bad frame at the start of a read leaves nothing to deliver.
+        let mut t = after_handshake();
+        assert_eq!(t.feed_upto(&frame(true, 1, &[0xff], None)), Err(0));
     }
 
     #[test]
