@@ -9,6 +9,7 @@ mod listen;
 mod modes;
 mod ping;
 mod pipe;
+mod realpeers;
 mod reconnect;
 mod repl;
 mod script;
