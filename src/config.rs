@@ -45,6 +45,12 @@ impl WsUrl {
         if url.scheme() == "ws+unix" {
             return Self::unix(s, &url);
         }
+        if looks_like_host_port(s) {
+            // `localhost:9000` parses as the scheme "localhost"; it is a host and a port.
+            return Err(format!(
+                "'{s}' is not a URL: it has no scheme (try ws://{s})"
+            ));
+        }
         let scheme = match url.scheme() {
             "ws" | "http" => "ws",
             "wss" | "https" => "wss",
@@ -165,6 +171,20 @@ impl WsUrl {
         }
         Ok(next)
     }
+}
+
+/// `name:1234` or `name:1234/path`: a host and port written without a scheme.
+fn looks_like_host_port(s: &str) -> bool {
+    let Some((host, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let port = rest.split(['/', '?']).next().unwrap_or_default();
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// One `-H 'Name: value'` request header.
@@ -368,7 +388,12 @@ mod tests {
         assert!(WsUrl::parse_arg("ftp://h/")
             .unwrap_err()
             .contains("unsupported scheme"));
-        assert!(WsUrl::parse_arg("localhost:9000").is_err());
+        assert!(WsUrl::parse_arg("localhost:9000")
+            .unwrap_err()
+            .contains("no scheme (try ws://localhost:9000)"));
+        assert!(WsUrl::parse_arg("echo.example:80/chat")
+            .unwrap_err()
+            .contains("try ws://echo.example:80/chat"));
         assert!(WsUrl::parse_arg("127.0.0.1:9000")
             .unwrap_err()
             .contains("no scheme"));
@@ -420,5 +445,59 @@ mod tests {
         );
         assert_eq!(parse_listen_addr("[::1]:9").unwrap().to_string(), "[::1]:9");
         assert!(parse_listen_addr("nope").is_err());
+    }
+
+    use proptest::prelude::*;
+
+    /// Strings near the accepted forms as well as arbitrary ones.
+    fn inputs() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ".*",
+            "(ws|wss|http|https|ws\\+unix|ftp)://[^ ]{0,30}",
+            "[a-z0-9.:-]{0,20}:[0-9]{0,8}(/[a-z]*)?",
+            "[0-9]{0,25}[a-zA-Z ]{0,4}[0-9]{0,5}[a-z]{0,3}",
+            "[ -~]{0,12}:[ -~]{0,20}",
+            "(re:|json:)[ -~]{0,24}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_parser_gives_a_value_or_a_one_line_error(s in inputs()) {
+            // The messages quote the input (at most twice); any line break comes from there.
+            let input_lines = 2 * s.matches('\n').count();
+            fn lines_ok<T>(r: Result<T, String>, max: usize) -> Result<(), TestCaseError> {
+                if let Err(e) = r {
+                    prop_assert!(!e.is_empty());
+                    prop_assert!(e.matches('\n').count() <= max, "error: {e:?}");
+                }
+                Ok(())
+            }
+            let one_line = |r: Result<(), String>| lines_ok(r, input_lines);
+            one_line(WsUrl::parse_arg(&s).map(|u| {
+                // A parsed URL is usable everywhere it goes.
+                let _ = (u.as_str(), u.request_url(), u.host(), u.port(), u.follow(&s));
+            }))?;
+            one_line(parse_header(&s).map(drop))?;
+            one_line(parse_duration(&s).map(drop))?;
+            one_line(parse_positive_duration(&s).map(|d| assert!(!d.is_zero())))?;
+            one_line(parse_size(&s).map(drop))?;
+            one_line(parse_hex(&s).map(drop))?;
+            one_line(parse_close_code(&s).map(|c| assert!(close_code_sendable(c))))?;
+            one_line(parse_close_reason(&s).map(drop))?;
+            one_line(parse_listen_addr(&s).map(drop))?;
+            one_line(crate::session::proxy::parse_proxy(&s).map(drop))?;
+            one_line(crate::expect::parse_pattern(&s).map(|p| {
+                p.matches(&s);
+            }))?;
+        }
+
+        #[test]
+        fn accepted_durations_never_overflow_a_deadline(s in "[0-9]{1,12}(ns|ms|s|m|h|d|w|y)") {
+            if let Ok(d) = parse_duration(&s) {
+                prop_assert!(d <= MAX_DURATION);
+                let _ = std::time::Instant::now() + d;
+            }
+        }
     }
 }
