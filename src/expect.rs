@@ -31,7 +31,15 @@ enum Kind {
 
 pub fn parse_pattern(s: &str) -> Result<Pattern, String> {
     let kind = if let Some(re) = s.strip_prefix("re:") {
-        Kind::Regex(regex::Regex::new(re).map_err(|e| format!("invalid regular expression: {e}"))?)
+        Kind::Regex(regex::Regex::new(re).map_err(|e| {
+            // The regex crate draws a caret diagram over several lines; its last line says why.
+            let text = e.to_string();
+            let why = text.lines().last().unwrap_or_default();
+            format!(
+                "'{re}' is not a valid regular expression: {}",
+                why.trim().trim_start_matches("error: ")
+            )
+        })?)
     } else if let Some(spec) = s.strip_prefix("json:") {
         let (path, value) = spec.split_once('=').ok_or_else(|| {
             format!("'{s}' needs a value: write json:PATH=VALUE, e.g. json:user.id=42")
