@@ -36,7 +36,7 @@ pub fn parse_pattern(s: &str) -> Result<Pattern, String> {
             let text = e.to_string();
             let why = text.lines().last().unwrap_or_default();
             format!(
-                "'{re}' is not a valid regular expression: {}",
+                "invalid regular expression '{re}': {}",
                 why.trim().trim_start_matches("error: ")
             )
         })?)
