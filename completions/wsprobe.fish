@@ -64,7 +64,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-interva
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect-delay -d 'The first delay before reconnecting (doubled after each failed attempt)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect-max-delay -d 'The longest delay between attempts' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-retries -d 'Give up after this many failed attempts in a row (exit 3) [default: never]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-retries -d 'Give up after N failed attempts in a row (exit 3) [default: never]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the replies are in (--reply-timeout), the expectations are met or the peer closes; 0 closes at once]' -r
@@ -116,7 +116,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-interval -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect-delay -d 'The first delay before reconnecting (doubled after each failed attempt)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect-max-delay -d 'The longest delay between attempts' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-retries -d 'Give up after this many failed attempts in a row (exit 3) [default: never]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-retries -d 'Give up after N failed attempts in a row (exit 3) [default: never]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the replies are in (--reply-timeout), the expectations are met or the peer closes; 0 closes at once]' -r
@@ -159,7 +159,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l tls-cert -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l tls-key -d 'The private key of --tls-cert (PEM)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l origin-allow -d 'Accept upgrades only from this Origin (repeatable); others get 403. Requests without an Origin header (non-browser clients) are accepted' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400. Without --protocol, the client\'s first offer is selected (as Node\'s ws does)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-connections -d 'At most N connections at once; further upgrades get 503' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
@@ -192,7 +192,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l tls-cert -d 'Serve
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l tls-key -d 'The private key of --tls-cert (PEM)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l origin-allow -d 'Accept upgrades only from this Origin (repeatable); others get 403. Requests without an Origin header (non-browser clients) are accepted' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400. Without --protocol, the client\'s first offer is selected (as Node\'s ws does)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-connections -d 'At most N connections at once; further upgrades get 503' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'

@@ -106,31 +106,42 @@ pub enum BinaryOutput {
 #[derive(Debug, Args)]
 pub struct HandshakeArgs {
     /// Add a request header to the handshake (repeatable)
-    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header, help_heading = "Handshake")]
     pub headers: Vec<Header>,
 
     /// Set the Origin header
-    #[arg(short = 'o', long, value_name = "ORIGIN")]
+    #[arg(short = 'o', long, value_name = "ORIGIN", help_heading = "Handshake")]
     pub origin: Option<String>,
 
     /// Offer a subprotocol (repeatable; the server picks one)
-    #[arg(short = 's', long = "protocol", value_name = "NAME")]
+    #[arg(
+        short = 's',
+        long = "protocol",
+        value_name = "NAME",
+        help_heading = "Handshake"
+    )]
     pub protocols: Vec<String>,
 
     /// Give up if the TCP connection and handshake take longer than this
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_positive_duration, help_heading = "Handshake")]
     pub connect_timeout: Duration,
 
     /// Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)
-    #[arg(long, value_name = "USER:PASS")]
+    #[arg(long, value_name = "USER:PASS", help_heading = "Handshake")]
     pub auth: Option<String>,
 
     /// Follow redirects (301, 302, 303, 307, 308) of the upgrade request
-    #[arg(short = 'L', long)]
+    #[arg(short = 'L', long, help_heading = "Handshake")]
     pub location: bool,
 
     /// With -L: how many redirects to follow at most
-    #[arg(long, value_name = "N", default_value = "10", requires = "location")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "10",
+        requires = "location",
+        help_heading = "Handshake"
+    )]
     pub max_redirs: u32,
 
     #[command(flatten)]
@@ -150,28 +161,28 @@ pub struct HandshakeArgs {
 
 /// Client TLS options.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "TLS")]
 pub struct TlsArgs {
     /// Trust the CAs in this PEM file instead of the system's (like curl --cacert)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
     pub ca: Option<std::path::PathBuf>,
 
     /// Accept any server certificate (testing only; handshake signatures are still checked)
-    #[arg(short = 'k', long)]
+    #[arg(short = 'k', long, help_heading = "TLS")]
     pub insecure: bool,
 
     /// Present this client certificate (PEM; with --key) to servers that ask for one
-    #[arg(long, value_name = "FILE", requires = "key")]
+    #[arg(long, value_name = "FILE", requires = "key", help_heading = "TLS")]
     pub cert: Option<std::path::PathBuf>,
 
     /// The private key of --cert (PEM)
-    #[arg(long, value_name = "FILE", requires = "cert")]
+    #[arg(long, value_name = "FILE", requires = "cert", help_heading = "TLS")]
     pub key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// The server's URL: ws://, or http:// as an alias
+    /// The server's URL: ws://HOST[:PORT][/PATH], wss:// (TLS), http:// and https:// (aliases
+    /// of ws:// and wss://), or ws+unix:///path/to.sock[:/request/path]
     #[arg(value_name = "URL", value_parser = WsUrl::parse_arg)]
     pub url: WsUrl,
 
@@ -179,51 +190,51 @@ pub struct ConnectArgs {
     pub handshake: HandshakeArgs,
 
     /// Read stdin as raw chunks and send each as a binary message
-    #[arg(short = 'b', long)]
+    #[arg(short = 'b', long, help_heading = "Messages")]
     pub binary: bool,
 
     /// Split stdin on NUL bytes instead of newlines (and end received messages with NUL)
-    #[arg(short = '0', long)]
+    #[arg(short = '0', long, help_heading = "Messages")]
     pub null: bool,
 
     /// Largest chunk read from stdin with --binary
     #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size,
-          hide_short_help = true)]
+          hide_short_help = true, help_heading = "Messages")]
     pub chunk_size: usize,
 
     /// How to write received binary messages [default: raw to a pipe, hex to a terminal]
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", help_heading = "Messages")]
     pub binary_output: Option<BinaryOutput>,
 
     /// Reflect every received message back to the server (same type); stdin is not read
-    #[arg(long, conflicts_with_all = ["binary", "null"])]
+    #[arg(long, conflicts_with_all = ["binary", "null"], help_heading = "Messages")]
     pub echo: bool,
 
     /// The close code sent at end of input (1000-1003, 1007-1014, 3000-4999)
-    #[arg(long, value_name = "CODE", default_value = "1000", value_parser = parse_close_code)]
+    #[arg(long, value_name = "CODE", default_value = "1000", value_parser = parse_close_code, help_heading = "Closing")]
     pub close_code: u16,
 
     /// The close reason sent at end of input (UTF-8, at most 123 bytes)
-    #[arg(long, value_name = "TEXT", default_value = "", value_parser = parse_close_reason)]
+    #[arg(long, value_name = "TEXT", default_value = "", value_parser = parse_close_reason, help_heading = "Closing")]
     pub close_reason: String,
 
     /// How long to wait for the server's close frame after sending ours
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration, help_heading = "Closing")]
     pub close_timeout: Duration,
 
     /// At end of input (and after -x), wait up to this long for the server's replies before
     /// closing: the close goes out as soon as as many messages were received as were sent, or
     /// when no message has arrived for DURATION (0: close at once)
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, help_heading = "Closing")]
     pub reply_timeout: Duration,
 
     /// Stay connected when stdin ends (or after -x): keep printing what the server sends until
     /// it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)
-    #[arg(long)]
+    #[arg(long, help_heading = "Closing")]
     pub no_close: bool,
 
     /// Largest message accepted; a larger one closes the connection with 1009
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size, help_heading = "Messages")]
     pub max_message_size: usize,
 
     #[command(flatten)]
@@ -280,8 +291,9 @@ pub struct ReconnectArgs {
           requires = "reconnect")]
     pub reconnect_max_delay: Duration,
 
-    /// Give up after this many failed attempts in a row (exit 3) [default: never]
-    #[arg(long, value_name = "N", requires = "reconnect")]
+    /// Give up after N failed attempts in a row (exit 3) [default: never]
+    #[arg(long, value_name = "N", requires = "reconnect",
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub max_retries: Option<u32>,
 }
 
@@ -289,13 +301,13 @@ pub struct ReconnectArgs {
 #[derive(Debug, Args)]
 pub struct HeartbeatArgs {
     /// Send a ping this often (pong round-trip times show with -v and in --json)
-    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, help_heading = "Heartbeat")]
     pub ping_interval: Option<Duration>,
 
     /// With --ping-interval: a peer that answers no ping within this is dead (the client exits
     /// 4, the server drops it)
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_positive_duration,
-          requires = "ping_interval")]
+          requires = "ping_interval", help_heading = "Heartbeat")]
     pub ping_timeout: Duration,
 }
 
@@ -342,7 +354,8 @@ pub struct ScriptArgs {
 
 #[derive(Debug, Args)]
 pub struct PingArgs {
-    /// The server's URL: ws://, or http:// as an alias
+    /// The server's URL: ws://HOST[:PORT][/PATH], wss:// (TLS), http:// and https:// (aliases
+    /// of ws:// and wss://), or ws+unix:///path/to.sock[:/request/path]
     #[arg(value_name = "URL", value_parser = WsUrl::parse_arg)]
     pub url: WsUrl,
 
@@ -350,19 +363,25 @@ pub struct PingArgs {
     pub handshake: HandshakeArgs,
 
     /// How many pings to send (0: until Ctrl-C)
-    #[arg(short = 'c', long, value_name = "COUNT", default_value = "5")]
+    #[arg(
+        short = 'c',
+        long,
+        value_name = "COUNT",
+        default_value = "5",
+        help_heading = "Pings"
+    )]
     pub count: u64,
 
     /// Time between pings
-    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = parse_positive_duration)]
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = parse_positive_duration, help_heading = "Pings")]
     pub interval: Duration,
 
     /// A ping whose pong takes longer than this is counted as lost
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration, help_heading = "Pings")]
     pub ping_timeout: Duration,
 
     /// How long to wait for the server's close frame at the end
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration, help_heading = "Pings")]
     pub close_timeout: Duration,
 }
 
@@ -481,7 +500,8 @@ pub struct ListenArgs {
     pub paths: Vec<String>,
 
     /// Support this subprotocol (repeatable): the first the client offers that is listed is
-    /// selected; a client offering none of them is refused with 400
+    /// selected; a client offering none of them is refused with 400. Without --protocol, the
+    /// client's first offer is selected (as Node's ws does)
     #[arg(
         short = 's',
         long = "protocol",

@@ -168,7 +168,11 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
             Err(e) if !reconnect => return Err(e),
             Err(e) => {
                 failures += 1;
-                if args.reconnect.max_retries.is_some_and(|max| failures > max) {
+                if args
+                    .reconnect
+                    .max_retries
+                    .is_some_and(|max| failures >= max)
+                {
                     return Err(gave_up(e, failures));
                 }
                 if wait_to_retry(

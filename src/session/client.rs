@@ -18,7 +18,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::cli::HandshakeArgs;
 use crate::config::{Header, WsUrl};
 use crate::error::Failure;
-use crate::session::failfast::FailFast;
+use crate::session::failfast::{FailFast, HeadTap};
 use crate::session::proxy::{self, ProxySetting};
 use crate::session::tls::{self, TlsOptions};
 use crate::session::transport::Transport;
@@ -427,7 +427,8 @@ async fn handshake(
     if verbose {
         show_request(conn, &request);
     }
-    let stream = FailFast::new(stream);
+    let head = HeadTap::default();
+    let stream = FailFast::tapped(stream, head.clone());
     let sent = request.clone();
     match tokio_tungstenite::client_async_with_config(request, stream, Some(settings.ws_config))
         .await
@@ -476,10 +477,8 @@ async fn handshake(
         Err(WsError::Io(e)) if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => Err(
             Refusal::Failed(tls::handshake_failure(url.host(), &e).into()),
         ),
-        Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(e))) => Err(
-            Refusal::Failed(
-                Failure::connect(format!("the server's subprotocol answer is invalid: {e}")).into(),
-            ),
+        Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(_))) => Err(
+            Refusal::Failed(subprotocol_mismatch(&settings.protocols, &head).into()),
         ),
         Err(WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch)) => Err(
             Refusal::Failed(
@@ -504,6 +503,48 @@ async fn handshake(
                 url.as_str()
             ))
             .into(),
+        )),
+    }
+}
+
+/// What was offered and what the server chose, from the response head as it came.
+fn subprotocol_mismatch(offered: &[String], head: &HeadTap) -> Failure {
+    let head = head.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut resp = httparse::Response::new(&mut headers);
+    let chosen: Vec<String> = match resp.parse(&head) {
+        Ok(_) => resp
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-protocol"))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let offered_text = if offered.is_empty() {
+        "none was offered".to_owned()
+    } else {
+        format!("offered: {}", offered.join(", "))
+    };
+    match chosen.as_slice() {
+        [] => Failure::connect(format!(
+            "subprotocol mismatch: the server chose no subprotocol ({offered_text})"
+        ))
+        .hint("the server supports none of the offered subprotocols; check -s"),
+        [one] => {
+            let f = Failure::connect(format!(
+                "subprotocol mismatch: the server chose '{}', which was not offered ({offered_text})",
+                crate::render::sanitize(one, false)
+            ));
+            if one.contains(',') {
+                f.hint("a server must choose one subprotocol, not a list")
+            } else {
+                f.hint(format!("offer it with -s {one}"))
+            }
+        }
+        many => Failure::connect(format!(
+            "subprotocol mismatch: the server sent {} Sec-WebSocket-Protocol headers ({offered_text})",
+            many.len()
         )),
     }
 }

@@ -62,7 +62,17 @@ struct Tracker {
     carry: Vec<u8>,
     scratch: Vec<u8>,
     failed: bool,
+    /// Where the HTTP head read (the handshake response) is copied, for error messages that
+    /// need what the server answered after tungstenite has refused it.
+    tap: Option<HeadTap>,
 }
+
+/// A copy of the HTTP head that went by, shared with whoever needs it after a failed
+/// handshake.
+pub type HeadTap = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+/// More than any handshake response worth quoting.
+const TAP_LIMIT: usize = 16 * 1024;
 
 impl Tracker {
     fn new() -> Tracker {
@@ -72,6 +82,7 @@ impl Tracker {
             carry: Vec::with_capacity(4),
             scratch: Vec::new(),
             failed: false,
+            tap: None,
         }
     }
 
@@ -106,6 +117,11 @@ impl Tracker {
                             0
                         };
                         i += 1;
+                    }
+                    if let Some(tap) = &self.tap {
+                        let mut head = tap.lock().unwrap_or_else(|e| e.into_inner());
+                        let room = TAP_LIMIT.saturating_sub(head.len());
+                        head.extend_from_slice(&data[..i.min(room)]);
                     }
                     data = &data[i..];
                     if *matched == 4 {
@@ -263,6 +279,13 @@ impl<S> FailFast<S> {
             inner,
             tracker: Tracker::new(),
         }
+    }
+
+    /// Like [`FailFast::new`], copying the HTTP head it reads into `tap`.
+    pub fn tapped(inner: S, tap: HeadTap) -> FailFast<S> {
+        let mut this = Self::new(inner);
+        this.tracker.tap = Some(tap);
+        this
     }
 }
 

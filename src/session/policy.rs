@@ -57,9 +57,6 @@ impl Policy {
                 );
             }
         }
-        if self.protocols.is_empty() {
-            return Decision::Accept(None);
-        }
         let offered: Vec<String> = req
             .headers()
             .get_all(header::SEC_WEBSOCKET_PROTOCOL)
@@ -69,6 +66,11 @@ impl Policy {
             .map(|p| p.trim().to_owned())
             .filter(|p| !p.is_empty())
             .collect();
+        if self.protocols.is_empty() {
+            // Like Node's ws: without --protocol, the client's first offer is accepted, so a
+            // client that insists on a subprotocol can still be tested.
+            return Decision::Accept(offered.into_iter().next());
+        }
         match offered.iter().find(|p| self.protocols.contains(p)) {
             Some(p) => Decision::Accept(Some(p.clone())),
             None if self.protocol_optional => Decision::Accept(None),

@@ -375,3 +375,69 @@ fn listen_answers_503_beyond_max_connections() {
         assert!(err.contains("connection limit reached (1"), "{err}");
     });
 }
+
+/// A server that answers every upgrade choosing `chosen` as its subprotocol (or none).
+fn choosing_server(chosen: Option<&'static str>) -> Server {
+    Server::tcp(move |tcp| async move {
+        #[allow(clippy::result_large_err)]
+        let cb = move |_: &Request, mut resp: Response| {
+            if let Some(p) = chosen {
+                resp.headers_mut()
+                    .insert("sec-websocket-protocol", p.parse().unwrap());
+            }
+            Ok(resp)
+        };
+        if let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await {
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+    })
+}
+
+#[test]
+fn a_subprotocol_mismatch_says_what_was_offered_and_what_the_server_chose() {
+    let other = choosing_server(Some("other"));
+    let (code, _, err) = say_hi(&other.url, &["-s", "chat", "-s", "v2.chat"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("the server chose 'other', which was not offered (offered: chat, v2.chat)"),
+        "{err}"
+    );
+    let (code, _, err) = say_hi(&other.url, &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("the server chose 'other', which was not offered (none was offered)"),
+        "{err}"
+    );
+    assert!(err.contains("hint: offer it with -s other"), "{err}");
+    let none = choosing_server(None);
+    let (code, _, err) = say_hi(&none.url, &["-s", "chat"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("the server chose no subprotocol (offered: chat)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_readme_subprotocol_example_runs_against_listen() {
+    // README: wsprobe ws://127.0.0.1:9000/ -H 'Authorization: Bearer abc' -o https://app.example
+    //         -s chat -s v2.chat
+    let l = Listener::start(&[]);
+    let out = wsprobe()
+        .arg(&l.url)
+        .args([
+            "-H",
+            "Authorization: Bearer abc",
+            "-o",
+            "https://app.example",
+        ])
+        .args(["-s", "chat", "-s", "v2.chat"])
+        .write_stdin("hello\n")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.stdout, b"hello\n", "{err}");
+    assert!(err.contains("protocol=chat"), "{err}");
+}

@@ -102,3 +102,99 @@ fn help_and_version() {
     let out = wsprobe().arg("--version").assert().success().stdout_bytes();
     assert!(out.starts_with(b"wsprobe "));
 }
+
+#[test]
+fn a_host_and_port_without_a_scheme_get_the_ws_hint() {
+    for arg in ["localhost:9000", "127.0.0.1:9000", "echo.example:80/chat"] {
+        let err = usage_error(&["connect", arg]);
+        assert!(
+            err.contains(&format!("it has no scheme (try ws://{arg})")),
+            "{arg}: {err}"
+        );
+    }
+}
+
+/// The options listed under each heading of a `--help` text.
+fn sections(help: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for line in help.lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            out.push((line.trim_end_matches(':').to_owned(), Vec::new()));
+        } else if let Some(flag) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("--"))
+            .filter(|_| line.trim_start().starts_with('-'))
+        {
+            if let Some(last) = out.last_mut() {
+                last.1.push(flag.trim_end_matches(',').to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn heading_of(help: &str, flag: &str) -> String {
+    sections(help)
+        .into_iter()
+        .find(|(_, flags)| flags.iter().any(|f| f == flag))
+        .map(|(h, _)| h)
+        .unwrap_or_else(|| panic!("{flag} not in the help:\n{help}"))
+}
+
+#[test]
+fn help_headings_hold_what_they_say() {
+    let connect = String::from_utf8(
+        wsprobe()
+            .args(["connect", "-h"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    for flag in ["--ca", "--insecure", "--cert", "--key"] {
+        assert_eq!(heading_of(&connect, flag), "TLS", "{flag}");
+    }
+    for flag in ["--binary", "--null", "--binary-output", "--echo"] {
+        assert_eq!(heading_of(&connect, flag), "Messages", "{flag}");
+    }
+    for flag in [
+        "--close-code",
+        "--close-reason",
+        "--close-timeout",
+        "--no-close",
+    ] {
+        assert_eq!(heading_of(&connect, flag), "Closing", "{flag}");
+    }
+    for flag in ["--ping-interval", "--ping-timeout"] {
+        assert_eq!(heading_of(&connect, flag), "Heartbeat", "{flag}");
+    }
+    for flag in ["--header", "--origin", "--protocol"] {
+        assert_eq!(heading_of(&connect, flag), "Handshake", "{flag}");
+    }
+    let ping = String::from_utf8(
+        wsprobe()
+            .args(["ping", "-h"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    for flag in ["--count", "--interval", "--ping-timeout", "--close-timeout"] {
+        assert_eq!(heading_of(&ping, flag), "Pings", "{flag}");
+    }
+    assert_eq!(heading_of(&ping, "--ca"), "TLS");
+    // The URL's help names every scheme.
+    for scheme in ["ws://", "wss://", "http://", "https://", "ws+unix://"] {
+        assert!(connect.contains(scheme), "{scheme} missing from connect -h");
+    }
+}
+
+#[test]
+fn max_retries_zero_is_refused() {
+    let err = usage_error(&["ws://127.0.0.1:9/", "--reconnect", "--max-retries", "0"]);
+    assert!(err.contains("--max-retries"), "{err}");
+}
