@@ -22,7 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
     $completions = @(switch ($command) {
         'wsprobe' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
@@ -99,7 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Show ping and pong frames from the peer (pongs are sent either way)')
             [CompletionResult]::new('--show-ping-pong', '--show-ping-pong', [CompletionResultType]::ParameterName, 'Show ping and pong frames from the peer (pongs are sent either way)')
             [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not read or write the history file')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
@@ -168,7 +168,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Show ping and pong frames from the peer (pongs are sent either way)')
             [CompletionResult]::new('--show-ping-pong', '--show-ping-pong', [CompletionResultType]::ParameterName, 'Show ping and pong frames from the peer (pongs are sent either way)')
             [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not read or write the history file')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
@@ -207,7 +207,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--page', '--page', [CompletionResultType]::ParameterName, 'Answer plain HTTP GET requests on the same port with a built-in browser test page')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'With --broadcast: the sender receives its own messages too')
             [CompletionResult]::new('--protocol-optional', '--protocol-optional', [CompletionResultType]::ParameterName, 'With --protocol: accept a client that offers none of them, without a subprotocol')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
@@ -246,7 +246,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--page', '--page', [CompletionResultType]::ParameterName, 'Answer plain HTTP GET requests on the same port with a built-in browser test page')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'With --broadcast: the sender receives its own messages too')
             [CompletionResult]::new('--protocol-optional', '--protocol-optional', [CompletionResultType]::ParameterName, 'With --protocol: accept a client that offers none of them, without a subprotocol')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
@@ -284,7 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Accept any server certificate (testing only; handshake signatures are still checked)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any server certificate (testing only; handshake signatures are still checked)')
             [CompletionResult]::new('--noproxy', '--noproxy', [CompletionResultType]::ParameterName, 'Ignore the proxy environment variables')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
@@ -298,7 +298,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
         }
         'wsprobe;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
@@ -312,7 +312,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
         }
         'wsprobe;man' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; see README for the keys)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')

@@ -19,7 +19,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
     var completions = [
         &'wsprobe'= {
             cand --color 'When to colour the event lines on stderr'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'
@@ -95,7 +95,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand -P 'Show ping and pong frames from the peer (pongs are sent either way)'
             cand --show-ping-pong 'Show ping and pong frames from the peer (pongs are sent either way)'
             cand --no-history 'Do not read or write the history file'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'
@@ -163,7 +163,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand -P 'Show ping and pong frames from the peer (pongs are sent either way)'
             cand --show-ping-pong 'Show ping and pong frames from the peer (pongs are sent either way)'
             cand --no-history 'Do not read or write the history file'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'
@@ -201,7 +201,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --page 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
             cand --all 'With --broadcast: the sender receives its own messages too'
             cand --protocol-optional 'With --protocol: accept a client that offers none of them, without a subprotocol'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'
@@ -239,7 +239,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --page 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
             cand --all 'With --broadcast: the sender receives its own messages too'
             cand --protocol-optional 'With --protocol: accept a client that offers none of them, without a subprotocol'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'
@@ -276,7 +276,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand -k 'Accept any server certificate (testing only; handshake signatures are still checked)'
             cand --insecure 'Accept any server certificate (testing only; handshake signatures are still checked)'
             cand --noproxy 'Ignore the proxy environment variables'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'
@@ -289,7 +289,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         }
         &'wsprobe;completions'= {
             cand --color 'When to colour the event lines on stderr'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'
@@ -302,7 +302,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         }
         &'wsprobe;man'= {
             cand --color 'When to colour the event lines on stderr'
-            cand --json 'Print events as JSON lines on stdout (one object per line; see README for the keys)'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
             cand -v 'Also show every message, ping and pong as an event'
             cand --verbose 'Also show every message, ping and pong as an event'
             cand -q 'Print no events, only errors'

@@ -27,7 +27,8 @@ use crate::expect::{parse_pattern, Pattern};
 )]
 #[command(
     after_help = "Exit status: 0 clean close, 1 runtime error, 2 usage error, \
-3 could not connect, 4 abnormal close, 5 expectation not met, 130 interrupted."
+3 could not connect, 4 abnormal close, 5 expectation not met, 130 interrupted (Ctrl-C), \
+143 terminated (SIGTERM)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -64,7 +65,8 @@ pub struct OutputArgs {
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     pub color: ColorChoice,
 
-    /// Print events as JSON lines on stdout (one object per line; see README for the keys)
+    /// Print events as JSON lines on stdout (one object per line; the keys are listed under
+    /// JSON OUTPUT in `wsprobe man` and in the README)
     #[arg(long, global = true)]
     pub json: bool,
 

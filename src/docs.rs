@@ -16,8 +16,39 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("2", "Usage error: unknown flag, malformed URL, invalid close code or reason, bad size or duration."),
     ("3", "Could not connect: DNS, TCP, timeout, or the server refused the WebSocket handshake."),
     ("4", "The connection ended abnormally (no close handshake, 1006) or the peer closed with an error code (anything but 1000, 1001, 1005)."),
-    ("5", "A scripted expectation (-e, --expect-close) was not met before the deadline (-t) or the close; for ping, some pings got no pong."),
-    ("130", "Interrupted by Ctrl-C, after closing politely."),
+    ("5", "A scripted check (-e, -n, --expect-close) was not met before the deadline (-t) or the close; for ping, some pings got no pong."),
+    ("130", "Interrupted by Ctrl-C, after closing politely (a second Ctrl-C exits at once)."),
+    ("143", "Stopped by SIGTERM (timeout(1), docker stop, a cancelled CI job), after closing politely like Ctrl-C."),
+];
+
+/// The EXAMPLES section: each runs as shown against `wsprobe listen 9000`.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("wsprobe listen 9000", "An echo server on 127.0.0.1:9000 for the examples below (Ctrl-C stops it)."),
+    ("wsprobe ws://127.0.0.1:9000/", "On a terminal: the interactive session (type messages, /help for commands)."),
+    ("echo hi | wsprobe ws://127.0.0.1:9000/", "Send one message, print the reply, close; the exit status says how the connection ended."),
+    ("wsprobe ws://127.0.0.1:9000/ -x '{\"op\":\"ping\"}' -e 'json:op=ping' -t 5s", "A smoke test for CI: send, expect a matching answer within 5 s, exit 5 if it does not come."),
+    ("wsprobe ws://127.0.0.1:9000/feed --no-close > feed.log", "Keep printing what the server sends until it closes (for scripts and cron jobs)."),
+    ("wsprobe --json ws://127.0.0.1:9000/ < requests.txt", "Every event (open, message, close...) as a JSON line on stdout."),
+    ("wsprobe ws://127.0.0.1:9000/ -s chat -s v2.chat -H 'Authorization: Bearer abc'", "Offer subprotocols and send a header with the handshake."),
+    ("wsprobe ping -c 3 ws://127.0.0.1:9000/", "Three pings with round-trip times, then the statistics."),
+    ("wsprobe listen 9000 --broadcast --page", "A broadcast server with a browser test page at http://127.0.0.1:9000/."),
+];
+
+/// The JSON OUTPUT section: the keys of --json events (README has the same table).
+const JSON_KEYS: &[(&str, &str)] = &[
+    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect."),
+    ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
+    ("url, peer", "listening, connecting: the URL (for listen connections the request target); the client's address."),
+    ("status, protocol, extensions, handshake_ms", "open: HTTP status (101), the selected subprotocol or null, the accepted extensions, the handshake time."),
+    ("dir, type, len, data", "message: in or out (out only with -v); text or binary; byte length; the text, or base64 of the bytes."),
+    ("dir, len, data, rtt_ms", "ping, pong: payload length and payload; rtt_ms when a pong answers our ping."),
+    ("kind, message", "error: what failed (usage, connect, runtime, protocol, too-large, invalid-utf8, io, unsent, close-timeout, dead, ...) and why."),
+    ("initiator, code, reason, was_clean", "closing, close: local or remote (who closed first), the close code and reason (1005: no code; 1006: no close frame), whether the closing handshake completed."),
+    ("ok, met, expected, received, failed", "result: the outcome of -e, -n and --expect-close (checks met of expected, messages received, what failed)."),
+    ("sent, received, loss_pct, min_ms, avg_ms, max_ms, stddev_ms, dns_ms, tcp_ms, tls_ms, upgrade_ms", "ping_summary: the statistics of wsprobe ping."),
+    ("method, target, headers; status, reason, body", "request, response (-v): the handshake as sent or received; body (first 2 KiB) for refusals."),
+    ("version, cipher, alpn; status, location; attempt, delay_ms, reason", "tls, redirect, reconnect."),
+    ("method, path, status, len; text; status, signal", "http (listen --page/--static), stderr and exit (listen --exec)."),
 ];
 
 const ENVIRONMENT: &[(&str, &str)] = &[
@@ -68,7 +99,7 @@ pub fn man(out: &mut dyn Write) -> io::Result<()> {
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
     man.render_options_section(out)?;
-    man.render_subcommands_section(out)?;
+    subcommands(out, &cmd)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("wsprobe {}", sub.get_name());
         let sub = sub.clone().name(name.clone());
@@ -82,21 +113,72 @@ pub fn man(out: &mut dyn Write) -> io::Result<()> {
             &format!(".SH \"{}\"", name.to_uppercase()),
             1,
         );
-        let options = String::from_utf8_lossy(&options).replacen(
-            ".SH OPTIONS",
-            &format!(".SS \"Options of {name}\""),
-            1,
-        );
+        // Its help headings (Handshake, TLS, ...) become subsections of its own section.
+        let options = String::from_utf8_lossy(&options)
+            .lines()
+            .map(|l| match l.strip_prefix(".SH ") {
+                Some("OPTIONS") => format!(".SS \"Options of {name}\""),
+                Some(h) => format!(".SS \"{} ({name})\"", title_case(h.trim_matches('"'))),
+                None => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n";
         out.write_all(synopsis.as_bytes())?;
         if let Some(about) = sub_man_about(&cmd, &name) {
             writeln!(out, ".PP\n{about}")?;
         }
         out.write_all(options.as_bytes())?;
     }
+    section(out, "JSON OUTPUT", JSON_KEYS)?;
     section(out, "EXIT STATUS", EXIT_STATUS)?;
     section(out, "ENVIRONMENT", ENVIRONMENT)?;
+    section(out, "EXAMPLES", EXAMPLES)?;
     man.render_version_section(out)?;
     Ok(())
+}
+
+/// The subcommands, each described in its own section of this page (there are no separate
+/// pages per subcommand).
+fn subcommands(out: &mut dyn Write, cmd: &clap::Command) -> io::Result<()> {
+    writeln!(out, ".SH SUBCOMMANDS")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let aliases: Vec<&str> = sub.get_visible_aliases().collect();
+        let alias = if aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" (alias {})", aliases.join(", "))
+        };
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let more = if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            format!(" See WSPROBE {} below.", name.to_uppercase())
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            ".TP\n\\fB{}\\fR{}\n{}.{}",
+            escape(name),
+            escape(&alias),
+            escape(&about),
+            more
+        )?;
+    }
+    Ok(())
+}
+
+/// `HANDSHAKE` → `Handshake`; acronyms (TLS, HTTP) stay as they are.
+fn title_case(h: &str) -> String {
+    if h.len() <= 4 {
+        return h.to_owned();
+    }
+    let lower = h.to_lowercase();
+    let mut c = lower.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn sub_man_about(cmd: &clap::Command, name: &str) -> Option<String> {

@@ -73,3 +73,38 @@ fn bash_completion_offers_subcommands_and_flags() {
         assert!(bash.contains(word), "{word} missing");
     }
 }
+
+#[test]
+fn the_man_page_has_examples_json_keys_and_no_missing_pages() {
+    let page = String::from_utf8(
+        crate::support::wsprobe()
+            .arg("man")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    for section in [
+        ".SH \"EXAMPLES\"",
+        ".SH \"JSON OUTPUT\"",
+        ".SH \"EXIT STATUS\"",
+        ".SH SUBCOMMANDS",
+    ] {
+        assert!(page.contains(section), "{section} missing");
+    }
+    assert!(page.contains("was_clean"), "the JSON keys are missing");
+    assert!(page.contains("\\fB143\\fR"), "SIGTERM's status is missing");
+    // Only pages that exist on every system are referred to.
+    for reference in page
+        .match_indices("(1)")
+        .map(|(i, _)| &page[i.saturating_sub(20)..i])
+    {
+        assert!(
+            reference.ends_with("timeout"),
+            "a reference to a missing page: {reference}"
+        );
+    }
+    assert!(!page.contains("wsprobe\\-connect(1)"));
+}
