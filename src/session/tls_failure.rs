@@ -48,14 +48,15 @@ fn date(t: UnixTime) -> String {
 pub fn handshake_failure(peer: &Peer<'_>, e: &std::io::Error) -> Failure {
     let host = peer.url.host();
     let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) else {
-        // Not a TLS error: the connection itself ended or failed.
+        // Not a TLS error: the connection ended or failed. A plain server often just closes
+        // when it gets a ClientHello (tungstenite does); nothing says more than that.
         let why = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            "the server closed the connection".to_owned()
+            "the server closed the connection during the TLS handshake".to_owned()
         } else {
             tls::io_words(e)
         };
         return Failure::connect(format!("TLS handshake with {host} failed: {why}")).hint(format!(
-            "is this a TLS port? for a plain one, try {}",
+            "does the server speak TLS? if not, try {}",
             other_scheme(peer.url)
         ));
     };
