@@ -497,7 +497,9 @@ async fn handshake(
             Refusal::Failed(tls_failure::handshake_failure(&settings.peer(url), &e).into()),
         ),
         Err(WsError::Protocol(
-            p @ (ProtocolError::HttparseError(_) | ProtocolError::HandshakeIncomplete),
+            p @ (ProtocolError::HttparseError(_)
+            | ProtocolError::HandshakeIncomplete
+            | ProtocolError::WrongHttpVersion),
         )) => Err(Refusal::Failed(not_http(url, &p, &first).into())),
         Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(e))) => Err(
             Refusal::Failed(
@@ -545,10 +547,15 @@ fn not_http(url: &WsUrl, p: &ProtocolError, first: &FirstBytes) -> Failure {
     if plain && first.is_tls() {
         return failed("the server answered with TLS, not HTTP").hint(format!("try {other}"));
     }
-    let f = if matches!(p, ProtocolError::HandshakeIncomplete) {
-        failed("the server closed the connection without answering")
-    } else {
-        failed("the server's answer is not HTTP")
+    let f = match p {
+        ProtocolError::HandshakeIncomplete => {
+            failed("the server closed the connection without answering")
+        }
+        // Go's TLS servers answer plain HTTP with an HTTP/1.0 400.
+        ProtocolError::WrongHttpVersion => {
+            failed("the server answered with HTTP/1.0, which cannot upgrade to WebSocket")
+        }
+        _ => failed("the server's answer is not HTTP"),
     };
     if plain {
         f.hint(format!(

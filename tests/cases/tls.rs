@@ -727,3 +727,73 @@ fn ws_to_a_tls_server_that_just_closes_suggests_wss() {
         )]
     );
 }
+
+/// Answers one upgrade request with `answer` (bytes as the server sends them), then closes.
+fn answering(answer: &'static str) -> Server {
+    Server::tcp(move |mut tcp| async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            match tcp.read_u8().await {
+                Ok(b) => head.push(b),
+                Err(_) => return,
+            }
+        }
+        let _ = tcp.write_all(answer.as_bytes()).await;
+        let _ = tcp.shutdown().await;
+    })
+}
+
+#[test]
+fn ws_to_a_tls_port_that_answers_http_400_suggests_wss() {
+    // What nginx answers to plain HTTP on its TLS ports, byte for byte.
+    let server = answering(
+        "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n\
+         Content-Length: 103\r\nConnection: close\r\n\r\n<html>\r\n<head><title>400 The \
+         plain HTTP request was sent to HTTPS port</title></head>\r\n</html>\r\n",
+    );
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    let err = wsprobe()
+        .args([&url, "-x", "hi"])
+        .assert()
+        .code(3)
+        .stderr_text();
+    let (error, hints) = error_lines(&err);
+    assert_eq!(
+        error,
+        "wsprobe: error: the server refused the WebSocket handshake: HTTP 400 Bad Request"
+    );
+    assert_eq!(
+        hints,
+        [format!(
+            "the server expects TLS: try wss://127.0.0.1:{}/",
+            server.port
+        )]
+    );
+
+    // What Go's net/http answers: HTTP/1.0, which tungstenite refuses before the status.
+    let server = answering(
+        "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n",
+    );
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    let err = wsprobe()
+        .args([&url, "-x", "hi"])
+        .assert()
+        .code(3)
+        .stderr_text();
+    let (error, hints) = error_lines(&err);
+    assert_eq!(
+        error,
+        format!(
+            "wsprobe: error: the WebSocket handshake with {url} failed: the server answered \
+             with HTTP/1.0, which cannot upgrade to WebSocket"
+        )
+    );
+    assert_eq!(
+        hints,
+        [format!(
+            "is this a WebSocket server? if the port is a TLS port, try wss://127.0.0.1:{}/",
+            server.port
+        )]
+    );
+}
