@@ -39,15 +39,26 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// A TLS file that cannot be used (exit 2): it names the file and says why.
 fn unreadable(what: &str, path: &Path, why: &str) -> anyhow::Error {
-    let hint = if why == "no such file" {
-        "check the path"
-    } else {
-        "give a PEM file (-----BEGIN …-----)"
-    };
+    unreadable_hinted(what, path, why, "give a PEM file (-----BEGIN …-----)")
+}
+
+fn unreadable_hinted(what: &str, path: &Path, why: &str, hint: &str) -> anyhow::Error {
     Failure::usage(format!("cannot read the {what} {}: {why}", path.display()))
         .hint(hint)
         .into()
+}
+
+/// A PEM file that could not be read: a missing file asks to check the path, the rest for PEM.
+fn pem_failure(what: &str, path: &Path, e: &pem::Error, block: &str) -> anyhow::Error {
+    let why = pem_words(e, block);
+    match e {
+        pem::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            unreadable_hinted(what, path, &why, "check the path")
+        }
+        _ => unreadable(what, path, &why),
+    }
 }
 
 /// An I/O error in words, without Rust's "(os error N)".
@@ -81,7 +92,7 @@ fn pem_words(e: &pem::Error, block: &str) -> String {
 }
 
 pub fn load_certs(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    let words = |e: pem::Error| unreadable(what, path, &pem_words(&e, "CERTIFICATE"));
+    let words = |e: pem::Error| pem_failure(what, path, &e, "CERTIFICATE");
     let certs: Vec<_> = CertificateDer::pem_file_iter(path)
         .map_err(words)?
         .collect::<Result<_, _>>()
@@ -94,7 +105,7 @@ pub fn load_certs(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<
 
 pub fn load_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_file(path)
-        .map_err(|e| unreadable("private key", path, &pem_words(&e, "PRIVATE KEY")))
+        .map_err(|e| pem_failure("private key", path, &e, "PRIVATE KEY"))
 }
 
 /// The client configuration; built once per run (reconnects reuse it).
