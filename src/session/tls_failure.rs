@@ -89,6 +89,35 @@ pub fn handshake_failure(peer: &Peer<'_>, e: &std::io::Error) -> Failure {
     }
 }
 
+/// A failed TLS accept on the server side (`listen --tls-*`), in words for its log line.
+pub fn accept_failure(e: &std::io::Error) -> String {
+    match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
+        Some(TlsError::AlertReceived(
+            a @ (AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateExpired),
+        )) => format!(
+            "the client refused the certificate (alert: {})",
+            alert_words(*a)
+        ),
+        Some(TlsError::AlertReceived(a)) => {
+            format!(
+                "the client ended the handshake (alert: {})",
+                alert_words(*a)
+            )
+        }
+        Some(TlsError::InvalidMessage(
+            InvalidMessage::InvalidContentType | InvalidMessage::UnknownProtocolVersion,
+        )) => "the client does not speak TLS (plain HTTP on a TLS port?)".to_owned(),
+        Some(other) => tls_words(other).replace("the server", "the client"),
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the client closed the connection".to_owned()
+        }
+        None => tls::io_words(e),
+    }
+}
+
 fn certificate_failure(peer: &Peer<'_>, error: &TlsError, c: &CertificateError) -> Failure {
     let host = peer.url.host();
     let ca = peer.ca.map(|p| p.display().to_string());

@@ -797,3 +797,32 @@ fn ws_to_a_tls_port_that_answers_http_400_suggests_wss() {
         )]
     );
 }
+
+#[test]
+fn listen_logs_failed_tls_handshakes_in_words() {
+    let pki = pki();
+    let l = tls_listener(&pki.server_cert, &pki.server_key);
+    let port = l.url.rsplit(':').next().unwrap().to_owned();
+    // A client that does not trust the certificate, then one that speaks plain HTTP.
+    wsprobe().args([&l.url, "-x", "hi"]).assert().code(3);
+    wsprobe()
+        .args([&format!("ws://127.0.0.1:{port}/"), "-x", "hi"])
+        .assert()
+        .code(3);
+    let (_, log) = l.interrupt();
+    let mut failures: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once(" ERROR tls: TLS handshake with 127.0.0.1:"))
+        .map(|(_, rest)| rest.split_once(" failed: ").unwrap().1)
+        .collect();
+    // Each is logged when its connection fails; they need not come in order.
+    failures.sort_unstable();
+    assert_eq!(
+        failures,
+        [
+            "the client does not speak TLS (plain HTTP on a TLS port?)",
+            "the client refused the certificate (alert: unknown CA)",
+        ],
+        "{log}"
+    );
+}
