@@ -262,8 +262,12 @@ async fn open(
     if let Some(path) = url.unix_socket() {
         let started = Instant::now();
         let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
-            Failure::connect(format!("could not connect to {}: {e}", path.display()))
-                .hint("is a server listening on that socket?")
+            Failure::connect(format!(
+                "could not connect to {}: {}",
+                path.display(),
+                tls::io_words(&e)
+            ))
+            .hint("is a server listening on that socket?")
         })?;
         timings.tcp = started.elapsed();
         return Ok(Transport::Unix(s));
@@ -327,8 +331,11 @@ async fn tcp_connect(host: &str, port: u16, timings: &mut Timings) -> Result<Tcp
         }
     }
     Err(match last {
-        Some((addr, e)) => Failure::connect(format!("could not connect to {addr}: {e}"))
-            .hint(format!("is a server listening on {host}:{port}?")),
+        Some((addr, e)) => Failure::connect(format!(
+            "could not connect to {addr}: {}",
+            tls::io_words(&e)
+        ))
+        .hint(format!("is a server listening on {host}:{port}?")),
         None => Failure::connect(format!("host '{host}' has no addresses")),
     }
     .into())

@@ -826,3 +826,27 @@ fn listen_logs_failed_tls_handshakes_in_words() {
         "{log}"
     );
 }
+
+#[test]
+fn wss_to_a_closed_port_is_refused_without_os_error_numbers() {
+    // A port that was just free: bind, read the port, release it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = wsprobe()
+        .args([&format!("wss://127.0.0.1:{port}/"), "-x", "hi"])
+        .assert()
+        .code(3)
+        .stderr_text();
+    let (error, hints) = error_lines(&err);
+    assert_eq!(
+        error,
+        format!("wsprobe: error: could not connect to 127.0.0.1:{port}: Connection refused")
+    );
+    assert_eq!(
+        hints,
+        [format!("is a server listening on 127.0.0.1:{port}?")]
+    );
+}
