@@ -275,7 +275,8 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(acceptor.accept(tcp))).await {
                 Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
                 Ok(Err(e)) => {
-                    conn.error("tls", &format!("TLS handshake with {peer} failed: {e}"));
+                    let why = crate::session::tls_failure::accept_failure(&e);
+                    conn.error("tls", &format!("TLS handshake with {peer} failed: {why}"));
                     return;
                 }
                 Err(_) => {

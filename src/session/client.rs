@@ -20,7 +20,9 @@ use crate::config::{Header, WsUrl};
 use crate::error::Failure;
 use crate::session::failfast::{FailFast, HeadTap};
 use crate::session::proxy::{self, ProxySetting};
+use crate::session::sniff::{FirstBytes, Sniff};
 use crate::session::tls::{self, TlsOptions};
+use crate::session::tls_failure::{self, Peer};
 use crate::session::transport::Transport;
 use crate::session::{Conn, Dir, Event, OpenInfo};
 
@@ -48,7 +50,7 @@ pub struct ClientSettings {
 
 /// An open client connection and the handshake that made it.
 pub struct Connected {
-    pub ws: WebSocketStream<FailFast<Transport>>,
+    pub ws: WebSocketStream<FailFast<Sniff<Transport>>>,
     /// The upgrade request as sent (its Sec-WebSocket-Key included).
     pub request: Request,
     pub response: Response,
@@ -113,6 +115,14 @@ impl ClientSettings {
             settings.tls_config()?;
         }
         Ok(settings)
+    }
+
+    /// Who a TLS failure is about, for its words and hint.
+    fn peer<'a>(&'a self, url: &'a WsUrl) -> Peer<'a> {
+        Peer {
+            url,
+            ca: self.tls.ca.as_deref(),
+        }
     }
 
     fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>> {
@@ -252,8 +262,12 @@ async fn open(
     if let Some(path) = url.unix_socket() {
         let started = Instant::now();
         let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
-            Failure::connect(format!("could not connect to {}: {e}", path.display()))
-                .hint("is a server listening on that socket?")
+            Failure::connect(format!(
+                "could not connect to {}: {}",
+                path.display(),
+                tls::io_words(&e)
+            ))
+            .hint("is a server listening on that socket?")
         })?;
         timings.tcp = started.elapsed();
         return Ok(Transport::Unix(s));
@@ -280,7 +294,7 @@ async fn open(
     let stream = connector
         .connect(name, tcp)
         .await
-        .map_err(|e| tls::handshake_failure(host, &e))?;
+        .map_err(|e| tls_failure::handshake_failure(&settings.peer(url), &e))?;
     timings.tls = Some(started.elapsed());
     if settings.tls.insecure {
         conn.printer().note(&format!(
@@ -317,8 +331,11 @@ async fn tcp_connect(host: &str, port: u16, timings: &mut Timings) -> Result<Tcp
         }
     }
     Err(match last {
-        Some((addr, e)) => Failure::connect(format!("could not connect to {addr}: {e}"))
-            .hint(format!("is a server listening on {host}:{port}?")),
+        Some((addr, e)) => Failure::connect(format!(
+            "could not connect to {addr}: {}",
+            tls::io_words(&e)
+        ))
+        .hint(format!("is a server listening on {host}:{port}?")),
         None => Failure::connect(format!("host '{host}' has no addresses")),
     }
     .into())
@@ -427,6 +444,7 @@ async fn handshake(
     if verbose {
         show_request(conn, &request);
     }
+    let (stream, first) = Sniff::new(stream);
     let head = HeadTap::default();
     let stream = FailFast::tapped(stream, head.clone());
     let sent = request.clone();
@@ -469,14 +487,28 @@ async fn handshake(
                 403 => f.hint("check the Origin (-o) and credentials the server expects"),
                 404 => f.hint("check the URL's path"),
                 426 => f.hint("the server expects a different WebSocket version or a plain HTTP request"),
+                // nginx and Go answer plain HTTP on a TLS port with a 400 that says so.
+                400 if !url.is_tls()
+                    && resp
+                        .body()
+                        .as_deref()
+                        .is_some_and(|b| String::from_utf8_lossy(b).contains("HTTPS")) =>
+                {
+                    f.hint(format!("the server expects TLS: try {}", tls_failure::other_scheme(url)))
+                }
                 _ => f,
             };
             Err(Refusal::Failed(f.into()))
         }
         // With TLS 1.3 a refused client certificate shows only on the first read.
         Err(WsError::Io(e)) if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => Err(
-            Refusal::Failed(tls::handshake_failure(url.host(), &e).into()),
+            Refusal::Failed(tls_failure::handshake_failure(&settings.peer(url), &e).into()),
         ),
+        Err(WsError::Protocol(
+            p @ (ProtocolError::HttparseError(_)
+            | ProtocolError::HandshakeIncomplete
+            | ProtocolError::WrongHttpVersion),
+        )) => Err(Refusal::Failed(not_http(url, &p, &first).into())),
         Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(_))) => Err(
             Refusal::Failed(subprotocol_mismatch(&settings.protocols, &head).into()),
         ),
@@ -546,6 +578,39 @@ fn subprotocol_mismatch(offered: &[String], head: &HeadTap) -> Failure {
             "subprotocol mismatch: the server sent {} Sec-WebSocket-Protocol headers ({offered_text})",
             many.len()
         )),
+    }
+}
+
+/// The server's answer to the upgrade request is not HTTP, or there was none. On a ws:// URL,
+/// a TLS record in reply means a TLS port.
+fn not_http(url: &WsUrl, p: &ProtocolError, first: &FirstBytes) -> Failure {
+    let failed = |why: &str| {
+        Failure::connect(format!(
+            "the WebSocket handshake with {} failed: {why}",
+            url.as_str()
+        ))
+    };
+    let plain = !url.is_tls() && url.unix_socket().is_none();
+    let other = tls_failure::other_scheme(url);
+    if plain && first.is_tls() {
+        return failed("the server answered with TLS, not HTTP").hint(format!("try {other}"));
+    }
+    let f = match p {
+        ProtocolError::HandshakeIncomplete => {
+            failed("the server closed the connection without answering")
+        }
+        // Go's TLS servers answer plain HTTP with an HTTP/1.0 400.
+        ProtocolError::WrongHttpVersion => {
+            failed("the server answered with HTTP/1.0, which cannot upgrade to WebSocket")
+        }
+        _ => failed("the server's answer is not HTTP"),
+    };
+    if plain {
+        f.hint(format!(
+            "is this a WebSocket server? if the port is a TLS port, try {other}"
+        ))
+    } else {
+        f.hint("is this a WebSocket server?")
     }
 }
 

@@ -13,8 +13,11 @@ pub mod failfast;
 pub mod hub;
 pub mod policy;
 pub mod proxy;
+pub mod sniff;
 pub mod tls;
+pub mod tls_failure;
 pub mod transport;
+pub mod x509;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};

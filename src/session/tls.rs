@@ -1,17 +1,30 @@
 //! TLS with rustls (ring): the client configuration (platform trust store, `--ca`, `-k`,
-//! `--cert/--key`, `SSLKEYLOGFILE`), the server configuration (`listen --tls-cert/--tls-key`),
-//! and TLS failures turned into one line with a hint.
+//! `--cert/--key`, `SSLKEYLOGFILE`) and the server configuration (`listen --tls-cert/--tls-key`).
+//! Handshake failures are put into words by [`super::tls_failure`].
+//!
+//! `--ca FILE` trusts the certificates in FILE the way curl and `openssl s_client -CAfile` do:
+//! as CAs that sign the server's certificate, and also as the server's certificate itself. The
+//! second case is the self-signed certificate `openssl req -x509` makes, which OpenSSL 3 marks
+//! CA:TRUE and webpki therefore refuses as a server certificate; [`CaFile`] accepts exactly
+//! those bytes, still checking the name, the validity period, the key usage and the handshake
+//! signatures.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
+use rustls::server::ParsedCertificate;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, DistinguishedName, RootCertStore,
+    ServerConfig, SignatureScheme,
+};
 
-use crate::error::{exit, Failure};
+use crate::error::Failure;
+use crate::session::x509;
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -26,20 +39,64 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn unreadable(what: &str, path: &Path, e: impl std::fmt::Display) -> anyhow::Error {
-    Failure::new(
-        exit::USAGE,
-        format!("cannot read the {what} {}: {e}", path.display()),
-    )
-    .hint("give a PEM file (-----BEGIN …-----)")
-    .into()
+/// A TLS file that cannot be used (exit 2): it names the file and says why.
+fn unreadable(what: &str, path: &Path, why: &str) -> anyhow::Error {
+    unreadable_hinted(what, path, why, "give a PEM file (-----BEGIN …-----)")
+}
+
+fn unreadable_hinted(what: &str, path: &Path, why: &str, hint: &str) -> anyhow::Error {
+    Failure::usage(format!("cannot read the {what} {}: {why}", path.display()))
+        .hint(hint)
+        .into()
+}
+
+/// A PEM file that could not be read: a missing file asks to check the path, the rest for PEM.
+fn pem_failure(what: &str, path: &Path, e: &pem::Error, block: &str) -> anyhow::Error {
+    let why = pem_words(e, block);
+    match e {
+        pem::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            unreadable_hinted(what, path, &why, "check the path")
+        }
+        _ => unreadable(what, path, &why),
+    }
+}
+
+/// An I/O error in words, without Rust's "(os error N)".
+pub fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file".to_owned(),
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        ErrorKind::IsADirectory => "it is a directory".to_owned(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// A PEM reading error in words (rustls' own text shows the bytes of the marker it missed).
+fn pem_words(e: &pem::Error, block: &str) -> String {
+    match e {
+        pem::Error::Io(io) => io_words(io),
+        pem::Error::NoItemsFound => format!("it holds no {block} block"),
+        pem::Error::MissingSectionEnd { .. } => "a PEM block has no -----END line".to_owned(),
+        pem::Error::IllegalSectionStart { .. } => "a -----BEGIN line is malformed".to_owned(),
+        pem::Error::Base64Decode(_) => "a PEM block is not valid base64".to_owned(),
+        pem::Error::SectionTooLarge => "a PEM block is too large".to_owned(),
+        _ => "it is not a valid PEM file".to_owned(),
+    }
 }
 
 pub fn load_certs(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let words = |e: pem::Error| pem_failure(what, path, &e, "CERTIFICATE");
     let certs: Vec<_> = CertificateDer::pem_file_iter(path)
-        .map_err(|e| unreadable(what, path, e))?
+        .map_err(words)?
         .collect::<Result<_, _>>()
-        .map_err(|e| unreadable(what, path, e))?;
+        .map_err(words)?;
     if certs.is_empty() {
         return Err(unreadable(what, path, "it holds no CERTIFICATE block"));
     }
@@ -47,7 +104,8 @@ pub fn load_certs(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<
 }
 
 pub fn load_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
-    PrivateKeyDer::from_pem_file(path).map_err(|e| unreadable("private key", path, e))
+    PrivateKeyDer::from_pem_file(path)
+        .map_err(|e| pem_failure("private key", path, &e, "PRIVATE KEY"))
 }
 
 /// The client configuration; built once per run (reconnects reuse it).
@@ -62,13 +120,9 @@ pub fn client_config(opts: &TlsOptions) -> anyhow::Result<Arc<ClientConfig>> {
             .with_custom_certificate_verifier(Arc::new(Insecure(provider)))
     } else if let Some(ca) = &opts.ca {
         // Like curl's --cacert: these roots replace the system's.
-        let mut roots = RootCertStore::empty();
-        for cert in load_certs(ca, "CA bundle")? {
-            roots
-                .add(cert)
-                .map_err(|e| unreadable("CA bundle", ca, e))?;
-        }
-        builder.with_root_certificates(roots)
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(CaFile::load(ca, provider.clone())?))
     } else if rustls_native_certs::load_native_certs().certs.is_empty() {
         // No system trust store (a minimal container): Mozilla's roots, built in.
         let roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -120,6 +174,134 @@ pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig
     Ok(Arc::new(config))
 }
 
+/// `--ca FILE`: webpki with the certificates in FILE as roots, plus a server certificate that
+/// is byte for byte one of them even when it is marked CA:TRUE (see the module comment).
+#[derive(Debug)]
+struct CaFile {
+    webpki: Arc<WebPkiServerVerifier>,
+    trusted: Vec<CertificateDer<'static>>,
+}
+
+impl CaFile {
+    fn load(path: &Path, provider: Arc<CryptoProvider>) -> anyhow::Result<CaFile> {
+        let trusted = load_certs(path, "CA bundle")?;
+        let mut roots = RootCertStore::empty();
+        for cert in &trusted {
+            roots.add(cert.clone()).map_err(|_| {
+                unreadable(
+                    "CA bundle",
+                    path,
+                    "a CERTIFICATE block is not a valid certificate",
+                )
+            })?;
+        }
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| unreadable("CA bundle", path, &e.to_string()))?;
+        Ok(CaFile { webpki, trusted })
+    }
+}
+
+/// Whether webpki refused a certificate because it is marked CA:TRUE.
+pub fn is_ca_used_as_leaf(e: &rustls::Error) -> bool {
+    matches!(webpki_error(e), Some(webpki::Error::CaUsedAsEndEntity))
+}
+
+/// The webpki error that rustls passes on as `CertificateError::Other`, if it is one.
+pub fn webpki_error(e: &rustls::Error) -> Option<&webpki::Error> {
+    match e {
+        rustls::Error::InvalidCertificate(CertificateError::Other(other)) => {
+            other.0.downcast_ref::<webpki::Error>()
+        }
+        _ => None,
+    }
+}
+
+/// The checks webpki would make on a server certificate that is its own trust anchor: it
+/// parses (no unknown critical extension), is valid now, may serve TLS, and names the server.
+fn verify_trusted_leaf(
+    cert: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<(), rustls::Error> {
+    let parsed = ParsedCertificate::try_from(cert)?;
+    let facts = x509::read(cert.as_ref()).ok_or(CertificateError::BadEncoding)?;
+    if facts.not_before > facts.not_after {
+        return Err(CertificateError::Expired.into());
+    }
+    if now < facts.not_before {
+        return Err(CertificateError::NotValidYetContext {
+            time: now,
+            not_before: facts.not_before,
+        }
+        .into());
+    }
+    if now > facts.not_after {
+        return Err(CertificateError::ExpiredContext {
+            time: now,
+            not_after: facts.not_after,
+        }
+        .into());
+    }
+    if let Some(purposes) = &facts.eku {
+        if !purposes.iter().any(|p| p == x509::SERVER_AUTH) {
+            return Err(CertificateError::InvalidPurpose.into());
+        }
+    }
+    rustls::client::verify_server_name(&parsed, server_name)
+}
+
+impl ServerCertVerifier for CaFile {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Err(e) if is_ca_used_as_leaf(&e) && self.trusted.iter().any(|t| t == end_entity) => {
+                verify_trusted_leaf(end_entity, server_name, now)?;
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[DistinguishedName]> {
+        self.webpki.root_hint_subjects()
+    }
+}
+
 /// `-k`: any certificate is accepted, but the handshake signatures are still verified (the
 /// peer must hold the key of the certificate it sent).
 #[derive(Debug)]
@@ -167,47 +349,6 @@ impl ServerCertVerifier for Insecure {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// A failed TLS handshake as one line and a hint (exit 3).
-pub fn handshake_failure(host: &str, e: &std::io::Error) -> Failure {
-    use rustls::{AlertDescription, CertificateError, Error as TlsError};
-    let tls = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>());
-    let trust =
-        "use --ca FILE to trust the CA that signed it, or -k to skip verification (testing only)";
-    match tls {
-        Some(TlsError::InvalidCertificate(c)) => {
-            let what = match c {
-                CertificateError::UnknownIssuer => {
-                    "its certificate is signed by an unknown issuer".to_owned()
-                }
-                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                    "its certificate has expired".to_owned()
-                }
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                    "its certificate is not valid yet".to_owned()
-                }
-                CertificateError::NotValidForName
-                | CertificateError::NotValidForNameContext { .. } => {
-                    format!("its certificate is not valid for the name '{host}'")
-                }
-                CertificateError::Revoked => "its certificate has been revoked".to_owned(),
-                other => format!("its certificate is invalid ({other:?})"),
-            };
-            Failure::connect(format!("TLS: cannot verify {host}: {what}")).hint(trust)
-        }
-        Some(TlsError::AlertReceived(
-            a @ (AlertDescription::CertificateRequired
-            | AlertDescription::BadCertificate
-            | AlertDescription::UnknownCA
-            | AlertDescription::HandshakeFailure),
-        )) => Failure::connect(format!("TLS: {host} refused the handshake (alert: {a:?})")).hint(
-            "the server may require a client certificate: give one with --cert FILE --key FILE",
-        ),
-        Some(other) => Failure::connect(format!("TLS handshake with {host} failed: {other}")),
-        None => Failure::connect(format!("TLS handshake with {host} failed: {e}"))
-            .hint("is this a TLS port? use ws:// for a plain one"),
     }
 }
 

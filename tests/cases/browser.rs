@@ -2,12 +2,17 @@
 //! WebSocket, spoken here with tokio-tungstenite), loads the page from `listen --page`,
 //! connects, sends, and the page's own log is checked.
 //!
-//! Chromium is Debian's `chromium` package; `.ci/run` installs it and sets
-//! `WSPROBE_REQUIRE_BROWSER=1`, so CI fails rather than skips when it is missing. A plain
-//! `cargo test` on a machine without it says so on stderr and passes.
+//! Over https/wss too: Chromium trusts the self-signed CA:TRUE certificate `listen` serves
+//! through an NSS database in a temporary HOME, made with `certutil` — as a user trusts a
+//! certificate they made with `openssl req -x509`.
+//!
+//! Chromium is Debian's `chromium` package and `certutil` comes from `libnss3-tools`;
+//! `.ci/run` installs both and sets `WSPROBE_REQUIRE_BROWSER=1`, so CI fails rather than skips
+//! when one is missing. A plain `cargo test` on a machine without them says so on stderr and
+//! passes.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -22,11 +27,67 @@ fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("WSPROBE_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
+    on_path(&["chromium", "chromium-browser", "google-chrome"])
+}
+
+fn on_path(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome"]
+    names
         .iter()
         .flat_map(|name| std::env::split_paths(&path).map(move |d| d.join(name)))
         .find(|p| p.is_file())
+}
+
+/// `exe` found on PATH, or `None` after saying on stderr that the test does not run — unless
+/// `WSPROBE_REQUIRE_BROWSER` is set, then the test fails.
+fn required(exe: Option<PathBuf>, what: &str, package: &str) -> Option<PathBuf> {
+    if exe.is_none() {
+        assert!(
+            std::env::var_os("WSPROBE_REQUIRE_BROWSER").is_none(),
+            "WSPROBE_REQUIRE_BROWSER is set but no {what} was found (apt-get install {package})"
+        );
+        eprintln!("browser test not run: no {what} on PATH (apt-get install {package})");
+    }
+    exe
+}
+
+/// A HOME whose NSS database (`~/.pki/nssdb`, where Chromium on Linux looks) trusts `cert`
+/// as a CA, made with NSS's own `certutil`.
+fn home_trusting(certutil: &Path, cert: &Path) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join(".pki/nssdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let db_arg = format!("sql:{}", db.display());
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(certutil)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run certutil");
+        assert!(
+            out.status.success(),
+            "certutil {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "-N".as_ref(),
+        "-d".as_ref(),
+        db_arg.as_ref(),
+        "--empty-password".as_ref(),
+    ]);
+    run(&[
+        "-A".as_ref(),
+        "-d".as_ref(),
+        db_arg.as_ref(),
+        "-t".as_ref(),
+        "C,,".as_ref(),
+        "-n".as_ref(),
+        "wsprobe test".as_ref(),
+        "-i".as_ref(),
+        cert.as_os_str(),
+    ]);
+    home
 }
 
 /// Headless Chromium with its DevTools endpoint on a free port; killed on drop.
@@ -37,9 +98,14 @@ struct Browser {
 }
 
 impl Browser {
-    fn start(exe: &PathBuf) -> Browser {
+    /// Chromium with `home` as HOME (its NSS database), or the test's own environment.
+    fn start(exe: &PathBuf, home: Option<&Path>) -> Browser {
         let profile = tempfile::tempdir().unwrap();
-        let mut child = Command::new(exe)
+        let mut cmd = Command::new(exe);
+        if let Some(home) = home {
+            cmd.env("HOME", home);
+        }
+        let mut child = cmd
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -151,20 +217,9 @@ const SCRIPT: &str = r#"(async () => {
   return $("log").innerText;
 })()"#;
 
-#[test]
-fn chromium_uses_the_test_page_to_talk_to_the_server() {
-    let Some(exe) = chromium() else {
-        assert!(
-            std::env::var_os("WSPROBE_REQUIRE_BROWSER").is_none(),
-            "WSPROBE_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
-        );
-        eprintln!("browser test not run: no chromium on PATH (apt-get install chromium)");
-        return;
-    };
-    let l = Listener::start(&["--page"]);
-    let page = l.url.replacen("ws://", "http://", 1) + "/";
-    let browser = Browser::start(&exe);
-    let log = block_on(async {
+/// Has Chromium load `page`, run [`SCRIPT`] on it, and returns the page's log.
+fn drive_page(browser: &Browser, page: &str) -> String {
+    block_on(async {
         let ws = tokio_tungstenite::connect_async(&browser.devtools)
             .await
             .expect("connect to Chromium's DevTools")
@@ -184,8 +239,11 @@ fn chromium_uses_the_test_page_to_talk_to_the_server() {
             .unwrap()
             .to_owned();
         cdp.call(Some(&session), "Page.enable", json!({})).await;
-        cdp.call(Some(&session), "Page.navigate", json!({ "url": page }))
+        let nav = cdp
+            .call(Some(&session), "Page.navigate", json!({ "url": page }))
             .await;
+        // A page that cannot load (a refused certificate) says so here, not by timing out.
+        assert!(nav.get("errorText").is_none(), "loading {page}: {nav}");
         cdp.wait_event("Page.loadEventFired").await;
         let result = cdp
             .call(
@@ -199,10 +257,11 @@ fn chromium_uses_the_test_page_to_talk_to_the_server() {
             "the page script failed: {result}"
         );
         result["result"]["value"].as_str().unwrap().to_owned()
-    });
-    drop(browser);
+    })
+}
 
-    let ws_url = l.url.clone() + "/";
+/// The page's log shows the readyState cycle and the messages in order, for `ws_url`.
+fn assert_page_log(log: &str, ws_url: &str) {
     let lines: Vec<&str> = log.lines().collect();
     let find = |needle: &str| {
         lines
@@ -210,7 +269,6 @@ fn chromium_uses_the_test_page_to_talk_to_the_server() {
             .position(|l| l.contains(needle))
             .unwrap_or_else(|| panic!("{needle:?} not in the page's log:\n{log}"))
     };
-    // The readyState cycle and the messages, in order, as the page shows them.
     let order = [
         find(&format!("CONNECTING {ws_url}")),
         find("OPEN "),
@@ -220,11 +278,54 @@ fn chromium_uses_the_test_page_to_talk_to_the_server() {
         find("CLOSED 4001 \"test done\" clean"),
     ];
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{log}");
+}
 
+/// What `listen` logged about the page and the connection.
+fn assert_server_log(l: Listener) {
     let (_, server_log) = l.interrupt();
     assert!(server_log.contains("HTTP GET / 200"), "{server_log}");
     assert!(
         server_log.contains("CLOSED 4001 \"test done\" clean (remote)"),
         "{server_log}"
     );
+}
+
+#[test]
+fn chromium_uses_the_test_page_to_talk_to_the_server() {
+    let Some(exe) = required(chromium(), "Chromium", "chromium") else {
+        return;
+    };
+    let l = Listener::start(&["--page"]);
+    let page = l.url.replacen("ws://", "http://", 1) + "/";
+    let browser = Browser::start(&exe, None);
+    let log = drive_page(&browser, &page);
+    drop(browser);
+    assert_page_log(&log, &(l.url.clone() + "/"));
+    assert_server_log(l);
+}
+
+#[test]
+fn chromium_trusts_a_self_signed_ca_true_certificate_and_talks_wss() {
+    let Some(exe) = required(chromium(), "Chromium", "chromium") else {
+        return;
+    };
+    let Some(certutil) = required(on_path(&["certutil"]), "certutil", "libnss3-tools") else {
+        return;
+    };
+    let own = crate::support::tls::self_signed_ca(&["localhost", "127.0.0.1"], 2020, 2090);
+    let home = home_trusting(&certutil, &own.cert);
+    let l = Listener::start(&[
+        "--page",
+        "--tls-cert",
+        own.cert.to_str().unwrap(),
+        "--tls-key",
+        own.key.to_str().unwrap(),
+    ]);
+    assert!(l.url.starts_with("wss://"), "{}", l.url);
+    let page = l.url.replacen("wss://", "https://", 1) + "/";
+    let browser = Browser::start(&exe, Some(home.path()));
+    let log = drive_page(&browser, &page);
+    drop(browser);
+    assert_page_log(&log, &(l.url.clone() + "/"));
+    assert_server_log(l);
 }

@@ -97,3 +97,73 @@ pub fn mtls_server_config(pki: &Pki) -> Arc<rustls::ServerConfig> {
         .unwrap();
     Arc::new(config)
 }
+
+/// A self-signed certificate marked CA:TRUE, as `openssl req -x509` makes one, with its key.
+pub struct SelfSigned {
+    _dir: tempfile::TempDir,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl SelfSigned {
+    pub fn cert_arg(&self) -> &str {
+        self.cert.to_str().unwrap()
+    }
+}
+
+/// A self-signed CA:TRUE certificate for `names`, valid from `from` to `until` (years).
+pub fn self_signed_ca(names: &[&str], from: i32, until: i32) -> SelfSigned {
+    let dir = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        names.first().copied().unwrap_or("x"),
+    );
+    params.not_before = rcgen::date_time_ymd(from, 1, 1);
+    params.not_after = rcgen::date_time_ymd(until, 1, 1);
+    let cert = params.self_signed(&key).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    SelfSigned {
+        _dir: dir,
+        cert: cert_path,
+        key: key_path,
+    }
+}
+
+/// The certificate most people make first, by the real `openssl` command:
+/// `openssl req -x509 -newkey rsa:2048 -nodes … -subj /CN=localhost
+/// -addext subjectAltName=DNS:localhost,IP:127.0.0.1`. `None` when openssl is not on PATH.
+pub fn openssl_self_signed() -> Option<SelfSigned> {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args([
+            "-days",
+            "30",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => Some(SelfSigned {
+            _dir: dir,
+            cert,
+            key,
+        }),
+        Ok(s) => panic!("openssl req -x509 failed: {s}"),
+        Err(_) => None,
+    }
+}
