@@ -1,0 +1,74 @@
+"""A Python `websockets` server for the interop stage (.ci/interop), written the way its users
+write one. Listens on 127.0.0.1, port 0; prints the bound port as its first stdout line, then
+one `close PATH CODE REASON` line per connection once that connection is closed (the close
+frame it received from wsprobe: 1006 when there was none).
+
+The request path picks the behaviour:
+  /echo                 async for m in ws: await ws.send(m)   (the natural echo)
+  /late/MS              echo each message MS milliseconds later
+  /send/N               send N text messages `msg 1`..`msg N` on open, then echo
+  /ping                 ping the client on open, then send `pong ok` (or `pong missing` if no
+                        pong came within 2 s), then echo
+  /close/CODE/REASON    wait for one message, then close with CODE and REASON
+Anything else echoes too, so a unique path can tag a connection in the close log.
+"""
+
+import asyncio
+import sys
+
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+
+async def echo(ws):
+    async for message in ws:
+        await ws.send(message)
+
+
+async def behave(ws, parts):
+    mode = parts[0] if parts else "echo"
+    if mode == "late":
+        delay = int(parts[1]) / 1000
+        async for message in ws:
+            await asyncio.sleep(delay)
+            await ws.send(message)
+    elif mode == "send":
+        for i in range(int(parts[1])):
+            await ws.send(f"msg {i + 1}")
+        await echo(ws)
+    elif mode == "ping":
+        pong = await ws.ping(b"from python")
+        try:
+            await asyncio.wait_for(pong, 2)
+            await ws.send("pong ok")
+        except asyncio.TimeoutError:
+            await ws.send("pong missing")
+        await echo(ws)
+    elif mode == "close":
+        await ws.recv()
+        await ws.close(int(parts[1]), parts[2] if len(parts) > 2 else "")
+    else:
+        await echo(ws)
+
+
+async def handler(ws):
+    path = ws.request.path
+    try:
+        await behave(ws, [p for p in path.split("?")[0].split("/") if p])
+    except ConnectionClosed:
+        pass
+    await ws.wait_closed()
+    print(f"close {path} {ws.close_code} {ws.close_reason or ''}".rstrip(), flush=True)
+
+
+async def main():
+    async with serve(handler, "127.0.0.1", 0) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await asyncio.get_running_loop().create_future()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)
