@@ -7,9 +7,11 @@
 //   /echo                ws.on('message', (d, isBinary) => ws.send(d, { binary: isBinary }))
 //   /late/MS             echo each message MS milliseconds later
 //   /send/N              send N text messages `msg 1`..`msg N` on open, then echo
+//   /sendclose/N         send N text messages on open, then close (1000)
 //   /ping                ping the client on open, then send `pong ok` (or `pong missing` if no
 //                        pong came within 2 s), then echo
 //   /close/CODE/REASON   wait for one message, then close with CODE and REASON
+//   /closenow/CODE/REASON close with CODE and REASON right after the handshake
 // Anything else echoes too, so a unique path can tag a connection in the close log.
 'use strict';
 
@@ -44,6 +46,10 @@ wss.on('connection', (ws, req) => {
       for (let i = 1; i <= Number(parts[1]); i++) ws.send(`msg ${i}`);
       echo(ws);
       break;
+    case 'sendclose':
+      for (let i = 1; i <= Number(parts[1]); i++) ws.send(`msg ${i}`);
+      ws.close(1000);
+      break;
     case 'ping': {
       const timer = setTimeout(() => ws.send('pong missing'), 2000);
       ws.once('pong', () => {
@@ -56,6 +62,9 @@ wss.on('connection', (ws, req) => {
     }
     case 'close':
       ws.once('message', () => ws.close(Number(parts[1]), parts[2] || ''));
+      break;
+    case 'closenow':
+      ws.close(Number(parts[1]), parts[2] || '');
       break;
     default:
       echo(ws);

@@ -7,9 +7,11 @@ The request path picks the behaviour:
   /echo                 async for m in ws: await ws.send(m)   (the natural echo)
   /late/MS              echo each message MS milliseconds later
   /send/N               send N text messages `msg 1`..`msg N` on open, then echo
+  /sendclose/N          send N text messages on open, then close (1000)
   /ping                 ping the client on open, then send `pong ok` (or `pong missing` if no
                         pong came within 2 s), then echo
   /close/CODE/REASON    wait for one message, then close with CODE and REASON
+  /closenow/CODE/REASON close with CODE and REASON right after the handshake
 Anything else echoes too, so a unique path can tag a connection in the close log.
 """
 
@@ -36,6 +38,10 @@ async def behave(ws, parts):
         for i in range(int(parts[1])):
             await ws.send(f"msg {i + 1}")
         await echo(ws)
+    elif mode == "sendclose":
+        for i in range(int(parts[1])):
+            await ws.send(f"msg {i + 1}")
+        await ws.close()
     elif mode == "ping":
         pong = await ws.ping(b"from python")
         try:
@@ -44,8 +50,9 @@ async def behave(ws, parts):
         except asyncio.TimeoutError:
             await ws.send("pong missing")
         await echo(ws)
-    elif mode == "close":
-        await ws.recv()
+    elif mode in ("close", "closenow"):
+        if mode == "close":
+            await ws.recv()
         await ws.close(int(parts[1]), parts[2] if len(parts) > 2 else "")
     else:
         await echo(ws)
