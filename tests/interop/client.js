@@ -52,6 +52,18 @@ ws.on('open', () => {
       ws.send(sent);
       break;
     }
+    case 'fragments': {
+      const sent = Buffer.from([0x00, 0x01, 0xfe, 0xff]);
+      ws.once('message', (data, isBinary) => {
+        const first = describe(data, isBinary);
+        ws.once('message', (d, b) => report(`${first} ${describe(d, b, sent)}`));
+        ws.send(sent.subarray(0, 2), { binary: true, fin: false });
+        ws.send(sent.subarray(2), { binary: true, fin: true });
+      });
+      ws.send('frag', { fin: false });
+      ws.send('mented ✓', { fin: true });
+      break;
+    }
     case 'ping':
       ws.once('pong', (data) => report(`pong ${data.toString()}`));
       ws.ping('node ping');

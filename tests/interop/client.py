@@ -2,10 +2,12 @@
 Usage: client.py URL SCENARIO [ARGS]. Prints one line saying what it observed; .ci/interop
 compares that line with what it expects. Every wait is bounded (5 s).
 
-  text                  send a text message, print `text:` + the reply (or `binary:`+hex)
+  text                  send a text message, print `text:` + the reply
   binary                send the 256 byte values, print `binary 256 B same` when the reply is
                         the same bytes as a binary message
   large                 the same with 1 MiB
+  fragments             send `fragmented ✓` in 2 frames and 00 01 fe ff in 2 frames; print
+                        both replies (`text:fragmented ✓ binary 4 B same`)
   ping                  ping, print `pong PAYLOAD` when the pong carries the ping's payload
   close                 send `hi`, read the echo, wait for the server to close; print
                         `close CODE REASON clean|unclean`
@@ -47,6 +49,12 @@ async def run(url, scenario, args):
             sent = bytes(range(256)) * (4096 if scenario == "large" else 1)
             await ws.send(sent)
             return describe(await asyncio.wait_for(ws.recv(), WAIT), sent)
+        if scenario == "fragments":
+            await ws.send(["frag", "mented ✓"])
+            first = describe(await asyncio.wait_for(ws.recv(), WAIT), None)
+            await ws.send([b"\x00\x01", b"\xfe\xff"])
+            second = describe(await asyncio.wait_for(ws.recv(), WAIT), b"\x00\x01\xfe\xff")
+            return f"{first} {second}"
         if scenario == "ping":
             pong = await ws.ping(b"python ping")
             await asyncio.wait_for(pong, WAIT)

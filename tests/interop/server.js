@@ -8,6 +8,8 @@
 //   /late/MS             echo each message MS milliseconds later
 //   /send/N              send N text messages `msg 1`..`msg N` on open, then echo
 //   /sendclose/N         send N text messages on open, then close (1000)
+//   /fragments           send `fragmented ✓` as a text message in 2 frames and the bytes
+//                        00 01 fe ff as a binary message in 2 frames, then echo
 //   /ping                ping the client on open, then send `pong ok` (or `pong missing` if no
 //                        pong came within 2 s), then echo
 //   /close/CODE/REASON   wait for one message, then close with CODE and REASON
@@ -49,6 +51,13 @@ wss.on('connection', (ws, req) => {
     case 'sendclose':
       for (let i = 1; i <= Number(parts[1]); i++) ws.send(`msg ${i}`);
       ws.close(1000);
+      break;
+    case 'fragments':
+      ws.send('frag', { fin: false });
+      ws.send('mented ✓', { fin: true });
+      ws.send(Buffer.from([0x00, 0x01]), { binary: true, fin: false });
+      ws.send(Buffer.from([0xfe, 0xff]), { binary: true, fin: true });
+      echo(ws);
       break;
     case 'ping': {
       const timer = setTimeout(() => ws.send('pong missing'), 2000);

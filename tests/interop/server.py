@@ -8,6 +8,8 @@ The request path picks the behaviour:
   /late/MS              echo each message MS milliseconds later
   /send/N               send N text messages `msg 1`..`msg N` on open, then echo
   /sendclose/N          send N text messages on open, then close (1000)
+  /fragments            send `fragmented ✓` as a text message in 2 frames and the bytes
+                        00 01 fe ff as a binary message in 2 frames, then echo
   /ping                 ping the client on open, then send `pong ok` (or `pong missing` if no
                         pong came within 2 s), then echo
   /close/CODE/REASON    wait for one message, then close with CODE and REASON
@@ -42,6 +44,14 @@ async def behave(ws, parts):
         for i in range(int(parts[1])):
             await ws.send(f"msg {i + 1}")
         await ws.close()
+    elif mode == "fragments":
+        await ws.send(["frag", "mented ✓"])
+        await ws.send([b"\x00\x01", b"\xfe\xff"])
+        await echo(ws)
+    elif mode == "fragments":
+        await ws.send(["frag", "mented ✓"])
+        await ws.send([b"\x00\x01", b"\xfe\xff"])
+        await echo(ws)
     elif mode == "ping":
         pong = await ws.ping(b"from python")
         try:
