@@ -78,6 +78,15 @@ ws.on('open', () => {
       ws.send('hi');
       break;
     }
+    case 'sendclose': {
+      // The one-shot pattern: send and close at once; what came back before the close counts.
+      const got = [];
+      ws.on('message', (data) => got.push(data.toString()));
+      ws.addEventListener('close', (ev) => finish(`got:${got.join(',')} ${closed(ev)}`));
+      ws.send('hi');
+      ws.close(1000);
+      break;
+    }
     case 'closeclient':
       ws.addEventListener('close', (ev) => finish(closed(ev)));
       ws.close(Number(args[0]), args[1]);

@@ -11,6 +11,8 @@ compares that line with what it expects. Every wait is bounded (5 s).
   ping                  ping, print `pong PAYLOAD` when the pong carries the ping's payload
   close                 send `hi`, read the echo, wait for the server to close; print
                         `close CODE REASON clean|unclean`
+  sendclose             send `hi` and close at once (the one-shot pattern); print what came
+                        back before the close: `got:hi close 1000 clean`
   closeclient CODE REASON
                         close with CODE and REASON; print the server's answer the same way
 """
@@ -69,6 +71,16 @@ async def run(url, scenario, args):
                 pass
             await asyncio.wait_for(ws.wait_closed(), WAIT)
             return f"echo:{first} {closed(ws)}"
+        if scenario == "sendclose":
+            await ws.send("hi")
+            await asyncio.wait_for(ws.close(), WAIT)
+            got = []
+            try:
+                while True:  # messages that arrived before the close are still queued
+                    got.append(await ws.recv())
+            except ConnectionClosed:
+                pass
+            return f"got:{','.join(map(str, got))} {closed(ws)}"
         if scenario == "closeclient":
             await asyncio.wait_for(ws.close(int(args[0]), args[1]), WAIT)
             return closed(ws)
