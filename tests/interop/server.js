@@ -14,12 +14,20 @@
 //                        pong came within 2 s), then echo
 //   /close/CODE/REASON   wait for one message, then close with CODE and REASON
 //   /closenow/CODE/REASON close with CODE and REASON right after the handshake
+//   /refuse              refuse the handshake: 403 `go away` (verifyClient)
 // Anything else echoes too, so a unique path can tag a connection in the close log.
 'use strict';
 
 const { WebSocketServer } = require('ws');
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  verifyClient: (info, done) => {
+    if (info.req.url.startsWith('/refuse')) done(false, 403, 'go away');
+    else done(true);
+  },
+});
 
 wss.on('listening', () => {
   process.stdout.write(`${wss.address().port}\n`);

@@ -14,11 +14,13 @@ The request path picks the behaviour:
                         pong came within 2 s), then echo
   /close/CODE/REASON    wait for one message, then close with CODE and REASON
   /closenow/CODE/REASON close with CODE and REASON right after the handshake
+  /refuse               refuse the handshake: 403 with the body `go away` (process_request)
 Anything else echoes too, so a unique path can tag a connection in the close log.
 """
 
 import asyncio
 import sys
+from http import HTTPStatus
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
@@ -78,8 +80,14 @@ async def handler(ws):
     print(f"close {path} {ws.close_code} {ws.close_reason or ''}".rstrip(), flush=True)
 
 
+def refuse(connection, request):
+    if request.path.startswith("/refuse"):
+        return connection.respond(HTTPStatus.FORBIDDEN, "go away\n")
+    return None
+
+
 async def main():
-    async with serve(handler, "127.0.0.1", 0) as server:
+    async with serve(handler, "127.0.0.1", 0, process_request=refuse) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await asyncio.get_running_loop().create_future()
 
