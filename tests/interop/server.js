@@ -1,0 +1,91 @@
+// A Node `ws` server for the interop stage (.ci/interop), written the way its users write one.
+// Listens on 127.0.0.1, port 0; prints the bound port as its first stdout line, then one
+// `close PATH CODE REASON` line per connection once that connection is closed (the close frame
+// it received from wsprobe: 1006 when there was none).
+//
+// The request path picks the behaviour (the same paths as server.py):
+//   /echo                ws.on('message', (d, isBinary) => ws.send(d, { binary: isBinary }))
+//   /late/MS             echo each message MS milliseconds later
+//   /send/N              send N text messages `msg 1`..`msg N` on open, then echo
+//   /sendclose/N         send N text messages on open, then close (1000)
+//   /fragments           send `fragmented ✓` as a text message in 2 frames and the bytes
+//                        00 01 fe ff as a binary message in 2 frames, then echo
+//   /ping                ping the client on open, then send `pong ok` (or `pong missing` if no
+//                        pong came within 2 s), then echo
+//   /close/CODE/REASON   wait for one message, then close with CODE and REASON
+//   /closenow/CODE/REASON close with CODE and REASON right after the handshake
+//   /refuse              refuse the handshake: 403 `go away` (verifyClient)
+// Anything else echoes too, so a unique path can tag a connection in the close log.
+'use strict';
+
+const { WebSocketServer } = require('ws');
+
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  verifyClient: (info, done) => {
+    if (info.req.url.startsWith('/refuse')) done(false, 403, 'go away');
+    else done(true);
+  },
+});
+
+wss.on('listening', () => {
+  process.stdout.write(`${wss.address().port}\n`);
+});
+
+function echo(ws) {
+  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+}
+
+wss.on('connection', (ws, req) => {
+  const path = req.url;
+  const parts = path.split('?')[0].split('/').filter((p) => p !== '');
+  ws.on('error', () => {});
+  ws.on('close', (code, reason) => {
+    process.stdout.write(`close ${path} ${code} ${reason.toString()}`.trimEnd() + '\n');
+  });
+  switch (parts[0]) {
+    case 'late': {
+      const delay = Number(parts[1]);
+      ws.on('message', (data, isBinary) => {
+        setTimeout(() => ws.send(data, { binary: isBinary }), delay);
+      });
+      break;
+    }
+    case 'send':
+      for (let i = 1; i <= Number(parts[1]); i++) ws.send(`msg ${i}`);
+      echo(ws);
+      break;
+    case 'sendclose':
+      for (let i = 1; i <= Number(parts[1]); i++) ws.send(`msg ${i}`);
+      ws.close(1000);
+      break;
+    case 'fragments':
+      ws.send('frag', { fin: false });
+      ws.send('mented ✓', { fin: true });
+      ws.send(Buffer.from([0x00, 0x01]), { binary: true, fin: false });
+      ws.send(Buffer.from([0xfe, 0xff]), { binary: true, fin: true });
+      echo(ws);
+      break;
+    case 'ping': {
+      const timer = setTimeout(() => ws.send('pong missing'), 2000);
+      ws.once('pong', () => {
+        clearTimeout(timer);
+        ws.send('pong ok');
+      });
+      ws.ping('from node');
+      echo(ws);
+      break;
+    }
+    case 'close':
+      ws.once('message', () => ws.close(Number(parts[1]), parts[2] || ''));
+      break;
+    case 'closenow':
+      ws.close(Number(parts[1]), parts[2] || '');
+      break;
+    default:
+      echo(ws);
+  }
+});
+
+process.on('SIGTERM', () => process.exit(0));

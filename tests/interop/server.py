@@ -1,0 +1,99 @@
+"""A Python `websockets` server for the interop stage (.ci/interop), written the way its users
+write one. Listens on 127.0.0.1, port 0; prints the bound port as its first stdout line, then
+one `close PATH CODE REASON` line per connection once that connection is closed (the close
+frame it received from wsprobe: 1006 when there was none).
+
+The request path picks the behaviour:
+  /echo                 async for m in ws: await ws.send(m)   (the natural echo)
+  /late/MS              echo each message MS milliseconds later
+  /send/N               send N text messages `msg 1`..`msg N` on open, then echo
+  /sendclose/N          send N text messages on open, then close (1000)
+  /fragments            send `fragmented ✓` as a text message in 2 frames and the bytes
+                        00 01 fe ff as a binary message in 2 frames, then echo
+  /ping                 ping the client on open, then send `pong ok` (or `pong missing` if no
+                        pong came within 2 s), then echo
+  /close/CODE/REASON    wait for one message, then close with CODE and REASON
+  /closenow/CODE/REASON close with CODE and REASON right after the handshake
+  /refuse               refuse the handshake: 403 with the body `go away` (process_request)
+Anything else echoes too, so a unique path can tag a connection in the close log.
+"""
+
+import asyncio
+import sys
+from http import HTTPStatus
+
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+
+async def echo(ws):
+    async for message in ws:
+        await ws.send(message)
+
+
+async def behave(ws, parts):
+    mode = parts[0] if parts else "echo"
+    if mode == "late":
+        delay = int(parts[1]) / 1000
+        async for message in ws:
+            await asyncio.sleep(delay)
+            await ws.send(message)
+    elif mode == "send":
+        for i in range(int(parts[1])):
+            await ws.send(f"msg {i + 1}")
+        await echo(ws)
+    elif mode == "sendclose":
+        for i in range(int(parts[1])):
+            await ws.send(f"msg {i + 1}")
+        await ws.close()
+    elif mode == "fragments":
+        await ws.send(["frag", "mented ✓"])
+        await ws.send([b"\x00\x01", b"\xfe\xff"])
+        await echo(ws)
+    elif mode == "fragments":
+        await ws.send(["frag", "mented ✓"])
+        await ws.send([b"\x00\x01", b"\xfe\xff"])
+        await echo(ws)
+    elif mode == "ping":
+        pong = await ws.ping(b"from python")
+        try:
+            await asyncio.wait_for(pong, 2)
+            await ws.send("pong ok")
+        except asyncio.TimeoutError:
+            await ws.send("pong missing")
+        await echo(ws)
+    elif mode in ("close", "closenow"):
+        if mode == "close":
+            await ws.recv()
+        await ws.close(int(parts[1]), parts[2] if len(parts) > 2 else "")
+    else:
+        await echo(ws)
+
+
+async def handler(ws):
+    path = ws.request.path
+    try:
+        await behave(ws, [p for p in path.split("?")[0].split("/") if p])
+    except ConnectionClosed:
+        pass
+    await ws.wait_closed()
+    print(f"close {path} {ws.close_code} {ws.close_reason or ''}".rstrip(), flush=True)
+
+
+def refuse(connection, request):
+    if request.path.startswith("/refuse"):
+        return connection.respond(HTTPStatus.FORBIDDEN, "go away\n")
+    return None
+
+
+async def main():
+    async with serve(handler, "127.0.0.1", 0, process_request=refuse) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await asyncio.get_running_loop().create_future()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)
