@@ -84,6 +84,14 @@ fn main() {
         _ => {}
     }
     let out = OutputConfig::resolve(&cli.output);
+    if writes_stdout(&cli.command, &cli.output) && output::stdout_was_closed() {
+        // Received messages (or the JSON events) would be lost without a word.
+        eprintln!("wsprobe: error: stdout is closed, so what wsprobe prints would be lost");
+        eprintln!(
+            "hint: send it to a file or to /dev/null (> /dev/null) instead of closing it (>&-)"
+        );
+        std::process::exit(exit::RUNTIME);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -124,6 +132,15 @@ fn print_document(text: &mut Vec<u8>) -> ! {
         std::process::exit(exit::RUNTIME);
     }
     std::process::exit(exit::OK);
+}
+
+/// Whether the command's output goes to stdout (listen prints its events on stderr unless
+/// --json, and only `--stdio` writes messages to stdout).
+fn writes_stdout(command: &Command, output: &cli::OutputArgs) -> bool {
+    match command {
+        Command::Listen(args) => output.json || args.stdio,
+        _ => true,
+    }
 }
 
 fn kind_of_status(status: i32) -> &'static str {

@@ -566,3 +566,20 @@ pub fn stdout_error() -> Option<anyhow::Error> {
         ),
     }
 }
+
+/// Whether stdout was closed when wsprobe started (`>&-`). The Rust runtime then points it at
+/// /dev/null, opened read-write, so everything written to it would vanish without an error.
+/// Daemons hand a child all three standard streams as /dev/null this way on purpose, so only a
+/// stdout that is alone in that state counts.
+pub fn stdout_was_closed() -> bool {
+    fn reopened_null(fd: impl std::os::fd::AsFd) -> bool {
+        use rustix::fs::{fcntl_getfl, fstat, makedev, FileType, OFlags};
+        let Ok(st) = fstat(&fd) else {
+            return false;
+        };
+        let null = FileType::from_raw_mode(st.st_mode) == FileType::CharacterDevice
+            && st.st_rdev == makedev(1, 3);
+        null && fcntl_getfl(&fd).is_ok_and(|f| f & OFlags::ACCMODE == OFlags::RDWR)
+    }
+    reopened_null(io::stdout()) && !reopened_null(io::stderr())
+}

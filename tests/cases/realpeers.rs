@@ -523,3 +523,31 @@ fn invalid_utf8_in_the_same_write_as_the_101_is_a_1007_after_the_messages_before
     assert!(err.contains("CLOSING (local) 1007"), "{err}");
     assert!(err.contains("not valid UTF-8"), "{err}");
 }
+
+#[test]
+fn a_closed_stdout_is_one_error_and_exit_1_before_connecting() {
+    let server = Server::echo().unreached();
+    let bin = assert_cmd::cargo::cargo_bin("wsprobe");
+    let out = std::process::Command::new("sh")
+        .args(["-c", "echo hi | \"$0\" \"$1\" >&-"])
+        .arg(&bin)
+        .arg(&server.url)
+        .env("HOME", std::env::temp_dir())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("wsprobe: error: stdout is closed, so what wsprobe prints would be lost"),
+        "{err}"
+    );
+    // Sent to /dev/null on purpose, output may go nowhere.
+    let out = std::process::Command::new("sh")
+        .args(["-c", "echo hi | \"$0\" -q \"$1\" > /dev/null"])
+        .arg(&bin)
+        .arg(&Server::echo().url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
