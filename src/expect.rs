@@ -103,7 +103,7 @@ pub struct Script<H> {
     received: u64,
     last: VecDeque<String>,
     control: ControlTx,
-    close: Option<(u16, String)>,
+    close: Option<Control>,
 }
 
 /// The script's state once the connection is over.
@@ -137,7 +137,7 @@ impl<H> Script<H> {
         patterns: Vec<Pattern>,
         count: Option<u64>,
         control: ControlTx,
-        close: Option<(u16, String)>,
+        close: Option<Control>,
     ) -> Script<H> {
         Script {
             inner,
@@ -174,8 +174,8 @@ impl<H> Script<H> {
     /// the -x messages, has gone out).
     fn close_if_done(&mut self) {
         if self.active && self.done() {
-            if let Some((code, reason)) = self.close.take() {
-                self.control.send(Control::Finish(code, reason));
+            if let Some(close) = self.close.take() {
+                self.control.send(close);
             }
         }
     }

@@ -126,10 +126,16 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
         script.count,
         control_tx.clone(),
         // With --expect-close the peer is to close, not us.
-        script
-            .expect_close
-            .is_none()
-            .then(|| (args.close_code, args.close_reason.clone())),
+        script.expect_close.is_none().then(|| {
+            let (code, reason) = (args.close_code, args.close_reason.clone());
+            // The -x messages go out before the close (-n 0 is met at once); stdin may go on
+            // forever, so the close does not wait for it.
+            if scripted_sends {
+                Control::Finish(code, reason)
+            } else {
+                Control::Close(code, reason)
+            }
+        }),
     );
 
     let mut backoff = Backoff::new(
