@@ -1,6 +1,8 @@
 //! The interactive session of `connect`: a rustyline prompt on its own thread, the connection
-//! driven on the runtime, and every event printed above the line being typed (rustyline's
-//! external printer), so arriving messages never corrupt it.
+//! driven on the runtime, and every event printed above the line being typed (through the
+//! [`screen::Screen`], which hands lines to rustyline's external printer only while a prompt is
+//! up), so arriving messages never corrupt it and no line is lost. Without a terminal on stdin
+//! (`-i` with a pipe), each line of stdin is taken as typed.
 //!
 //! When the connection ends — the peer closed, or the user did — the session prints the close
 //! and exits with the usual status, even though the prompt thread is still waiting for a
@@ -266,6 +268,7 @@ fn start_prompt(
         let _ = editor.load_history(h);
     }
     if let Ok(external) = editor.create_external_printer() {
+        screen.attach();
         printer.set_sink(Some(screen.clone()));
         let s = screen.clone();
         std::thread::Builder::new()

@@ -19,7 +19,7 @@
 //! erases the prompt, and from then on lines are written directly.
 
 use std::collections::VecDeque;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -61,6 +61,8 @@ struct State {
     closing: bool,
     /// The connection is closing: the prompt is drawn empty from now on.
     blank: bool,
+    /// A printer thread runs (rustyline could make an external printer: a real terminal).
+    attached: bool,
 }
 
 pub struct Screen {
@@ -81,6 +83,7 @@ impl Screen {
                 hinted: false,
                 closing: false,
                 blank: false,
+                attached: false,
             }),
             changed: Condvar::new(),
         })
@@ -101,6 +104,12 @@ impl Screen {
                     .0
             }
         }
+    }
+
+    /// Says that [`Screen::run_printer`] is about to run: the prompt is a real one, whose
+    /// hooks tell where it is.
+    pub fn attach(&self) {
+        self.lock().attached = true;
     }
 
     /// The printer thread: empties the queue for as long as the session runs.
@@ -213,27 +222,31 @@ impl Screen {
     pub fn finish(&self, patience: Duration) -> bool {
         let until = Instant::now() + patience;
         let mut st = self.lock();
-        let prompted = st.mode != Mode::NoPrompt;
         st.closing = true;
         self.changed.notify_all();
-        if !st.blank && st.mode != Mode::NoPrompt {
+        let was_blank = std::mem::replace(&mut st.blank, true);
+        if !was_blank && st.attached && (st.mode != Mode::NoPrompt || st.entering) {
             // A redraw that rustyline composed before this lands within moments: let it land
             // before the prompt is erased; any later one is empty.
-            st.blank = true;
-            st = self.wait(st, Some(Instant::now() + SETTLE));
+            let settled = Instant::now() + SETTLE;
+            while Instant::now() < settled {
+                st = self.wait(st, Some(settled));
+            }
         }
         // Lines held between two prompts go out with the next prompt; a prompt that is being
         // drawn is let finish, so that it can be erased.
-        while (st.entering
-            || st.mode == Mode::Away
-            || st.handing
-            || (st.mode == Mode::Prompt && !st.queue.is_empty())
-            || (st.mode == Mode::Prompt && st.drawn < st.handed))
+        while st.attached
+            && (st.entering
+                || st.mode == Mode::Away
+                || st.handing
+                || (st.mode == Mode::Prompt && !st.queue.is_empty())
+                || (st.mode == Mode::Prompt && st.drawn < st.handed))
             && Instant::now() < until
         {
             st = self.wait(st, Some(until));
         }
-        if st.mode == Mode::Prompt {
+        let prompted = st.mode != Mode::NoPrompt;
+        if st.mode == Mode::Prompt && std::io::stderr().is_terminal() {
             // Erase the prompt and what was typed after it.
             let mut err = std::io::stderr().lock();
             let _ = err.write_all(b"\r\x1b[J");
