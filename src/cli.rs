@@ -256,7 +256,13 @@ pub struct ConnectArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Interactive")]
 pub struct InteractiveArgs {
-    /// Use the interactive session even when stdin or stderr is not a terminal
+    /// Use the interactive session even without a terminal (piped lines are read as typed)
+    ///
+    /// Without a terminal on stdin, each line of stdin is taken as typed at the prompt: a text
+    /// message, or a command such as /ping, /state or /close. The end of input (closing with
+    /// --close-code), /close or /quit closes the connection once everything before it was
+    /// sent; nothing after /close or /quit is read. The session's lines go to stderr, without
+    /// terminal escapes when it is not a terminal.
     #[arg(short = 'i', long)]
     pub interactive: bool,
 

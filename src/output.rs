@@ -7,7 +7,7 @@
 //! idle points, or at once when the stream is a terminal.
 
 use std::io::{self, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossterm::style::{Color, Stylize};
@@ -23,8 +23,17 @@ const FLUSH_AT: usize = 64 * 1024;
 pub struct Printer {
     cfg: OutputConfig,
     buf: Mutex<Buffers>,
-    /// The interactive session's printer: lines go above the prompt being edited.
-    external: Mutex<Option<Box<dyn rustyline::ExternalPrinter + Send>>>,
+    /// The interactive session's screen: lines go above the prompt being edited.
+    sink: Mutex<Option<Arc<dyn LineSink>>>,
+}
+
+/// Where the interactive session's lines go instead of stderr: the screen it shares with the
+/// prompt. A line is given without its newline.
+pub trait LineSink: Send + Sync {
+    fn line(&self, text: String);
+
+    /// The connection is closing: told just before the CLOSING (or CLOSED) line.
+    fn closing(&self) {}
 }
 
 impl std::fmt::Debug for Printer {
@@ -54,7 +63,7 @@ impl Printer {
         Printer {
             cfg,
             buf: Mutex::new(Buffers::default()),
-            external: Mutex::new(None),
+            sink: Mutex::new(None),
         }
     }
 
@@ -62,10 +71,10 @@ impl Printer {
         &self.cfg
     }
 
-    /// Routes human lines through the interactive session's printer (or, with `None`, back to
+    /// Routes human lines to the interactive session's screen (or, with `None`, back to
     /// stderr).
-    pub fn set_external(&self, printer: Option<Box<dyn rustyline::ExternalPrinter + Send>>) {
-        *self.external.lock().unwrap_or_else(|e| e.into_inner()) = printer;
+    pub fn set_sink(&self, sink: Option<Arc<dyn LineSink>>) {
+        *self.sink.lock().unwrap_or_else(|e| e.into_inner()) = sink;
     }
 
     /// Whether message events in this direction are printed (they cost a format per message).
@@ -99,15 +108,9 @@ impl Printer {
     /// prompt, with the time prefix when asked for.
     pub fn line(&self, text: &str) {
         let text = self.stamp(text);
-        if let Some(ext) = self
-            .external
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-        {
-            if ext.print(text.clone()).is_ok() {
-                return;
-            }
+        let sink = self.sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(sink) = sink {
+            return sink.line(text);
         }
         self.flush();
         let _ = writeln!(io::stderr().lock(), "{text}");
@@ -158,6 +161,12 @@ impl Printer {
             return;
         };
         if self.cfg.repl {
+            if matches!(event, Event::Closing { .. } | Event::Close { .. }) {
+                let sink = self.sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(sink) = sink {
+                    sink.closing();
+                }
+            }
             self.line(&line);
             return;
         }

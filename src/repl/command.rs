@@ -22,38 +22,52 @@ pub enum Command {
     Quit,
 }
 
+/// One command as `/help` lists it.
+pub struct Spec {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub about: &'static str,
+}
+
+const fn spec(name: &'static str, args: &'static str, about: &'static str) -> Spec {
+    Spec { name, args, about }
+}
+
 /// The commands with their one-line help, in the order `/help` lists them.
-pub const COMMANDS: &[(&str, &str)] = &[
-    (
+pub const COMMANDS: &[Spec] = &[
+    spec(
         "/ping",
-        "[TEXT]        send a ping; its pong shows the round-trip time",
+        "[TEXT]",
+        "send a ping; its pong shows the round-trip time",
     ),
-    ("/pong", "[TEXT]        send an unsolicited pong"),
-    (
+    spec("/pong", "[TEXT]", "send an unsolicited pong"),
+    spec(
         "/close",
-        "[CODE [REASON]] close (default 1000); CLOSING and CLOSED follow",
+        "[CODE [REASON]]",
+        "close (default 1000); CLOSING and CLOSED follow",
     ),
-    (
+    spec(
         "/binary",
-        "HEX… | @FILE   send a binary message (hex bytes, or a file's bytes)",
+        "HEX… | @FILE",
+        "send a binary message (hex bytes, or a file's bytes)",
     ),
-    ("/text", "@FILE         send a file as one text message"),
-    (
+    spec("/text", "@FILE", "send a file as one text message"),
+    spec(
         "/state",
-        "              readyState, url, protocol, extensions, bufferedAmount, counters",
+        "",
+        "readyState, url, protocol, extensions, bufferedAmount, counters",
     ),
-    (
+    spec(
         "/headers",
-        "            the handshake's request and response headers",
+        "",
+        "the handshake's request and response headers",
     ),
-    (
-        "/pretty",
-        "             toggle pretty-printing of received JSON",
-    ),
-    ("/help", "               this list"),
-    (
+    spec("/pretty", "", "toggle pretty-printing of received JSON"),
+    spec("/help", "", "this list"),
+    spec(
         "/quit",
-        "               close with 1000 and exit (Ctrl-D does the same)",
+        "",
+        "close with 1000 and exit (Ctrl-D does the same)",
     ),
 ];
 
@@ -128,14 +142,31 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
     }
 }
 
-/// `/help`'s text.
+/// `/help`'s text: the commands and what they do, in two aligned columns.
 pub fn help() -> String {
+    let mut rows: Vec<(String, &str)> = COMMANDS
+        .iter()
+        .map(|c| {
+            (
+                format!("{} {}", c.name, c.args).trim_end().to_owned(),
+                c.about,
+            )
+        })
+        .collect();
+    rows.push((
+        "//TEXT".to_owned(),
+        "send a text message that starts with /",
+    ));
+    let width = rows
+        .iter()
+        .map(|(c, _)| c.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out =
         String::from("Type a line to send it as a text message. Commands (Tab completes them):");
-    for (name, text) in COMMANDS {
-        out.push_str(&format!("\n  {name:<8} {text}"));
+    for (usage, about) in &rows {
+        out.push_str(&format!("\n  {usage:<width$}  {about}"));
     }
-    out.push_str("\n  //TEXT   send a text message that starts with /");
     out.push_str("\nCtrl-C clears the line; Ctrl-C twice closes and exits (130).");
     out
 }
@@ -177,5 +208,69 @@ mod tests {
             .contains("unknown command /nope"));
         assert!(parse(&format!("/ping {}", "x".repeat(126))).is_err());
         assert_eq!(parse("/quit"), Ok(Some(Command::Quit)));
+    }
+
+    #[test]
+    fn help_lists_every_command_with_its_description_in_one_column() {
+        let help = help();
+        let rows: Vec<&str> = help.lines().filter(|l| l.starts_with("  /")).collect();
+        assert_eq!(rows.len(), COMMANDS.len() + 1, "{help}");
+        let columns: Vec<usize> = COMMANDS
+            .iter()
+            .map(|c| {
+                let row = rows
+                    .iter()
+                    .find(|r| r.trim_start().starts_with(&format!("{} ", c.name)))
+                    .unwrap_or_else(|| panic!("{} is not listed:\n{help}", c.name));
+                row.chars().count() - c.about.chars().count()
+            })
+            .collect();
+        assert!(
+            columns.iter().all(|&c| c == columns[0]),
+            "descriptions start at columns {columns:?}:\n{help}"
+        );
+        // The usage column never runs into the description.
+        for row in &rows {
+            let (usage, _) = row.split_at(row.char_indices().nth(columns[0]).unwrap().0);
+            assert!(usage.ends_with("  "), "{row:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed, the parser answers with a command, nothing, or an error line.
+        #[test]
+        fn any_line_gives_a_command_or_a_clean_error(line in "\\PC*") {
+            check_parse(&line);
+        }
+
+        #[test]
+        fn any_command_line_gives_a_command_or_a_clean_error(
+            name in "(ping|pong|close|binary|text|state|headers|pretty|help|quit|exit|q|\\?|x|)",
+            sep in "[ \t\u{a0}\u{3000}]{0,2}",
+            args in "\\PC{0,200}",
+        ) {
+            check_parse(&format!("/{name}{sep}{args}"));
+        }
+
+        #[test]
+        fn any_bytes_read_as_text_give_a_command_or_a_clean_error(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        ) {
+            check_parse(&String::from_utf8_lossy(&bytes));
+            let mut line = b"/".to_vec();
+            line.extend_from_slice(&bytes);
+            check_parse(&String::from_utf8_lossy(&line));
+        }
+    }
+
+    /// A parse that returns (no panic) and, for an error, one line that says something.
+    fn check_parse(line: &str) {
+        match parse(line) {
+            Ok(_) => {}
+            Err(e) => {
+                assert!(!e.trim().is_empty(), "empty error for {line:?}");
+                assert!(!e.contains('\n'), "multi-line error for {line:?}: {e}");
+            }
+        }
     }
 }

@@ -1,12 +1,15 @@
 //! The interactive session of `connect`: a rustyline prompt on its own thread, the connection
-//! driven on the runtime, and every event printed above the line being typed (rustyline's
-//! external printer), so arriving messages never corrupt it.
+//! driven on the runtime, and every event printed above the line being typed (through the
+//! [`screen::Screen`], which hands lines to rustyline's external printer only while a prompt is
+//! up), so arriving messages never corrupt it and no line is lost. Without a terminal on stdin
+//! (`-i` with a pipe), each line of stdin is taken as typed.
 //!
 //! When the connection ends — the peer closed, or the user did — the session prints the close
 //! and exits with the usual status, even though the prompt thread is still waiting for a
 //! line: the terminal mode saved at the start is restored first.
 
 mod command;
+mod screen;
 mod view;
 
 use std::collections::VecDeque;
@@ -18,12 +21,16 @@ use std::time::Duration;
 
 use anyhow::Result;
 use rustyline::completion::{Completer, Pair};
+use rustyline::config::{ColorMode, CompletionType};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
-use rustyline::validate::Validator;
-use rustyline::{Behavior, Editor};
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{
+    Behavior, Cmd, ConditionalEventHandler, Editor, Event, EventContext, EventHandler, KeyEvent,
+    RepeatCount,
+};
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
@@ -37,6 +44,7 @@ use crate::session::client::{self, ClientSettings};
 use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts};
 use crate::session::{Conn, ReadyState};
 use command::Command;
+use screen::Screen;
 
 /// Whether `connect` should be interactive: asked for with `-i`, or both stdin and stderr
 /// are terminals and nothing asks for a pipe or a script.
@@ -57,6 +65,8 @@ pub fn wanted(args: &ConnectArgs, out: &OutputConfig) -> bool {
 /// What the user typed, handed from the prompt thread to the session.
 enum Input {
     Line(String),
+    /// A piped line that is not UTF-8.
+    NotText,
     Interrupted,
     Eof,
 }
@@ -83,8 +93,15 @@ struct Shared {
     /// The user asked to close and leave (before OPEN this ends the session at once).
     quit: Notify,
     interrupted: AtomicBool,
+    /// The signal (SIGINT, SIGTERM) that ended the session, if one did.
+    signal: crate::signals::Stop,
     close_code: u16,
     close_reason: String,
+    /// Lines come from a pipe or a file: they wait for OPEN (so that /state and /headers show
+    /// the connection), and their end, /close and /quit close once everything before them was
+    /// sent.
+    piped: bool,
+    opened: tokio::sync::watch::Sender<bool>,
 }
 
 pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
@@ -99,26 +116,10 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
             .max_message_size(Some(args.max_message_size))
             .max_frame_size(Some(args.max_message_size)),
     )?;
-    let terminal = TerminalMode::save();
-
-    let config = rustyline::Config::builder()
-        .behavior(Behavior::PreferTerm)
-        .auto_add_history(false)
-        .max_history_size(1000)?
-        .build();
-    let mut editor: Editor<Helper, DefaultHistory> = Editor::with_config(config)?;
-    editor.set_helper(Some(Helper));
-    let history = (!args.interactive.no_history).then(history_path).flatten();
-    if let Some(h) = &history {
-        let _ = editor.load_history(h);
-    }
-    if let Ok(p) = editor.create_external_printer() {
-        printer.set_external(Some(Box::new(p)));
-    }
+    let screen = Screen::new();
     let (input_tx, input_rx) = mpsc::unbounded_channel();
-    std::thread::Builder::new()
-        .name("prompt".into())
-        .spawn(move || read_lines(editor, history, input_tx))?;
+    let piped = !std::io::stdin().is_terminal();
+    let terminal = start_input(&args, piped, &screen, &printer, input_tx)?;
 
     let conn = Arc::new(Conn::new(None, printer.clone()));
     let shared = Arc::new(Shared {
@@ -130,8 +131,11 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
         handshake: Mutex::new(None),
         quit: Notify::new(),
         interrupted: AtomicBool::new(false),
+        signal: crate::signals::Stop::default(),
         close_code: args.close_code,
         close_reason: args.close_reason.clone(),
+        piped,
+        opened: tokio::sync::watch::Sender::new(false),
     });
     let (data_tx, mut data_rx) = mpsc::channel::<Batch>(256);
     let (control_tx, mut control_rx) = crate::session::driver::control();
@@ -142,19 +146,20 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
         control_tx.clone(),
     ));
     // SIGINT arrives only while the prompt is not in raw mode; treat it as the second Ctrl-C.
+    // SIGTERM ends the session the same way (a polite close), and the run exits 143.
     let on_signal = (shared.clone(), control_tx.clone());
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            request_quit(&on_signal.0, &on_signal.1, true);
-        }
+        let status = crate::signals::next().await;
+        on_signal.0.signal.set(status);
+        request_quit(&on_signal.0, &on_signal.1, true);
     });
 
     let connected = tokio::select! {
         c = client::connect(&settings, &conn) => c,
         () = shared.quit.notified() => {
-            leave(&printer, terminal).await;
+            leave(&printer, &screen, terminal).await;
             return Ok(if shared.interrupted.load(Ordering::SeqCst) {
-                exit::INTERRUPTED
+                shared.signal.status().unwrap_or(exit::INTERRUPTED)
             } else {
                 exit::OK
             });
@@ -163,21 +168,26 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
     let connected = match connected {
         Ok(c) => c,
         Err(e) => {
-            leave(&printer, terminal).await;
+            leave(&printer, &screen, terminal).await;
             return Err(e);
         }
     };
+    let info = client::open_info(&connected.response);
     *shared.handshake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Handshake {
-        protocol: client::open_info(&connected.response).protocol,
-        extensions: client::open_info(&connected.response).extensions,
+        protocol: info.protocol,
+        extensions: info.extensions,
         request: client::request_lines(&connected.request),
         response: client::response_lines(&connected.response),
     });
-    printer.line("Type a message and press Enter; /help lists the commands.");
+    if !piped {
+        printer.line("Type a message and press Enter; /help lists the commands.");
+    }
+    shared.opened.send_replace(true);
 
     let opts = DriveOpts {
-        close_on_eof: None,
-        reply_wait: std::time::Duration::ZERO,
+        close_on_eof: piped.then(|| (args.close_code, args.close_reason.clone())),
+        // Piped input ends like pipe mode's: the replies are waited for.
+        reply_wait: args.reply_timeout,
         close_timeout: args.close_timeout,
         max_message_size: args.max_message_size,
         heartbeat: crate::config::heartbeat(&args.heartbeat),
@@ -197,10 +207,10 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
         &opts,
     )
     .await;
-    leave(&printer, terminal).await;
+    leave(&printer, &screen, terminal).await;
 
     if shared.interrupted.load(Ordering::SeqCst) {
-        return Ok(exit::INTERRUPTED);
+        return Ok(shared.signal.status().unwrap_or(exit::INTERRUPTED));
     }
     if let Some(e) = ending.error {
         return Err(e);
@@ -215,17 +225,86 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
     })
 }
 
-/// Ends the session's hold on the terminal: lets the prompt thread print what it was given,
-/// takes the printing back, restores the terminal mode and clears the prompt line.
-async fn leave(printer: &Printer, terminal: TerminalMode) {
-    // The prompt thread prints asynchronously; give it a moment to catch up.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    printer.set_external(None);
-    terminal.restore();
-    let mut err = std::io::stderr().lock();
-    // Clear the prompt line, and end the bracketed-paste mode the prompt had switched on.
-    let _ = write!(err, "\r\x1b[2K\x1b[?2004l");
-    let _ = err.flush();
+/// A terminal gets the prompt; anything else (`-i` with a pipe or a file) is read line by
+/// line as if typed, and its end closes the connection once everything was sent. Returns the
+/// terminal's mode to restore at the end, if there is a prompt.
+fn start_input(
+    args: &ConnectArgs,
+    piped: bool,
+    screen: &Arc<Screen>,
+    printer: &Printer,
+    input: mpsc::UnboundedSender<Input>,
+) -> Result<Option<TerminalMode>> {
+    if piped {
+        std::thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || read_piped(input))?;
+        return Ok(None);
+    }
+    start_prompt(args, screen, printer, input).map(Some)
+}
+
+/// Starts the prompt on its own thread, and the printer thread that puts the session's lines
+/// above it; returns the terminal's mode to restore at the end.
+fn start_prompt(
+    args: &ConnectArgs,
+    screen: &Arc<Screen>,
+    printer: &Printer,
+    input: mpsc::UnboundedSender<Input>,
+) -> Result<TerminalMode> {
+    let terminal = TerminalMode::save();
+    let config = rustyline::Config::builder()
+        .behavior(Behavior::PreferTerm)
+        .auto_add_history(false)
+        .max_history_size(1000)?
+        // Tab lists the commands that fit (all of them after a lone `/`).
+        .completion_type(CompletionType::List)
+        .completion_show_all_if_ambiguous(true)
+        // The highlighter is how the screen learns that the prompt was redrawn.
+        .color_mode(ColorMode::Forced)
+        .build();
+    let mut editor: Editor<Helper, DefaultHistory> = Editor::with_config(config)?;
+    editor.set_helper(Some(Helper(screen.clone())));
+    editor.bind_sequence(
+        KeyEvent::ctrl('C'),
+        EventHandler::Conditional(Box::new(Leaving(screen.clone()))),
+    );
+    let history = (!args.interactive.no_history).then(history_path).flatten();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    if let Ok(external) = editor.create_external_printer() {
+        screen.attach();
+        printer.set_sink(Some(screen.clone()));
+        let s = screen.clone();
+        std::thread::Builder::new()
+            .name("printer".into())
+            .spawn(move || s.run_printer(Box::new(external)))?;
+    }
+    let s = screen.clone();
+    std::thread::Builder::new()
+        .name("prompt".into())
+        .spawn(move || read_lines(editor, history, &s, input))?;
+    Ok(terminal)
+}
+
+/// Ends the session's hold on the terminal: every line printed, the prompt erased, the
+/// terminal mode restored.
+async fn leave(printer: &Printer, screen: &Arc<Screen>, terminal: Option<TerminalMode>) {
+    let s = screen.clone();
+    let prompted = tokio::task::spawn_blocking(move || s.finish(Duration::from_secs(1)))
+        .await
+        .unwrap_or(false);
+    printer.set_sink(None);
+    if let (Some(terminal), true) = (terminal, prompted) {
+        terminal.restore();
+        let mut err = std::io::stderr().lock();
+        if err.is_terminal() {
+            // End the bracketed-paste mode the prompt had switched on.
+            let _ = err.write_all(b"\x1b[?2004l");
+            let _ = err.flush();
+        }
+    }
 }
 
 /// The history file: `$XDG_DATA_HOME/wsprobe/history`, else `~/.local/share/wsprobe/history`.
@@ -242,13 +321,20 @@ fn history_path() -> Option<PathBuf> {
 }
 
 /// The prompt thread: one line at a time, into the session; history saved as it grows.
+///
+/// After Ctrl-D the prompt comes back while the connection closes (so that lines still on
+/// their way to it are drawn); a second end of input in a row ends the thread.
 fn read_lines(
     mut editor: Editor<Helper, DefaultHistory>,
     history: Option<PathBuf>,
+    screen: &Screen,
     tx: mpsc::UnboundedSender<Input>,
 ) {
-    loop {
-        let input = match editor.readline("> ") {
+    let mut ended = false;
+    while screen.entering() {
+        let read = editor.readline("> ");
+        screen.left();
+        let input = match read {
             Ok(line) => {
                 if !line.trim().is_empty() && editor.add_history_entry(line.as_str()).is_ok() {
                     if let Some(h) = &history {
@@ -261,13 +347,45 @@ fn read_lines(
                 Input::Line(line)
             }
             Err(ReadlineError::Interrupted) => Input::Interrupted,
-            Err(_) => Input::Eof,
+            Err(ReadlineError::Eof) if !ended => Input::Eof,
+            Err(_) => break,
         };
-        let last = matches!(input, Input::Eof);
-        if tx.send(input).is_err() || last {
-            return;
+        ended = matches!(input, Input::Eof);
+        if tx.send(input).is_err() {
+            break;
         }
     }
+    screen.prompt_gone();
+}
+
+/// `-i` without a terminal: each line of stdin is a line typed at the prompt.
+fn read_piped(tx: mpsc::UnboundedSender<Input>) {
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match std::io::BufRead::read_until(&mut stdin, b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                    if buf.last() == Some(&b'\r') {
+                        buf.pop();
+                    }
+                }
+                let input = match String::from_utf8(std::mem::take(&mut buf)) {
+                    Ok(line) => Input::Line(line),
+                    Err(_) => Input::NotText,
+                };
+                if tx.send(input).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = tx.send(Input::Eof);
 }
 
 /// Closes with the session's close code (Ctrl-C) or 1000 (/quit, Ctrl-D) and ends it.
@@ -289,6 +407,10 @@ async fn handle_input(
     control: ControlTx,
 ) {
     let mut interrupts = 0;
+    if shared.piped {
+        // Until then the connection can only fail, which ends the session.
+        let _ = shared.opened.subscribe().wait_for(|open| *open).await;
+    }
     while let Some(i) = input.recv().await {
         let line = match i {
             Input::Line(l) => l,
@@ -303,14 +425,29 @@ async fn handle_input(
                 }
                 continue;
             }
+            Input::Eof if shared.piped => {
+                // Dropping the data channel closes (with --close-code) once it is sent.
+                return;
+            }
             Input::Eof => {
                 request_quit(&shared, &control, false);
-                return;
+                continue;
+            }
+            Input::NotText => {
+                error(
+                    &shared.printer,
+                    "a line of input is not UTF-8 text; it was not sent",
+                );
+                continue;
             }
         };
         interrupts = 0;
         match command::parse(&line) {
             Ok(None) => {}
+            // Piped, these end the input: what follows them is not read.
+            Ok(Some(cmd @ (Command::Close(..) | Command::Quit))) if shared.piped => {
+                return execute(cmd, &shared, &data, &control).await;
+            }
             Ok(Some(cmd)) => execute(cmd, &shared, &data, &control).await,
             Err(e) => error(&shared.printer, &e),
         }
@@ -323,7 +460,7 @@ fn error(printer: &Printer, message: &str) {
     } else {
         "error:".to_owned()
     };
-    printer.line(&format!("{label} {message}"));
+    printer.line(&format!("{label} {}", render::sanitize(message, false)));
 }
 
 async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, control: &ControlTx) {
@@ -354,7 +491,23 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
             return;
         }
         Command::Pong(p) => {
+            if shared.conn.state().ready >= ReadyState::Closing {
+                return error(printer, "the connection is closing; no pong can be sent");
+            }
+            let said = if p.is_empty() {
+                "pong sent (no payload)".to_owned()
+            } else {
+                format!(
+                    "pong sent ({}): {}",
+                    render::size(p.len()),
+                    render::sanitize(&p, false)
+                )
+            };
             control.send(Control::Pong(Bytes::from(p)));
+            return printer.line(&said);
+        }
+        Command::Close(code, reason) if shared.piped => {
+            control.send(Control::Finish(code, reason));
             return;
         }
         Command::Close(code, reason) => {
@@ -371,6 +524,10 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
             ));
         }
         Command::Help => return printer.line(&command::help()),
+        Command::Quit if shared.piped => {
+            control.send(Control::Finish(1000, String::new()));
+            return;
+        }
         Command::Quit => return request_quit(shared, control, false),
     };
     if shared.conn.state().ready >= ReadyState::Closing {
@@ -438,9 +595,20 @@ fn headers(shared: &Shared) -> String {
     let Some(h) = &*hs else {
         return "no handshake yet".into();
     };
-    let mut out: Vec<String> = h.request.iter().map(|l| format!("> {l}")).collect();
-    out.extend(h.response.iter().map(|l| format!("< {l}")));
-    render::sanitize(&out.join("\n"), true).into_owned()
+    // Indented under a heading, not behind `>`/`<`: those mark messages sent and received.
+    let mut out = vec!["request:".to_owned()];
+    out.extend(
+        h.request
+            .iter()
+            .map(|l| format!("  {}", render::sanitize(l, false))),
+    );
+    out.push("response:".to_owned());
+    out.extend(
+        h.response
+            .iter()
+            .map(|l| format!("  {}", render::sanitize(l, false))),
+    );
+    out.join("\n")
 }
 
 /// The terminal's mode when the session started, put back when it ends (the prompt thread
@@ -463,8 +631,10 @@ impl TerminalMode {
     }
 }
 
-/// Tab completion of the slash commands.
-struct Helper;
+/// Tab completion of the slash commands, and the hooks that tell the screen where the prompt
+/// is: rustyline asks for a hint just before it draws the prompt, highlights the prompt each
+/// time it draws it, and validates a line just before it accepts it.
+struct Helper(Arc<Screen>);
 
 impl Completer for Helper {
     type Candidate = Pair;
@@ -475,28 +645,70 @@ impl Completer for Helper {
         pos: usize,
         _ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let head = &line[..pos];
-        if !head.starts_with('/') || head.contains(char::is_whitespace) {
-            return Ok((pos, Vec::new()));
-        }
-        let found = command::COMMANDS
-            .iter()
-            .filter(|(name, _)| name.starts_with(head))
-            .map(|(name, _)| Pair {
-                display: (*name).to_owned(),
-                replacement: format!("{name} "),
-            })
-            .collect();
-        Ok((0, found))
+        Ok(completions(&line[..pos]))
     }
+}
+
+/// The commands that start with `head` (a `/` and no space yet), replacing it from column 0.
+fn completions(head: &str) -> (usize, Vec<Pair>) {
+    if !head.starts_with('/') || head.contains(char::is_whitespace) {
+        return (head.len(), Vec::new());
+    }
+    let found = command::COMMANDS
+        .iter()
+        .filter(|c| c.name.starts_with(head))
+        .map(|c| Pair {
+            display: c.name.to_owned(),
+            replacement: format!("{} ", c.name),
+        })
+        .collect();
+    (0, found)
 }
 
 impl Hinter for Helper {
     type Hint = String;
+
+    fn hint(&self, _line: &str, _pos: usize, _ctx: &rustyline::Context<'_>) -> Option<String> {
+        self.0.prompt_drawn();
+        None
+    }
 }
 
-impl Highlighter for Helper {}
+impl Highlighter for Helper {
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        _default: bool,
+    ) -> std::borrow::Cow<'b, str> {
+        if self.0.redrawn() {
+            return std::borrow::Cow::Borrowed("");
+        }
+        std::borrow::Cow::Borrowed(prompt)
+    }
 
-impl Validator for Helper {}
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> std::borrow::Cow<'l, str> {
+        if self.0.blank() {
+            return std::borrow::Cow::Borrowed("");
+        }
+        std::borrow::Cow::Borrowed(line)
+    }
+}
+
+impl Validator for Helper {
+    fn validate(&self, _ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
+        self.0.leaving();
+        Ok(ValidationResult::Valid(None))
+    }
+}
 
 impl rustyline::Helper for Helper {}
+
+/// Ctrl-C ends the prompt (rustyline's own action follows).
+struct Leaving(Arc<Screen>);
+
+impl ConditionalEventHandler for Leaving {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, _: &EventContext) -> Option<Cmd> {
+        self.0.leaving();
+        None
+    }
+}

@@ -9,7 +9,7 @@ use expectrl::{ControlCode, Expect, Session};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{close_with, wsprobe_std, Server};
+use crate::support::{close_with, screen, wsprobe, wsprobe_std, Server};
 
 type Pty = Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream>;
 
@@ -51,6 +51,343 @@ fn exit_code(s: &mut Pty) -> i32 {
     }
 }
 
+/// A session whose every byte of output is kept, to look at the screen as the user saw it.
+struct Recorded {
+    s: Pty,
+    seen: Vec<u8>,
+}
+
+impl Recorded {
+    fn new(s: Pty) -> Recorded {
+        Recorded {
+            s,
+            seen: Vec::new(),
+        }
+    }
+
+    fn expect(&mut self, needle: &str) {
+        match self.s.expect(needle) {
+            Ok(c) => self.seen.extend_from_slice(c.as_bytes()),
+            Err(e) => panic!(
+                "{needle:?} did not appear: {e}; the screen shows:\n{}",
+                screen::render(&self.seen).join("\n")
+            ),
+        }
+    }
+
+    /// Types a line once the prompt is back (the previous answer was drawn above it).
+    fn type_line(&mut self, line: &str) {
+        self.s.send(format!("{line}\r")).unwrap();
+    }
+
+    /// Waits (bounded) for the session to exit; its status and the final screen.
+    fn finish(mut self) -> (i32, Vec<String>) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        self.s.set_expect_timeout(Some(Duration::from_millis(100)));
+        loop {
+            if let Ok(c) = self.s.expect(expectrl::Eof) {
+                self.seen.extend_from_slice(c.as_bytes());
+            }
+            match self.s.get_process().status() {
+                Ok(WaitStatus::Exited(_, code)) => {
+                    if let Ok(c) = self.s.expect(expectrl::Eof) {
+                        self.seen.extend_from_slice(c.as_bytes());
+                    }
+                    return (code, screen::render(&self.seen));
+                }
+                Ok(WaitStatus::Signaled(_, sig, _)) => panic!("killed by {sig:?}"),
+                _ => {}
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the session did not exit; the screen shows:\n{}",
+                screen::render(&self.seen).join("\n")
+            );
+        }
+    }
+}
+
+/// The rows of `screen` that start with `prefix`.
+fn rows<'a>(screen: &'a [String], prefix: &str) -> Vec<&'a String> {
+    screen.iter().filter(|r| r.starts_with(prefix)).collect()
+}
+
+#[test]
+fn no_line_is_lost_erased_or_merged_with_another_over_many_starts() {
+    let server = Server::echo();
+    let home = tempfile::tempdir().unwrap();
+    // Every line the session prints, by how its row starts.
+    let expected = [
+        "CONNECTING ws://127.0.0.1:",
+        "OPEN ",
+        "Type a message and press Enter; /help lists the commands.",
+        "< hello",
+        "readyState      OPEN",
+        "url             ws://127.0.0.1:",
+        "protocol        -",
+        "extensions      -",
+        "bufferedAmount  0",
+        "messages in     1 (5 B)",
+        "messages out    1 (5 B)",
+        "pings sent      0 (pongs 0)",
+        "uptime          ",
+        "Type a line to send it as a text message.",
+        "  /ping ",
+        "  /pong ",
+        "  /close ",
+        "  /binary ",
+        "  /text ",
+        "  /state ",
+        "  /headers ",
+        "  /pretty ",
+        "  /help ",
+        "  /quit ",
+        "  //TEXT ",
+        "Ctrl-C clears the line; Ctrl-C twice closes and exits (130).",
+        "error: close code 1005 cannot be sent",
+        "CLOSING (local) 1000 \"\"",
+        "CLOSED 1000 \"\" clean (local)",
+    ];
+    // Words that belong to one line each: seen anywhere else, two lines were merged.
+    let once = [
+        "CONNECTING",
+        "OPEN ",
+        "< hello",
+        "readyState  ",
+        "uptime  ",
+        "//TEXT",
+        "Ctrl-C twice",
+        "error:",
+        "CLOSING (",
+        "CLOSED 1",
+    ];
+    for start in 1..=16 {
+        let mut r = Recorded::new(repl(&server.url, &["--no-history"], home.path()));
+        r.expect("/help lists the commands.");
+        r.expect("> ");
+        r.type_line("hello");
+        r.expect("< hello");
+        r.type_line("/state");
+        r.expect("uptime");
+        r.type_line("/help");
+        r.expect("Ctrl-C twice closes and exits (130).");
+        r.type_line("/close 1005");
+        r.expect("cannot be sent");
+        r.type_line("/close");
+        let (code, screen) = r.finish();
+        let shown = screen.join("\n");
+        assert_eq!(code, 0, "start {start}; the screen shows:\n{shown}");
+        for prefix in expected {
+            assert_eq!(
+                rows(&screen, prefix).len(),
+                1,
+                "start {start}: {prefix:?} is not on exactly one row of its own; \
+                 the screen shows:\n{shown}"
+            );
+        }
+        for word in once {
+            let found = screen.iter().filter(|r| r.contains(word)).count();
+            assert_eq!(
+                found, 1,
+                "start {start}: {word:?} is on {found} rows; the screen shows:\n{shown}"
+            );
+        }
+        // The prompt is gone at the end: the last row is the CLOSED line.
+        let last = screen.iter().rev().find(|r| !r.is_empty()).unwrap();
+        assert!(last.starts_with("CLOSED 1000"), "start {start}:\n{shown}");
+    }
+}
+
+#[test]
+fn help_is_aligned_and_tab_after_a_lone_slash_lists_the_commands() {
+    let server = Server::echo();
+    let home = tempfile::tempdir().unwrap();
+    let mut r = Recorded::new(repl(&server.url, &["--no-history"], home.path()));
+    r.expect("/help lists the commands.");
+    r.expect("> ");
+    r.s.send("/\t").unwrap();
+    r.expect("/quit");
+    r.expect("> /");
+    // The line still holds the `/`: complete it by hand.
+    r.type_line("help");
+    r.expect("Ctrl-C twice closes and exits (130).");
+    r.type_line("/quit");
+    let (code, screen) = r.finish();
+    let shown = screen.join("\n");
+    assert_eq!(code, 0, "{shown}");
+    let names = [
+        "/ping", "/pong", "/close", "/binary", "/text", "/state", "/headers", "/pretty", "/help",
+        "/quit",
+    ];
+    // The list Tab showed: rows naming every command once, and nothing else.
+    let mut listed: Vec<&str> = screen
+        .iter()
+        .filter(|r| r.starts_with('/'))
+        .flat_map(|r| r.split_whitespace())
+        .collect();
+    listed.sort_unstable();
+    let mut all = names.to_vec();
+    all.sort_unstable();
+    assert_eq!(listed, all, "{shown}");
+    // /help: every description starts in the same column.
+    let help: Vec<&String> = screen.iter().filter(|r| r.starts_with("  /")).collect();
+    assert_eq!(help.len(), names.len() + 1, "{shown}");
+    let columns: Vec<usize> = help
+        .iter()
+        .map(|r| {
+            // In characters: `…` is one column and three bytes.
+            let r: Vec<char> = r.chars().collect();
+            let gap = (2..r.len())
+                .find(|&i| r[i] == ' ' && r[i + 1] == ' ')
+                .unwrap();
+            (gap..r.len()).find(|&i| r[i] != ' ').unwrap()
+        })
+        .collect();
+    assert!(
+        columns.iter().all(|&c| c == columns[0]),
+        "descriptions start at {columns:?}:\n{shown}"
+    );
+}
+
+#[test]
+fn headers_are_shown_indented_under_a_heading_not_behind_message_markers() {
+    let server = Server::echo();
+    let home = tempfile::tempdir().unwrap();
+    let mut r = Recorded::new(repl(&server.url, &["--no-history"], home.path()));
+    r.expect("/help lists the commands.");
+    r.expect("> ");
+    r.type_line("/headers");
+    r.expect("ccept: ");
+    r.type_line("/quit");
+    let (code, screen) = r.finish();
+    let shown = screen.join("\n");
+    assert_eq!(code, 0, "{shown}");
+    let at = |row: &str| {
+        screen
+            .iter()
+            .position(|r| r == row || r.starts_with(&format!("{row} ")))
+            .unwrap_or_else(|| panic!("no row {row:?}:\n{shown}"))
+    };
+    let (request, get, response, status) = (
+        at("request:"),
+        at("  GET / HTTP/1.1"),
+        at("response:"),
+        at("  HTTP/1.1 101 Switching Protocols"),
+    );
+    assert!(
+        request < get && get < response && response < status,
+        "{shown}"
+    );
+    assert_eq!(rows(&screen, "  Sec-WebSocket-Key: ").len(), 1, "{shown}");
+    // `>` starts only the lines that were typed; `<` only received messages (none here).
+    for row in &screen {
+        assert!(
+            !row.starts_with('>') || row == "> /headers" || row == "> /quit",
+            "{row:?} looks like a line that was sent:\n{shown}"
+        );
+        assert!(!row.starts_with('<'), "{row:?}:\n{shown}");
+    }
+}
+
+#[test]
+fn interactive_with_piped_stdin_sends_each_line_and_closes_at_its_end() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let server = Server::ws(move |mut ws| {
+        let seen = s2.clone();
+        async move {
+            while let Some(Ok(m)) = ws.next().await {
+                let echo = m.is_text();
+                seen.lock().unwrap().push(m.clone());
+                if echo && ws.send(m).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let out = wsprobe()
+        .args(["connect", &server.url, "-i"])
+        .write_stdin("hello\n/ping are you there\n//slash\n/state\nworld\n")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "terminal escapes in a pipe: {stderr:?}"
+    );
+    assert!(!stderr.contains('\r'), "{stderr:?}");
+    // Piped lines wait for OPEN: /state shows the open connection.
+    for line in [
+        "< hello",
+        "< /slash",
+        "< world",
+        "readyState      OPEN",
+        "CLOSED 1000",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.starts_with(line)),
+            "no {line:?}: {stderr}"
+        );
+    }
+    drop(server);
+    let seen = seen.lock().unwrap();
+    let texts: Vec<&str> = seen
+        .iter()
+        .filter(|m| m.is_text())
+        .filter_map(|m| m.to_text().ok())
+        .collect();
+    assert_eq!(texts, ["hello", "/slash", "world"], "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|m| matches!(m, Message::Ping(p) if &p[..] == b"are you there")),
+        "{seen:?}"
+    );
+    assert!(
+        matches!(seen.last(), Some(Message::Close(Some(f))) if u16::from(f.code) == 1000),
+        "no close frame last: {seen:?}"
+    );
+}
+
+#[test]
+fn interactive_with_piped_stdin_closes_with_the_code_asked_after_what_came_before() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let server = Server::ws(move |mut ws| {
+        let seen = s2.clone();
+        async move {
+            while let Some(Ok(m)) = ws.next().await {
+                seen.lock().unwrap().push(m);
+            }
+        }
+    });
+    let big = "x".repeat(200_000);
+    let out = wsprobe()
+        .args(["connect", &server.url, "-i"])
+        .write_stdin(format!("{big}\n/close 4000 done\nnever sent\n"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.contains("CLOSED 4000 \"done\" clean (local)"),
+        "{stderr}"
+    );
+    drop(server);
+    // What the server got, in order: the long line whole, then the close; /close ended the
+    // input.
+    let seen: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| match m {
+            Message::Text(t) => format!("text {}", t.len()),
+            Message::Close(Some(f)) => format!("close {}", u16::from(f.code)),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(seen, ["text 200000", "close 4000"]);
+}
+
 #[test]
 fn a_typed_line_is_sent_and_its_echo_shown() {
     let server = Server::echo();
@@ -69,8 +406,8 @@ fn a_typed_line_is_sent_and_its_echo_shown() {
     s.send_line(format!("/text @{}", file.display())).unwrap();
     expect(&mut s, "< from a file");
     s.send_line("/headers").unwrap();
-    expect(&mut s, "> Sec-WebSocket-Key: ");
-    expect(&mut s, "< HTTP/1.1 101 Switching Protocols");
+    expect(&mut s, "  Sec-WebSocket-Key: ");
+    expect(&mut s, "  HTTP/1.1 101 Switching Protocols");
     s.send_line("/help").unwrap();
     expect(&mut s, "/close");
     s.send_line("/quit").unwrap();
@@ -202,7 +539,11 @@ fn tab_completes_commands_and_pong_and_binary_files_reach_the_server() {
     s.send("\r").unwrap();
     expect(&mut s, "readyState      OPEN");
     s.send_line("/pong unasked").unwrap();
+    expect(&mut s, "pong sent (7 B): unasked");
     expect(&mut s, "< got pong unasked");
+    s.send_line("/pong").unwrap();
+    expect(&mut s, "pong sent (no payload)");
+    expect(&mut s, "< got pong \r");
     s.send_line(format!("/binary @{}", file.display())).unwrap();
     expect(&mut s, "< got 300 bytes");
 }
@@ -262,4 +603,38 @@ fn history_survives_a_restart() {
     s.send_line("/quit").unwrap();
     assert_eq!(exit_code(&mut s), 0);
     assert!(!std::fs::read_to_string(&file).unwrap().contains("not kept"));
+}
+
+#[test]
+fn sigterm_closes_the_session_politely_and_exits_143() {
+    let seen: Arc<Mutex<Option<u16>>> = Arc::new(Mutex::new(None));
+    let s2 = seen.clone();
+    let server = Server::ws(move |mut ws| {
+        let s2 = s2.clone();
+        async move {
+            while let Some(Ok(msg)) = ws.next().await {
+                if let Message::Close(f) = msg {
+                    *s2.lock().unwrap() = Some(f.map(|f| u16::from(f.code)).unwrap_or(1005));
+                }
+            }
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "OPEN");
+    let pid = s.get_process().pid().as_raw() as u32;
+    crate::support::signal(pid, "TERM");
+    expect(&mut s, "CLOSED 1000");
+    assert_eq!(exit_code(&mut s), 143);
+    for _ in 0..100 {
+        if seen.lock().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        Some(1000),
+        "the server saw no close frame"
+    );
 }

@@ -23,6 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 pub mod proxy;
+pub mod screen;
 pub mod tls;
 
 pub type Ws = WebSocketStream<TcpStream>;
