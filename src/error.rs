@@ -21,6 +21,8 @@ pub mod exit {
     pub const EXPECTATION: i32 = 5;
     /// Interrupted by Ctrl-C (SIGINT).
     pub const INTERRUPTED: i32 = 130;
+    /// Stopped by SIGTERM (128 + 15), after closing politely.
+    pub const TERMINATED: i32 = 143;
 }
 
 /// A failure with its own exit status. The message is the text after `wsprobe: error: `;

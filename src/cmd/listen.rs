@@ -2,8 +2,8 @@
 //! with optional periodic pushes and server-initiated closes.
 //!
 //! Each accepted TCP connection becomes a numbered [`Conn`] driven by the shared driver with
-//! the echo handler. Ctrl-C closes every open connection with 1001 (going away), waits for
-//! their close frames up to `--close-timeout`, and exits 0.
+//! the echo handler. Ctrl-C (or SIGTERM) closes every open connection with 1001 (going away),
+//! waits for their close frames up to `--close-timeout`, and exits 0 (143 for SIGTERM).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::SignalKind;
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -71,6 +72,9 @@ enum Mode {
 }
 
 pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
+    // Every usage error comes before the `listening on` line: a script that waits for that
+    // line must never see it from a server that is about to exit 2.
+    validate(&args)?;
     let printer = Arc::new(Printer::new(out));
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tokio_rustls::TlsAcceptor::from(
@@ -90,6 +94,10 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         })
     })?;
     let local = listener.local_addr().context("reading the bound address")?;
+    // Installed before the `listening on` line, so a signal sent as soon as a script has read
+    // it is never met by the default action (dying without closing the clients).
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     let url = format!("{}://{local}", if tls.is_some() { "wss" } else { "ws" });
     // The contract with scripts and tests: this is the first line on stderr, always.
     printer.note(&format!("listening on {url}"));
@@ -101,16 +109,6 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         );
     }
 
-    if let Some(dir) = &args.static_dir {
-        if !dir.is_dir() {
-            return Err(Failure::new(
-                exit::USAGE,
-                format!("--static {}: not a directory", dir.display()),
-            )
-            .hint("give the directory whose files should be served")
-            .into());
-        }
-    }
     if args.page || args.static_dir.is_some() {
         let scheme = if tls.is_some() { "https" } else { "http" };
         printer.note(&format!("serving HTTP on {scheme}://{local}/"));
@@ -177,9 +175,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         start_stdio(&server);
     }
     let next_id = AtomicU64::new(1);
-    let interrupt = tokio::signal::ctrl_c();
-    tokio::pin!(interrupt);
-    loop {
+    let status = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
@@ -195,13 +191,53 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
             },
-            _ = &mut interrupt => break,
-            () = server.finished.notified() => break,
+            // Ctrl-C is how a person stops the server: a normal end. SIGTERM comes from a
+            // service manager or a script: 143 (128 + 15), as a shell reports it.
+            _ = interrupt.recv() => break exit::OK,
+            _ = terminate.recv() => break exit::TERMINATED,
+            () = server.finished.notified() => break exit::OK,
         }
-    }
+    };
     drop(listener);
     shut_down(&server, args.close_timeout).await;
-    Ok(exit::OK)
+    Ok(status)
+}
+
+fn signal(kind: SignalKind) -> Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).context("installing a signal handler")
+}
+
+/// The checks on options that clap cannot make; each failure is a usage error (exit 2).
+fn validate(args: &ListenArgs) -> Result<()> {
+    if let Some(dir) = &args.static_dir {
+        if !dir.is_dir() {
+            return Err(
+                Failure::usage(format!("--static {}: not a directory", dir.display()))
+                    .hint("give the directory whose files should be served")
+                    .into(),
+            );
+        }
+        if let Err(e) = std::fs::read_dir(dir) {
+            return Err(
+                Failure::usage(format!("--static {}: cannot be read: {e}", dir.display()))
+                    .hint("give a directory this user may list")
+                    .into(),
+            );
+        }
+    }
+    // A zero period would make the timers spin (tokio refuses it outright).
+    let zero = |flag: &str| -> anyhow::Error {
+        Failure::usage(format!("{flag} 0: the interval must be longer than zero"))
+            .hint("write e.g. 500ms, 1s")
+            .into()
+    };
+    if args.send_interval.is_some_and(|d| d.is_zero()) {
+        return Err(zero("--send-interval"));
+    }
+    if args.heartbeat.ping_interval.is_some_and(|d| d.is_zero()) {
+        return Err(zero("--ping-interval"));
+    }
+    Ok(())
 }
 
 /// `--stdio`: reads stdin for the connected client; once stdin has ended and everything read
@@ -273,6 +309,8 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         Some(acceptor) => {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(acceptor.accept(tcp))).await {
                 Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
+                // A client that left before saying anything (a preconnect that was not used).
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return,
                 Ok(Err(e)) => {
                     conn.error("tls", &format!("TLS handshake with {peer} failed: {e}"));
                     return;
@@ -287,37 +325,37 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
             }
         }
     };
-    let prefix = match tokio::time::timeout(
-        HANDSHAKE_TIMEOUT,
-        Box::pin(http::peek(&mut tcp, &server.site)),
-    )
-    .await
-    {
-        Ok(Ok(Peeked::Upgrade(prefix))) => prefix,
-        Ok(Ok(Peeked::Answered {
+    let prefix = match Box::pin(http::peek(&mut tcp, &server.site, HANDSHAKE_TIMEOUT)).await {
+        Ok(Peeked::Upgrade(prefix)) => prefix,
+        Ok(Peeked::Answered {
             method,
             path,
             status,
             len,
-        })) => {
+            problem,
+        }) => {
+            if let Some(problem) = problem {
+                conn.error("http", &format!("{status} for {peer}: {problem}"));
+            }
             conn.emit(&Event::Http {
                 method: &method,
                 path: &path,
                 status,
                 len,
             });
-            let _ = tokio::io::AsyncWriteExt::shutdown(&mut tcp).await;
+            http::linger(&mut tcp).await;
             return;
         }
-        Ok(Err(e)) => {
+        Ok(Peeked::Idle) => {
+            if server.out.verbose && !server.out.json {
+                server.printer.note(&format!(
+                    "#{id} {peer} sent no request (an idle or preconnected socket)"
+                ));
+            }
+            return;
+        }
+        Err(e) => {
             conn.error("http", &format!("request from {peer} failed: {e}"));
-            return;
-        }
-        Err(_) => {
-            conn.error(
-                "http",
-                &format!("{peer} sent no request within {HANDSHAKE_TIMEOUT:?}"),
-            );
             return;
         }
     };
