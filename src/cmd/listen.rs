@@ -29,6 +29,7 @@ use crate::session::client::{show_request_in as show_request, show_response};
 use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::failfast::FailFast;
+use crate::session::gate::{Gate, Hold, Latch};
 use crate::session::hub::{self, Broadcast, Hub};
 use crate::session::policy::{self, Decision, Policy};
 use crate::session::transport::Accepted;
@@ -135,6 +136,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             Mode::Exec(ExecConfig {
                 command,
                 binary: args.binary,
+                close_timeout: args.close_timeout,
             })
         } else {
             Mode::Echo
@@ -427,7 +429,21 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         }
         Ok(resp)
     };
-    let tcp = FailFast::new(Rewind::new(prefix, tcp));
+    let tcp = Rewind::new(prefix, tcp);
+    // `--close-after` sends its close before anything read after the Nth message is handed
+    // to tungstenite; `--exec` forwards the program's last words before answering a close.
+    let hold = Hold {
+        after_messages: server.close_after.as_ref().map(|(n, _, _)| *n),
+        at_close: matches!(server.mode, Mode::Exec(_)),
+    };
+    let mut latch = None;
+    let tcp = if hold.after_messages.is_some() || hold.at_close {
+        let l = Arc::new(Latch::default());
+        latch = Some(l.clone());
+        FailFast::with_gate(tcp, Gate::new(hold, l))
+    } else {
+        FailFast::new(tcp)
+    };
     let handshake =
         tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(handshake)).await {
@@ -476,7 +492,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
                 }
             };
             let env = request_env.take().unwrap_or_default();
-            match Program::spawn(cfg, &env, conn.clone(), out_tx, control_tx.clone()) {
+            match Program::spawn(cfg, &env, conn.clone(), out_tx, control_tx.clone(), latch) {
                 Ok(program) => Handler::Exec(program),
                 Err(e) => {
                     conn.error(
@@ -554,11 +570,14 @@ impl Inbound for Handler {
 }
 
 /// `--close-after N`: the server closes the connection after N received messages, with the
-/// chosen code, once its reply to the last one is queued.
+/// chosen code, once its reply to the last one is queued. What arrives after the Nth message
+/// gets no answer (the gate keeps it from tungstenite until the close is out).
 struct CloseAfter<H> {
     inner: H,
-    /// Messages left, the code and the reason; `None` once asked or when not asked for.
-    left: Option<(u64, u16, String)>,
+    /// Messages left, the code and the reason; `None` when not asked for.
+    limit: Option<(u64, u16, String)>,
+    /// The close was asked for: nothing more is answered.
+    done: bool,
     control: ControlTx,
 }
 
@@ -566,7 +585,8 @@ impl<H> CloseAfter<H> {
     fn new(inner: H, limit: Option<(u64, u16, String)>, control: ControlTx) -> CloseAfter<H> {
         let mut this = CloseAfter {
             inner,
-            left: limit,
+            limit,
+            done: false,
             control,
         };
         this.check();
@@ -574,17 +594,21 @@ impl<H> CloseAfter<H> {
     }
 
     fn check(&mut self) {
-        if let Some((0, code, reason)) = &self.left {
+        if let Some((0, code, reason)) = &self.limit {
             self.control.send(Control::Close(*code, reason.clone()));
-            self.left = None;
+            self.limit = None;
+            self.done = true;
         }
     }
 }
 
 impl<H: Inbound> Inbound for CloseAfter<H> {
     fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        if self.done {
+            return Ok(None);
+        }
         let reply = self.inner.message(msg)?;
-        if let Some((n, _, _)) = &mut self.left {
+        if let Some((n, _, _)) = &mut self.limit {
             *n = n.saturating_sub(1);
         }
         self.check();
