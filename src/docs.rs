@@ -18,6 +18,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("4", "The connection ended abnormally (no close handshake, 1006) or the peer closed with an error code (anything but 1000, 1001, 1005)."),
     ("5", "A scripted expectation (-e, --expect-close) was not met before the deadline (-t) or the close; for ping, some pings got no pong."),
     ("130", "Interrupted by Ctrl-C, after closing politely."),
+    ("143", "listen stopped by SIGTERM, after closing its clients with 1001 as Ctrl-C does."),
 ];
 
 const ENVIRONMENT: &[(&str, &str)] = &[

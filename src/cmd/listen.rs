@@ -306,60 +306,8 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let local = tcp.local_addr().unwrap_or(peer);
     // The handshake-time futures are boxed: inline, their size would stay in the task of
     // every idle connection for its whole life.
-    let mut tcp = match &server.tls {
-        None => Accepted::Tcp(tcp),
-        Some(acceptor) => {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(acceptor.accept(tcp))).await {
-                Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
-                // A client that left before saying anything (a preconnect that was not used).
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return,
-                Ok(Err(e)) => {
-                    conn.error("tls", &format!("TLS handshake with {peer} failed: {e}"));
-                    return;
-                }
-                Err(_) => {
-                    conn.error(
-                        "tls",
-                        &format!("{peer} did not complete TLS within {HANDSHAKE_TIMEOUT:?}"),
-                    );
-                    return;
-                }
-            }
-        }
-    };
-    let prefix = match Box::pin(http::peek(&mut tcp, &server.site, HANDSHAKE_TIMEOUT)).await {
-        Ok(Peeked::Upgrade(prefix)) => prefix,
-        Ok(Peeked::Answered {
-            method,
-            path,
-            status,
-            len,
-            problem,
-        }) => {
-            if let Some(problem) = problem {
-                conn.error("http", &format!("{status} for {peer}: {problem}"));
-            }
-            conn.emit(&Event::Http {
-                method: &method,
-                path: &path,
-                status,
-                len,
-            });
-            http::linger(&mut tcp).await;
-            return;
-        }
-        Ok(Peeked::Idle) => {
-            if server.out.verbose && !server.out.json {
-                server.printer.note(&format!(
-                    "#{id} {peer} sent no request (an idle or preconnected socket)"
-                ));
-            }
-            return;
-        }
-        Err(e) => {
-            conn.error("http", &format!("request from {peer} failed: {e}"));
-            return;
-        }
+    let Some((tcp, prefix)) = Box::pin(start(&server, &conn, tcp, peer)).await else {
+        return;
     };
     let peer_str = peer.to_string();
     let (control_tx, mut control_rx) = crate::session::driver::control();
@@ -429,21 +377,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         }
         Ok(resp)
     };
-    let tcp = Rewind::new(prefix, tcp);
-    // `--close-after` sends its close before anything read after the Nth message is handed
-    // to tungstenite; `--exec` forwards the program's last words before answering a close.
-    let hold = Hold {
-        after_messages: server.close_after.as_ref().map(|(n, _, _)| *n),
-        at_close: matches!(server.mode, Mode::Exec(_)),
-    };
-    let mut latch = None;
-    let tcp = if hold.after_messages.is_some() || hold.at_close {
-        let l = Arc::new(Latch::default());
-        latch = Some(l.clone());
-        FailFast::with_gate(tcp, Gate::new(hold, l))
-    } else {
-        FailFast::new(tcp)
-    };
+    let (tcp, latch) = wrap(&server, Rewind::new(prefix, tcp));
     let handshake =
         tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(handshake)).await {
@@ -534,6 +468,105 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         if lease.is_closed() && lease.is_empty() {
             server.finished.notify_one();
         }
+    }
+}
+
+/// The stream tungstenite reads: UTF-8 checked as it arrives and, for `--close-after` and
+/// `--exec`, with a gate (and the latch the program's side holds).
+fn wrap<S>(server: &Server, stream: S) -> (FailFast<S>, Option<Arc<Latch>>) {
+    // `--close-after` sends its close before anything read after the Nth message is handed
+    // to tungstenite; `--exec` forwards the program's last words before answering a close.
+    let hold = Hold {
+        after_messages: server.close_after.as_ref().map(|(n, _, _)| *n),
+        at_close: matches!(server.mode, Mode::Exec(_)),
+    };
+    if hold.after_messages.is_none() && !hold.at_close {
+        return (FailFast::new(stream), None);
+    }
+    let latch = Arc::new(Latch::default());
+    let gate = Gate::new(hold, latch.clone());
+    (FailFast::with_gate(stream, gate), Some(latch))
+}
+
+/// TLS (with `--tls-*`) and the request head: the stream and the upgrade request's bytes, or
+/// `None` when the connection ended there (a plain HTTP request answered, an idle socket, a
+/// failure, each logged as it deserves).
+async fn start(
+    server: &Server,
+    conn: &Conn,
+    tcp: TcpStream,
+    peer: SocketAddr,
+) -> Option<(Accepted, bytes::Bytes)> {
+    let mut tcp = match &server.tls {
+        None => Accepted::Tcp(tcp),
+        Some(acceptor) => {
+            // A preconnect sends nothing at all: wait for the first byte before starting TLS,
+            // so that one is not reported as a failed TLS handshake.
+            let mut first = [0u8; 1];
+            if !matches!(
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, tcp.peek(&mut first)).await,
+                Ok(Ok(1..))
+            ) {
+                idle(server, conn, peer);
+                return None;
+            }
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
+                Ok(Err(e)) => {
+                    conn.error("tls", &format!("TLS handshake with {peer} failed: {e}"));
+                    return None;
+                }
+                Err(_) => {
+                    conn.error(
+                        "tls",
+                        &format!("{peer} did not complete TLS within {HANDSHAKE_TIMEOUT:?}"),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    let prefix = match http::peek(&mut tcp, &server.site, HANDSHAKE_TIMEOUT).await {
+        Ok(Peeked::Upgrade(prefix)) => prefix,
+        Ok(Peeked::Answered {
+            method,
+            path,
+            status,
+            len,
+            problem,
+        }) => {
+            if let Some(problem) = problem {
+                conn.error("http", &format!("{status} for {peer}: {problem}"));
+            }
+            conn.emit(&Event::Http {
+                method: &method,
+                path: &path,
+                status,
+                len,
+            });
+            http::linger(&mut tcp).await;
+            return None;
+        }
+        Ok(Peeked::Idle) => {
+            idle(server, conn, peer);
+            return None;
+        }
+        Err(e) => {
+            conn.error("http", &format!("request from {peer} failed: {e}"));
+            return None;
+        }
+    };
+    Some((tcp, prefix))
+}
+
+/// A connection that sent nothing before it closed or the handshake time was up: a browser's
+/// unused preconnect, a port probe. Not an error; `-v` mentions it.
+fn idle(server: &Server, conn: &Conn, peer: SocketAddr) {
+    if server.out.verbose && !server.out.json {
+        server.printer.note(&format!(
+            "#{} {peer} sent no request (an idle or preconnected socket)",
+            conn.id.unwrap_or_default()
+        ));
     }
 }
 

@@ -279,3 +279,32 @@ fn an_idle_preconnect_shows_only_with_verbose() {
     assert!(log.contains("sent no request"), "{log}");
     assert!(!log.contains("ERROR"), "{log}");
 }
+
+#[test]
+fn an_idle_preconnect_to_a_wss_listener_is_not_a_tls_error() {
+    let pki = crate::support::tls::pki();
+    let l = Listener::start(&[
+        "--tls-cert",
+        pki.server_cert.to_str().unwrap(),
+        "--tls-key",
+        pki.server_key.to_str().unwrap(),
+    ]);
+    let addr = l.url.strip_prefix("wss://").unwrap().to_owned();
+    drop(std::net::TcpStream::connect(&addr).unwrap());
+    // A real client after it, so the idle one has been seen by the time this one is done.
+    wsprobe()
+        .args([
+            &l.url,
+            "--ca",
+            pki.ca.to_str().unwrap(),
+            "-x",
+            "hi",
+            "-n",
+            "1",
+        ])
+        .assert()
+        .success();
+    let (_, log) = l.interrupt();
+    assert!(log.contains("#2 OPEN"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}
