@@ -546,4 +546,39 @@ mod tests {
         assert!(ok(&mut t, &frame(true, 1, &big, None)));
         assert!(!ok(&mut t, &frame(true, 1, &[0xc0, 0x80], None)));
     }
+
+    proptest::proptest! {
+        /// However the bytes are split into reads, valid text passes and a hold cuts at the
+        /// same frame boundary.
+        #[test]
+        fn splits_change_nothing(
+            texts in proptest::collection::vec("\\PC{0,40}", 1..6),
+            after in 0u64..7,
+            sizes in proptest::collection::vec(1usize..9, 1..40),
+        ) {
+            let mut bytes = Vec::new();
+            let mut ends = vec![0];
+            for t in &texts {
+                bytes.extend(frame(true, 1, t.as_bytes(), Some([7, 1, 200, 3])));
+                ends.push(bytes.len());
+            }
+            bytes.extend(frame(true, 8, &[3, 232], Some([1, 1, 1, 1])));
+            let expected = ends.get(after as usize).copied().unwrap_or(ends[ends.len() - 1]);
+            let mut t = after_handshake();
+            let mut hold = Hold { after_messages: Some(after), at_close: true };
+            let mut at = 0;
+            let mut i = 0;
+            let cut = loop {
+                let n = sizes[i % sizes.len()].min(bytes.len() - at);
+                i += 1;
+                match t.feed(&bytes[at..at + n], Some(&mut hold)) {
+                    Fed::Ok => at += n,
+                    Fed::Cut(c) => break at + c,
+                    Fed::Invalid => panic!("valid text refused"),
+                }
+                proptest::prop_assert!(at < bytes.len(), "no cut");
+            };
+            proptest::prop_assert_eq!(cut, expected);
+        }
+    }
 }
