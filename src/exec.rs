@@ -37,8 +37,6 @@ const GRACE: Duration = Duration::from_secs(1);
 pub struct ExecConfig {
     pub command: String,
     pub binary: bool,
-    /// How long the program may go on printing once the client has closed.
-    pub close_timeout: Duration,
 }
 
 /// The request as environment variables, taken from the upgrade request.
@@ -179,13 +177,7 @@ impl Program {
                 _ => return Err(std::io::Error::other("the program's pipes were not set up")),
             };
         let (input, input_rx) = mpsc::channel::<Bytes>(INPUT_QUEUE);
-        tokio::spawn(feed_stdin(
-            stdin,
-            input_rx,
-            latch,
-            conn.clone(),
-            cfg.close_timeout,
-        ));
+        tokio::spawn(feed_stdin(stdin, input_rx, latch, conn.clone()));
         let (stop, stop_rx) = oneshot::channel();
         let (status_tx, status_rx) = oneshot::channel();
         tokio::spawn(wait(child, stop_rx, status_tx, conn.clone()));
@@ -263,16 +255,15 @@ impl Inbound for Program {
     }
 }
 
-/// Writes the received messages to the program's stdin, until the connection goes or the
-/// client's close frame is parked: then what was received before it is written, stdin is
-/// closed (the program's cue to finish), and the close is let through after `close_timeout`
-/// at the latest (earlier when the program exits and our close goes out).
+/// Writes the received messages to the program's stdin until the connection goes or the
+/// client's close frame is parked: then what was received before it is written and stdin is
+/// closed, the program's cue to finish. (The gate lets the close through once our own close
+/// goes out, or after `--close-timeout` even if this task is stuck writing.)
 async fn feed_stdin(
-    mut stdin: ChildStdin,
+    stdin: ChildStdin,
     mut input: mpsc::Receiver<Bytes>,
     latch: Option<Arc<Latch>>,
     conn: Arc<Conn>,
-    close_timeout: Duration,
 ) {
     let parked = async {
         match &latch {
@@ -281,35 +272,37 @@ async fn feed_stdin(
         }
     };
     tokio::pin!(parked);
+    // `None` once the program stopped reading: what arrives then is dropped, but the task
+    // stays to see the close.
+    let mut stdin = Some(stdin);
     loop {
         tokio::select! {
             biased;
             b = input.recv() => match b {
-                Some(b) => {
-                    if stdin.write_all(&b).await.is_err() {
-                        // The program closed its input (or exited); Program::message reports it.
-                        return;
-                    }
-                }
+                Some(b) => write(&mut stdin, &b, &conn).await,
                 None => return,
             },
             peer = &mut parked => {
                 if let Some((code, reason)) = peer {
                     conn.closing(Side::Remote, code, &reason);
                 }
-                if let Some(latch) = latch.clone() {
-                    tokio::spawn(async move {
-                        tokio::time::sleep(close_timeout).await;
-                        latch.release();
-                    });
-                }
                 while let Ok(b) = input.try_recv() {
-                    if stdin.write_all(&b).await.is_err() {
-                        return;
-                    }
+                    write(&mut stdin, &b, &conn).await;
                 }
                 return;
             }
+        }
+    }
+}
+
+async fn write(stdin: &mut Option<ChildStdin>, bytes: &[u8], conn: &Conn) {
+    if let Some(s) = stdin {
+        if s.write_all(bytes).await.is_err() {
+            *stdin = None;
+            conn.error(
+                "exec",
+                "the program no longer reads its input: received messages are dropped",
+            );
         }
     }
 }

@@ -136,7 +136,6 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             Mode::Exec(ExecConfig {
                 command,
                 binary: args.binary,
-                close_timeout: args.close_timeout,
             })
         } else {
             Mode::Echo
@@ -484,7 +483,10 @@ fn wrap<S>(server: &Server, stream: S) -> (FailFast<S>, Option<Arc<Latch>>) {
         return (FailFast::new(stream), None);
     }
     let latch = Arc::new(Latch::default());
-    let gate = Gate::new(hold, latch.clone());
+    // The program's last words are bounded in time; --close-after's close is bounded by the
+    // driver (it gives up on a peer that does not take the close frame).
+    let limit = hold.at_close.then_some(server.opts.close_timeout);
+    let gate = Gate::new(hold, latch.clone(), limit);
     (FailFast::with_gate(stream, gate), Some(latch))
 }
 

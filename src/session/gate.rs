@@ -9,12 +9,13 @@
 //! [`FailFast`](super::failfast::FailFast), which already follows the frame boundaries of what
 //! it reads: at the first frame it is told to hold (the peer's close, or the frame after the
 //! Nth message) it parks everything from there on, and tungstenite sees nothing more until
-//! the gate is released — by our own close frame going out (seen on the write side), or by
-//! whoever holds the [`Latch`] (the `--exec` program's deadline). Connections without these
+//! the gate is released — by our own close frame going out (seen on the write side), by
+//! whoever holds the [`Latch`], or when its time limit (`--close-timeout`) is up. Connections without these
 //! features have no gate and pay nothing for it.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -94,10 +95,12 @@ pub struct Gate {
     signalled: bool,
     out: OutFrames,
     pub latch: Arc<Latch>,
+    /// Let the held frames through after this long at the latest, whatever happens.
+    limit: Option<Duration>,
 }
 
 impl Gate {
-    pub fn new(hold: Hold, latch: Arc<Latch>) -> Gate {
+    pub fn new(hold: Hold, latch: Arc<Latch>, limit: Option<Duration>) -> Gate {
         Gate {
             hold,
             held: Vec::new(),
@@ -105,6 +108,7 @@ impl Gate {
             signalled: false,
             out: OutFrames::Http { matched: 0 },
             latch,
+            limit,
         }
     }
 
@@ -126,6 +130,13 @@ impl Gate {
 
     fn parked_now(&self) {
         self.latch.parked.notify_one();
+        if let Some(limit) = self.limit {
+            let latch = self.latch.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(limit).await;
+                latch.release();
+            });
+        }
     }
 
     /// Stops holding anything from now on.
