@@ -482,7 +482,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", help_heading = "Access")]
     pub max_connections: Option<usize>,
 
-    /// How long to wait for a client to answer a close (Ctrl-C's 1001, --close-after, 1013)
+    /// How long to wait for a client to answer a close (Ctrl-C's 1001, --close-after, 1013),
+    /// and how long an --exec program may go on printing after the client's close
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub close_timeout: Duration,
 }
