@@ -161,7 +161,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l origin-allow 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400. Without --protocol, the client\'s first offer is selected (as Node\'s ws does)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-connections -d 'At most N connections at once; further upgrades get 503' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013), and how long an --exec program may go on printing after the client\'s close' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -194,7 +194,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l origin-allow -d 'A
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400. Without --protocol, the client\'s first offer is selected (as Node\'s ws does)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-connections -d 'At most N connections at once; further upgrades get 503' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d 'How long to wait for a client to answer a close (Ctrl-C\'s 1001, --close-after, 1013), and how long an --exec program may go on printing after the client\'s close' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"

@@ -322,7 +322,6 @@ pub struct HeartbeatArgs {
 /// Send/expect for smoke tests and CI.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Scripted checks")]
-#[command(group(clap::ArgGroup::new("sends").args(["execute", "execute_binary"]).multiple(true)))]
 pub struct ScriptArgs {
     /// Send this text message after OPEN (repeatable, in order; @FILE sends a file's content);
     /// stdin is not read
@@ -336,8 +335,7 @@ pub struct ScriptArgs {
     /// Keep the connection open this long after the last -x send, then close
     /// [default: until the replies are in (--reply-timeout), the expectations are met or the
     /// peer closes; 0 closes at once]
-    #[arg(short = 'w', long, value_name = "DURATION", value_parser = parse_duration,
-          requires = "sends")]
+    #[arg(short = 'w', long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait: Option<Duration>,
 
     /// Expect a received text message matching PATTERN (repeatable, matched in order):
@@ -526,7 +524,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", help_heading = "Access")]
     pub max_connections: Option<usize>,
 
-    /// How long to wait for a client to answer a close (Ctrl-C's 1001, --close-after, 1013)
+    /// How long to wait for a client to answer a close (Ctrl-C's 1001, --close-after, 1013),
+    /// and how long an --exec program may go on printing after the client's close
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_positive_duration)]
     pub close_timeout: Duration,
 }

@@ -18,7 +18,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("4", "The connection ended abnormally (no close handshake, 1006) or the peer closed with an error code (anything but 1000, 1001, 1005)."),
     ("5", "A scripted check (-e, -n, --expect-close) was not met before the deadline (-t) or the close; for ping, some pings got no pong."),
     ("130", "Interrupted by Ctrl-C, after closing politely (a second Ctrl-C exits at once)."),
-    ("143", "Stopped by SIGTERM (timeout(1), docker stop, a cancelled CI job), after closing politely like Ctrl-C."),
+    ("143", "Stopped by SIGTERM (timeout(1), docker stop, a cancelled CI job), after closing politely like Ctrl-C (listen closes its clients with 1001)."),
 ];
 
 /// The EXAMPLES section: each runs as shown against `wsprobe listen 9000`.

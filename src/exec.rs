@@ -3,7 +3,9 @@
 //! Each received message becomes a line on the program's stdin (raw bytes with `--binary`);
 //! each line it prints becomes a message (text when it is UTF-8); its stderr lines are logged
 //! as events. When it exits, what it printed is sent and the connection closes with 1000, or
-//! 1011 when it failed. When the connection closes first, its process group is terminated.
+//! 1011 when it failed. When the client closes first, the program's stdin is closed and what
+//! it prints until it exits (within `--close-timeout`) is still sent before the close is
+//! answered; then its process group is terminated.
 //! The request reaches it as CGI/1.1-style environment variables.
 
 use std::net::SocketAddr;
@@ -13,13 +15,14 @@ use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::Request;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
-use crate::session::{Conn, Event};
+use crate::session::gate::Latch;
+use crate::session::{Conn, Event, Side};
 
 /// Messages waiting for the program to read them; beyond this the client is closed with 1013
 /// rather than buffering without bound.
@@ -147,13 +150,16 @@ pub struct Program {
 
 impl Program {
     /// Starts the program; its output goes to `data`, its exit closes the connection through
-    /// `control` (after everything it printed).
+    /// `control` (after everything it printed). `latch` holds back the client's close frame:
+    /// when it is parked, the program's stdin ends, and what it prints until it exits (at most
+    /// `close_timeout`) is sent before the close is answered.
     pub fn spawn(
         cfg: &ExecConfig,
         env: &RequestEnv,
         conn: Arc<Conn>,
         data: mpsc::Sender<Batch>,
         control: ControlTx,
+        latch: Option<Arc<Latch>>,
     ) -> std::io::Result<Program> {
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -170,16 +176,8 @@ impl Program {
                 (Some(i), Some(o), Some(e)) => (i, o, e),
                 _ => return Err(std::io::Error::other("the program's pipes were not set up")),
             };
-        let (input, mut input_rx) = mpsc::channel::<Bytes>(INPUT_QUEUE);
-        tokio::spawn(async move {
-            let mut stdin = stdin;
-            while let Some(b) = input_rx.recv().await {
-                if stdin.write_all(&b).await.is_err() {
-                    // The program closed its input (or exited); Program::message reports it.
-                    break;
-                }
-            }
-        });
+        let (input, input_rx) = mpsc::channel::<Bytes>(INPUT_QUEUE);
+        tokio::spawn(feed_stdin(stdin, input_rx, latch, conn.clone()));
         let (stop, stop_rx) = oneshot::channel();
         let (status_tx, status_rx) = oneshot::channel();
         tokio::spawn(wait(child, stop_rx, status_tx, conn.clone()));
@@ -254,6 +252,58 @@ impl Inbound for Program {
 
     fn idle(&mut self) -> anyhow::Result<()> {
         Ok(())
+    }
+}
+
+/// Writes the received messages to the program's stdin until the connection goes or the
+/// client's close frame is parked: then what was received before it is written and stdin is
+/// closed, the program's cue to finish. (The gate lets the close through once our own close
+/// goes out, or after `--close-timeout` even if this task is stuck writing.)
+async fn feed_stdin(
+    stdin: ChildStdin,
+    mut input: mpsc::Receiver<Bytes>,
+    latch: Option<Arc<Latch>>,
+    conn: Arc<Conn>,
+) {
+    let parked = async {
+        match &latch {
+            Some(l) => l.parked().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(parked);
+    // `None` once the program stopped reading: what arrives then is dropped, but the task
+    // stays to see the close.
+    let mut stdin = Some(stdin);
+    loop {
+        tokio::select! {
+            biased;
+            b = input.recv() => match b {
+                Some(b) => write(&mut stdin, &b, &conn).await,
+                None => return,
+            },
+            peer = &mut parked => {
+                if let Some((code, reason)) = peer {
+                    conn.closing(Side::Remote, code, &reason);
+                }
+                while let Ok(b) = input.try_recv() {
+                    write(&mut stdin, &b, &conn).await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+async fn write(stdin: &mut Option<ChildStdin>, bytes: &[u8], conn: &Conn) {
+    if let Some(s) = stdin {
+        if s.write_all(bytes).await.is_err() {
+            *stdin = None;
+            conn.error(
+                "exec",
+                "the program no longer reads its input: received messages are dropped",
+            );
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -27,60 +28,105 @@ pub enum Site {
 
 /// The start of a connection, read far enough to tell an upgrade from a plain request.
 pub enum Peeked {
-    /// A WebSocket upgrade: hand these bytes to the handshake.
+    /// A WebSocket upgrade that tungstenite will accept: hand these bytes to the handshake.
     Upgrade(Bytes),
-    /// A plain request, answered: method, path, status and body size, for the log.
+    /// A plain request (or a refused upgrade), answered: method, path, status and body size,
+    /// for the log, and what was wrong with the request when it was the client's fault.
     Answered {
         method: String,
         path: String,
         status: u16,
         len: u64,
+        problem: Option<String>,
     },
+    /// The client sent nothing before it closed the connection or the time was up: a
+    /// browser's preconnect, a port scanner, a health check. Not worth an error line.
+    Idle,
 }
 
-/// Reads one request head; answers plain requests from `site`.
-pub async fn peek<S>(stream: &mut S, site: &Site) -> io::Result<Peeked>
+/// Reads one request head within `limit`; answers plain requests from `site` and refuses
+/// upgrade requests that the WebSocket handshake would drop without an answer.
+pub async fn peek<S>(stream: &mut S, site: &Site, limit: Duration) -> io::Result<Peeked>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let deadline = tokio::time::Instant::now() + limit;
     let mut buf = BytesMut::with_capacity(1024);
     loop {
-        if stream.read_buf(&mut buf).await? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the client closed the connection before sending a request",
-            ));
+        match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
+            Ok(Ok(0)) | Err(_) if buf.is_empty() => return Ok(Peeked::Idle),
+            Ok(Err(e)) if buf.is_empty() && is_reset(&e) => return Ok(Peeked::Idle),
+            Ok(Ok(0)) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the client closed the connection in the middle of its request",
+                ))
+            }
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("the request was not complete within {limit:?}"),
+                ))
+            }
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(_)) => {}
         }
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut req = httparse::Request::new(&mut headers);
         let parsed = req.parse(&buf);
-        let (method, path, upgrade) = match parsed {
+        let (method, path, head_len) = match parsed {
             Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => continue,
             Ok(httparse::Status::Partial) | Err(httparse::Error::TooManyHeaders) => {
-                let status =
-                    respond(stream, 431, "text/plain", b"request head too large\n", true).await?;
-                return Ok(answered("?", "?", status, 0));
+                let body = b"request head too large\n";
+                respond(stream, 431, "text/plain", body, false).await?;
+                return Ok(refused(
+                    "?",
+                    "?",
+                    431,
+                    body,
+                    "the request head is too large",
+                ));
             }
-            Err(_) => {
-                respond(stream, 400, "text/plain", b"bad request\n", true).await?;
-                return Ok(answered("?", "?", 400, 0));
+            Err(e) => {
+                let body = b"bad request\n";
+                respond(stream, 400, "text/plain", body, false).await?;
+                let problem = format!("malformed request: {e}");
+                return Ok(refused("?", "?", 400, body, &problem));
             }
-            Ok(httparse::Status::Complete(_)) => {
-                let upgrade = req.headers.iter().any(|h| {
-                    h.name.eq_ignore_ascii_case("upgrade")
-                        && String::from_utf8_lossy(h.value)
-                            .to_ascii_lowercase()
-                            .contains("websocket")
-                });
-                (
-                    req.method.unwrap_or("").to_owned(),
-                    req.path.unwrap_or("/").to_owned(),
-                    upgrade,
-                )
-            }
+            Ok(httparse::Status::Complete(n)) => (
+                req.method.unwrap_or("").to_owned(),
+                req.path.unwrap_or("/").to_owned(),
+                n,
+            ),
         };
-        if upgrade {
-            return Ok(Peeked::Upgrade(buf.freeze()));
+        if wants_websocket(&req) {
+            return match check_upgrade(&req, buf.len() > head_len) {
+                Ok(()) => Ok(Peeked::Upgrade(buf.freeze())),
+                Err(bad) => {
+                    let body = format!("{}\n", bad.why);
+                    let extra: &[&str] = if bad.status == 426 {
+                        &["Sec-WebSocket-Version: 13", "Upgrade: websocket"]
+                    } else {
+                        &[]
+                    };
+                    respond_with(
+                        stream,
+                        bad.status,
+                        "text/plain",
+                        body.as_bytes(),
+                        extra,
+                        false,
+                    )
+                    .await?;
+                    Ok(refused(
+                        &method,
+                        &path,
+                        bad.status,
+                        body.as_bytes(),
+                        &bad.why,
+                    ))
+                }
+            };
         }
         let head = method == "HEAD";
         if method != "GET" && !head {
@@ -100,12 +146,133 @@ where
     }
 }
 
+/// A connection dropped before it said anything.
+fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    )
+}
+
+/// Whether a request is meant as a WebSocket upgrade, well formed or not.
+fn wants_websocket(req: &httparse::Request<'_, '_>) -> bool {
+    req.headers.iter().any(|h| {
+        (h.name.eq_ignore_ascii_case("upgrade")
+            && String::from_utf8_lossy(h.value)
+                .to_ascii_lowercase()
+                .contains("websocket"))
+            || h.name.eq_ignore_ascii_case("sec-websocket-key")
+    })
+}
+
+/// Why an upgrade request cannot be accepted, and the status that says so.
+struct BadUpgrade {
+    status: u16,
+    why: String,
+}
+
+/// The checks of RFC 6455 §4.2.1 that tungstenite makes, made here first: tungstenite closes
+/// the connection without an answer when one fails, and a client deserves to learn why.
+fn check_upgrade(req: &httparse::Request<'_, '_>, junk: bool) -> Result<(), BadUpgrade> {
+    let bad = |why: &str| {
+        Err(BadUpgrade {
+            status: 400,
+            why: format!("bad WebSocket upgrade request: {why}"),
+        })
+    };
+    let header = |name: &str| {
+        req.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_owned())
+    };
+    if req.method != Some("GET") {
+        return bad("the method must be GET");
+    }
+    if req.version != Some(1) {
+        return bad("HTTP/1.1 is required");
+    }
+    let target_ok = req.path.is_some_and(|p| {
+        p.parse::<tokio_tungstenite::tungstenite::http::Uri>()
+            .is_ok()
+    });
+    if !target_ok {
+        return bad("the request target is not a valid URI");
+    }
+    if !header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+        return bad("the Upgrade header must be `websocket`");
+    }
+    let connection_upgrade = header("connection").is_some_and(|v| {
+        v.split([' ', ','])
+            .any(|t| t.eq_ignore_ascii_case("upgrade"))
+    });
+    if !connection_upgrade {
+        return bad("the Connection header must include `Upgrade`");
+    }
+    if header("sec-websocket-version").as_deref() != Some("13") {
+        return Err(BadUpgrade {
+            status: 426,
+            why: "unsupported WebSocket version: this server speaks version 13 \
+                  (Sec-WebSocket-Version: 13)"
+                .to_owned(),
+        });
+    }
+    match header("sec-websocket-key") {
+        None => return bad("the Sec-WebSocket-Key header is missing"),
+        Some(key) if !valid_key(&key) => {
+            return bad("Sec-WebSocket-Key must be 16 random bytes in base64 (24 characters)")
+        }
+        Some(_) => {}
+    }
+    if junk {
+        return bad("data followed the request before the server answered it");
+    }
+    Ok(())
+}
+
+fn valid_key(key: &str) -> bool {
+    use base64::Engine;
+    key.len() == 24
+        && base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .is_ok_and(|k| k.len() == 16)
+}
+
+fn refused(method: &str, path: &str, status: u16, body: &[u8], problem: &str) -> Peeked {
+    Peeked::Answered {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        status,
+        len: body.len() as u64,
+        problem: Some(problem.to_owned()),
+    }
+}
+
+/// After an answer to a request that may not have been read to its end: stop sending, then
+/// read (and drop) what the client still sends for a moment, so that closing with unread
+/// data does not reset the connection and destroy the answer before the client reads it.
+pub async fn linger<S>(stream: &mut S)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    const LIMIT: u64 = 1024 * 1024;
+    let _ = stream.shutdown().await;
+    let mut rest = (&mut *stream).take(LIMIT);
+    let mut sink = tokio::io::sink();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::io::copy(&mut rest, &mut sink),
+    )
+    .await;
+}
+
 fn answered(method: &str, path: &str, status: u16, len: u64) -> Peeked {
     Peeked::Answered {
         method: method.to_owned(),
         path: path.to_owned(),
         status,
         len,
+        problem: None,
     }
 }
 

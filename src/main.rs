@@ -67,7 +67,10 @@ use crate::error::exit;
 use crate::output::Printer;
 
 fn main() {
-    let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
+    let cli = match Cli::try_parse_from(with_default_subcommand(std::env::args_os().collect())) {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     // The generated documents need neither a runtime nor the output settings.
     match &cli.command {
         Command::Completions { shell } => {
@@ -122,6 +125,44 @@ fn main() {
     // Don't wait for the stdin thread, which may be blocked in a read nobody will finish.
     runtime.shutdown_background();
     std::process::exit(status);
+}
+
+/// Prints a command-line error as wsprobe's one `error:` line with `hint:` lines, exit 2.
+/// `--help` and `--version` are printed by clap as they are.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: invalid command line");
+    let mut out = format!(
+        "wsprobe: error: {}",
+        first.strip_prefix("error: ").unwrap_or(first)
+    );
+    let mut usage = None;
+    for line in lines {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            out.push_str(&format!("\nhint: {tip}"));
+        } else if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u.to_owned());
+        } else if line.starts_with("For more information") {
+        } else {
+            // A continuation of the message (e.g. the list of missing arguments).
+            out.push_str(&format!(" {line}"));
+        }
+    }
+    if let Some(u) = usage {
+        out.push_str(&format!("\nhint: usage: {u} (see --help)"));
+    }
+    eprintln!("{out}");
+    std::process::exit(exit::USAGE);
 }
 
 /// Prints a generated document; `| head` is fine, a failing stdout is an error.

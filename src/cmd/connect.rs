@@ -28,6 +28,14 @@ use crate::signals::Stop;
 const QUEUE_BATCHES: usize = 4;
 
 pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
+    let scripted_sends = !args.script.execute.is_empty() || !args.script.execute_binary.is_empty();
+    if args.script.wait.is_some() && !scripted_sends {
+        return Err(Failure::usage(
+            "-w/--wait keeps the connection open after the -x messages, and none are given",
+        )
+        .hint("add -x MSG; to stay connected after stdin ends, use --no-close or --reply-timeout")
+        .into());
+    }
     if crate::repl::wanted(&args, &out) {
         return crate::repl::run(args, out).await;
     }
@@ -44,7 +52,6 @@ pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
             .max_frame_size(Some(args.max_message_size)),
     )?;
     let delim = if args.null { 0 } else { b'\n' };
-    let scripted_sends = !script.execute.is_empty() || !script.execute_binary.is_empty();
     let expecting =
         !script.expect.is_empty() || script.count.is_some() || script.expect_close.is_some();
 

@@ -2,8 +2,8 @@
 //! with optional periodic pushes and server-initiated closes.
 //!
 //! Each accepted TCP connection becomes a numbered [`Conn`] driven by the shared driver with
-//! the echo handler. Ctrl-C closes every open connection with 1001 (going away), waits for
-//! their close frames up to `--close-timeout`, and exits 0.
+//! the echo handler. Ctrl-C (or SIGTERM) closes every open connection with 1001 (going away),
+//! waits for their close frames up to `--close-timeout`, and exits 0 (143 for SIGTERM).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::SignalKind;
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -28,6 +29,7 @@ use crate::session::client::{show_request_in as show_request, show_response};
 use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::failfast::FailFast;
+use crate::session::gate::{Gate, Hold, Latch};
 use crate::session::hub::{self, Broadcast, Hub};
 use crate::session::policy::{self, Decision, Policy};
 use crate::session::transport::Accepted;
@@ -71,6 +73,9 @@ enum Mode {
 }
 
 pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
+    // Every usage error comes before the `listening on` line: a script that waits for that
+    // line must never see it from a server that is about to exit 2.
+    validate(&args)?;
     let printer = Arc::new(Printer::new(out));
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tokio_rustls::TlsAcceptor::from(
@@ -90,6 +95,10 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         })
     })?;
     let local = listener.local_addr().context("reading the bound address")?;
+    // Installed before the `listening on` line, so a signal sent as soon as a script has read
+    // it is never met by the default action (dying without closing the clients).
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     let url = format!("{}://{local}", if tls.is_some() { "wss" } else { "ws" });
     // The contract with scripts and tests: this is the first line on stderr, always.
     printer.note(&format!("listening on {url}"));
@@ -101,16 +110,6 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         );
     }
 
-    if let Some(dir) = &args.static_dir {
-        if !dir.is_dir() {
-            return Err(Failure::new(
-                exit::USAGE,
-                format!("--static {}: not a directory", dir.display()),
-            )
-            .hint("give the directory whose files should be served")
-            .into());
-        }
-    }
     if args.page || args.static_dir.is_some() {
         let scheme = if tls.is_some() { "https" } else { "http" };
         printer.note(&format!("serving HTTP on {scheme}://{local}/"));
@@ -178,9 +177,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
         start_stdio(&server);
     }
     let next_id = AtomicU64::new(1);
-    let interrupt = tokio::signal::ctrl_c();
-    tokio::pin!(interrupt);
-    loop {
+    let status = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
@@ -196,13 +193,53 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
             },
-            _ = &mut interrupt => break,
-            () = server.finished.notified() => break,
+            // Ctrl-C is how a person stops the server: a normal end. SIGTERM comes from a
+            // service manager or a script: 143 (128 + 15), as a shell reports it.
+            _ = interrupt.recv() => break exit::OK,
+            _ = terminate.recv() => break exit::TERMINATED,
+            () = server.finished.notified() => break exit::OK,
         }
-    }
+    };
     drop(listener);
     shut_down(&server, args.close_timeout).await;
-    Ok(exit::OK)
+    Ok(status)
+}
+
+fn signal(kind: SignalKind) -> Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).context("installing a signal handler")
+}
+
+/// The checks on options that clap cannot make; each failure is a usage error (exit 2).
+fn validate(args: &ListenArgs) -> Result<()> {
+    if let Some(dir) = &args.static_dir {
+        if !dir.is_dir() {
+            return Err(
+                Failure::usage(format!("--static {}: not a directory", dir.display()))
+                    .hint("give the directory whose files should be served")
+                    .into(),
+            );
+        }
+        if let Err(e) = std::fs::read_dir(dir) {
+            return Err(
+                Failure::usage(format!("--static {}: cannot be read: {e}", dir.display()))
+                    .hint("give a directory this user may list")
+                    .into(),
+            );
+        }
+    }
+    // A zero period would make the timers spin (tokio refuses it outright).
+    let zero = |flag: &str| -> anyhow::Error {
+        Failure::usage(format!("{flag} 0: the interval must be longer than zero"))
+            .hint("write e.g. 500ms, 1s")
+            .into()
+    };
+    if args.send_interval.is_some_and(|d| d.is_zero()) {
+        return Err(zero("--send-interval"));
+    }
+    if args.heartbeat.ping_interval.is_some_and(|d| d.is_zero()) {
+        return Err(zero("--ping-interval"));
+    }
+    Ok(())
 }
 
 /// `--stdio`: reads stdin for the connected client; once stdin has ended and everything read
@@ -269,59 +306,8 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let local = tcp.local_addr().unwrap_or(peer);
     // The handshake-time futures are boxed: inline, their size would stay in the task of
     // every idle connection for its whole life.
-    let mut tcp = match &server.tls {
-        None => Accepted::Tcp(tcp),
-        Some(acceptor) => {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(acceptor.accept(tcp))).await {
-                Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
-                Ok(Err(e)) => {
-                    let why = crate::session::tls_failure::accept_failure(&e);
-                    conn.error("tls", &format!("TLS handshake with {peer} failed: {why}"));
-                    return;
-                }
-                Err(_) => {
-                    conn.error(
-                        "tls",
-                        &format!("{peer} did not complete TLS within {HANDSHAKE_TIMEOUT:?}"),
-                    );
-                    return;
-                }
-            }
-        }
-    };
-    let prefix = match tokio::time::timeout(
-        HANDSHAKE_TIMEOUT,
-        Box::pin(http::peek(&mut tcp, &server.site)),
-    )
-    .await
-    {
-        Ok(Ok(Peeked::Upgrade(prefix))) => prefix,
-        Ok(Ok(Peeked::Answered {
-            method,
-            path,
-            status,
-            len,
-        })) => {
-            conn.emit(&Event::Http {
-                method: &method,
-                path: &path,
-                status,
-                len,
-            });
-            let _ = tokio::io::AsyncWriteExt::shutdown(&mut tcp).await;
-            return;
-        }
-        Ok(Err(e)) => {
-            conn.error("http", &format!("request from {peer} failed: {e}"));
-            return;
-        }
-        Err(_) => {
-            conn.error(
-                "http",
-                &format!("{peer} sent no request within {HANDSHAKE_TIMEOUT:?}"),
-            );
-            return;
-        }
+    let Some((tcp, prefix)) = Box::pin(start(&server, &conn, tcp, peer)).await else {
+        return;
     };
     let peer_str = peer.to_string();
     let (control_tx, mut control_rx) = crate::session::driver::control();
@@ -391,7 +377,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         }
         Ok(resp)
     };
-    let tcp = FailFast::new(Rewind::new(prefix, tcp));
+    let (tcp, latch) = wrap(&server, Rewind::new(prefix, tcp));
     let handshake =
         tokio_tungstenite::accept_hdr_async_with_config(tcp, on_request, Some(server.ws_config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, Box::pin(handshake)).await {
@@ -440,7 +426,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
                 }
             };
             let env = request_env.take().unwrap_or_default();
-            match Program::spawn(cfg, &env, conn.clone(), out_tx, control_tx.clone()) {
+            match Program::spawn(cfg, &env, conn.clone(), out_tx, control_tx.clone(), latch) {
                 Ok(program) => Handler::Exec(program),
                 Err(e) => {
                     conn.error(
@@ -485,6 +471,109 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     }
 }
 
+/// The stream tungstenite reads: UTF-8 checked as it arrives and, for `--close-after` and
+/// `--exec`, with a gate (and the latch the program's side holds).
+fn wrap<S>(server: &Server, stream: S) -> (FailFast<S>, Option<Arc<Latch>>) {
+    // `--close-after` sends its close before anything read after the Nth message is handed
+    // to tungstenite; `--exec` forwards the program's last words before answering a close.
+    let hold = Hold {
+        after_messages: server.close_after.as_ref().map(|(n, _, _)| *n),
+        at_close: matches!(server.mode, Mode::Exec(_)),
+    };
+    if hold.after_messages.is_none() && !hold.at_close {
+        return (FailFast::new(stream), None);
+    }
+    let latch = Arc::new(Latch::default());
+    // The program's last words are bounded in time; --close-after's close is bounded by the
+    // driver (it gives up on a peer that does not take the close frame).
+    let limit = hold.at_close.then_some(server.opts.close_timeout);
+    let gate = Gate::new(hold, latch.clone(), limit);
+    (FailFast::with_gate(stream, gate), Some(latch))
+}
+
+/// TLS (with `--tls-*`) and the request head: the stream and the upgrade request's bytes, or
+/// `None` when the connection ended there (a plain HTTP request answered, an idle socket, a
+/// failure, each logged as it deserves).
+async fn start(
+    server: &Server,
+    conn: &Conn,
+    tcp: TcpStream,
+    peer: SocketAddr,
+) -> Option<(Accepted, bytes::Bytes)> {
+    let mut tcp = match &server.tls {
+        None => Accepted::Tcp(tcp),
+        Some(acceptor) => {
+            // A preconnect sends nothing at all: wait for the first byte before starting TLS,
+            // so that one is not reported as a failed TLS handshake.
+            let mut first = [0u8; 1];
+            if !matches!(
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, tcp.peek(&mut first)).await,
+                Ok(Ok(1..))
+            ) {
+                idle(server, conn, peer);
+                return None;
+            }
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
+                Ok(Err(e)) => {
+                    let why = crate::session::tls_failure::accept_failure(&e);
+                    conn.error("tls", &format!("TLS handshake with {peer} failed: {why}"));
+                    return None;
+                }
+                Err(_) => {
+                    conn.error(
+                        "tls",
+                        &format!("{peer} did not complete TLS within {HANDSHAKE_TIMEOUT:?}"),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    let prefix = match http::peek(&mut tcp, &server.site, HANDSHAKE_TIMEOUT).await {
+        Ok(Peeked::Upgrade(prefix)) => prefix,
+        Ok(Peeked::Answered {
+            method,
+            path,
+            status,
+            len,
+            problem,
+        }) => {
+            if let Some(problem) = problem {
+                conn.error("http", &format!("{status} for {peer}: {problem}"));
+            }
+            conn.emit(&Event::Http {
+                method: &method,
+                path: &path,
+                status,
+                len,
+            });
+            http::linger(&mut tcp).await;
+            return None;
+        }
+        Ok(Peeked::Idle) => {
+            idle(server, conn, peer);
+            return None;
+        }
+        Err(e) => {
+            conn.error("http", &format!("request from {peer} failed: {e}"));
+            return None;
+        }
+    };
+    Some((tcp, prefix))
+}
+
+/// A connection that sent nothing before it closed or the handshake time was up: a browser's
+/// unused preconnect, a port probe. Not an error; `-v` mentions it.
+fn idle(server: &Server, conn: &Conn, peer: SocketAddr) {
+    if server.out.verbose && !server.out.json {
+        server.printer.note(&format!(
+            "#{} {peer} sent no request (an idle or preconnected socket)",
+            conn.id.unwrap_or_default()
+        ));
+    }
+}
+
 /// What a connection does with the messages it receives.
 enum Handler {
     Echo(Echo),
@@ -518,11 +607,14 @@ impl Inbound for Handler {
 }
 
 /// `--close-after N`: the server closes the connection after N received messages, with the
-/// chosen code, once its reply to the last one is queued.
+/// chosen code, once its reply to the last one is queued. What arrives after the Nth message
+/// gets no answer (the gate keeps it from tungstenite until the close is out).
 struct CloseAfter<H> {
     inner: H,
-    /// Messages left, the code and the reason; `None` once asked or when not asked for.
-    left: Option<(u64, u16, String)>,
+    /// Messages left, the code and the reason; `None` when not asked for.
+    limit: Option<(u64, u16, String)>,
+    /// The close was asked for: nothing more is answered.
+    done: bool,
     control: ControlTx,
 }
 
@@ -530,7 +622,8 @@ impl<H> CloseAfter<H> {
     fn new(inner: H, limit: Option<(u64, u16, String)>, control: ControlTx) -> CloseAfter<H> {
         let mut this = CloseAfter {
             inner,
-            left: limit,
+            limit,
+            done: false,
             control,
         };
         this.check();
@@ -538,17 +631,21 @@ impl<H> CloseAfter<H> {
     }
 
     fn check(&mut self) {
-        if let Some((0, code, reason)) = &self.left {
+        if let Some((0, code, reason)) = &self.limit {
             self.control.send(Control::Close(*code, reason.clone()));
-            self.left = None;
+            self.limit = None;
+            self.done = true;
         }
     }
 }
 
 impl<H: Inbound> Inbound for CloseAfter<H> {
     fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        if self.done {
+            return Ok(None);
+        }
         let reply = self.inner.message(msg)?;
-        if let Some((n, _, _)) = &mut self.left {
+        if let Some((n, _, _)) = &mut self.limit {
             *n = n.saturating_sub(1);
         }
         self.check();

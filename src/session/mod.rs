@@ -10,6 +10,7 @@ pub mod client;
 pub mod driver;
 pub mod echo;
 pub mod failfast;
+pub mod gate;
 pub mod hub;
 pub mod policy;
 pub mod proxy;

@@ -92,11 +92,21 @@ impl Policy {
 
 /// An HTTP error answer to an upgrade request, with a one-line body.
 pub fn refusal(status: StatusCode, why: &str) -> ErrorResponse {
-    let mut resp = ErrorResponse::new(Some(format!("{why}\n")));
+    let body = format!("{why}\n");
+    let len = body.len();
+    let mut resp = ErrorResponse::new(Some(body));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(
+    let headers = resp.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    // tungstenite writes the headers as given: without these, the client could only find
+    // the end of the body by the connection closing.
+    headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
+    headers.insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
     );
     resp
 }

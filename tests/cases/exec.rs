@@ -158,3 +158,90 @@ fn wsprobe_connect_talks_to_an_exec_program() {
     let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert_eq!(out, "got a\ngot b\n");
 }
+
+/// Sends `text` and the close frame in one flush, then reads to the end: the messages that
+/// arrived, and the close.
+async fn send_then_close(url: &str, text: &str) -> (Vec<String>, Option<(u16, String)>) {
+    let mut ws = client(url).await;
+    ws.feed(Message::text(text)).await.unwrap();
+    ws.close(None).await.unwrap();
+    let mut texts = Vec::new();
+    let mut close = None;
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        match msg {
+            Message::Text(t) => texts.push(t.to_string()),
+            Message::Close(f) => {
+                close = Some(f.map_or((1005, String::new()), |f| {
+                    (u16::from(f.code), f.reason.to_string())
+                }))
+            }
+            _ => {}
+        }
+    }
+    (texts, close)
+}
+
+#[test]
+fn output_after_the_clients_close_is_sent_before_the_close_is_answered() {
+    for (program, expected) in [("exec cat", "abc"), ("tr a-z A-Z", "ABC")] {
+        let l = Listener::start(&["--exec", program]);
+        let (texts, close) = block_on(send_then_close(&l.url, "abc"));
+        assert_eq!(texts, [expected], "{program}");
+        assert_eq!(close, Some((1000, String::new())), "{program}");
+        let (_, log) = l.interrupt();
+        assert!(log.contains("#1 CLOSING (remote)"), "{program}: {log}");
+        assert!(
+            log.contains("#1 CLOSED 1005 \"\" clean (remote)"),
+            "{program}: {log}"
+        );
+        assert!(log.contains("#1 EXIT 0"), "{program}: {log}");
+        assert!(!log.contains("ERROR"), "{program}: {log}");
+    }
+}
+
+#[test]
+fn wsprobe_connect_gets_what_the_program_prints_after_end_of_input() {
+    let l = Listener::start(&["--exec", "tr a-z A-Z"]);
+    let out = crate::support::wsprobe()
+        .args(["-q", &l.url])
+        .write_stdin("abc\n")
+        .assert()
+        .success();
+    assert_eq!(String::from_utf8_lossy(&out.get_output().stdout), "ABC\n");
+}
+
+#[test]
+fn a_program_that_keeps_running_after_the_close_is_cut_off_at_the_close_timeout() {
+    // (The sleeps are short so that nothing outlives the test for long, whatever happens.)
+    let l = Listener::start(&["--exec", "echo hi; sleep 10", "--close-timeout", "300ms"]);
+    block_on(async {
+        let mut ws = client(&l.url).await;
+        assert_eq!(next_text(&mut ws).await, "hi");
+        ws.close(None).await.unwrap();
+        // The client's close is answered once the program had its time (long before close_of
+        // gives up after 5 s).
+        assert_eq!(close_of(&mut ws).await, (1005, String::new()));
+    });
+    // (That the program is then terminated is stderr_is_logged_and_closing_…'s business.)
+    l.interrupt();
+}
+
+#[test]
+fn a_program_that_does_not_read_its_input_cannot_hold_the_close_back() {
+    // One never reads (its stdin pipe fills up), one closed its stdin; both keep running.
+    for program in ["echo ready; sleep 10", "exec 0<&-; echo ready; sleep 10"] {
+        let l = Listener::start(&["--exec", program, "--close-timeout", "300ms"]);
+        block_on(async {
+            let mut ws = client(&l.url).await;
+            assert_eq!(next_text(&mut ws).await, "ready");
+            let line = "x".repeat(1024);
+            for _ in 0..200 {
+                ws.feed(Message::text(line.clone())).await.unwrap();
+            }
+            ws.flush().await.unwrap();
+            ws.close(None).await.unwrap();
+            assert_eq!(close_of(&mut ws).await, (1005, String::new()), "{program}");
+        });
+        l.interrupt();
+    }
+}

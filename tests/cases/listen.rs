@@ -210,3 +210,101 @@ fn invalid_utf8_fails_with_1007_before_the_frame_is_complete() {
         assert_eq!(u16::from_be_bytes([close[2], close[3]]), 1007);
     });
 }
+
+#[test]
+fn sigterm_closes_open_clients_with_1001_and_exits_143() {
+    let mut l = Listener::start(&[]);
+    let url = l.url.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let client = std::thread::spawn(move || {
+        block_on(async {
+            let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+            ws.send(Message::text("x")).await.unwrap();
+            ws.next().await.unwrap().unwrap();
+            tx.send(()).unwrap();
+            let mut close = None;
+            while let Some(Ok(msg)) = ws.next().await {
+                if let Message::Close(Some(f)) = msg {
+                    close = Some((u16::from(f.code), f.reason.to_string()));
+                }
+            }
+            close
+        })
+    });
+    rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    crate::support::signal(l.child.id(), "TERM");
+    let status = crate::support::wait_timeout(&mut l.child, Duration::from_secs(10));
+    let close = client.join().unwrap();
+    assert_eq!(close, Some((1001, "server shutting down".to_owned())));
+    assert_eq!(status, Some(143));
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut l.stderr, &mut log).unwrap();
+    assert!(log.contains("#1 CLOSING (local) 1001"), "{log}");
+    assert!(log.contains("#1 CLOSED 1001"), "{log}");
+}
+
+#[test]
+fn an_idle_preconnect_is_not_an_error_but_a_malformed_request_is() {
+    use std::io::{Read, Write};
+    let l = Listener::start(&[]);
+    let addr = l.url.strip_prefix("ws://").unwrap().to_owned();
+    // What a browser's unused preconnect looks like: connected, then closed, nothing sent.
+    drop(std::net::TcpStream::connect(&addr).unwrap());
+    let mut bad = std::net::TcpStream::connect(&addr).unwrap();
+    bad.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    bad.write_all(b"GET / HTTP/1.1\r\nno colon here\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    bad.read_to_end(&mut answer).unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 400"), "{answer:?}");
+    let (_, log) = l.interrupt();
+    assert!(!log.contains("#1 ERROR"), "{log}");
+    assert!(log.contains("#2 ERROR http: 400"), "{log}");
+    assert_eq!(log.matches("ERROR").count(), 1, "{log}");
+}
+
+#[test]
+fn an_idle_preconnect_shows_only_with_verbose() {
+    let l = Listener::start(&["-v"]);
+    let addr = l.url.strip_prefix("ws://").unwrap().to_owned();
+    drop(std::net::TcpStream::connect(&addr).unwrap());
+    // A real connection after it, so the idle one has certainly been seen when this closes.
+    block_on(async {
+        let mut ws = crate::support::client(&l.url).await;
+        ws.close(None).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let (_, log) = l.interrupt();
+    assert!(log.contains("#1 127.0.0.1:"), "{log}");
+    assert!(log.contains("sent no request"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}
+
+#[test]
+fn an_idle_preconnect_to_a_wss_listener_is_not_a_tls_error() {
+    let pki = crate::support::tls::pki();
+    let l = Listener::start(&[
+        "--tls-cert",
+        pki.server_cert.to_str().unwrap(),
+        "--tls-key",
+        pki.server_key.to_str().unwrap(),
+    ]);
+    let addr = l.url.strip_prefix("wss://").unwrap().to_owned();
+    drop(std::net::TcpStream::connect(&addr).unwrap());
+    // A real client after it, so the idle one has been seen by the time this one is done.
+    wsprobe()
+        .args([
+            &l.url,
+            "--ca",
+            pki.ca.to_str().unwrap(),
+            "-x",
+            "hi",
+            "-n",
+            "1",
+        ])
+        .assert()
+        .success();
+    let (_, log) = l.interrupt();
+    assert!(log.contains("#2 OPEN"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}

@@ -107,6 +107,104 @@ fn close_after_n_messages_with_a_custom_code_reaches_the_client() {
     });
 }
 
+/// A client frame (masked), as a raw socket writes it.
+fn masked(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() < 126);
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut f = vec![0x80 | opcode, 0x80 | payload.len() as u8];
+    f.extend_from_slice(&mask);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    f
+}
+
+/// Splits what a server sent into (opcode, payload) frames (unmasked, short lengths).
+fn frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while bytes.len() >= 2 {
+        let len = usize::from(bytes[1] & 0x7f);
+        assert!(
+            len < 126 && bytes[1] & 0x80 == 0,
+            "unexpected frame {bytes:?}"
+        );
+        out.push((bytes[0] & 0x0f, bytes[2..2 + len].to_vec()));
+        bytes = &bytes[2 + len..];
+    }
+    assert!(bytes.is_empty(), "a partial frame: {bytes:?}");
+    out
+}
+
+#[test]
+fn close_after_is_exact_when_a_burst_and_the_clients_close_share_one_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = Listener::start(&[
+        "--close-after",
+        "3",
+        "--close-code",
+        "4000",
+        "--close-reason",
+        "done",
+    ]);
+    let addr = l.url.strip_prefix("ws://").unwrap().to_owned();
+    for with_close in [false, true] {
+        let addr = addr.clone();
+        let got = block_on(async move {
+            let mut tcp = crate::support::raw_upgrade(&addr).await;
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                head.push(tcp.read_u8().await.unwrap());
+            }
+            assert!(head.starts_with(b"HTTP/1.1 101"));
+            // Ten messages, and maybe the client's own close, in one write.
+            let mut burst: Vec<u8> = (1..=10)
+                .flat_map(|i| masked(1, i.to_string().as_bytes()))
+                .collect();
+            if with_close {
+                burst.extend(masked(8, &1000u16.to_be_bytes()));
+            }
+            tcp.write_all(&burst).await.unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = tcp.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                // Answer the server's close, once it is here.
+                if !with_close && frames_complete(&got).iter().any(|(op, _)| *op == 8) {
+                    let _ = tcp.write_all(&masked(8, &4000u16.to_be_bytes())).await;
+                }
+            }
+            got
+        });
+        let frames = frames(&got);
+        let texts: Vec<String> = frames
+            .iter()
+            .filter(|(op, _)| *op == 1)
+            .map(|(_, p)| String::from_utf8(p.clone()).unwrap())
+            .collect();
+        assert_eq!(texts, ["1", "2", "3"], "with_close={with_close}");
+        let (op, payload) = frames.last().unwrap();
+        assert_eq!(*op, 8, "with_close={with_close}: {frames:?}");
+        assert_eq!(
+            &payload[..2],
+            &4000u16.to_be_bytes(),
+            "with_close={with_close}"
+        );
+        assert_eq!(&payload[2..], b"done");
+        assert_eq!(frames.len(), 4, "with_close={with_close}: {frames:?}");
+    }
+}
+
+/// The complete frames at the start of `bytes`.
+fn frames_complete(bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut end = 0;
+    while bytes.len() >= end + 2 && bytes.len() >= end + 2 + usize::from(bytes[end + 1] & 0x7f) {
+        end += 2 + usize::from(bytes[end + 1] & 0x7f);
+    }
+    frames(&bytes[..end])
+}
+
 #[test]
 fn wsprobe_connect_sees_the_servers_close_code() {
     let l = Listener::start(&[

@@ -448,7 +448,12 @@ fn wait_without_execute_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr_text();
-    assert!(err.contains("--execute"), "{err}");
+    assert!(
+        err.starts_with(
+            "wsprobe: error: -w/--wait keeps the connection open after the -x messages"
+        ),
+        "{err}"
+    );
 }
 
 /// Answers the upgrade by hand and writes `frames` in the same write as the 101.

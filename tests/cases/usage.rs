@@ -198,3 +198,25 @@ fn max_retries_zero_is_refused() {
     let err = usage_error(&["ws://127.0.0.1:9/", "--reconnect", "--max-retries", "0"]);
     assert!(err.contains("--max-retries"), "{err}");
 }
+
+#[test]
+fn usage_errors_are_one_error_line_and_hints() {
+    for args in [
+        &["connect", "--close-code", "1005", "ws://h/"][..],
+        &["--bogus"],
+        &["connect"],
+        &["listen", "--stdoi", "0"],
+        &["ws://h/", "--ping-interval", "0s"],
+        &["ws://h/", "-w", "2s"],
+        &["localhost:9000"],
+    ] {
+        let err = usage_error(args);
+        let mut lines = err.lines();
+        let first = lines.next().unwrap_or_default();
+        assert!(first.starts_with("wsprobe: error: "), "{args:?}: {err}");
+        assert!(
+            lines.all(|l| l.starts_with("hint: ")),
+            "{args:?}: every further line is a hint: {err}"
+        );
+    }
+}
