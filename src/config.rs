@@ -165,8 +165,8 @@ impl WsUrl {
             .join(location)
             .map_err(|e| format!("the redirect target '{location}' is not a URL: {e}"))?;
         let mut next = WsUrl::parse_arg(next.as_str())?;
-        // Credentials go along only to the same host, as with curl.
-        if next.credentials.is_none() && next.host() == self.host() {
+        // Credentials go along only to the same host and port, as with curl.
+        if next.credentials.is_none() && next.host() == self.host() && next.port() == self.port() {
             next.credentials = self.credentials.clone();
         }
         Ok(next)

@@ -67,6 +67,7 @@ use crate::error::exit;
 use crate::output::Printer;
 
 fn main() {
+    output::since_start();
     let cli = match Cli::try_parse_from(with_default_subcommand(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => usage_error(e),

@@ -17,6 +17,14 @@ use crate::config::OutputConfig;
 use crate::render;
 use crate::session::{Data, Dir, Event, Side};
 
+/// When the program started: the time of events that belong to no connection.
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Time since the program started (the first call starts the clock; main makes it early).
+pub fn since_start() -> Duration {
+    START.get_or_init(std::time::Instant::now).elapsed()
+}
+
 /// Flush a buffer once it holds this much, even before an idle point.
 const FLUSH_AT: usize = 64 * 1024;
 
@@ -456,7 +464,7 @@ impl Printer {
     /// stderr with its hints.
     pub fn fatal(&self, kind: &str, message: &str, hints: &[String]) {
         if self.cfg.json {
-            self.event(None, Duration::ZERO, &Event::Error { kind, message });
+            self.event(None, since_start(), &Event::Error { kind, message });
         }
         self.flush();
         let mut err = io::stderr().lock();
@@ -537,7 +545,7 @@ pub fn write_stdout_bytes(data: &[u8]) {
         let trouble = if e.kind() == io::ErrorKind::BrokenPipe {
             StdoutTrouble::Closed
         } else {
-            StdoutTrouble::Failed(e.to_string())
+            StdoutTrouble::Failed(crate::session::tls::io_words(&e))
         };
         let _ = STDOUT_TROUBLE.set(trouble);
     }

@@ -35,7 +35,7 @@ impl Inbound for Ignore {
 
 pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
     // The pong lines are the point of this command: show them unless -q.
-    out.verbose = !out.quiet;
+    out.show_ping_pong = !out.quiet;
     let printer = Arc::new(Printer::new(out));
     let conn = Arc::new(Conn::new(None, printer.clone()));
     let settings = ClientSettings::from_args(

@@ -119,6 +119,10 @@ impl Screen {
             match (st.queue.is_empty(), st.mode) {
                 (true, _) if st.closing => return,
                 (true, _) | (false, Mode::Away) => st = self.wait(st, None),
+                // The connection is closing: its last lines (CLOSING, CLOSED, errors) are not
+                // handed to rustyline, whose pipe may not be emptied before the process ends;
+                // finish() writes them itself once the prompt is erased.
+                (false, Mode::Prompt) if st.blank => st = self.wait(st, None),
                 (false, Mode::NoPrompt | Mode::Done) => {
                     let line = st.queue.pop_front().unwrap_or_default();
                     write_direct(&line);
@@ -239,7 +243,6 @@ impl Screen {
             && (st.entering
                 || st.mode == Mode::Away
                 || st.handing
-                || (st.mode == Mode::Prompt && !st.queue.is_empty())
                 || (st.mode == Mode::Prompt && st.drawn < st.handed))
             && Instant::now() < until
         {

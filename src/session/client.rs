@@ -140,6 +140,7 @@ impl ClientSettings {
             Failure::usage(format!("cannot build a request for {}: {e}", url.as_str()))
         })?;
         let h = req.headers_mut();
+        let mut given: Vec<&header::HeaderName> = Vec::new();
         for Header { name, value } in &self.headers {
             if name == header::SEC_WEBSOCKET_EXTENSIONS {
                 return Err(Failure::usage(
@@ -149,8 +150,14 @@ impl ClientSettings {
                 .hint("remove -H 'Sec-WebSocket-Extensions: …'")
                 .into());
             }
-            // -H replaces a default header of the same name (Host, User-Agent…), as curl does.
-            h.insert(name.clone(), value.clone());
+            // The first -H of a name replaces a default header (Host, User-Agent…), as curl
+            // does; a repeated -H of the same name adds another value.
+            if given.contains(&name) {
+                h.append(name.clone(), value.clone());
+            } else {
+                h.insert(name.clone(), value.clone());
+                given.push(name);
+            }
         }
         if let Some(origin) = &self.origin {
             let v = origin
@@ -342,14 +349,30 @@ async fn tcp_connect(host: &str, port: u16, timings: &mut Timings) -> Result<Tcp
 }
 
 /// The request's lines exactly as tungstenite writes them (request line, then headers).
+/// Credentials are the one thing not shown: `Authorization: Basic ****`.
 pub fn request_lines(request: &Request) -> Vec<String> {
     match generate_request(request.clone()) {
         Ok((bytes, _)) => String::from_utf8_lossy(&bytes)
             .lines()
             .filter(|l| !l.is_empty())
-            .map(str::to_owned)
+            .map(hide_credentials)
             .collect(),
         Err(_) => Vec::new(),
+    }
+}
+
+/// `Authorization: Basic dXNlcjpwYXNz` → `Authorization: Basic ****` (also Proxy-Authorization).
+fn hide_credentials(line: &str) -> String {
+    let Some((name, value)) = line.split_once(':') else {
+        return line.to_owned();
+    };
+    let name_lc = name.trim().to_ascii_lowercase();
+    if name_lc != "authorization" && name_lc != "proxy-authorization" {
+        return line.to_owned();
+    }
+    match value.trim().split_once(' ') {
+        Some((scheme, _)) => format!("{name}: {scheme} ****"),
+        None => format!("{name}: ****"),
     }
 }
 

@@ -300,11 +300,23 @@ where
             (info, None)
         }
         Some(ReaderEnd::Handler(e)) => {
+            // Our side failed, not the peer: it still gets a full closing handshake.
             let code = 1011;
-            fail(&mut sink, conn, code, "internal error", opts).await;
-            (closed_by_us(code, "internal error"), Some(e))
+            let clean =
+                close_politely(&mut sink, &mut stream, conn, code, "internal error", opts).await;
+            let mut info = closed_by_us(code, "internal error");
+            info.was_clean = clean;
+            (info, Some(e))
         }
         Some(ReaderEnd::Error(e)) => match protocol_failure(&e, opts) {
+            // A message over our limit is no fault of the protocol: a full closing handshake.
+            Some((code @ 1009, reason, message)) => {
+                conn.error(kind_of(&e), &message);
+                let clean = close_politely(&mut sink, &mut stream, conn, code, reason, opts).await;
+                let mut info = closed_by_us(code, reason);
+                info.was_clean = clean;
+                (info, Some(anyhow::anyhow!(message)))
+            }
             Some((code, reason, message)) => {
                 conn.error(kind_of(&e), &message);
                 fail(&mut sink, conn, code, reason, opts).await;
