@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex,
+    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex, parse_interval,
     parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
 };
 use crate::expect::{parse_pattern, Pattern};
@@ -309,7 +309,7 @@ pub struct ReconnectArgs {
 #[derive(Debug, Args)]
 pub struct HeartbeatArgs {
     /// Send a ping this often (pong round-trip times show with -v and in --json)
-    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, help_heading = "Heartbeat")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, help_heading = "Heartbeat")]
     pub ping_interval: Option<Duration>,
 
     /// With --ping-interval: a peer that answers no ping within this is dead (the client exits
@@ -379,7 +379,7 @@ pub struct PingArgs {
     pub count: u64,
 
     /// Time between pings
-    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = parse_positive_duration, help_heading = "Pings")]
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval, help_heading = "Pings")]
     pub interval: Duration,
 
     /// A ping whose pong takes longer than this is counted as lost
@@ -448,7 +448,7 @@ pub struct ListenArgs {
     pub all: bool,
 
     /// Push --send TEXT to every client this often
-    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, requires = "send",
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "send",
           help_heading = "Modes")]
     pub send_interval: Option<Duration>,
 

@@ -33,9 +33,11 @@ impl WsUrl {
         let mut url = match Url::parse(s) {
             Ok(u) => u,
             Err(url::ParseError::RelativeUrlWithoutBase) => {
-                return Err(format!(
-                    "'{s}' is not a URL: it has no scheme (try ws://{s})"
-                ))
+                return Err(if s.contains(char::is_whitespace) {
+                    format!("'{s}' is not a URL: write ws://HOST[:PORT]/PATH")
+                } else {
+                    format!("'{s}' is not a URL: it has no scheme (try ws://{s})")
+                });
             }
             Err(url::ParseError::InvalidPort) => {
                 return Err(format!("'{s}' has an invalid port (1-65535)"))
@@ -211,10 +213,28 @@ pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
 
 /// `5s`, `250ms`, `1m 30s` (humantime); `0` is allowed where it has a documented meaning.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("'{s}' is not a duration ({e}); write e.g. 500ms, 5s, 2m"))?;
+    let d = humantime::parse_duration(s.trim()).map_err(|e| match e {
+        humantime::DurationError::NumberOverflow => {
+            format!("'{s}' is too long: the limit is 365 days")
+        }
+        e => format!("'{s}' is not a duration ({e}); write e.g. 500ms, 5s, 2m"),
+    })?;
     if d > MAX_DURATION {
         return Err(format!("'{s}' is too long: the limit is 365 days"));
+    }
+    Ok(d)
+}
+
+/// How often a repeating timer may fire at most: 1000 times a second.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(1);
+
+/// The period of a repeating timer (pings, pushes): at least 1ms, so that it cannot flood.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_positive_duration(s)?;
+    if d < MIN_INTERVAL {
+        return Err(format!(
+            "'{s}' is too short for an interval: the shortest is 1ms"
+        ));
     }
     Ok(d)
 }
@@ -266,10 +286,15 @@ pub fn close_code_sendable(code: u16) -> bool {
 }
 
 pub fn parse_close_code(s: &str) -> Result<u16, String> {
-    let code: u16 = s
+    let wide: u64 = s
         .trim()
         .parse()
         .map_err(|_| format!("'{s}' is not a close code: it must be a number"))?;
+    let Ok(code) = u16::try_from(wide) else {
+        return Err(format!(
+            "close code {wide} is out of range: use 1000-1003, 1007-1014 or 3000-4999"
+        ));
+    };
     if close_code_sendable(code) {
         return Ok(code);
     }
@@ -481,6 +506,7 @@ mod tests {
             one_line(parse_header(&s).map(drop))?;
             one_line(parse_duration(&s).map(drop))?;
             one_line(parse_positive_duration(&s).map(|d| assert!(!d.is_zero())))?;
+            one_line(parse_interval(&s).map(|d| assert!(d >= MIN_INTERVAL)))?;
             one_line(parse_size(&s).map(drop))?;
             one_line(parse_hex(&s).map(drop))?;
             one_line(parse_close_code(&s).map(|c| assert!(close_code_sendable(c))))?;

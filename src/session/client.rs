@@ -493,7 +493,8 @@ async fn handshake(
                 .get(header::LOCATION)
                 .and_then(|l| l.to_str().ok());
             if let (true, Some(location)) = (status.is_redirection(), location) {
-                if verbose {
+                // Not followed without -L: then it is a refusal, shown like any other.
+                if verbose || settings.redirects.is_none() {
                     show_response(conn, Dir::In, &resp, resp.body().as_deref());
                 }
                 return Err(Refusal::Redirect(status.as_u16(), location.to_owned()));

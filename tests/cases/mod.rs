@@ -7,6 +7,7 @@ mod http;
 mod json;
 mod listen;
 mod modes;
+mod newuser;
 mod ping;
 mod pipe;
 mod realpeers;

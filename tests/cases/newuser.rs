@@ -1,0 +1,157 @@
+//! Regression tests for what trying wsprobe as a new user found: each names what broke.
+
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+
+use crate::support::proxy::http_responder;
+use crate::support::{json_lines, wsprobe, Printed, Server};
+
+/// A server that records the values of one request header, then echoes.
+fn header_recorder(name: &'static str) -> (Server, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let server = Server::tcp(move |tcp| {
+        let s = s.clone();
+        async move {
+            #[allow(clippy::result_large_err)]
+            let cb = |req: &Request, resp: Response| {
+                for v in req.headers().get_all(name) {
+                    s.lock().unwrap().push(v.to_str().unwrap().to_owned());
+                }
+                Ok(resp)
+            };
+            if let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await {
+                while let Some(Ok(_)) = ws.next().await {}
+            }
+        }
+    });
+    (server, seen)
+}
+
+#[test]
+fn a_repeated_header_sends_every_value() {
+    let (server, seen) = header_recorder("x-token");
+    wsprobe()
+        .args([&server.url, "-H", "X-Token: abc", "-H", "X-Token: def"])
+        .args(["--reply-timeout", "0"])
+        .write_stdin("")
+        .assert()
+        .success();
+    assert_eq!(*seen.lock().unwrap(), ["abc", "def"]);
+}
+
+#[test]
+fn verbose_never_prints_credentials() {
+    let (server, seen) = header_recorder("authorization");
+    let url = server.url.replace("ws://", "ws://ann:s3cret@");
+    let err = wsprobe()
+        .args(["-v", "--reply-timeout", "0", &url])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stderr_text();
+    assert!(err.contains("> authorization: Basic ****"), "{err}");
+    assert!(!err.contains("YW5uOnMzY3JldA"), "{err}");
+    // They were sent all the same.
+    assert_eq!(*seen.lock().unwrap(), ["Basic YW5uOnMzY3JldA=="]);
+}
+
+#[test]
+fn ping_shows_pongs_but_not_the_handshake_without_verbose() {
+    let server = Server::echo();
+    let err = wsprobe()
+        .args(["ping", "-c", "2", "-i", "20ms", &server.url])
+        .assert()
+        .success()
+        .stderr_text();
+    assert!(err.contains("< pong"), "{err}");
+    assert!(!err.contains("GET /"), "{err}");
+    assert!(!err.contains("sec-websocket-key"), "{err}");
+}
+
+#[test]
+fn a_json_error_event_carries_its_time() {
+    let server = crate::support::Server::refusing(403, "no");
+    let out = wsprobe()
+        .args(["--json", &server.url])
+        .write_stdin("")
+        .assert()
+        .code(3)
+        .stdout_bytes();
+    let error = json_lines(&out)
+        .into_iter()
+        .find(|e| e["event"] == "error")
+        .expect("an error event");
+    assert!(error["t"].as_f64().unwrap() > 0.0, "{error}");
+}
+
+#[test]
+fn a_redirect_not_followed_is_shown_like_any_refusal() {
+    let server = http_responder(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: ws://127.0.0.1:9/elsewhere\r\n\
+         Content-Length: 5\r\n\r\nmoved"
+            .into(),
+    );
+    let err = wsprobe()
+        .arg(&server.url)
+        .write_stdin("")
+        .assert()
+        .code(3)
+        .stderr_text();
+    assert!(err.contains("< HTTP/1.1 301"), "{err}");
+    assert!(
+        err.contains("< location: ws://127.0.0.1:9/elsewhere"),
+        "{err}"
+    );
+    assert!(err.contains("hint: use -L to follow redirects"), "{err}");
+}
+
+#[test]
+fn unclear_values_get_clear_errors() {
+    for (args, says) in [
+        (
+            &["ws://h/", "--close-code", "99999"][..],
+            "close code 99999 is out of range",
+        ),
+        (&["ws://h/", "-t", "99999999999999999999s"], "too long"),
+        (
+            &["ws://h/", "--ping-interval", "1ns"],
+            "the shortest is 1ms",
+        ),
+        (&["ping", "-i", "100us", "ws://h/"], "the shortest is 1ms"),
+        (&["not a url"], "write ws://HOST[:PORT]/PATH"),
+    ] {
+        let err = wsprobe().args(args).assert().code(2).stderr_text();
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_full_stdout_still_gets_a_clean_closing_handshake() {
+    let server = Server::echo();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = crate::support::wsprobe_std()
+        .arg(&server.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = out;
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"hello\n").unwrap();
+    drop(child.stdin.take());
+    let code = crate::support::wait_timeout(&mut child, std::time::Duration::from_secs(20));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("CLOSED 1011 \"internal error\" clean (local)"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+}
