@@ -71,6 +71,15 @@ where
             Ok(Err(e)) => return Err(e),
             Ok(Ok(_)) => {}
         }
+        // A TLS ClientHello (a record of type 22, version 3.x): a wss:// client on a ws:// port.
+        // An HTTP answer would mean nothing to it.
+        if buf.len() >= 2 && buf[0] == 0x16 && buf[1] == 0x03 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the client speaks TLS (a wss:// URL?) to this plain ws:// port; \
+                 serve wss:// with --tls-cert and --tls-key",
+            ));
+        }
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut req = httparse::Request::new(&mut headers);
         let parsed = req.parse(&buf);

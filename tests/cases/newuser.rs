@@ -155,3 +155,20 @@ fn a_full_stdout_still_gets_a_clean_closing_handshake() {
     );
     assert!(!err.contains("os error"), "{err}");
 }
+
+#[test]
+fn listen_says_when_a_tls_client_comes_to_its_plain_port() {
+    let l = crate::support::Listener::start(&[]);
+    let wss = l.url.replace("ws://", "wss://");
+    wsprobe()
+        .args([&wss, "-x", "hi"])
+        .assert()
+        .code(3)
+        .stderr_text();
+    let (_, log) = l.interrupt();
+    assert!(
+        log.contains("the client speaks TLS (a wss:// URL?) to this plain ws:// port"),
+        "{log}"
+    );
+    assert!(!log.contains("HTTP ? ?"), "{log}");
+}
