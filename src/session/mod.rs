@@ -7,6 +7,7 @@
 
 pub mod backoff;
 pub mod client;
+pub mod control;
 pub mod driver;
 pub mod echo;
 pub mod failfast;

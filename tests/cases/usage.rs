@@ -141,18 +141,14 @@ fn heading_of(help: &str, flag: &str) -> String {
         .unwrap_or_else(|| panic!("{flag} not in the help:\n{help}"))
 }
 
+fn help_of(subcommand: &str) -> String {
+    let out = wsprobe().args([subcommand, "-h"]).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
 #[test]
 fn help_headings_hold_what_they_say() {
-    let connect = String::from_utf8(
-        wsprobe()
-            .args(["connect", "-h"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap();
+    let connect = help_of("connect");
     for flag in ["--ca", "--insecure", "--cert", "--key"] {
         assert_eq!(heading_of(&connect, flag), "TLS", "{flag}");
     }
@@ -173,16 +169,7 @@ fn help_headings_hold_what_they_say() {
     for flag in ["--header", "--origin", "--protocol"] {
         assert_eq!(heading_of(&connect, flag), "Handshake", "{flag}");
     }
-    let ping = String::from_utf8(
-        wsprobe()
-            .args(["ping", "-h"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap();
+    let ping = help_of("ping");
     for flag in ["--count", "--interval", "--ping-timeout", "--close-timeout"] {
         assert_eq!(heading_of(&ping, flag), "Pings", "{flag}");
     }
