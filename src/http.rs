@@ -72,8 +72,10 @@ where
             Ok(Ok(_)) => {}
         }
         // A TLS ClientHello (a record of type 22, version 3.x): a wss:// client on a ws:// port.
-        // An HTTP answer would mean nothing to it.
+        // It still gets a plain HTTP answer, which its TLS library reports as "not TLS".
         if buf.len() >= 2 && buf[0] == 0x16 && buf[1] == 0x03 {
+            let body = b"this port speaks plain HTTP and ws://, not TLS\n";
+            let _ = respond(stream, 400, "text/plain", body, false).await;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "the client speaks TLS (a wss:// URL?) to this plain ws:// port; \
