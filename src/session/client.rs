@@ -19,6 +19,7 @@ use crate::cli::HandshakeArgs;
 use crate::config::{Header, WsUrl};
 use crate::error::Failure;
 use crate::session::failfast::{FailFast, HeadTap};
+use crate::session::offer::Offer;
 use crate::session::proxy::{self, ProxySetting};
 use crate::session::sniff::{FirstBytes, Sniff};
 use crate::session::tls::{self, TlsOptions};
@@ -50,7 +51,7 @@ pub struct ClientSettings {
 
 /// An open client connection and the handshake that made it.
 pub struct Connected {
-    pub ws: WebSocketStream<FailFast<Sniff<Transport>>>,
+    pub ws: WebSocketStream<FailFast<Offer<Sniff<Transport>>>>,
     /// The upgrade request as sent (its Sec-WebSocket-Key included).
     pub request: Request,
     pub response: Response,
@@ -468,13 +469,37 @@ async fn handshake(
         show_request(conn, &request);
     }
     let (stream, first) = Sniff::new(stream);
+    // The subprotocol offer bypasses tungstenite, which would refuse a server that chooses
+    // none (browsers accept that): `Offer` writes it and takes the choice out of the answer.
+    let (stream, chosen) = Offer::new(stream, &settings.protocols);
     let head = HeadTap::default();
     let stream = FailFast::tapped(stream, head.clone());
     let sent = request.clone();
+    let mut request = request;
+    request.headers_mut().remove(header::SEC_WEBSOCKET_PROTOCOL);
     match tokio_tungstenite::client_async_with_config(request, stream, Some(settings.ws_config))
         .await
     {
-        Ok((ws, response)) => {
+        Ok((ws, mut response)) => {
+            if !settings.protocols.is_empty() {
+                let chosen = chosen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                match chosen.as_slice() {
+                    // Like a browser: the server may choose none; `protocol` is then empty.
+                    [] => {}
+                    [one] if settings.protocols.contains(one) => {
+                        if let Ok(v) = one.parse() {
+                            response
+                                .headers_mut()
+                                .insert(header::SEC_WEBSOCKET_PROTOCOL, v);
+                        }
+                    }
+                    _ => {
+                        return Err(Refusal::Failed(
+                            subprotocol_mismatch(&settings.protocols, chosen).into(),
+                        ))
+                    }
+                }
+            }
             if verbose {
                 // tungstenite has checked Sec-WebSocket-Accept against our key by now.
                 show_response(conn, Dir::In, &response, None);
@@ -534,7 +559,7 @@ async fn handshake(
             | ProtocolError::WrongHttpVersion),
         )) => Err(Refusal::Failed(not_http(url, &p, &first).into())),
         Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(_))) => Err(
-            Refusal::Failed(subprotocol_mismatch(&settings.protocols, &head).into()),
+            Refusal::Failed(subprotocol_mismatch(&settings.protocols, chosen_in(&head)).into()),
         ),
         Err(WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch)) => Err(
             Refusal::Failed(
@@ -563,12 +588,12 @@ async fn handshake(
     }
 }
 
-/// What was offered and what the server chose, from the response head as it came.
-fn subprotocol_mismatch(offered: &[String], head: &HeadTap) -> Failure {
+/// The subprotocols a response head (as it came) chose.
+fn chosen_in(head: &HeadTap) -> Vec<String> {
     let head = head.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut resp = httparse::Response::new(&mut headers);
-    let chosen: Vec<String> = match resp.parse(&head) {
+    match resp.parse(&head) {
         Ok(_) => resp
             .headers
             .iter()
@@ -576,7 +601,11 @@ fn subprotocol_mismatch(offered: &[String], head: &HeadTap) -> Failure {
             .map(|h| String::from_utf8_lossy(h.value).trim().to_owned())
             .collect(),
         Err(_) => Vec::new(),
-    };
+    }
+}
+
+/// What was offered and what the server chose.
+fn subprotocol_mismatch(offered: &[String], chosen: Vec<String>) -> Failure {
     let offered_text = if offered.is_empty() {
         "none was offered".to_owned()
     } else {

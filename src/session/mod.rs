@@ -13,6 +13,7 @@ pub mod echo;
 pub mod failfast;
 pub mod gate;
 pub mod hub;
+pub mod offer;
 pub mod policy;
 pub mod proxy;
 pub mod sniff;

@@ -388,7 +388,11 @@ fn choosing_server(chosen: Option<&'static str>) -> Server {
             Ok(resp)
         };
         if let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await {
-            while let Some(Ok(_)) = ws.next().await {}
+            while let Some(Ok(msg)) = ws.next().await {
+                if msg.is_text() && futures_util::SinkExt::send(&mut ws, msg).await.is_err() {
+                    break;
+                }
+            }
         }
     })
 }
@@ -409,13 +413,25 @@ fn a_subprotocol_mismatch_says_what_was_offered_and_what_the_server_chose() {
         "{err}"
     );
     assert!(err.contains("hint: offer it with -s other"), "{err}");
+}
+
+#[test]
+fn a_server_that_chooses_no_subprotocol_is_accepted_like_a_browser_does() {
+    // Python websockets without `subprotocols=` answers an offer with none.
     let none = choosing_server(None);
-    let (code, _, err) = say_hi(&none.url, &["-s", "chat"]);
-    assert_eq!(code, 3, "{err}");
+    let (code, _, err) = say_hi(&none.url, &["-s", "chat", "-s", "v2.chat", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("OPEN") && err.contains("protocol=-"), "{err}");
+    // The offer was made, and -v shows it.
     assert!(
-        err.contains("the server chose no subprotocol (offered: chat)"),
+        err.to_ascii_lowercase()
+            .contains("> sec-websocket-protocol: chat, v2.chat"),
         "{err}"
     );
+    let chosen = choosing_server(Some("v2.chat"));
+    let (code, _, err) = say_hi(&chosen.url, &["-s", "chat", "-s", "v2.chat"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("protocol=v2.chat"), "{err}");
 }
 
 #[test]
