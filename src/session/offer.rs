@@ -155,6 +155,26 @@ impl<S: AsyncRead + Unpin> AsyncRead for Offer<S> {
     }
 }
 
+impl<S: AsyncWrite + Unpin> Offer<S> {
+    /// Writes what is left of the added header line, if it is being written.
+    fn write_added(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Write::Adding(line, off) = &mut self.write {
+            match Pin::new(&mut self.inner).poll_write(cx, &line[*off..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    *off += n;
+                    if *off == line.len() {
+                        self.write = Write::Done;
+                    }
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
 impl<S: AsyncWrite + Unpin> AsyncWrite for Offer<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
@@ -165,18 +185,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Offer<S> {
         loop {
             match &mut this.write {
                 Write::Done => return Pin::new(&mut this.inner).poll_write(cx, buf),
-                Write::Adding(line, off) => {
-                    match Pin::new(&mut this.inner).poll_write(cx, &line[*off..]) {
-                        Poll::Ready(Ok(n)) => {
-                            *off += n;
-                            if *off == line.len() {
-                                this.write = Write::Done;
-                            }
-                        }
-                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                        Poll::Pending => return Poll::Pending,
-                    }
-                }
+                Write::Adding(..) => match this.write_added(cx) {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                },
                 Write::Before(line, after_cr) => {
                     // Up to and including the LF that ends the request line.
                     let lf = buf.iter().enumerate().position(|(i, &b)| {
@@ -207,19 +220,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Offer<S> {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         // The added line goes out with the request, before anything is flushed.
-        while let Write::Adding(line, off) = &mut this.write {
-            match Pin::new(&mut this.inner).poll_write(cx, &line[*off..]) {
-                Poll::Ready(Ok(n)) => {
-                    *off += n;
-                    if *off == line.len() {
-                        this.write = Write::Done;
-                    }
-                }
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            }
+        match this.write_added(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_flush(cx),
+            other => other,
         }
-        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
