@@ -122,23 +122,7 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
             upgrade_ms: millis(t.upgrade),
         });
     } else {
-        let mut text = format!(
-            "--- {} ping statistics ---\n{sent} sent, {received} received, {loss_pct}% loss\n",
-            args.url.as_str()
-        );
-        if let Some(s) = stats {
-            text.push_str(&format!(
-                "rtt min/avg/max/stddev = {:.3}/{:.3}/{:.3}/{:.3} ms\n",
-                s.min_ms, s.avg_ms, s.max_ms, s.stddev_ms
-            ));
-        }
-        text.push_str(&format!(
-            "connection: dns {}, tcp {}, tls {}, upgrade {}\n",
-            render::duration(t.dns),
-            render::duration(t.tcp),
-            t.tls.map_or("-".to_owned(), render::duration),
-            render::duration(t.upgrade),
-        ));
+        let text = summary(args.url.as_str(), sent, received, loss_pct, stats, &t);
         printer.flush();
         let mut buf = text.into_bytes();
         write_stdout(&mut buf);
@@ -162,6 +146,34 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
     } else {
         exit::OK
     })
+}
+
+/// The statistics as ping(8) prints them, and where the connection time went.
+fn summary(
+    url: &str,
+    sent: u64,
+    received: u64,
+    loss_pct: f64,
+    stats: Option<RttStats>,
+    t: &crate::session::client::Timings,
+) -> String {
+    let mut text = format!(
+        "--- {url} ping statistics ---\n{sent} sent, {received} received, {loss_pct}% loss\n"
+    );
+    if let Some(s) = stats {
+        text.push_str(&format!(
+            "rtt min/avg/max/stddev = {:.3}/{:.3}/{:.3}/{:.3} ms\n",
+            s.min_ms, s.avg_ms, s.max_ms, s.stddev_ms
+        ));
+    }
+    text.push_str(&format!(
+        "connection: dns {}, tcp {}, tls {}, upgrade {}\n",
+        render::duration(t.dns),
+        render::duration(t.tcp),
+        t.tls.map_or("-".to_owned(), render::duration),
+        render::duration(t.upgrade),
+    ));
+    text
 }
 
 /// Sends the pings, waits for the last pongs (up to the ping timeout), then closes.
