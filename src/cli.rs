@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{
+use crate::value::{
     parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex, parse_interval,
     parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
 };
-use crate::expect::{parse_pattern, Pattern};
+use crate::value::{parse_pattern, Pattern};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
@@ -152,7 +152,7 @@ pub struct HandshakeArgs {
     /// Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names
     /// resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy,
     /// all_proxy, minus no_proxy]
-    #[arg(long, value_name = "URL", value_parser = crate::session::proxy::parse_proxy,
+    #[arg(long, value_name = "URL", value_parser = crate::value::parse_proxy,
           help_heading = "Proxy")]
     pub proxy: Option<url::Url>,
 

@@ -43,19 +43,21 @@ macro_rules! forward_write {
 }
 
 mod cli;
+mod client;
 mod cmd;
 mod config;
 mod docs;
 mod error;
-mod exec;
 mod expect;
-mod http;
+mod listen;
 mod output;
 mod pipe;
-mod render;
 mod repl;
 mod session;
 mod signals;
+mod tls;
+mod value;
+mod wire;
 
 use std::ffi::OsString;
 

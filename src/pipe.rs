@@ -18,8 +18,8 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use crate::cli::BinaryOutput;
 use crate::config::OutputConfig;
 use crate::error::Failure;
+use crate::output::render;
 use crate::output::{stdout_error, write_stdout};
-use crate::render;
 use crate::session::driver::{Batch, Inbound};
 
 /// How stdin is cut into messages.

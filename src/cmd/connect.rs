@@ -11,13 +11,13 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::cli::{ConnectArgs, ScriptArgs};
+use crate::client::backoff::Backoff;
+use crate::client::handshake::{self as client, ClientSettings};
 use crate::config::OutputConfig;
 use crate::error::{exit, Failure};
 use crate::expect::{Outcome, Script};
 use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
-use crate::session::backoff::Backoff;
-use crate::session::client::{self, ClientSettings};
 use crate::session::driver::{self, Control, ControlRx, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{CloseInfo, Conn, Event, Side};

@@ -19,21 +19,21 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::cli::ListenArgs;
+use crate::client::handshake::{show_request_in as show_request, show_response};
 use crate::config::OutputConfig;
 use crate::error::{exit, Failure};
-use crate::exec::{ExecConfig, Program, RequestEnv};
-use crate::http::{self, Peeked, Rewind, Site};
+use crate::listen::exec::{ExecConfig, Program, RequestEnv};
+use crate::listen::http::{self, Peeked, Rewind, Site};
+use crate::listen::hub::{self, Broadcast, Hub};
+use crate::listen::policy::{self, Decision, Policy};
 use crate::output::Printer;
 use crate::pipe::{self, StdinMode, StdoutSink};
-use crate::session::client::{show_request_in as show_request, show_response};
 use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
-use crate::session::failfast::FailFast;
-use crate::session::gate::{Gate, Hold, Latch};
-use crate::session::hub::{self, Broadcast, Hub};
-use crate::session::policy::{self, Decision, Policy};
-use crate::session::transport::Accepted;
 use crate::session::{Conn, Dir, Event, OpenInfo};
+use crate::wire::failfast::FailFast;
+use crate::wire::gate::{Gate, Hold, Latch};
+use crate::wire::transport::Accepted;
 
 /// How long a client may take to send its upgrade request.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -79,7 +79,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
     let printer = Arc::new(Printer::new(out));
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tokio_rustls::TlsAcceptor::from(
-            crate::session::tls::server_config(cert, key)?,
+            crate::tls::server_config(cert, key)?,
         )),
         _ => None,
     };
@@ -516,7 +516,7 @@ async fn start(
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                 Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
                 Ok(Err(e)) => {
-                    let why = crate::session::tls_failure::accept_failure(&e);
+                    let why = crate::tls::failure::accept_failure(&e);
                     conn.error("tls", &format!("TLS handshake with {peer} failed: {why}"));
                     return None;
                 }

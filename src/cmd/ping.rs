@@ -12,11 +12,11 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 use crate::cli::PingArgs;
+use crate::client::handshake::{self as client, ClientSettings};
 use crate::config::OutputConfig;
 use crate::error::exit;
+use crate::output::render;
 use crate::output::{write_stdout, Printer};
-use crate::render;
-use crate::session::client::{self, ClientSettings};
 use crate::session::driver::{self, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::{millis, Conn, Event, RttStats};
 
@@ -155,7 +155,7 @@ fn summary(
     received: u64,
     loss_pct: f64,
     stats: Option<RttStats>,
-    t: &crate::session::client::Timings,
+    t: &crate::client::handshake::Timings,
 ) -> String {
     let mut text = format!(
         "--- {url} ping statistics ---\n{sent} sent, {received} received, {loss_pct}% loss\n"

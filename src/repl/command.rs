@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{parse_close_code, parse_close_reason, parse_hex};
+use crate::value::{parse_close_code, parse_close_reason, parse_hex};
 
 /// One line typed by the user, understood.
 #[derive(Debug, PartialEq, Eq)]

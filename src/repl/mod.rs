@@ -36,11 +36,11 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 use crate::cli::ConnectArgs;
+use crate::client::handshake::{self as client, ClientSettings};
 use crate::config::OutputConfig;
 use crate::error::exit;
+use crate::output::render;
 use crate::output::Printer;
-use crate::render;
-use crate::session::client::{self, ClientSettings};
 use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts};
 use crate::session::{Conn, ReadyState};
 use command::Command;

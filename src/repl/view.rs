@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crossterm::style::Stylize;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::output::render;
 use crate::output::Printer;
-use crate::render;
 use crate::session::driver::Inbound;
 
 /// Bytes of a binary message shown in the dump; the rest is counted.

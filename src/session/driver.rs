@@ -26,7 +26,8 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::output::StdoutClosed;
-use crate::session::{failfast, CloseInfo, Conn, Dir, MsgType, Side};
+use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
+use crate::wire::failfast;
 
 /// Outgoing data messages, in the order they are to be sent.
 pub type Batch = Vec<Message>;

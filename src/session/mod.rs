@@ -5,22 +5,9 @@
 //! backwards) and every mode reports the same way. The [`driver`] turns a WebSocket stream into
 //! these events; [`client`] opens one.
 
-pub mod backoff;
-pub mod client;
 pub mod control;
 pub mod driver;
 pub mod echo;
-pub mod failfast;
-pub mod gate;
-pub mod hub;
-pub mod offer;
-pub mod policy;
-pub mod proxy;
-pub mod sniff;
-pub mod tls;
-pub mod tls_failure;
-pub mod transport;
-pub mod x509;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};

@@ -16,16 +16,16 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::cli::HandshakeArgs;
-use crate::config::{Header, WsUrl};
+use crate::client::offer::Offer;
+use crate::client::proxy::{self, ProxySetting};
 use crate::error::Failure;
-use crate::session::failfast::{FailFast, HeadTap};
-use crate::session::offer::Offer;
-use crate::session::proxy::{self, ProxySetting};
-use crate::session::sniff::{FirstBytes, Sniff};
-use crate::session::tls::{self, TlsOptions};
-use crate::session::tls_failure::{self, Peer};
-use crate::session::transport::Transport;
 use crate::session::{Conn, Dir, Event, OpenInfo};
+use crate::tls::failure::{self as tls_failure, Peer};
+use crate::tls::{self, TlsOptions};
+use crate::value::{Header, WsUrl};
+use crate::wire::failfast::{FailFast, HeadTap};
+use crate::wire::sniff::{FirstBytes, Sniff};
+use crate::wire::transport::Transport;
 
 /// How much of a refusal's body is shown.
 const BODY_SHOWN: usize = 2048;
@@ -619,7 +619,7 @@ fn subprotocol_mismatch(offered: &[String], chosen: Vec<String>) -> Failure {
         [one] => {
             let f = Failure::connect(format!(
                 "subprotocol mismatch: the server chose '{}', which was not offered ({offered_text})",
-                crate::render::sanitize(one, false)
+                crate::output::render::sanitize(one, false)
             ));
             if one.contains(',') {
                 f.hint("a server must choose one subprotocol, not a list")

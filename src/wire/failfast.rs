@@ -11,7 +11,7 @@
 //! tracker never rejects what it does not understand.
 //!
 //! The same frame boundaries let a server connection hold frames back from tungstenite (see
-//! [`gate`](super::gate)); only the connections that need it carry a gate.
+//! [`gate`](crate::wire::gate)); only the connections that need it carry a gate.
 
 use std::io;
 use std::pin::Pin;
@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::session::gate::{Gate, Hold};
+use crate::wire::gate::{Gate, Hold};
 
 /// The error a read returns once invalid UTF-8 was seen in a text message.
 #[derive(Debug)]

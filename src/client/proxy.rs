@@ -23,34 +23,6 @@ pub enum ProxySetting {
     Url(Url),
 }
 
-/// Parses `--proxy`: `http://[user:pass@]host:port`, `socks5://…`, `socks5h://…`; a bare
-/// `host:port` means http://.
-pub fn parse_proxy(s: &str) -> Result<Url, String> {
-    let with_scheme = if s.contains("://") {
-        s.to_owned()
-    } else {
-        format!("http://{s}")
-    };
-    let url = Url::parse(&with_scheme).map_err(|e| format!("'{s}' is not a proxy URL: {e}"))?;
-    match url.scheme() {
-        "http" | "socks5" | "socks5h" => {}
-        "https" => {
-            return Err(format!(
-                "'{s}': TLS to the proxy itself (https://) is not supported; use http://, socks5:// or socks5h://"
-            ))
-        }
-        other => {
-            return Err(format!(
-                "'{s}': unsupported proxy scheme '{other}' (use http://, socks5:// or socks5h://)"
-            ))
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("'{s}' has no host"));
-    }
-    Ok(url)
-}
-
 /// The proxy to use for `host` (with TLS or not), if any.
 pub fn choose(setting: &ProxySetting, host: &str, tls: bool) -> Result<Option<Url>> {
     let var = |names: &[&str]| {
@@ -79,7 +51,7 @@ pub fn choose(setting: &ProxySetting, host: &str, tls: bool) -> Result<Option<Ur
                     return Ok(None);
                 }
             }
-            parse_proxy(value.trim())
+            crate::value::parse_proxy(value.trim())
                 .map(Some)
                 .map_err(|e| Failure::usage(format!("proxy from the environment: {e}")).into())
         }
@@ -131,7 +103,7 @@ fn credentials(proxy: &Url) -> Option<(String, String)> {
     if proxy.username().is_empty() {
         return None;
     }
-    let decode = |s: &str| crate::exec::percent_decode(s);
+    let decode = |s: &str| crate::value::percent_decode(s);
     Some((
         decode(proxy.username()),
         decode(proxy.password().unwrap_or("")),
@@ -254,13 +226,5 @@ mod tests {
         assert!(!bypass("10.0.0.0/8", "11.1.2.3"));
         assert!(bypass("::1", "[::1]"));
         assert!(bypass("fd00::/8", "[fd12::1]"));
-    }
-
-    #[test]
-    fn proxy_urls() {
-        assert_eq!(parse_proxy("127.0.0.1:3128").unwrap().scheme(), "http");
-        assert!(parse_proxy("socks5h://p:1080").is_ok());
-        assert!(parse_proxy("ftp://p").is_err());
-        assert!(parse_proxy("https://p").is_err());
     }
 }

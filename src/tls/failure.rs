@@ -10,9 +10,9 @@ use std::time::{Duration, SystemTime};
 use rustls::pki_types::UnixTime;
 use rustls::{AlertDescription, CertificateError, Error as TlsError, InvalidMessage};
 
-use crate::config::WsUrl;
 use crate::error::Failure;
-use crate::session::tls;
+use crate::tls;
+use crate::value::WsUrl;
 
 const SKIP: &str = "-k skips verification (testing only)";
 

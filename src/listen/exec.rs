@@ -21,8 +21,8 @@ use tokio_tungstenite::tungstenite::handshake::server::Request;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
-use crate::session::gate::Latch;
 use crate::session::{Conn, Event, Side};
+use crate::wire::gate::Latch;
 
 /// Messages waiting for the program to read them; beyond this the client is closed with 1013
 /// rather than buffering without bound.
@@ -67,7 +67,7 @@ impl RequestEnv {
             ("REQUEST_METHOD".into(), req.method().to_string()),
             ("REQUEST_URI".into(), uri.to_string()),
             ("SCRIPT_NAME".into(), String::new()),
-            ("PATH_INFO".into(), percent_decode(path)),
+            ("PATH_INFO".into(), crate::value::percent_decode(path)),
             ("QUERY_STRING".into(), uri.query().unwrap_or("").into()),
             ("REMOTE_ADDR".into(), remote.ip().to_string()),
             ("REMOTE_PORT".into(), remote.port().to_string()),
@@ -113,26 +113,6 @@ fn header_var(name: &str) -> Option<String> {
         .collect();
     let portable = var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     (portable && var != "PROXY").then(|| format!("HTTP_{var}"))
-}
-
-/// Decodes `%XX` escapes (CGI's PATH_INFO is decoded); invalid escapes stay as they are.
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The running program of one connection, as the connection's [`Inbound`] handler.
@@ -438,6 +418,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn host_names_lose_their_port() {
+        assert_eq!(host_name("example.com:80"), "example.com");
+        assert_eq!(host_name("[::1]:80"), "::1");
+        assert_eq!(host_name("example.com"), "example.com");
+    }
+
+    #[test]
     fn header_names_become_cgi_variables() {
         assert_eq!(
             header_var("Sec-WebSocket-Key").as_deref(),
@@ -445,13 +432,5 @@ mod tests {
         );
         assert_eq!(header_var("proxy"), None);
         assert_eq!(header_var("we!rd"), None);
-    }
-
-    #[test]
-    fn paths_are_decoded() {
-        assert_eq!(percent_decode("/a%20b/%zz%4"), "/a b/%zz%4");
-        assert_eq!(host_name("example.com:80"), "example.com");
-        assert_eq!(host_name("[::1]:80"), "::1");
-        assert_eq!(host_name("example.com"), "example.com");
     }
 }

@@ -1,6 +1,6 @@
 //! TLS with rustls (ring): the client configuration (platform trust store, `--ca`, `-k`,
 //! `--cert/--key`, `SSLKEYLOGFILE`) and the server configuration (`listen --tls-cert/--tls-key`).
-//! Handshake failures are put into words by [`super::tls_failure`].
+//! Handshake failures are put into words by [`crate::tls::failure`].
 //!
 //! `--ca FILE` trusts the certificates in FILE the way curl and `openssl s_client -CAfile` do:
 //! as CAs that sign the server's certificate, and also as the server's certificate itself. The
@@ -8,6 +8,9 @@
 //! CA:TRUE and webpki therefore refuses as a server certificate; [`CaFile`] accepts exactly
 //! those bytes, still checking the name, the validity period, the key usage and the handshake
 //! signatures.
+
+pub mod failure;
+pub mod x509;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,7 +27,6 @@ use rustls::{
 };
 
 use crate::error::Failure;
-use crate::session::x509;
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]

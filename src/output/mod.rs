@@ -6,6 +6,8 @@
 //! events (the hot path with `-v`/`--json`) are buffered and flushed by [`Printer::flush`] at
 //! idle points, or at once when the stream is a terminal.
 
+pub mod render;
+
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,7 +16,6 @@ use crossterm::style::{Color, Stylize};
 use serde::Serialize;
 
 use crate::config::OutputConfig;
-use crate::render;
 use crate::session::{Data, Dir, Event, Side};
 
 /// When the program started: the time of events that belong to no connection.
@@ -545,7 +546,7 @@ pub fn write_stdout_bytes(data: &[u8]) {
         let trouble = if e.kind() == io::ErrorKind::BrokenPipe {
             StdoutTrouble::Closed
         } else {
-            StdoutTrouble::Failed(crate::session::tls::io_words(&e))
+            StdoutTrouble::Failed(crate::tls::io_words(&e))
         };
         let _ = STDOUT_TROUBLE.set(trouble);
     }

@@ -6,7 +6,7 @@
 //! prints once the client has closed (RFC 6455 §5.5.1 allows data until our close is sent),
 //! and `--close-after N` sends its own close right after the Nth message, even when more
 //! frames (the client's close among them) arrived in the same read. A [`Gate`] lives in
-//! [`FailFast`](super::failfast::FailFast), which already follows the frame boundaries of what
+//! [`FailFast`](crate::wire::failfast::FailFast), which already follows the frame boundaries of what
 //! it reads: at the first frame it is told to hold (the peer's close, or the frame after the
 //! Nth message) it parks everything from there on, and tungstenite sees nothing more until
 //! the gate is released — by our own close frame going out (seen on the write side), by
@@ -156,7 +156,7 @@ impl Gate {
 
 /// The code and reason of a complete close frame at the start of `held`.
 fn close_of(held: &[u8]) -> Option<(u16, String)> {
-    let h = super::failfast::parse_header(held)?;
+    let h = crate::wire::failfast::parse_header(held)?;
     if held[0] & 0x0f != 8 {
         return None;
     }
@@ -230,7 +230,8 @@ impl OutFrames {
                     buf[usize::from(*len)] = data[0];
                     *len += 1;
                     data = &data[1..];
-                    if let Some(h) = super::failfast::parse_header(&buf[..usize::from(*len)]) {
+                    if let Some(h) = crate::wire::failfast::parse_header(&buf[..usize::from(*len)])
+                    {
                         *self = if h.payload == 0 {
                             OutFrames::Header {
                                 buf: [0; 14],

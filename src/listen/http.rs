@@ -344,7 +344,7 @@ client, or restart the server with --page for a browser test page.\n";
 /// Maps a request path into `root`, or `None` when it would leave it: `..` segments, encoded
 /// or not, and symbolic links pointing outside are refused.
 pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
-    let decoded = crate::exec::percent_decode(path);
+    let decoded = crate::value::percent_decode(path);
     if decoded.contains(['\0', '\\']) {
         return None;
     }

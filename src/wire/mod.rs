@@ -1,0 +1,9 @@
+//! Below the message layer, for both roles: the byte streams a WebSocket runs over
+//! ([`transport`]), what is read from them before tungstenite sees it ([`failfast`] checks
+//! frames as they arrive, [`sniff`] names what a non-WebSocket peer sent) and what may be
+//! written ([`gate`] holds frames for exact `--close-after` counts).
+
+pub mod failfast;
+pub mod gate;
+pub mod sniff;
+pub mod transport;
