@@ -73,3 +73,16 @@ pub fn report(err: &anyhow::Error) -> (i32, String, Vec<String>) {
     // `{:#}` joins the context chain with ": ", which is the one-line form we want.
     (exit::RUNTIME, format!("{err:#}"), Vec::new())
 }
+
+/// The handler error that ends a connection because stdout's reader went away: the
+/// connection closes normally and the run exits 0.
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stdout was closed by its reader")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}

@@ -305,11 +305,11 @@ async fn open(
         .map_err(|e| tls_failure::handshake_failure(&settings.peer(url), &e))?;
     timings.tls = Some(started.elapsed());
     if settings.tls.insecure {
-        conn.printer().note(&format!(
+        conn.sink().note(&format!(
             "wsprobe: warning: -k: the certificate of {host} was not verified"
         ));
     }
-    if conn.printer().wants_handshake() {
+    if conn.sink().wants_handshake() {
         let (version, cipher, alpn) = tls::describe(stream.get_ref().1);
         conn.emit(&Event::Tls {
             version: &version,
@@ -464,7 +464,7 @@ async fn handshake(
     stream: Transport,
     conn: &Conn,
 ) -> Result<Connected, Refusal> {
-    let verbose = conn.printer().wants_handshake();
+    let verbose = conn.sink().wants_handshake();
     if verbose {
         show_request(conn, &request);
     }

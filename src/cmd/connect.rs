@@ -352,7 +352,7 @@ async fn wait_to_retry(
         delay_ms: crate::session::millis(delay),
         reason,
     });
-    conn.printer().flush();
+    conn.sink().flush();
     tokio::select! {
         () = tokio::time::sleep(delay) => true,
         () = stop_requested(control) => false,
@@ -448,7 +448,7 @@ fn judge(
         received: outcome.received,
         failed: failed.as_deref(),
     });
-    conn.printer().flush();
+    conn.sink().flush();
     let Some(failed) = failed else {
         // An expected error close is a success; otherwise the usual rules.
         return Ok(if script.expect_close.is_none() && close.is_failure() {

@@ -16,7 +16,8 @@ use crossterm::style::{Color, Stylize};
 use serde::Serialize;
 
 use crate::config::OutputConfig;
-use crate::session::{Data, Dir, Event, Side};
+pub use crate::error::StdoutClosed;
+use crate::session::{Data, Dir, Event, EventSink, Side};
 
 /// When the program started: the time of events that belong to no connection.
 static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -491,6 +492,31 @@ impl Printer {
     }
 }
 
+/// The printer is the event sink of every subcommand.
+impl EventSink for Printer {
+    fn wants_messages(&self, dir: Dir) -> bool {
+        Printer::wants_messages(self, dir)
+    }
+    fn wants_control(&self) -> bool {
+        Printer::wants_control(self)
+    }
+    fn wants_rtt(&self) -> bool {
+        Printer::wants_rtt(self)
+    }
+    fn wants_handshake(&self) -> bool {
+        Printer::wants_handshake(self)
+    }
+    fn event(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) {
+        Printer::event(self, conn, elapsed, event)
+    }
+    fn note(&self, line: &str) {
+        Printer::note(self, line)
+    }
+    fn flush(&self) {
+        Printer::flush(self)
+    }
+}
+
 fn side(s: Side) -> &'static str {
     match s {
         Side::Local => "local",
@@ -556,19 +582,6 @@ pub fn write_stdout_bytes(data: &[u8]) {
 fn write_stderr(buf: &mut Vec<u8>) {
     let _ = write_out(&mut io::stderr().lock(), buf);
 }
-
-/// The handler error that ends a connection because stdout's reader went away: the
-/// connection closes normally and the run exits 0.
-#[derive(Debug)]
-pub struct StdoutClosed;
-
-impl std::fmt::Display for StdoutClosed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("stdout was closed by its reader")
-    }
-}
-
-impl std::error::Error for StdoutClosed {}
 
 /// An error for a connection whose output can no longer be written, if that is so.
 pub fn stdout_error() -> Option<anyhow::Error> {

@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use crate::output::StdoutClosed;
+use crate::error::StdoutClosed;
 use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
 use crate::wire::failfast;
 
@@ -265,7 +265,7 @@ where
         },
     };
     conn.closed(&close);
-    conn.printer().flush();
+    conn.sink().flush();
     Ending {
         close,
         error,
@@ -431,7 +431,7 @@ where
                         return ReaderEnd::Error(e);
                     }
                 }
-                conn.printer().flush();
+                conn.sink().flush();
                 match &close_frame {
                     // After the peer's close frame only the end of the stream is left to
                     // see; don't wait for it forever.

@@ -8,13 +8,14 @@
 pub mod control;
 pub mod driver;
 pub mod echo;
+pub mod sink;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::output::Printer;
+pub use sink::EventSink;
 
 /// The browser's `WebSocket.readyState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -294,21 +295,21 @@ pub struct ConnState {
     pub rtts: Vec<Duration>,
 }
 
-/// One connection: its id (servers number them), its clock, its state and its printer.
+/// One connection: its id (servers number them), its clock, its state and where its events go.
 #[derive(Debug)]
 pub struct Conn {
     pub id: Option<u64>,
     pub start: Instant,
-    printer: Arc<Printer>,
+    sink: Arc<dyn EventSink>,
     state: Mutex<ConnState>,
 }
 
 impl Conn {
-    pub fn new(id: Option<u64>, printer: Arc<Printer>) -> Conn {
+    pub fn new(id: Option<u64>, sink: Arc<dyn EventSink>) -> Conn {
         Conn {
             id,
             start: Instant::now(),
-            printer,
+            sink,
             state: Mutex::new(ConnState {
                 ready: ReadyState::Connecting,
                 closing_by: None,
@@ -325,8 +326,8 @@ impl Conn {
         }
     }
 
-    pub fn printer(&self) -> &Printer {
-        &self.printer
+    pub fn sink(&self) -> &dyn EventSink {
+        &*self.sink
     }
 
     pub fn state(&self) -> MutexGuard<'_, ConnState> {
@@ -339,7 +340,7 @@ impl Conn {
     }
 
     pub fn emit(&self, event: &Event<'_>) {
-        self.printer.event(self.id, self.elapsed(), event);
+        self.sink.event(self.id, self.elapsed(), event);
     }
 
     pub fn connecting(&self, url: &str, peer: Option<&str>) {
@@ -412,7 +413,7 @@ impl Conn {
                 }
             }
         }
-        if self.printer.wants_messages(dir) {
+        if self.sink.wants_messages(dir) {
             let data = match kind {
                 MsgType::Text => Data::Text(std::str::from_utf8(payload).unwrap_or_default()),
                 MsgType::Binary => Data::Bytes(payload),
@@ -432,7 +433,7 @@ impl Conn {
             st.pings.push((payload.to_vec(), Instant::now()));
             st.pings_sent += 1;
         }
-        if self.printer.wants_control() {
+        if self.sink.wants_control() {
             self.emit(&Event::Ping {
                 dir,
                 len: payload.len(),
@@ -459,7 +460,7 @@ impl Conn {
         } else {
             None
         };
-        if self.printer.wants_control() || (rtt.is_some() && self.printer.wants_rtt()) {
+        if self.sink.wants_control() || (rtt.is_some() && self.sink.wants_rtt()) {
             self.emit(&Event::Pong {
                 dir,
                 len: payload.len(),
