@@ -1,18 +1,8 @@
-//! The resolve step: command-line arguments → the settings each subcommand runs with.
-//! Terminal and colour decisions are made here, once.
+//! How events and messages are shown: decided once, from the flags and the terminal.
 
 use std::io::IsTerminal;
 
 use crate::cli::{ColorChoice, OutputArgs};
-
-/// The heartbeat asked for, if any.
-pub fn heartbeat(args: &crate::cli::HeartbeatArgs) -> Option<crate::session::driver::Heartbeat> {
-    args.ping_interval
-        .map(|interval| crate::session::driver::Heartbeat {
-            interval,
-            timeout: args.ping_timeout,
-        })
-}
 
 /// Output decisions, made once from the flags and the environment.
 #[derive(Debug, Clone, Copy)]
