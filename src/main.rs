@@ -110,11 +110,21 @@ fn main() {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command {
-            Command::Connect(args) => cmd::connect::run(*args, out).await,
-            Command::Listen(args) => cmd::listen::run(args, out).await,
-            Command::Ping(args) => cmd::ping::run(args, out).await,
-            Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+        let command = async move {
+            match cli.command {
+                Command::Connect(args) => {
+                    cmd::connect::run(config::connect::plan(*args, out)?).await
+                }
+                Command::Listen(args) => cmd::listen::run(args, out).await,
+                Command::Ping(args) => cmd::ping::run(config::ping::plan(args, out)?).await,
+                Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+            }
+        };
+        tokio::select! {
+            r = command => r,
+            // A second Ctrl-C (or SIGTERM) does not wait for the polite close: the command is
+            // dropped (its guards restore the terminal) and the process ends.
+            status = signals::insisted() => Ok(status),
         }
     });
     let status = match result {

@@ -15,12 +15,19 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
-use crate::cli::BinaryOutput;
 use crate::config::OutputConfig;
 use crate::error::Failure;
 use crate::output::render;
 use crate::output::{stdout_error, write_stdout};
 use crate::session::driver::{Batch, Inbound};
+
+/// How received binary messages are written to stdout (`--binary-output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryFormat {
+    Raw,
+    Hex,
+    Base64,
+}
 
 /// How stdin is cut into messages.
 #[derive(Debug, Clone, Copy)]
@@ -165,7 +172,7 @@ pub struct StdoutSink {
     silent: bool,
     buf: Vec<u8>,
     tty: bool,
-    binary: BinaryOutput,
+    binary: BinaryFormat,
     delim: u8,
 }
 
@@ -173,16 +180,16 @@ pub struct StdoutSink {
 const STDOUT_BLOCK: usize = 64 * 1024;
 
 impl StdoutSink {
-    pub fn new(out: OutputConfig, binary: Option<BinaryOutput>, delim: u8) -> StdoutSink {
+    pub fn new(out: OutputConfig, binary: Option<BinaryFormat>, delim: u8) -> StdoutSink {
         let tty = out.stdout_tty;
         StdoutSink {
             silent: out.json,
             buf: Vec::with_capacity(STDOUT_BLOCK),
             tty,
             binary: binary.unwrap_or(if tty {
-                BinaryOutput::Hex
+                BinaryFormat::Hex
             } else {
-                BinaryOutput::Raw
+                BinaryFormat::Raw
             }),
             delim,
         }
@@ -206,13 +213,13 @@ impl StdoutSink {
                 self.buf.push(self.delim);
             }
             Message::Binary(b) => match self.binary {
-                BinaryOutput::Raw if b.len() >= STDOUT_BLOCK => {
+                BinaryFormat::Raw if b.len() >= STDOUT_BLOCK => {
                     self.flush();
                     write_all_stdout(b);
                 }
-                BinaryOutput::Raw => self.buf.extend_from_slice(b),
-                BinaryOutput::Hex => render::hexdump(b, &mut self.buf),
-                BinaryOutput::Base64 => {
+                BinaryFormat::Raw => self.buf.extend_from_slice(b),
+                BinaryFormat::Hex => render::hexdump(b, &mut self.buf),
+                BinaryFormat::Base64 => {
                     use base64::Engine;
                     let enc = base64::engine::general_purpose::STANDARD.encode(b);
                     self.buf.extend_from_slice(enc.as_bytes());

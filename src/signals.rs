@@ -40,3 +40,27 @@ impl Stop {
         }
     }
 }
+
+/// Resolves at the second SIGINT or SIGTERM of the run: the first asked for a polite end
+/// (each subcommand handles it), the second insists, and `main` ends the process at once with
+/// that signal's status.
+pub async fn insisted() -> i32 {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    let mut seen = 0;
+    loop {
+        let status = tokio::select! {
+            Some(()) = int.recv() => exit::INTERRUPTED,
+            Some(()) = term.recv() => exit::TERMINATED,
+        };
+        seen += 1;
+        if seen == 2 {
+            return status;
+        }
+    }
+}

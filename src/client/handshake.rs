@@ -15,7 +15,6 @@ use tokio_tungstenite::tungstenite::http::header;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::cli::HandshakeArgs;
 use crate::client::offer::Offer;
 use crate::client::proxy::{self, ProxySetting};
 use crate::error::Failure;
@@ -49,6 +48,21 @@ pub struct ClientSettings {
     tls_config: Arc<OnceLock<Arc<rustls::ClientConfig>>>,
 }
 
+/// What [`ClientSettings::new`] is made from (the fields of the same names).
+#[derive(Debug)]
+pub struct ClientParts {
+    pub url: WsUrl,
+    pub headers: Vec<Header>,
+    pub origin: Option<String>,
+    pub protocols: Vec<String>,
+    pub connect_timeout: Duration,
+    pub ws_config: WebSocketConfig,
+    pub auth: Option<(String, String)>,
+    pub redirects: Option<u32>,
+    pub tls: TlsOptions,
+    pub proxy: ProxySetting,
+}
+
 /// An open client connection and the handshake that made it.
 pub struct Connected {
     pub ws: WebSocketStream<FailFast<Offer<Sniff<Transport>>>>,
@@ -69,46 +83,20 @@ pub struct Timings {
 }
 
 impl ClientSettings {
-    /// The settings from the command line; TLS files are read now, so a bad one is a usage
-    /// error before anything connects.
-    pub fn from_args(
-        url: WsUrl,
-        args: &HandshakeArgs,
-        connect_timeout: Duration,
-        ws_config: WebSocketConfig,
-    ) -> Result<ClientSettings> {
-        let auth = match &args.auth {
-            Some(a) => match a.split_once(':') {
-                Some((u, p)) => Some((u.to_owned(), p.to_owned())),
-                None => {
-                    return Err(Failure::usage(format!(
-                        "--auth '{a}' has no password: write USER:PASS"
-                    ))
-                    .into())
-                }
-            },
-            None => None,
-        };
+    /// The settings for `url`, as the resolve step worked them out. TLS files are read now
+    /// when TLS will be used, so a bad one is a usage error before anything connects.
+    pub fn new(parts: ClientParts) -> Result<ClientSettings> {
         let settings = ClientSettings {
-            url,
-            headers: args.headers.clone(),
-            origin: args.origin.clone(),
-            protocols: args.protocols.clone(),
-            connect_timeout,
-            ws_config,
-            auth,
-            redirects: args.location.then_some(args.max_redirs),
-            tls: TlsOptions {
-                ca: args.tls.ca.clone(),
-                insecure: args.tls.insecure,
-                cert: args.tls.cert.clone(),
-                key: args.tls.key.clone(),
-            },
-            proxy: match (&args.proxy, args.noproxy) {
-                (Some(u), _) => ProxySetting::Url(u.clone()),
-                (None, true) => ProxySetting::Off,
-                (None, false) => ProxySetting::Env,
-            },
+            url: parts.url,
+            headers: parts.headers,
+            origin: parts.origin,
+            protocols: parts.protocols,
+            connect_timeout: parts.connect_timeout,
+            ws_config: parts.ws_config,
+            auth: parts.auth,
+            redirects: parts.redirects,
+            tls: parts.tls,
+            proxy: parts.proxy,
             tls_config: Arc::default(),
         };
         let tls_asked = settings.tls.ca.is_some() || settings.tls.cert.is_some();

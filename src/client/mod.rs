@@ -4,5 +4,6 @@
 
 pub mod backoff;
 pub mod handshake;
+pub mod lifecycle;
 pub mod offer;
 pub mod proxy;

@@ -1,421 +1,177 @@
-//! `wsprobe connect URL`: a client connection in pipe mode (stdin → messages → stdout) or in
-//! echo mode (`--echo`: every message goes back to the server).
+//! `wsprobe connect URL`: a client connection in pipe mode (stdin → messages → stdout), echo
+//! mode (`--echo`: every message goes back to the server), scripted (`-x`, `-e`, `-n`), or the
+//! interactive session, as the plan says.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Result;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::cli::{ConnectArgs, ScriptArgs};
-use crate::client::backoff::Backoff;
-use crate::client::handshake::{self as client, ClientSettings};
-use crate::config::OutputConfig;
+use crate::client::lifecycle::{self, Client, Verdict};
+use crate::config::connect::{Checks, ConnectPlan, Input};
 use crate::error::{exit, Failure};
 use crate::expect::{Outcome, Script};
 use crate::output::Printer;
-use crate::pipe::{self, StdinMode, StdoutSink};
-use crate::session::driver::{self, Control, ControlRx, ControlTx, DriveOpts, Inbound};
+use crate::pipe::{self, StdoutSink};
+use crate::session::driver::{Control, ControlTx, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{CloseInfo, Conn, Event, Side};
 use crate::signals::Stop;
+use crate::value::Close;
 
 /// Batches in flight between stdin and the socket: enough to keep the socket busy, small
 /// enough that a stalled server stops the reading of stdin quickly.
 const QUEUE_BATCHES: usize = 4;
 
-pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
-    let scripted_sends = !args.script.execute.is_empty() || !args.script.execute_binary.is_empty();
-    if args.script.wait.is_some() && !scripted_sends {
-        return Err(Failure::usage(
-            "-w/--wait keeps the connection open after the -x messages, and none are given",
-        )
-        .hint("add -x MSG; to stay connected after stdin ends, use --no-close or --reply-timeout")
-        .into());
+pub async fn run(plan: ConnectPlan) -> Result<i32> {
+    if let Some(session) = plan.session {
+        return crate::repl::run(plan, session).await;
     }
-    if crate::repl::wanted(&args, &out) {
-        return crate::repl::run(args, out).await;
-    }
-    let printer = Arc::new(Printer::new(out));
-    let script = &args.script;
-    // -t is not folded into the connect timeout: when it ends the run before OPEN, the error
-    // says so (and which limit it was), whichever of the two is shorter.
-    let settings = ClientSettings::from_args(
-        args.url.clone(),
-        &args.handshake,
-        args.handshake.connect_timeout,
-        WebSocketConfig::default()
-            .max_message_size(Some(args.max_message_size))
-            .max_frame_size(Some(args.max_message_size)),
-    )?;
-    let delim = if args.null { 0 } else { b'\n' };
-    let expecting =
-        !script.expect.is_empty() || script.count.is_some() || script.expect_close.is_some();
-
+    let printer = Arc::new(Printer::new(plan.out));
+    let checks = &plan.checks;
+    let expecting = checks.any();
     let (data_tx, mut data_rx) = mpsc::channel(QUEUE_BATCHES);
     let (control_tx, mut control_rx) = crate::session::driver::control();
 
     // What to send: the -x messages, or stdin. stdin is read before connecting: what arrives
-    // early is queued, never dropped.
+    // early is queued, never dropped. The -x sender is held while the run wants more time
+    // after the sends (-w, or the checks).
     let mut held_tx = None;
-    let stdin_err = if scripted_sends {
-        data_tx
-            .try_send(execute_batch(script)?)
-            .expect("an empty channel takes one batch");
-        held_tx = Some(data_tx);
-        None
-    } else if args.echo {
-        held_tx = Some(data_tx);
-        None
-    } else {
-        let mode = if args.binary && !args.null {
-            StdinMode::Chunks {
-                chunk: args.chunk_size,
-            }
-        } else {
-            StdinMode::Records {
-                delim,
-                binary: args.binary,
-            }
-        };
-        Some(pipe::spawn_stdin(mode, data_tx))
-    };
+    let mut wait = None;
+    let mut stdin_err = None;
+    let scripted_sends = matches!(plan.input, Input::Execute { .. });
+    match &plan.input {
+        Input::Execute { messages, wait: w } => {
+            data_tx
+                .try_send(messages.clone())
+                .expect("an empty channel takes one batch");
+            held_tx = Some(data_tx);
+            wait = *w;
+        }
+        Input::Echo => held_tx = Some(data_tx),
+        Input::Stdin(mode) => stdin_err = Some(pipe::spawn_stdin(*mode, data_tx)),
+    }
 
     let interrupted = Arc::new(Stop::default());
-    spawn_interrupt_handler(
-        control_tx.clone(),
-        interrupted.clone(),
-        args.close_code,
-        args.close_reason.clone(),
-    );
+    spawn_interrupt_handler(control_tx.clone(), interrupted.clone(), plan.close.clone());
     // -t bounds the whole run, reconnects included.
     let timed_out = Arc::new(AtomicBool::new(false));
-    if let Some(limit) = script.timeout {
-        let (control, flag) = (control_tx.clone(), timed_out.clone());
-        let close = (args.close_code, args.close_reason.clone());
+    if let Some(limit) = checks.timeout {
+        let (control, flag, close) = (control_tx.clone(), timed_out.clone(), plan.close.clone());
         tokio::spawn(async move {
             tokio::time::sleep(limit).await;
             flag.store(true, Ordering::SeqCst);
-            control.send(Control::Close(close.0, close.1));
+            control.send(Control::Close(close));
         });
     }
 
-    let reconnect = args.reconnect.reconnect;
-    let opts = DriveOpts {
-        // With expectations, the end of input does not end the run: the answers do; with
-        // --no-close, the server (or Ctrl-C, or -t) does.
-        close_on_eof: (!expecting && !args.no_close)
-            .then(|| (args.close_code, args.close_reason.clone())),
-        // After -w's fixed wait the close goes out at once.
-        reply_wait: if script.wait.is_some() {
-            std::time::Duration::ZERO
-        } else {
-            args.reply_timeout
-        },
-        close_timeout: args.close_timeout,
-        max_message_size: args.max_message_size,
-        heartbeat: crate::config::heartbeat(&args.heartbeat),
-        keep_unsent: reconnect,
-    };
     // With --json the payloads travel inside the message events instead.
-    let shown = if args.echo {
+    let shown = if matches!(plan.input, Input::Echo) {
         Shown::Echo(Echo)
     } else {
-        Shown::Stdout(StdoutSink::new(out, args.binary_output, delim))
+        Shown::Stdout(StdoutSink::new(plan.out, plan.binary_output, plan.delim))
     };
     let mut handler = Script::new(
         shown,
         expecting,
-        script.expect.clone(),
-        script.count,
+        checks.expect.clone(),
+        checks.count,
         control_tx.clone(),
-        // With --expect-close the peer is to close, not us.
-        script.expect_close.is_none().then(|| {
-            let (code, reason) = (args.close_code, args.close_reason.clone());
-            // The -x messages go out before the close (-n 0 is met at once); stdin may go on
-            // forever, so the close does not wait for it.
+        // With --expect-close the peer is to close, not us. The -x messages go out before the
+        // close (-n 0 is met at once); stdin may go on forever, so the close does not wait.
+        checks.expect_close.is_none().then(|| {
             if scripted_sends {
-                Control::Finish(code, reason)
+                Control::Finish(plan.close.clone())
             } else {
-                Control::Close(code, reason)
+                Control::Close(plan.close.clone())
             }
         }),
     );
 
-    let mut backoff = Backoff::new(
-        args.reconnect.reconnect_delay,
-        args.reconnect.reconnect_max_delay,
-    );
-    // Consecutive attempts that did not reach OPEN, and what was left to send.
-    let mut failures: u32 = 0;
-    let mut carry = VecDeque::new();
-    let mut cycle: u64 = 0;
+    let reconnecting = plan.reconnect.is_some();
+    let client = Client {
+        settings: &plan.client,
+        opts: &plan.drive,
+        reconnect: plan.reconnect,
+        control: &mut control_rx,
+        data: Some(&mut data_rx),
+    };
     let mut first = true;
-    // Whether any connection reached OPEN (for -t's report).
-    let mut ever_open = false;
-    // The connection that was lost, while reconnecting.
-    let mut lost: Option<(Conn, driver::Ending)> = None;
-    let input_done = |data: &mpsc::Receiver<_>, carry: &VecDeque<_>| {
-        opts.close_on_eof.is_some() && data.is_closed() && data.is_empty() && carry.is_empty()
-    };
-    let (conn, ending) = loop {
-        // The input ended while disconnected and everything was sent: nothing to reconnect for.
-        if lost.is_some() && input_done(&data_rx, &carry) {
-            if let Some((conn, ending)) = lost.take() {
-                break (conn, Some(ending));
-            }
-        }
-        cycle += 1;
+    let finished = lifecycle::run(
+        client,
         // Reconnecting clients number their connections, so each cycle is told apart.
-        let conn = Conn::new(reconnect.then_some(cycle), printer.clone());
-        let attempt = tokio::select! {
-            c = client::connect(&settings, &conn) => c,
-            // Ctrl-C or -t while connecting.
-            () = stop_requested(&mut control_rx) => break (conn, None),
-        };
-        let connected = match attempt {
-            Ok(c) => c,
-            Err(e) if !reconnect => return Err(e),
-            Err(e) => {
-                failures += 1;
-                if args
-                    .reconnect
-                    .max_retries
-                    .is_some_and(|max| failures >= max)
-                {
-                    return Err(gave_up(e, failures));
+        |cycle| Arc::new(Conn::new(reconnecting.then_some(cycle), printer.clone())),
+        |_, _| {
+            // After the -x sends: close after --wait, at once, or when the checks are met.
+            if scripted_sends && std::mem::take(&mut first) {
+                match wait {
+                    Some(wait) => {
+                        let tx = held_tx.take();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(wait).await;
+                            drop(tx);
+                        });
+                    }
+                    None if !expecting => held_tx = None,
+                    None => {}
                 }
-                if wait_to_retry(
-                    &conn,
-                    &mut backoff,
-                    failures,
-                    &format!("{e:#}"),
-                    &mut control_rx,
-                )
-                .await
-                {
-                    continue;
-                }
-                break (conn, None);
             }
-        };
-        failures = 0;
-        backoff.reset();
-        ever_open = true;
-
-        // After the -x sends: close after --wait, at once, or when the expectations are met.
-        if scripted_sends && std::mem::take(&mut first) {
-            match script.wait {
-                Some(wait) => {
-                    let tx = held_tx.take();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(wait).await;
-                        drop(tx);
-                    });
-                }
-                None if !expecting => held_tx = None,
-                None => {}
-            }
-        }
-        let mut ending = driver::drive(
-            connected.ws,
-            &conn,
-            std::mem::take(&mut carry),
-            Some(&mut data_rx),
-            &mut control_rx,
-            &mut handler,
-            &opts,
-        )
-        .await;
-        let stopped = interrupted.status().is_some() || timed_out.load(Ordering::SeqCst);
-        let dropped = ending.dead || ending.close.initiator != Some(Side::Local);
-        carry = std::mem::take(&mut ending.leftover);
-        if reconnect
-            && !stopped
-            && !input_done(&data_rx, &carry)
-            && ending.error.is_none()
-            && dropped
-        {
-            failures += 1;
-            let why = if ending.dead {
-                "the connection is dead".to_owned()
-            } else {
-                format!(
-                    "the server closed the connection ({} \"{}\")",
-                    ending.close.code, ending.close.reason
-                )
-            };
-            if wait_to_retry(&conn, &mut backoff, failures, &why, &mut control_rx).await {
-                lost = Some((conn, ending));
-                continue;
-            }
-        }
-        ending.leftover = std::mem::take(&mut carry);
-        break (conn, Some(ending));
-    };
+        },
+        || interrupted.status().is_some() || timed_out.load(Ordering::SeqCst),
+        &mut handler,
+    )
+    .await;
     handler.inner_mut().finish();
     let outcome = expecting.then(|| handler.outcome());
     drop(held_tx);
-
-    // A reconnecting client kept what it could not send; at the end it is reported.
-    let mut unsent = ending.as_ref().map_or(carry.len(), |e| e.unsent);
-    if reconnect {
-        unsent = ending.as_ref().map_or(carry.len(), |e| e.leftover.len());
-        while let Ok(batch) = data_rx.try_recv() {
-            unsent += batch.len();
-        }
-        if unsent > 0 {
-            driver::report_unsent(&conn, unsent);
-        }
-    }
     printer.flush();
+    let finished = finished?;
 
-    if let Some(crate::output::StdoutTrouble::Closed) = crate::output::stdout_trouble() {
-        // `| head -1` has what it wanted; the connection was closed normally.
-        return Ok(exit::OK);
-    }
-    if let Some(status) = interrupted.status() {
-        return Ok(status);
-    }
-    if timed_out.load(Ordering::SeqCst) && !ever_open {
+    let timed_out = timed_out.load(Ordering::SeqCst);
+    let verdict = Verdict {
+        stdout_closed: matches!(
+            crate::output::stdout_trouble(),
+            Some(crate::output::StdoutTrouble::Closed)
+        ),
+        signal: interrupted.status(),
         // -t ran out before the connection was ever open.
-        let limit = humantime::format_duration(script.timeout.unwrap_or_default());
-        return Err(Failure::connect(format!(
-            "the WebSocket handshake with {} did not complete within -t {limit}",
-            args.url.as_str()
-        ))
-        .hint("is the server reachable and answering? raise -t if it is just slow")
-        .into());
-    }
-    let close = match ending {
-        Some(ending) => {
-            if let Some(e) = ending.error {
-                return Err(e);
-            }
-            ending.close
-        }
-        // Stopped between connections.
-        None => CloseInfo {
-            code: CloseInfo::ABNORMAL,
-            reason: String::new(),
-            was_clean: false,
-            initiator: None,
-        },
+        never_open: (timed_out && !finished.ever_open).then(|| {
+            let limit = humantime::format_duration(checks.timeout.unwrap_or_default());
+            Failure::connect(format!(
+                "the WebSocket handshake with {} did not complete within -t {limit}",
+                plan.client.url.as_str()
+            ))
+            .hint("is the server reachable and answering? raise -t if it is just slow")
+            .into()
+        }),
+        input_error: stdin_err.and_then(|mut rx| rx.try_recv().ok()),
     };
-    if let Some(Ok(e)) = stdin_err.map(|mut rx| rx.try_recv()) {
-        return Err(e);
-    }
-    if unsent > 0 {
-        return Ok(exit::RUNTIME);
-    }
-    if let Some(outcome) = outcome {
-        return judge(
-            &conn,
-            &outcome,
-            script,
-            &close,
-            timed_out.load(Ordering::SeqCst),
-        );
-    }
-    Ok(if close.is_failure() {
-        exit::ABNORMAL
-    } else {
-        exit::OK
+    lifecycle::exit_status(finished, verdict, |conn, close| {
+        outcome.map(|o| judge(conn, &o, checks, close, timed_out))
     })
-}
-
-/// Resolves when a close is requested (Ctrl-C, -t) while there is no connection to close.
-async fn stop_requested(control: &mut ControlRx) {
-    loop {
-        match control.recv().await {
-            Control::Close(..) | Control::Finish(..) => return,
-            // Nothing to ping while disconnected.
-            Control::Ping(_) | Control::Pong(_) => {}
-        }
-    }
-}
-
-/// Announces the next attempt and sleeps until it; false when a stop was requested meanwhile.
-async fn wait_to_retry(
-    conn: &Conn,
-    backoff: &mut Backoff,
-    attempt: u32,
-    reason: &str,
-    control: &mut ControlRx,
-) -> bool {
-    let delay = backoff.next_delay();
-    conn.emit(&Event::Reconnect {
-        attempt,
-        delay_ms: crate::session::millis(delay),
-        reason,
-    });
-    conn.sink().flush();
-    tokio::select! {
-        () = tokio::time::sleep(delay) => true,
-        () = stop_requested(control) => false,
-    }
-}
-
-fn gave_up(e: anyhow::Error, attempts: u32) -> anyhow::Error {
-    let (status, message, mut hints) = match e.downcast::<Failure>() {
-        Ok(f) => (f.status, f.message, f.hints),
-        Err(e) => (exit::CONNECT, format!("{e:#}"), Vec::new()),
-    };
-    hints.push(format!(
-        "gave up after {attempts} failed attempts in a row (--max-retries)"
-    ));
-    let mut f = Failure::new(status, message);
-    for h in hints {
-        f = f.hint(h);
-    }
-    f.into()
-}
-
-/// The -x and --execute-binary messages, in that order; `@FILE` reads a file.
-fn execute_batch(script: &ScriptArgs) -> Result<Vec<Message>> {
-    let mut batch = Vec::new();
-    for x in &script.execute {
-        let text = if let Some(literal) = x.strip_prefix("@@") {
-            // `-x @@text` sends "@text".
-            format!("@{literal}")
-        } else if let Some(path) = x.strip_prefix('@') {
-            std::fs::read_to_string(path).map_err(|e| {
-                Failure::new(exit::RUNTIME, format!("cannot read -x @{path}: {e}"))
-                    .hint("@FILE sends a UTF-8 file as one text message; use @@ for a literal @")
-            })?
-        } else {
-            x.clone()
-        };
-        batch.push(Message::text(text));
-    }
-    for b in &script.execute_binary {
-        batch.push(Message::Binary(b.clone().into()));
-    }
-    Ok(batch)
 }
 
 /// Exit status and report of a scripted run.
 fn judge(
     conn: &Conn,
     outcome: &Outcome,
-    script: &ScriptArgs,
+    checks: &Checks,
     close: &CloseInfo,
     timed_out: bool,
 ) -> Result<i32> {
-    let close_ok = script
+    let close_ok = checks
         .expect_close
         .is_none_or(|c| close.initiator == Some(Side::Remote) && close.code == c);
     let count_ok = outcome.count_met();
     // Every check counts: each -e pattern, -n, and --expect-close.
     let expected = outcome.patterns.len()
-        + usize::from(script.count.is_some())
-        + usize::from(script.expect_close.is_some());
+        + usize::from(checks.count.is_some())
+        + usize::from(checks.expect_close.is_some());
     let met = outcome.met
-        + usize::from(script.count.is_some() && count_ok)
-        + usize::from(script.expect_close.is_some() && close_ok);
+        + usize::from(checks.count.is_some() && count_ok)
+        + usize::from(checks.expect_close.is_some() && close_ok);
     let failed = if !outcome.all_met() {
         let p = &outcome.patterns[outcome.met];
         Some(format!(
@@ -430,7 +186,7 @@ fn judge(
             outcome.received
         ))
     } else if !close_ok {
-        let code = script.expect_close.unwrap_or_default();
+        let code = checks.expect_close.unwrap_or_default();
         Some(match close.initiator {
             Some(Side::Remote) => format!(
                 "expected the peer to close with {code}, it closed with {}",
@@ -451,7 +207,7 @@ fn judge(
     conn.sink().flush();
     let Some(failed) = failed else {
         // An expected error close is a success; otherwise the usual rules.
-        return Ok(if script.expect_close.is_none() && close.is_failure() {
+        return Ok(if checks.expect_close.is_none() && close.is_failure() {
             exit::ABNORMAL
         } else {
             exit::OK
@@ -460,7 +216,7 @@ fn judge(
     let when = if timed_out {
         format!(
             " (timed out after {})",
-            humantime::format_duration(script.timeout.unwrap_or_default())
+            humantime::format_duration(checks.timeout.unwrap_or_default())
         )
     } else {
         " (the connection closed first)".to_owned()
@@ -510,14 +266,12 @@ impl Inbound for Shown {
     }
 }
 
-/// First Ctrl-C or SIGTERM: close politely (the close code the user chose), then exit 130 or
-/// 143. A second one: exit at once.
-fn spawn_interrupt_handler(control: ControlTx, stop: Arc<Stop>, code: u16, reason: String) {
+/// First Ctrl-C or SIGTERM: close politely (the close code the user chose); the run then
+/// exits 130 or 143. (A second one ends the process at once: `main` sees to that.)
+fn spawn_interrupt_handler(control: ControlTx, stop: Arc<Stop>, close: Close) {
     tokio::spawn(async move {
         let status = crate::signals::next().await;
         stop.set(status);
-        control.send(Control::Close(code, reason));
-        let again = crate::signals::next().await;
-        std::process::exit(again);
+        control.send(Control::Close(close));
     });
 }

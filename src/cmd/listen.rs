@@ -31,6 +31,7 @@ use crate::pipe::{self, StdinMode, StdoutSink};
 use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{Conn, Dir, Event, OpenInfo};
+use crate::value::Close;
 use crate::wire::failfast::FailFast;
 use crate::wire::gate::{Gate, Hold, Latch};
 use crate::wire::transport::Accepted;
@@ -433,7 +434,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
                         "exec",
                         &format!("cannot start `sh -c {}`: {e}", cfg.command),
                     );
-                    control_tx.send(Control::Close(1011, "cannot start program".into()));
+                    control_tx.send(Control::Close(Close::new(1011, "cannot start program")));
                     Handler::Ignore
                 }
             }
@@ -445,7 +446,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
     let data = match &mut stdin_lease {
         Some(lease) => {
             // End of stdin closes this client.
-            opts.close_on_eof = Some((1000, String::new()));
+            opts.close_on_eof = Some(Close::normal());
             Some(&mut **lease)
         }
         None => queue_rx.as_mut(),
@@ -632,7 +633,8 @@ impl<H> CloseAfter<H> {
 
     fn check(&mut self) {
         if let Some((0, code, reason)) = &self.limit {
-            self.control.send(Control::Close(*code, reason.clone()));
+            self.control
+                .send(Control::Close(Close::new(*code, reason.clone())));
             self.limit = None;
             self.done = true;
         }

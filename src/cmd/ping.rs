@@ -8,17 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
-use crate::cli::PingArgs;
-use crate::client::handshake::{self as client, ClientSettings};
-use crate::config::OutputConfig;
+use crate::client::handshake::Timings;
+use crate::client::lifecycle::{self, Client, Verdict};
+use crate::config::ping::PingPlan;
 use crate::error::exit;
 use crate::output::render;
 use crate::output::{write_stdout, Printer};
-use crate::session::driver::{self, Control, ControlTx, DriveOpts, Inbound};
+use crate::session::driver::{self, Control, ControlTx, Inbound};
 use crate::session::{millis, Conn, Event, RttStats};
+use crate::value::Close;
 
 /// Data messages the server sends while we ping are counted and shown (-v), not printed.
 struct Ignore;
@@ -33,71 +33,66 @@ impl Inbound for Ignore {
     }
 }
 
-pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
-    // The pong lines are the point of this command: show them unless -q.
-    out.show_ping_pong = !out.quiet;
-    let printer = Arc::new(Printer::new(out));
-    let conn = Arc::new(Conn::new(None, printer.clone()));
-    let settings = ClientSettings::from_args(
-        args.url.clone(),
-        &args.handshake,
-        args.handshake.connect_timeout,
-        WebSocketConfig::default(),
-    )?;
-    let connected = tokio::select! {
-        c = client::connect(&settings, &conn) => c?,
-        status = crate::signals::next() => return Ok(status),
-    };
-
+pub async fn run(plan: PingPlan) -> Result<i32> {
+    let printer = Arc::new(Printer::new(plan.out));
     let (control_tx, mut control_rx) = crate::session::driver::control();
-    let stop = Arc::new(AtomicBool::new(false));
-    let pinger = tokio::spawn(ping_loop(
-        conn.clone(),
-        control_tx.clone(),
-        stop.clone(),
-        args.count,
-        args.interval,
-        args.ping_timeout,
-    ));
     // Ctrl-C or SIGTERM: stop pinging, close politely, print the summary.
+    let stop = Arc::new(AtomicBool::new(false));
     let signalled = Arc::new(crate::signals::Stop::default());
-    let (on_signal, signal_stop) = (signalled.clone(), stop.clone());
+    let (on_signal, signal_stop, control) = (signalled.clone(), stop.clone(), control_tx.clone());
     tokio::spawn(async move {
         let status = crate::signals::next().await;
         on_signal.set(status);
         signal_stop.store(true, Ordering::SeqCst);
-        std::process::exit(crate::signals::next().await);
+        control.send(Control::Close(Close::normal()));
     });
-    let opts = DriveOpts {
-        close_on_eof: None,
-        reply_wait: std::time::Duration::ZERO,
-        close_timeout: args.close_timeout,
-        max_message_size: 64 << 20,
-        heartbeat: None,
-        keep_unsent: false,
+    let mut pinger = None;
+    let mut timings = Timings::default();
+    let client = Client {
+        settings: &plan.client,
+        opts: &plan.drive,
+        reconnect: None,
+        control: &mut control_rx,
+        data: None,
     };
-    let ending = driver::drive(
-        connected.ws,
-        &conn,
-        std::collections::VecDeque::new(),
-        None,
-        &mut control_rx,
+    let finished = lifecycle::run(
+        client,
+        |_| Arc::new(Conn::new(None, printer.clone())),
+        |conn, connected| {
+            timings = connected.timings;
+            pinger = Some(tokio::spawn(ping_loop(
+                conn.clone(),
+                control_tx.clone(),
+                stop.clone(),
+                plan.count,
+                plan.interval,
+                plan.ping_timeout,
+            )));
+        },
+        || stop.load(Ordering::SeqCst),
         &mut Ignore,
-        &opts,
     )
     .await;
-    pinger.abort();
-    if let Some(e) = ending.error {
+    if let Some(p) = pinger {
+        p.abort();
+    }
+    let mut finished = finished?;
+    let Some(ending) = finished.ending.as_mut() else {
+        // Stopped while connecting.
+        return Ok(signalled.status().unwrap_or(exit::INTERRUPTED));
+    };
+    if let Some(e) = ending.error.take() {
         return Err(e);
     }
 
+    let conn = &finished.conn;
     let (sent, rtts) = {
         let st = conn.state();
         let rtts: Vec<Duration> = st
             .rtts
             .iter()
             .copied()
-            .filter(|rtt| *rtt <= args.ping_timeout)
+            .filter(|rtt| *rtt <= plan.ping_timeout)
             .collect();
         (st.pings_sent, rtts)
     };
@@ -108,43 +103,44 @@ pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
         ((sent - received) as f64 * 1000.0 / sent as f64).round() / 10.0
     };
     let stats = RttStats::of(&rtts);
-    let t = connected.timings;
-    if out.json {
+    let url = plan.client.url.as_str();
+    if plan.out.json {
         conn.emit(&Event::PingSummary {
-            url: args.url.as_str(),
+            url,
             sent,
             received,
             loss_pct,
             rtt: stats,
-            dns_ms: millis(t.dns),
-            tcp_ms: millis(t.tcp),
-            tls_ms: t.tls.map(millis),
-            upgrade_ms: millis(t.upgrade),
+            dns_ms: millis(timings.dns),
+            tcp_ms: millis(timings.tcp),
+            tls_ms: timings.tls.map(millis),
+            upgrade_ms: millis(timings.upgrade),
         });
     } else {
-        let text = summary(args.url.as_str(), sent, received, loss_pct, stats, &t);
+        let text = summary(url, sent, received, loss_pct, stats, &timings);
         printer.flush();
         let mut buf = text.into_bytes();
         write_stdout(&mut buf);
         let _ = std::io::stdout().flush();
     }
-    match signalled.status() {
+    let signal = match signalled.status() {
         // Like ping(8): Ctrl-C before the count is reached is an interruption; with -c 0 it
         // is the normal way to stop.
-        Some(exit::INTERRUPTED) if args.count != 0 && sent < args.count => {
-            return Ok(exit::INTERRUPTED)
-        }
-        Some(exit::TERMINATED) => return Ok(exit::TERMINATED),
-        _ => {}
-    }
-    Ok(if sent > 0 && received == sent {
-        exit::OK
-    } else if sent > 0 {
-        exit::EXPECTATION
-    } else if ending.close.is_failure() {
-        exit::ABNORMAL
-    } else {
-        exit::OK
+        Some(exit::INTERRUPTED) if plan.count != 0 && sent < plan.count => Some(exit::INTERRUPTED),
+        Some(exit::TERMINATED) => Some(exit::TERMINATED),
+        _ => None,
+    };
+    let verdict = Verdict {
+        signal,
+        ..Verdict::default()
+    };
+    // Every ping is a check: all answered is 0, any lost is 5.
+    lifecycle::exit_status(finished, verdict, |_, _| {
+        (sent > 0).then_some(Ok(if received == sent {
+            exit::OK
+        } else {
+            exit::EXPECTATION
+        }))
     })
 }
 
@@ -155,7 +151,7 @@ fn summary(
     received: u64,
     loss_pct: f64,
     stats: Option<RttStats>,
-    t: &crate::client::handshake::Timings,
+    t: &Timings,
 ) -> String {
     let mut text = format!(
         "--- {url} ping statistics ---\n{sent} sent, {received} received, {loss_pct}% loss\n"
@@ -207,7 +203,7 @@ async fn ping_loop(
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    control.send(Control::Close(1000, String::new()));
+    control.send(Control::Close(Close::normal()));
 }
 
 async fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {

@@ -1,15 +1,11 @@
-//! The resolve step: command-line arguments → the settings each subcommand runs with.
-//! Terminal and colour decisions are made here, once.
+//! The resolve step: each subcommand's arguments become the plan it runs with, here and only
+//! here (command files and network code never see clap's types). Terminal and colour
+//! decisions are made here, once.
 
+pub mod client;
+pub mod connect;
 mod output;
+pub mod ping;
 
+pub use client::heartbeat;
 pub use output::OutputConfig;
-
-/// The heartbeat asked for, if any.
-pub fn heartbeat(args: &crate::cli::HeartbeatArgs) -> Option<crate::session::driver::Heartbeat> {
-    args.ping_interval
-        .map(|interval| crate::session::driver::Heartbeat {
-            interval,
-            timeout: args.ping_timeout,
-        })
-}

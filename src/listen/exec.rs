@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::{Conn, Event, Side};
+use crate::value::Close;
 use crate::wire::gate::Latch;
 
 /// Messages waiting for the program to read them; beyond this the client is closed with 1013
@@ -215,7 +216,7 @@ impl Inbound for Program {
                         ),
                     );
                     self.control
-                        .send(Control::Close(1013, "program is not reading".into()));
+                        .send(Control::Close(Close::new(1013, "program is not reading")));
                 }
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {
@@ -366,7 +367,7 @@ async fn read_output(
         }
         None => (1011, "program failed".to_owned()),
     };
-    control.send(Control::Finish(code, reason));
+    control.send(Control::Finish(Close::new(code, reason)));
 }
 
 /// Line mode: each line (without its newline) becomes a message. Returns false when the

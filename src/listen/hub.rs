@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::Conn;
+use crate::value::Close;
 
 /// Messages a client may have queued before it counts as too slow.
 pub const QUEUE: usize = 1024;
@@ -73,7 +74,7 @@ impl Hub {
     /// Asks every open connection to close with this code and reason.
     pub fn close_all(&self, code: u16, reason: &str) {
         for peer in self.lock().values() {
-            peer.control.send(Control::Close(code, reason.to_owned()));
+            peer.control.send(Control::Close(Close::new(code, reason)));
         }
     }
 
@@ -90,8 +91,10 @@ impl Hub {
                     "slow",
                     &format!("{QUEUE} messages are waiting for this client: closing it with 1013"),
                 );
-                peer.control
-                    .send(Control::Close(1013, "too slow: send queue full".into()));
+                peer.control.send(Control::Close(Close::new(
+                    1013,
+                    "too slow: send queue full",
+                )));
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::value::{parse_close_code, parse_close_reason, parse_hex};
+use crate::value::{parse_close_code, parse_close_reason, parse_hex, Close};
 
 /// One line typed by the user, understood.
 #[derive(Debug, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub enum Command {
     TextFile(PathBuf),
     Ping(String),
     Pong(String),
-    Close(u16, String),
+    Close(Close),
     State,
     Headers,
     Pretty,
@@ -120,7 +120,10 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             } else {
                 parse_close_code(code)?
             };
-            Ok(Some(Command::Close(code, parse_close_reason(reason)?)))
+            Ok(Some(Command::Close(Close::new(
+                code,
+                parse_close_reason(reason)?,
+            ))))
         }
         "binary" => match args.strip_prefix('@') {
             Some(path) if !path.is_empty() => Ok(Some(Command::BinaryFile(path.into()))),
@@ -182,13 +185,10 @@ mod tests {
         assert_eq!(parse("//x y"), Ok(Some(Command::Text("/x y".into()))));
         assert_eq!(parse("/ping"), Ok(Some(Command::Ping(String::new()))));
         assert_eq!(parse("/ping abc"), Ok(Some(Command::Ping("abc".into()))));
-        assert_eq!(
-            parse("/close"),
-            Ok(Some(Command::Close(1000, String::new())))
-        );
+        assert_eq!(parse("/close"), Ok(Some(Command::Close(Close::normal()))));
         assert_eq!(
             parse("/close 4000 all done"),
-            Ok(Some(Command::Close(4000, "all done".into())))
+            Ok(Some(Command::Close(Close::new(4000, "all done"))))
         );
         assert!(parse("/close 1005").unwrap_err().contains("1005"));
         assert!(parse("/close abc").is_err());

@@ -12,7 +12,6 @@ mod command;
 mod screen;
 mod view;
 
-use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,35 +31,19 @@ use rustyline::{
     RepeatCount,
 };
 use tokio::sync::{mpsc, Notify};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
-use crate::cli::ConnectArgs;
-use crate::client::handshake::{self as client, ClientSettings};
-use crate::config::OutputConfig;
+use crate::client::handshake;
+use crate::client::lifecycle::{self, Client, Verdict};
+use crate::config::connect::{ConnectPlan, SessionPlan};
 use crate::error::exit;
 use crate::output::render;
 use crate::output::Printer;
-use crate::session::driver::{self, Batch, Control, ControlTx, DriveOpts};
+use crate::session::driver::{Batch, Control, ControlTx};
 use crate::session::{Conn, ReadyState};
+use crate::value::Close;
 use command::Command;
 use screen::Screen;
-
-/// Whether `connect` should be interactive: asked for with `-i`, or both stdin and stderr
-/// are terminals and nothing asks for a pipe or a script.
-pub fn wanted(args: &ConnectArgs, out: &OutputConfig) -> bool {
-    let s = &args.script;
-    let scripted = !s.execute.is_empty()
-        || !s.execute_binary.is_empty()
-        || !s.expect.is_empty()
-        || s.count.is_some()
-        || s.expect_close.is_some();
-    if scripted || args.echo || args.binary || args.null || out.json || args.reconnect.reconnect {
-        return false;
-    }
-    args.interactive.interactive
-        || (std::io::stdin().is_terminal() && std::io::stderr().is_terminal())
-}
 
 /// What the user typed, handed from the prompt thread to the session.
 enum Input {
@@ -95,8 +78,8 @@ struct Shared {
     interrupted: AtomicBool,
     /// The signal (SIGINT, SIGTERM) that ended the session, if one did.
     signal: crate::signals::Stop,
-    close_code: u16,
-    close_reason: String,
+    /// The close for Ctrl-C and the end of piped input (`--close-code`, `--close-reason`).
+    close: Close,
     /// Lines come from a pipe or a file: they wait for OPEN (so that /state and /headers show
     /// the connection), and their end, /close and /quit close once everything before them was
     /// sent.
@@ -104,36 +87,25 @@ struct Shared {
     opened: tokio::sync::watch::Sender<bool>,
 }
 
-pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
-    out.repl = true;
-    out.show_ping_pong = args.interactive.show_ping_pong;
-    let printer = Arc::new(Printer::new(out));
-    let settings = ClientSettings::from_args(
-        args.url.clone(),
-        &args.handshake,
-        args.handshake.connect_timeout,
-        WebSocketConfig::default()
-            .max_message_size(Some(args.max_message_size))
-            .max_frame_size(Some(args.max_message_size)),
-    )?;
+pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<i32> {
+    let printer = Arc::new(Printer::new(plan.out));
     let screen = Screen::new();
     let (input_tx, input_rx) = mpsc::unbounded_channel();
-    let piped = !std::io::stdin().is_terminal();
-    let terminal = start_input(&args, piped, &screen, &printer, input_tx)?;
+    let piped = session.piped;
+    let terminal = start_input(&session, &screen, &printer, input_tx)?;
 
     let conn = Arc::new(Conn::new(None, printer.clone()));
     let shared = Arc::new(Shared {
         printer: printer.clone(),
         conn: conn.clone(),
-        url: args.url.as_str().to_owned(),
-        pretty: Arc::new(AtomicBool::new(args.interactive.pretty_json)),
+        url: plan.client.url.as_str().to_owned(),
+        pretty: Arc::new(AtomicBool::new(session.pretty_json)),
         queued: AtomicU64::new(0),
         handshake: Mutex::new(None),
         quit: Notify::new(),
         interrupted: AtomicBool::new(false),
         signal: crate::signals::Stop::default(),
-        close_code: args.close_code,
-        close_reason: args.close_reason.clone(),
+        close: plan.close.clone(),
         piped,
         opened: tokio::sync::watch::Sender::new(false),
     });
@@ -154,100 +126,75 @@ pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
         request_quit(&on_signal.0, &on_signal.1, true);
     });
 
-    let connected = tokio::select! {
-        c = client::connect(&settings, &conn) => c,
-        () = shared.quit.notified() => {
-            leave(&printer, &screen, terminal).await;
-            return Ok(if shared.interrupted.load(Ordering::SeqCst) {
-                shared.signal.status().unwrap_or(exit::INTERRUPTED)
-            } else {
-                exit::OK
-            });
-        }
-    };
-    let connected = match connected {
-        Ok(c) => c,
-        Err(e) => {
-            leave(&printer, &screen, terminal).await;
-            return Err(e);
-        }
-    };
-    let info = client::open_info(&connected.response);
-    *shared.handshake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Handshake {
-        protocol: info.protocol,
-        extensions: info.extensions,
-        request: client::request_lines(&connected.request),
-        response: client::response_lines(&connected.response),
-    });
-    if !piped {
-        printer.line("Type a message and press Enter; /help lists the commands.");
-    }
-    shared.opened.send_replace(true);
-
-    let opts = DriveOpts {
-        close_on_eof: piped.then(|| (args.close_code, args.close_reason.clone())),
-        // Piped input ends like pipe mode's: the replies are waited for.
-        reply_wait: args.reply_timeout,
-        close_timeout: args.close_timeout,
-        max_message_size: args.max_message_size,
-        heartbeat: crate::config::heartbeat(&args.heartbeat),
-        keep_unsent: false,
-    };
     let mut view = view::View {
         printer: printer.clone(),
         pretty: shared.pretty.clone(),
     };
-    let ending = driver::drive(
-        connected.ws,
-        &conn,
-        VecDeque::new(),
-        Some(&mut data_rx),
-        &mut control_rx,
+    let client = Client {
+        settings: &plan.client,
+        opts: &plan.drive,
+        reconnect: None,
+        control: &mut control_rx,
+        data: Some(&mut data_rx),
+    };
+    let finished = lifecycle::run(
+        client,
+        |_| conn.clone(),
+        |_, connected| {
+            let info = handshake::open_info(&connected.response);
+            *shared.handshake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Handshake {
+                protocol: info.protocol,
+                extensions: info.extensions,
+                request: handshake::request_lines(&connected.request),
+                response: handshake::response_lines(&connected.response),
+            });
+            if !piped {
+                printer.line("Type a message and press Enter; /help lists the commands.");
+            }
+            shared.opened.send_replace(true);
+        },
+        || shared.interrupted.load(Ordering::SeqCst),
         &mut view,
-        &opts,
     )
     .await;
     leave(&printer, &screen, terminal).await;
-
-    if shared.interrupted.load(Ordering::SeqCst) {
-        return Ok(shared.signal.status().unwrap_or(exit::INTERRUPTED));
+    let verdict = Verdict {
+        signal: shared
+            .interrupted
+            .load(Ordering::SeqCst)
+            .then(|| shared.signal.status().unwrap_or(exit::INTERRUPTED)),
+        ..Verdict::default()
+    };
+    let finished = finished?;
+    if finished.ending.is_none() {
+        // The user left before the connection was open.
+        return Ok(verdict.signal.unwrap_or(exit::OK));
     }
-    if let Some(e) = ending.error {
-        return Err(e);
-    }
-    if ending.unsent > 0 {
-        return Ok(exit::RUNTIME);
-    }
-    Ok(if ending.close.is_failure() {
-        exit::ABNORMAL
-    } else {
-        exit::OK
-    })
+    lifecycle::exit_status(finished, verdict, |_, _| None)
 }
 
 /// A terminal gets the prompt; anything else (`-i` with a pipe or a file) is read line by
 /// line as if typed, and its end closes the connection once everything was sent. Returns the
 /// terminal's mode to restore at the end, if there is a prompt.
 fn start_input(
-    args: &ConnectArgs,
-    piped: bool,
+    session: &SessionPlan,
     screen: &Arc<Screen>,
     printer: &Printer,
     input: mpsc::UnboundedSender<Input>,
 ) -> Result<Option<TerminalMode>> {
-    if piped {
+    if session.piped {
         std::thread::Builder::new()
             .name("stdin".into())
             .spawn(move || read_piped(input))?;
         return Ok(None);
     }
-    start_prompt(args, screen, printer, input).map(Some)
+    start_prompt(session, screen, printer, input).map(Some)
 }
 
 /// Starts the prompt on its own thread, and the printer thread that puts the session's lines
 /// above it; returns the terminal's mode to restore at the end.
 fn start_prompt(
-    args: &ConnectArgs,
+    session: &SessionPlan,
     screen: &Arc<Screen>,
     printer: &Printer,
     input: mpsc::UnboundedSender<Input>,
@@ -269,7 +216,7 @@ fn start_prompt(
         KeyEvent::ctrl('C'),
         EventHandler::Conditional(Box::new(Leaving(screen.clone()))),
     );
-    let history = (!args.interactive.no_history).then(history_path).flatten();
+    let history = (!session.no_history).then(history_path).flatten();
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
@@ -390,13 +337,13 @@ fn read_piped(tx: mpsc::UnboundedSender<Input>) {
 
 /// Closes with the session's close code (Ctrl-C) or 1000 (/quit, Ctrl-D) and ends it.
 fn request_quit(shared: &Shared, control: &ControlTx, interrupt: bool) {
-    let (code, reason) = if interrupt {
+    let close = if interrupt {
         shared.interrupted.store(true, Ordering::SeqCst);
-        (shared.close_code, shared.close_reason.clone())
+        shared.close.clone()
     } else {
-        (1000, String::new())
+        Close::normal()
     };
-    control.send(Control::Close(code, reason));
+    control.send(Control::Close(close));
     shared.quit.notify_one();
 }
 
@@ -506,12 +453,12 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
             control.send(Control::Pong(Bytes::from(p)));
             return printer.line(&said);
         }
-        Command::Close(code, reason) if shared.piped => {
-            control.send(Control::Finish(code, reason));
+        Command::Close(close) if shared.piped => {
+            control.send(Control::Finish(close));
             return;
         }
-        Command::Close(code, reason) => {
-            control.send(Control::Close(code, reason));
+        Command::Close(close) => {
+            control.send(Control::Close(close));
             return;
         }
         Command::State => return printer.line(&state(shared)),
@@ -525,7 +472,7 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
         }
         Command::Help => return printer.line(&command::help()),
         Command::Quit if shared.piped => {
-            control.send(Control::Finish(1000, String::new()));
+            control.send(Control::Finish(Close::normal()));
             return;
         }
         Command::Quit => return request_quit(shared, control, false),

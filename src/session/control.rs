@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::Bytes;
 
+use crate::value::Close;
+
 /// Requests that jump the data queue.
 #[derive(Debug)]
 pub enum Control {
@@ -14,11 +16,11 @@ pub enum Control {
     Ping(Bytes),
     /// Send an unsolicited pong with this payload.
     Pong(Bytes),
-    /// Start the closing handshake with this code and reason (already validated).
-    Close(u16, String),
+    /// Start the closing handshake with this code and reason.
+    Close(Close),
     /// Close like `Close`, but only once every message already queued on the data channel
     /// has been sent (the data source has finished and says how).
-    Finish(u16, String),
+    Finish(Close),
 }
 
 /// The sending end of a connection's control mailbox; cheap to clone.

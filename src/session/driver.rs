@@ -27,6 +27,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::error::StdoutClosed;
 use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
+use crate::value::Close;
 use crate::wire::failfast;
 
 /// Outgoing data messages, in the order they are to be sent.
@@ -48,7 +49,7 @@ pub trait Inbound {
 #[derive(Debug, Clone)]
 pub struct DriveOpts {
     /// Close with this code and reason when the data channel ends (end of input).
-    pub close_on_eof: Option<(u16, String)>,
+    pub close_on_eof: Option<Close>,
     /// With `close_on_eof`: before closing, wait for the peer's replies. The close goes out as
     /// soon as as many messages have been received as were sent, or once no message has
     /// arrived for this long. Zero closes at once. (A peer's handler that answers from another
@@ -227,7 +228,7 @@ where
             (abnormal(by), None)
         }
         Some(ReaderEnd::Handler(_)) if output_gone => {
-            let (code, reason) = opts.close_on_eof.clone().unwrap_or((1000, String::new()));
+            let Close { code, reason } = opts.close_on_eof.clone().unwrap_or_else(Close::normal);
             let clean = close_politely(&mut sink, &mut stream, conn, code, &reason, opts).await;
             let mut info = closed_by_us(code, &reason);
             info.was_clean = clean;
@@ -553,7 +554,7 @@ where
     let mut awaiting: Option<(u64, Instant)> = None;
     let mut seq: u64 = 0;
     // A `Finish` request waiting for the data queue to drain.
-    let mut finish: Option<(u16, String)> = None;
+    let mut finish: Option<Close> = None;
     // The input has ended: waiting for the peer's replies until this deadline (moved on by
     // every message that arrives).
     let mut replies_by: Option<Instant> = None;
@@ -574,11 +575,11 @@ where
             }
             c = control.recv() => {
                 let res = match c {
-                    Control::Close(code, reason) => {
-                        return close(sink, conn, code, &reason, opts.close_timeout).await;
+                    Control::Close(c) => {
+                        return close(sink, conn, &c, opts.close_timeout).await;
                     }
-                    Control::Finish(code, reason) => {
-                        finish = Some((code, reason));
+                    Control::Finish(c) => {
+                        finish = Some(c);
                         Ok(())
                     }
                     Control::Ping(p) => {
@@ -621,21 +622,21 @@ where
             // A ready future, not the close itself: every branch's future is stored at once
             // while select! waits, and each idle connection pays for that size.
             () = std::future::ready(()), if finish.is_some() && drained => {
-                let (code, reason) = finish.take().unwrap_or((1000, String::new()));
-                return close(sink, conn, code, &reason, opts.close_timeout).await;
+                let c = finish.take().unwrap_or_else(Close::normal);
+                return close(sink, conn, &c, opts.close_timeout).await;
             }
             () = replies_in(conn, arrived, &mut replies_by, opts.reply_wait), if replies_by.is_some() => {
-                if let Some((code, reason)) = &opts.close_on_eof {
-                    return close(sink, conn, *code, reason, opts.close_timeout).await;
+                if let Some(c) = &opts.close_on_eof {
+                    return close(sink, conn, c, opts.close_timeout).await;
                 }
             }
             batch = recv(&mut data), if data_open && pending.is_empty() && !unflushed => match batch {
                 Some(batch) => pending.extend(batch),
                 None => {
                     data_open = false;
-                    if let Some((code, reason)) = &opts.close_on_eof {
+                    if let Some(c) = &opts.close_on_eof {
                         if opts.reply_wait.is_zero() {
-                            return close(sink, conn, *code, reason, opts.close_timeout).await;
+                            return close(sink, conn, c, opts.close_timeout).await;
                         }
                         replies_by = Some(deadline_after(opts.reply_wait));
                     }
@@ -715,20 +716,14 @@ async fn recv(data: &mut Option<&mut mpsc::Receiver<Batch>>) -> Option<Batch> {
     }
 }
 
-async fn close<S>(
-    sink: &Sink<S>,
-    conn: &Conn,
-    code: u16,
-    reason: &str,
-    limit: Duration,
-) -> WriterEnd
+async fn close<S>(sink: &Sink<S>, conn: &Conn, c: &Close, limit: Duration) -> WriterEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    conn.closing(Side::Local, code, reason);
+    conn.closing(Side::Local, c.code, &c.reason);
     let frame = CloseFrame {
-        code: CloseCode::from(code),
-        reason: reason.into(),
+        code: CloseCode::from(c.code),
+        reason: c.reason.as_str().into(),
     };
     let send = async { sink.lock().await.send(Message::Close(Some(frame))).await };
     match tokio::time::timeout(limit, send).await {

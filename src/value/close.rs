@@ -1,4 +1,26 @@
-//! Close codes and reasons as a user may ask for them (RFC 6455 §7.4).
+//! Close codes and reasons as a user may ask for them (RFC 6455 §7.4), and [`Close`], the one
+//! type for a close that is requested (by a flag, a REPL command, a signal, the server).
+
+/// A close to send: a code and a reason, already valid to put in a close frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Close {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Close {
+    pub fn new(code: u16, reason: impl Into<String>) -> Close {
+        Close {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    /// 1000 with no reason: the close of a run that went as planned.
+    pub fn normal() -> Close {
+        Close::new(1000, "")
+    }
+}
 
 /// The close codes an endpoint may put in a close frame (RFC 6455 §7.4.1, §7.4.2).
 pub fn close_code_sendable(code: u16) -> bool {

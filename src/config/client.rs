@@ -1,0 +1,69 @@
+//! The client side of the resolve step: what every client connection is made with (connect,
+//! the REPL, ping), worked out once from the handshake flags.
+
+use anyhow::Result;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::cli::{HandshakeArgs, HeartbeatArgs};
+use crate::client::handshake::{ClientParts, ClientSettings};
+use crate::client::proxy::ProxySetting;
+use crate::error::Failure;
+use crate::session::driver::Heartbeat;
+use crate::tls::TlsOptions;
+use crate::value::WsUrl;
+
+/// The largest message a connection takes when no `--max-message-size` applies.
+pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
+
+/// tungstenite's limits for a connection that takes messages of up to `max_message` bytes:
+/// one frame may carry all of it.
+pub fn ws_config(max_message: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message))
+}
+
+/// The heartbeat asked for, if any.
+pub fn heartbeat(args: &HeartbeatArgs) -> Option<Heartbeat> {
+    args.ping_interval.map(|interval| Heartbeat {
+        interval,
+        timeout: args.ping_timeout,
+    })
+}
+
+/// The settings of a client connecting to `url`. TLS files are read here: a bad one is a
+/// usage error before anything connects.
+pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result<ClientSettings> {
+    ClientSettings::new(ClientParts {
+        url: url.clone(),
+        headers: args.headers.clone(),
+        origin: args.origin.clone(),
+        protocols: args.protocols.clone(),
+        connect_timeout: args.connect_timeout,
+        ws_config: ws_config(max_message),
+        auth: auth(args.auth.as_deref())?,
+        redirects: args.location.then_some(args.max_redirs),
+        tls: TlsOptions {
+            ca: args.tls.ca.clone(),
+            insecure: args.tls.insecure,
+            cert: args.tls.cert.clone(),
+            key: args.tls.key.clone(),
+        },
+        proxy: match (&args.proxy, args.noproxy) {
+            (Some(u), _) => ProxySetting::Url(u.clone()),
+            (None, true) => ProxySetting::Off,
+            (None, false) => ProxySetting::Env,
+        },
+    })
+}
+
+/// `--auth USER:PASS`.
+fn auth(given: Option<&str>) -> Result<Option<(String, String)>> {
+    let Some(a) = given else { return Ok(None) };
+    match a.split_once(':') {
+        Some((u, p)) => Ok(Some((u.to_owned(), p.to_owned()))),
+        None => {
+            Err(Failure::usage(format!("--auth '{a}' has no password: write USER:PASS")).into())
+        }
+    }
+}

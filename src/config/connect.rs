@@ -1,0 +1,214 @@
+//! `connect` resolved: which mode (pipe, echo, scripted, interactive), what is sent, how the
+//! connection is driven and closed, what is checked, and whether to reconnect.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use anyhow::Result;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{client, OutputConfig};
+use crate::cli::{BinaryOutput, ConnectArgs, ScriptArgs};
+use crate::client::handshake::ClientSettings;
+use crate::error::{exit, Failure};
+use crate::pipe::{BinaryFormat, StdinMode};
+use crate::session::driver::DriveOpts;
+use crate::value::{Close, Pattern};
+
+/// Everything `connect` runs with.
+#[derive(Debug)]
+pub struct ConnectPlan {
+    pub client: ClientSettings,
+    pub out: OutputConfig,
+    /// `--close-code` / `--close-reason`: the close at end of input, Ctrl-C and -t.
+    pub close: Close,
+    pub drive: DriveOpts,
+    pub input: Input,
+    /// Received binary messages on stdout [default: raw to a pipe, hex to a terminal].
+    pub binary_output: Option<BinaryFormat>,
+    /// What ends a received message on stdout (a newline, or NUL with `-0`).
+    pub delim: u8,
+    pub checks: Checks,
+    pub reconnect: Option<Reconnect>,
+    /// The interactive session, when it is the mode.
+    pub session: Option<SessionPlan>,
+}
+
+/// What the client sends.
+#[derive(Debug)]
+pub enum Input {
+    /// stdin, cut into messages this way.
+    Stdin(StdinMode),
+    /// The -x and --execute-binary messages, then nothing (`-w` says how long to stay).
+    Execute {
+        messages: Vec<Message>,
+        wait: Option<Duration>,
+    },
+    /// `--echo`: nothing of its own; every received message goes back.
+    Echo,
+}
+
+/// The scripted checks (`-e`, `-n`, `--expect-close`) and the run's time limit (`-t`).
+#[derive(Debug, Default)]
+pub struct Checks {
+    pub expect: Vec<Pattern>,
+    pub count: Option<u64>,
+    pub expect_close: Option<u16>,
+    pub timeout: Option<Duration>,
+}
+
+impl Checks {
+    /// Whether anything is checked (then the answers, not the end of input, end the run).
+    pub fn any(&self) -> bool {
+        !self.expect.is_empty() || self.count.is_some() || self.expect_close.is_some()
+    }
+}
+
+/// `--reconnect` and its delays.
+#[derive(Debug, Clone, Copy)]
+pub struct Reconnect {
+    pub delay: Duration,
+    pub max_delay: Duration,
+    /// Give up after this many failed attempts in a row.
+    pub max_retries: Option<u32>,
+}
+
+/// The interactive session's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPlan {
+    pub pretty_json: bool,
+    pub no_history: bool,
+    /// stdin is not a terminal: its lines are taken as typed.
+    pub piped: bool,
+}
+
+/// Resolves `connect`'s arguments.
+pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
+    let script = &args.script;
+    let scripted_sends = !script.execute.is_empty() || !script.execute_binary.is_empty();
+    if script.wait.is_some() && !scripted_sends {
+        return Err(Failure::usage(
+            "-w/--wait keeps the connection open after the -x messages, and none are given",
+        )
+        .hint("add -x MSG; to stay connected after stdin ends, use --no-close or --reply-timeout")
+        .into());
+    }
+    let session = session(&args, &out);
+    if session.is_some() {
+        out.repl = true;
+        out.show_ping_pong = args.interactive.show_ping_pong;
+    }
+    let checks = Checks {
+        expect: script.expect.clone(),
+        count: script.count,
+        expect_close: script.expect_close,
+        timeout: script.timeout,
+    };
+    let close = Close::new(args.close_code, args.close_reason.clone());
+    let delim = if args.null { 0 } else { b'\n' };
+    let input = if scripted_sends {
+        Input::Execute {
+            messages: execute_batch(script)?,
+            wait: script.wait,
+        }
+    } else if args.echo {
+        Input::Echo
+    } else if args.binary && !args.null {
+        Input::Stdin(StdinMode::Chunks {
+            chunk: args.chunk_size,
+        })
+    } else {
+        Input::Stdin(StdinMode::Records {
+            delim,
+            binary: args.binary,
+        })
+    };
+    let reconnect = args.reconnect.reconnect.then_some(Reconnect {
+        delay: args.reconnect.reconnect_delay,
+        max_delay: args.reconnect.reconnect_max_delay,
+        max_retries: args.reconnect.max_retries,
+    });
+    let drive = DriveOpts {
+        close_on_eof: match session {
+            // A session closes at the end of piped input only.
+            Some(s) => s.piped.then(|| close.clone()),
+            // With checks, the end of input does not end the run: the answers do; with
+            // --no-close, the server (or Ctrl-C, or -t) does.
+            None => (!checks.any() && !args.no_close).then(|| close.clone()),
+        },
+        // After -w's fixed wait the close goes out at once.
+        reply_wait: if script.wait.is_some() && session.is_none() {
+            Duration::ZERO
+        } else {
+            args.reply_timeout
+        },
+        close_timeout: args.close_timeout,
+        max_message_size: args.max_message_size,
+        heartbeat: client::heartbeat(&args.heartbeat),
+        keep_unsent: reconnect.is_some(),
+    };
+    Ok(ConnectPlan {
+        client: client::settings(&args.url, &args.handshake, args.max_message_size)?,
+        out,
+        close,
+        drive,
+        input,
+        binary_output: args.binary_output.map(binary_format),
+        delim,
+        checks,
+        reconnect,
+        session,
+    })
+}
+
+/// The interactive session is the mode when asked for with `-i`, or when stdin and stderr
+/// are terminals and nothing asks for a pipe or a script.
+fn session(args: &ConnectArgs, out: &OutputConfig) -> Option<SessionPlan> {
+    let s = &args.script;
+    let scripted = !s.execute.is_empty()
+        || !s.execute_binary.is_empty()
+        || !s.expect.is_empty()
+        || s.count.is_some()
+        || s.expect_close.is_some();
+    if scripted || args.echo || args.binary || args.null || out.json || args.reconnect.reconnect {
+        return None;
+    }
+    let stdin_tty = std::io::stdin().is_terminal();
+    let wanted = args.interactive.interactive || (stdin_tty && std::io::stderr().is_terminal());
+    wanted.then_some(SessionPlan {
+        pretty_json: args.interactive.pretty_json,
+        no_history: args.interactive.no_history,
+        piped: !stdin_tty,
+    })
+}
+
+fn binary_format(b: BinaryOutput) -> BinaryFormat {
+    match b {
+        BinaryOutput::Raw => BinaryFormat::Raw,
+        BinaryOutput::Hex => BinaryFormat::Hex,
+        BinaryOutput::Base64 => BinaryFormat::Base64,
+    }
+}
+
+/// The -x and --execute-binary messages, in that order; `@FILE` reads a file.
+fn execute_batch(script: &ScriptArgs) -> Result<Vec<Message>> {
+    let mut batch = Vec::new();
+    for x in &script.execute {
+        let text = if let Some(literal) = x.strip_prefix("@@") {
+            // `-x @@text` sends "@text".
+            format!("@{literal}")
+        } else if let Some(path) = x.strip_prefix('@') {
+            std::fs::read_to_string(path).map_err(|e| {
+                Failure::new(exit::RUNTIME, format!("cannot read -x @{path}: {e}"))
+                    .hint("@FILE sends a UTF-8 file as one text message; use @@ for a literal @")
+            })?
+        } else {
+            x.clone()
+        };
+        batch.push(Message::text(text));
+    }
+    for b in &script.execute_binary {
+        batch.push(Message::Binary(b.clone().into()));
+    }
+    Ok(batch)
+}
