@@ -43,9 +43,9 @@ macro_rules! forward_write {
 }
 
 mod cli;
-mod client;
 mod cmd;
 mod config;
+mod dial;
 mod docs;
 mod error;
 mod expect;

@@ -9,8 +9,8 @@ use anyhow::Result;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::lifecycle::{self, Client, Verdict};
 use crate::config::connect::{Checks, ConnectPlan, Input};
+use crate::dial::lifecycle::{self, Client, Verdict};
 use crate::error::{exit, Failure};
 use crate::expect::{Outcome, Script};
 use crate::output::Printer;

@@ -19,8 +19,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::cli::ListenArgs;
-use crate::client::handshake::{show_request_in as show_request, show_response};
 use crate::config::OutputConfig;
+use crate::dial::handshake::{show_request_in as show_request, show_response};
 use crate::error::{exit, Failure};
 use crate::listen::exec::{ExecConfig, Program, RequestEnv};
 use crate::listen::http::{self, Peeked, Rewind, Site};

@@ -10,9 +10,9 @@ use std::time::Duration;
 use anyhow::Result;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
-use crate::client::handshake::Timings;
-use crate::client::lifecycle::{self, Client, Verdict};
 use crate::config::ping::PingPlan;
+use crate::dial::handshake::Timings;
+use crate::dial::lifecycle::{self, Client, Verdict};
 use crate::error::exit;
 use crate::output::render;
 use crate::output::{write_stdout, Printer};

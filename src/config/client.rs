@@ -5,8 +5,8 @@ use anyhow::Result;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::{HandshakeArgs, HeartbeatArgs};
-use crate::client::handshake::{ClientParts, ClientSettings};
-use crate::client::proxy::ProxySetting;
+use crate::dial::handshake::{ClientParts, ClientSettings};
+use crate::dial::proxy::ProxySetting;
 use crate::error::Failure;
 use crate::session::driver::Heartbeat;
 use crate::tls::TlsOptions;

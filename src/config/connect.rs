@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::{client, OutputConfig};
 use crate::cli::{BinaryOutput, ConnectArgs, ScriptArgs};
-use crate::client::handshake::ClientSettings;
+use crate::dial::handshake::ClientSettings;
 use crate::error::{exit, Failure};
 use crate::pipe::{BinaryFormat, StdinMode};
 use crate::session::driver::DriveOpts;

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::{client, OutputConfig};
 use crate::cli::PingArgs;
-use crate::client::handshake::ClientSettings;
+use crate::dial::handshake::ClientSettings;
 use crate::session::driver::DriveOpts;
 
 /// Everything `ping` runs with.

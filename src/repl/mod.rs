@@ -33,9 +33,9 @@ use rustyline::{
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
-use crate::client::handshake;
-use crate::client::lifecycle::{self, Client, Verdict};
 use crate::config::connect::{ConnectPlan, SessionPlan};
+use crate::dial::handshake;
+use crate::dial::lifecycle::{self, Client, Verdict};
 use crate::error::exit;
 use crate::output::render;
 use crate::output::Printer;

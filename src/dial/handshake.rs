@@ -15,8 +15,8 @@ use tokio_tungstenite::tungstenite::http::header;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::client::offer::Offer;
-use crate::client::proxy::{self, ProxySetting};
+use crate::dial::offer::Offer;
+use crate::dial::proxy::{self, ProxySetting};
 use crate::error::Failure;
 use crate::session::{Conn, Dir, Event, OpenInfo};
 use crate::tls::failure::{self as tls_failure, Peer};
