@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Result;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::config::connect::{Checks, ConnectPlan, Input};
@@ -15,7 +15,7 @@ use crate::error::{exit, Failure};
 use crate::expect::{Outcome, Script};
 use crate::output::Printer;
 use crate::pipe::{self, StdoutSink};
-use crate::session::driver::{Control, ControlTx, Inbound};
+use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{CloseInfo, Conn, Event, Side};
 use crate::signals::Stop;
@@ -35,24 +35,12 @@ pub async fn run(plan: ConnectPlan) -> Result<i32> {
     let (data_tx, mut data_rx) = mpsc::channel(QUEUE_BATCHES);
     let (control_tx, mut control_rx) = crate::session::driver::control();
 
-    // What to send: the -x messages, or stdin. stdin is read before connecting: what arrives
-    // early is queued, never dropped. The -x sender is held while the run wants more time
-    // after the sends (-w, or the checks).
-    let mut held_tx = None;
-    let mut wait = None;
-    let mut stdin_err = None;
     let scripted_sends = matches!(plan.input, Input::Execute { .. });
-    match &plan.input {
-        Input::Execute { messages, wait: w } => {
-            data_tx
-                .try_send(messages.clone())
-                .expect("an empty channel takes one batch");
-            held_tx = Some(data_tx);
-            wait = *w;
-        }
-        Input::Echo => held_tx = Some(data_tx),
-        Input::Stdin(mode) => stdin_err = Some(pipe::spawn_stdin(*mode, data_tx)),
-    }
+    let Sending {
+        held: mut held_tx,
+        wait,
+        stdin_err,
+    } = start_input(&plan.input, data_tx);
 
     let interrupted = Arc::new(Stop::default());
     spawn_interrupt_handler(control_tx.clone(), interrupted.clone(), plan.close.clone());
@@ -151,6 +139,41 @@ pub async fn run(plan: ConnectPlan) -> Result<i32> {
     lifecycle::exit_status(finished, verdict, |conn, close| {
         outcome.map(|o| judge(conn, &o, checks, close, timed_out))
     })
+}
+
+/// What to send: the -x messages, or stdin. stdin is read before connecting: what arrives
+/// early is queued, never dropped. Returns the sender held while the run wants more time
+/// after the -x sends (-w, or the checks) or echoes, -w's wait, and where stdin's failure
+/// will be told.
+fn start_input(input: &Input, data_tx: mpsc::Sender<Batch>) -> Sending {
+    match input {
+        Input::Execute { messages, wait } => {
+            data_tx
+                .try_send(messages.clone())
+                .expect("an empty channel takes one batch");
+            Sending {
+                held: Some(data_tx),
+                wait: *wait,
+                stdin_err: None,
+            }
+        }
+        Input::Echo => Sending {
+            held: Some(data_tx),
+            wait: None,
+            stdin_err: None,
+        },
+        Input::Stdin(mode) => Sending {
+            held: None,
+            wait: None,
+            stdin_err: Some(pipe::spawn_stdin(*mode, data_tx)),
+        },
+    }
+}
+
+struct Sending {
+    held: Option<mpsc::Sender<Batch>>,
+    wait: Option<std::time::Duration>,
+    stdin_err: Option<oneshot::Receiver<anyhow::Error>>,
 }
 
 /// Exit status and report of a scripted run.

@@ -469,25 +469,7 @@ async fn handshake(
         .await
     {
         Ok((ws, mut response)) => {
-            if !settings.protocols.is_empty() {
-                let chosen = chosen.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                match chosen.as_slice() {
-                    // Like a browser: the server may choose none; `protocol` is then empty.
-                    [] => {}
-                    [one] if settings.protocols.contains(one) => {
-                        if let Ok(v) = one.parse() {
-                            response
-                                .headers_mut()
-                                .insert(header::SEC_WEBSOCKET_PROTOCOL, v);
-                        }
-                    }
-                    _ => {
-                        return Err(Refusal::Failed(
-                            subprotocol_mismatch(&settings.protocols, chosen).into(),
-                        ))
-                    }
-                }
-            }
+            accept_choice(&settings.protocols, &chosen, &mut response)?;
             if verbose {
                 // tungstenite has checked Sec-WebSocket-Accept against our key by now.
                 show_response(conn, Dir::In, &response, None);
@@ -499,44 +481,7 @@ async fn handshake(
                 timings: Timings::default(),
             })
         }
-        Err(WsError::Http(resp)) => {
-            let status = resp.status();
-            let location = resp
-                .headers()
-                .get(header::LOCATION)
-                .and_then(|l| l.to_str().ok());
-            if let (true, Some(location)) = (status.is_redirection(), location) {
-                // Not followed without -L: then it is a refusal, shown like any other.
-                if verbose || settings.redirects.is_none() {
-                    show_response(conn, Dir::In, &resp, resp.body().as_deref());
-                }
-                return Err(Refusal::Redirect(status.as_u16(), location.to_owned()));
-            }
-            // Why the server said no is the point: show the whole answer, -v or not.
-            show_response(conn, Dir::In, &resp, resp.body().as_deref());
-            let mut f = Failure::connect(format!(
-                "the server refused the WebSocket handshake: HTTP {} {}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("")
-            ));
-            f = match status.as_u16() {
-                401 => f.hint("the server wants credentials: --auth USER:PASS or -H 'Authorization: …'"),
-                403 => f.hint("check the Origin (-o) and credentials the server expects"),
-                404 => f.hint("check the URL's path"),
-                426 => f.hint("the server expects a different WebSocket version or a plain HTTP request"),
-                // nginx and Go answer plain HTTP on a TLS port with a 400 that says so.
-                400 if !url.is_tls()
-                    && resp
-                        .body()
-                        .as_deref()
-                        .is_some_and(|b| String::from_utf8_lossy(b).contains("HTTPS")) =>
-                {
-                    f.hint(format!("the server expects TLS: try {}", tls_failure::other_scheme(url)))
-                }
-                _ => f,
-            };
-            Err(Refusal::Failed(f.into()))
-        }
+        Err(WsError::Http(resp)) => Err(refused(settings, url, &resp, conn, verbose)),
         // With TLS 1.3 a refused client certificate shows only on the first read.
         Err(WsError::Io(e)) if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => Err(
             Refusal::Failed(tls_failure::handshake_failure(&settings.peer(url), &e).into()),
@@ -572,6 +517,82 @@ async fn handshake(
                 url.as_str()
             ))
             .into(),
+        )),
+    }
+}
+
+/// The server answered the upgrade with something else than 101: a redirect (followed with
+/// -L) or a refusal, shown whole because why the server said no is the point.
+fn refused(
+    settings: &ClientSettings,
+    url: &WsUrl,
+    resp: &Response,
+    conn: &Conn,
+    verbose: bool,
+) -> Refusal {
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok());
+    if let (true, Some(location)) = (status.is_redirection(), location) {
+        // Not followed without -L: then it is a refusal, shown like any other.
+        if verbose || settings.redirects.is_none() {
+            show_response(conn, Dir::In, resp, resp.body().as_deref());
+        }
+        return Refusal::Redirect(status.as_u16(), location.to_owned());
+    }
+    // Why the server said no is the point: show the whole answer, -v or not.
+    show_response(conn, Dir::In, resp, resp.body().as_deref());
+    let mut f = Failure::connect(format!(
+        "the server refused the WebSocket handshake: HTTP {} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    ));
+    f = match status.as_u16() {
+        401 => f.hint("the server wants credentials: --auth USER:PASS or -H 'Authorization: …'"),
+        403 => f.hint("check the Origin (-o) and credentials the server expects"),
+        404 => f.hint("check the URL's path"),
+        426 => f.hint("the server expects a different WebSocket version or a plain HTTP request"),
+        // nginx and Go answer plain HTTP on a TLS port with a 400 that says so.
+        400 if !url.is_tls()
+            && resp
+                .body()
+                .as_deref()
+                .is_some_and(|b| String::from_utf8_lossy(b).contains("HTTPS")) =>
+        {
+            f.hint(format!(
+                "the server expects TLS: try {}",
+                tls_failure::other_scheme(url)
+            ))
+        }
+        _ => f,
+    };
+    Refusal::Failed(f.into())
+}
+/// Puts the server's subprotocol choice back into the response (`Offer` took it out), or
+/// refuses a choice that was not offered. Like a browser, a server may choose none.
+fn accept_choice(
+    offered: &[String],
+    chosen: &std::sync::Mutex<Vec<String>>,
+    response: &mut Response,
+) -> Result<(), Refusal> {
+    if offered.is_empty() {
+        return Ok(());
+    }
+    let chosen = chosen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match chosen.as_slice() {
+        [] => Ok(()),
+        [one] if offered.contains(one) => {
+            if let Ok(v) = one.parse() {
+                response
+                    .headers_mut()
+                    .insert(header::SEC_WEBSOCKET_PROTOCOL, v);
+            }
+            Ok(())
+        }
+        _ => Err(Refusal::Failed(
+            subprotocol_mismatch(offered, chosen).into(),
         )),
     }
 }

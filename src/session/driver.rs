@@ -194,9 +194,42 @@ where
     }
 
     let dead = matches!(reader_end, Some(ReaderEnd::Dead));
+    let (close, error) = conclude(
+        reader_end,
+        sink.into_inner(),
+        stream,
+        conn,
+        opts,
+        output_gone,
+    )
+    .await;
+    conn.closed(&close);
+    conn.sink().flush();
+    Ending {
+        close,
+        error,
+        unsent,
+        leftover: pending,
+        dead,
+    }
+}
+
+/// How the connection ended, from how its reader stopped (`None`: the close deadline
+/// passed): the close to report, and the failure that ended it, if any. Failures of our own
+/// side and oversize messages still get a full closing handshake.
+async fn conclude<S>(
+    reader_end: Option<ReaderEnd>,
+    mut sink: futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
+    mut stream: futures_util::stream::SplitStream<WebSocketStream<S>>,
+    conn: &Conn,
+    opts: &DriveOpts,
+    output_gone: bool,
+) -> (CloseInfo, Option<anyhow::Error>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let by = conn.closing_by();
-    let mut sink = sink.into_inner();
-    let (close, error) = match reader_end {
+    match reader_end {
         Some(ReaderEnd::Closed(frame)) => {
             let (code, reason) = frame_parts(&frame);
             let info = CloseInfo {
@@ -264,15 +297,6 @@ where
                 (abnormal(by.or(Some(Side::Remote))), None)
             }
         },
-    };
-    conn.closed(&close);
-    conn.sink().flush();
-    Ending {
-        close,
-        error,
-        unsent,
-        leftover: pending,
-        dead,
     }
 }
 
