@@ -557,3 +557,72 @@ fn a_closed_stdout_is_one_error_and_exit_1_before_connecting() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// A server that sends one message and then neither reads nor answers the close frame.
+fn mute_after_hello() -> Server {
+    Server::ws(|mut ws| async move {
+        let _ = ws.send(Message::text("hello")).await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(ws);
+    })
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_when_the_peer_never_answers_the_close() {
+    let server = mute_after_hello();
+    let mut child = wsprobe_std()
+        .args(["-q", "--close-timeout", "60s", &server.url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut line = [0u8; 6];
+    stdout.read_exact(&mut line).unwrap();
+    assert_eq!(&line, b"hello\n");
+    // The first asks for a polite close, which the server never answers (60s to wait)...
+    signal(child.id(), "INT");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "exited at the first");
+    // ...the second does not wait for it.
+    signal(child.id(), "INT");
+    assert_eq!(wait_timeout(&mut child, Duration::from_secs(20)), Some(130));
+}
+
+#[test]
+fn a_second_sigterm_stops_listen_at_once_when_a_client_never_answers_the_close() {
+    let mut server = wsprobe_std()
+        .args(["listen", "127.0.0.1:0", "--close-timeout", "60s"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("ws://"))
+        .expect("the listening line has the URL")
+        .trim_end_matches('/')
+        .to_owned();
+    let pid = server.id();
+    crate::support::block_on(async move {
+        // A client that completes the handshake, then reads nothing: the server's close frame
+        // is never answered.
+        let (_ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/"))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        signal(pid, "TERM");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        signal(pid, "TERM");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    });
+    assert_eq!(
+        wait_timeout(&mut server, Duration::from_secs(20)),
+        Some(143)
+    );
+}
