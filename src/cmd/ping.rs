@@ -33,9 +33,8 @@ impl Inbound for Ignore {
     }
 }
 
-pub async fn run(args: PingArgs, mut out: OutputConfig) -> Result<i32> {
-    // The pong lines are the point of this command: show them unless -q.
-    out.show_ping_pong = !out.quiet;
+pub async fn run(args: PingArgs, out: OutputConfig) -> Result<i32> {
+    let out = out.for_ping();
     let printer = Arc::new(Printer::new(out));
     let conn = Arc::new(Conn::new(None, printer.clone()));
     let settings = ClientSettings::from_args(

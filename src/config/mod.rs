@@ -3,7 +3,7 @@
 
 mod output;
 
-pub use output::OutputConfig;
+pub use output::{OutputConfig, OutputTarget};
 
 /// The heartbeat asked for, if any.
 pub fn heartbeat(args: &crate::cli::HeartbeatArgs) -> Option<crate::session::driver::Heartbeat> {

@@ -1,8 +1,9 @@
 //! The one Printer: renders connection events as human lines on stderr or as JSON lines on
-//! stdout, and prints the final error line.
+//! stdout, and prints the final error line. What it shows and where was decided once in
+//! [`OutputConfig`]; the printer only follows it.
 //!
 //! Invariants: stdout carries only payloads (human mode) or JSON records (`--json`); human event
-//! lines go to stderr, or to the interactive session's screen. State changes and errors are
+//! lines go to stderr, or to the screen of the session target. State changes and errors are
 //! flushed at once; message, ping and pong events (the hot path with `-v`/`--json`) are
 //! buffered and flushed by [`Printer::flush`] at idle points, or at once when the stream is a
 //! terminal.
@@ -21,7 +22,7 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::config::OutputConfig;
+use crate::config::{OutputConfig, OutputTarget};
 use crate::session::{Dir, Event, EventSink};
 use human::Style;
 use stdout::write_stderr;
@@ -93,8 +94,7 @@ impl Printer {
     pub fn wants_messages(&self, dir: Dir) -> bool {
         if self.cfg.json {
             dir == Dir::In || self.cfg.verbose
-        } else if self.cfg.repl && dir == Dir::In {
-            // The session shows received messages itself.
+        } else if dir == Dir::In && !self.cfg.received_lines {
             false
         } else {
             self.cfg.verbose
@@ -106,9 +106,9 @@ impl Printer {
         self.cfg.verbose || (self.cfg.json && !self.cfg.quiet) || self.cfg.show_ping_pong
     }
 
-    /// Whether a pong answering one of our pings is printed (its RTT is the answer to /ping).
+    /// Whether a pong answering one of our pings is printed.
     pub fn wants_rtt(&self) -> bool {
-        self.wants_control() || self.cfg.repl
+        self.wants_control() || self.cfg.show_rtt
     }
 
     /// Whether handshake requests, responses and TLS sessions are printed.
@@ -158,10 +158,9 @@ impl Printer {
         let Some(line) = human::event(self.style(), conn, elapsed, event) else {
             return;
         };
-        if self.cfg.repl {
-            self.session_line(&line, event);
-        } else {
-            self.stream_line(line, hot);
+        match self.cfg.target {
+            OutputTarget::Session => self.session_line(&line, event),
+            OutputTarget::Stream => self.stream_line(line, hot),
         }
     }
 
@@ -219,7 +218,7 @@ impl Printer {
 
     /// A plain line on stderr that is not an event (warnings, the `listening on` line).
     pub fn note(&self, line: &str) {
-        if self.cfg.repl {
+        if self.cfg.target == OutputTarget::Session {
             self.line(line);
             return;
         }
@@ -250,5 +249,50 @@ impl EventSink for Printer {
     }
     fn flush(&self) {
         Printer::flush(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(verbose: bool, json: bool) -> OutputConfig {
+        OutputConfig {
+            json,
+            verbose,
+            quiet: false,
+            color: false,
+            stdout_tty: false,
+            stderr_tty: false,
+            timestamps: false,
+            target: OutputTarget::Stream,
+            received_lines: true,
+            show_ping_pong: false,
+            show_rtt: false,
+        }
+    }
+
+    #[test]
+    fn verbose_stream_prints_messages_both_ways() {
+        let p = Printer::new(config(true, false));
+        assert!(p.wants_messages(Dir::In) && p.wants_messages(Dir::Out));
+        assert!(p.wants_control() && p.wants_handshake());
+        let quiet = Printer::new(config(false, false));
+        assert!(!quiet.wants_messages(Dir::In) && !quiet.wants_rtt());
+    }
+
+    #[test]
+    fn session_leaves_received_messages_to_its_screen_and_shows_rtt() {
+        let p = Printer::new(config(true, false).for_session(false));
+        assert!(!p.wants_messages(Dir::In) && p.wants_messages(Dir::Out));
+        let p = Printer::new(config(false, false).for_session(false));
+        assert!(p.wants_rtt() && !p.wants_control());
+    }
+
+    #[test]
+    fn json_records_every_received_message() {
+        let p = Printer::new(config(false, true));
+        assert!(p.wants_messages(Dir::In) && !p.wants_messages(Dir::Out));
+        assert!(p.wants_control() && p.wants_handshake());
     }
 }

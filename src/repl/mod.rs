@@ -104,9 +104,8 @@ struct Shared {
     opened: tokio::sync::watch::Sender<bool>,
 }
 
-pub async fn run(args: ConnectArgs, mut out: OutputConfig) -> Result<i32> {
-    out.repl = true;
-    out.show_ping_pong = args.interactive.show_ping_pong;
+pub async fn run(args: ConnectArgs, out: OutputConfig) -> Result<i32> {
+    let out = out.for_session(args.interactive.show_ping_pong);
     let printer = Arc::new(Printer::new(out));
     let settings = ClientSettings::from_args(
         args.url.clone(),
