@@ -95,8 +95,7 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
     }
     let session = session(&args, &out);
     if session.is_some() {
-        out.repl = true;
-        out.show_ping_pong = args.interactive.show_ping_pong;
+        out = out.for_session(args.interactive.show_ping_pong);
     }
     let checks = Checks {
         expect: script.expect.clone(),

@@ -8,4 +8,4 @@ mod output;
 pub mod ping;
 
 pub use client::heartbeat;
-pub use output::OutputConfig;
+pub use output::{OutputConfig, OutputTarget};

@@ -22,9 +22,8 @@ pub struct PingPlan {
     pub ping_timeout: Duration,
 }
 
-pub fn plan(args: PingArgs, mut out: OutputConfig) -> Result<PingPlan> {
-    // The pong lines are the point of this command: show them unless -q.
-    out.show_ping_pong = !out.quiet;
+pub fn plan(args: PingArgs, out: OutputConfig) -> Result<PingPlan> {
+    let out = out.for_ping();
     Ok(PingPlan {
         client: client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?,
         out,

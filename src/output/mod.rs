@@ -1,31 +1,35 @@
 //! The one Printer: renders connection events as human lines on stderr or as JSON lines on
-//! stdout, and prints the final error line.
+//! stdout, and prints the final error line. What it shows and where was decided once in
+//! [`OutputConfig`]; the printer only follows it.
 //!
 //! Invariants: stdout carries only payloads (human mode) or JSON records (`--json`); human event
-//! lines go to stderr. State changes and errors are flushed at once; message, ping and pong
-//! events (the hot path with `-v`/`--json`) are buffered and flushed by [`Printer::flush`] at
-//! idle points, or at once when the stream is a terminal.
+//! lines go to stderr, or to the screen of the session target. State changes and errors are
+//! flushed at once; message, ping and pong events (the hot path with `-v`/`--json`) are
+//! buffered and flushed by [`Printer::flush`] at idle points, or at once when the stream is a
+//! terminal.
+//!
+//! - `human.rs`: the human line of each event (colours, arrows, sanitised previews)
+//! - `json.rs`: the JSON record of an event
+//! - `stdout.rs`: writing the standard streams, and what went wrong with stdout
+//! - `render.rs`: sanitising peer text, hex dumps, sizes and durations
 
+mod human;
+mod json;
 pub mod render;
+mod stdout;
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crossterm::style::{Color, Stylize};
-use serde::Serialize;
-
-use crate::config::OutputConfig;
-pub use crate::error::StdoutClosed;
-use crate::session::{Data, Dir, Event, EventSink, Side};
-
-/// When the program started: the time of events that belong to no connection.
-static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
-/// Time since the program started (the first call starts the clock; main makes it early).
-pub fn since_start() -> Duration {
-    START.get_or_init(std::time::Instant::now).elapsed()
-}
+use crate::config::{OutputConfig, OutputTarget};
+use crate::session::{Dir, Event, EventSink};
+use human::Style;
+use stdout::write_stderr;
+pub use stdout::{
+    since_start, stdout_error, stdout_trouble, stdout_was_closed, write_stdout, write_stdout_bytes,
+    StdoutTrouble,
+};
 
 /// Flush a buffer once it holds this much, even before an idle point.
 const FLUSH_AT: usize = 64 * 1024;
@@ -33,11 +37,11 @@ const FLUSH_AT: usize = 64 * 1024;
 pub struct Printer {
     cfg: OutputConfig,
     buf: Mutex<Buffers>,
-    /// The interactive session's screen: lines go above the prompt being edited.
+    /// The session target's screen: lines go above the prompt being edited.
     sink: Mutex<Option<Arc<dyn LineSink>>>,
 }
 
-/// Where the interactive session's lines go instead of stderr: the screen it shares with the
+/// Where the session target's lines go instead of stderr: the screen it shares with the
 /// prompt. A line is given without its newline.
 pub trait LineSink: Send + Sync {
     fn line(&self, text: String);
@@ -58,16 +62,6 @@ struct Buffers {
     stderr: Vec<u8>,
 }
 
-#[derive(Serialize)]
-struct Record<'a> {
-    /// Seconds since the connection (or the server) started.
-    t: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    conn: Option<u64>,
-    #[serde(flatten)]
-    event: &'a Event<'a>,
-}
-
 impl Printer {
     pub fn new(cfg: OutputConfig) -> Printer {
         Printer {
@@ -81,18 +75,26 @@ impl Printer {
         &self.cfg
     }
 
-    /// Routes human lines to the interactive session's screen (or, with `None`, back to
-    /// stderr).
+    /// Routes human lines to the session's screen (or, with `None`, back to stderr).
     pub fn set_sink(&self, sink: Option<Arc<dyn LineSink>>) {
         *self.sink.lock().unwrap_or_else(|e| e.into_inner()) = sink;
+    }
+
+    fn line_sink(&self) -> Option<Arc<dyn LineSink>> {
+        self.sink.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn style(&self) -> Style {
+        Style {
+            color: self.cfg.color,
+        }
     }
 
     /// Whether message events in this direction are printed (they cost a format per message).
     pub fn wants_messages(&self, dir: Dir) -> bool {
         if self.cfg.json {
             dir == Dir::In || self.cfg.verbose
-        } else if self.cfg.repl && dir == Dir::In {
-            // The session shows received messages itself.
+        } else if dir == Dir::In && !self.cfg.received_lines {
             false
         } else {
             self.cfg.verbose
@@ -104,9 +106,9 @@ impl Printer {
         self.cfg.verbose || (self.cfg.json && !self.cfg.quiet) || self.cfg.show_ping_pong
     }
 
-    /// Whether a pong answering one of our pings is printed (its RTT is the answer to /ping).
+    /// Whether a pong answering one of our pings is printed.
     pub fn wants_rtt(&self) -> bool {
-        self.wants_control() || self.cfg.repl
+        self.wants_control() || self.cfg.show_rtt
     }
 
     /// Whether handshake requests, responses and TLS sessions are printed.
@@ -118,8 +120,7 @@ impl Printer {
     /// prompt, with the time prefix when asked for.
     pub fn line(&self, text: &str) {
         let text = self.stamp(text);
-        let sink = self.sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some(sink) = sink {
+        if let Some(sink) = self.line_sink() {
             return sink.line(text);
         }
         self.flush();
@@ -127,17 +128,11 @@ impl Printer {
     }
 
     fn stamp(&self, text: &str) -> String {
-        if !self.cfg.timestamps {
-            return text.to_owned();
+        if self.cfg.timestamps {
+            human::stamp(self.style(), text)
+        } else {
+            text.to_owned()
         }
-        let now = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
-        // 2026-11-21T21:00:58.123Z → 21:00:58.123
-        let clock = now.get(11..23).unwrap_or(&now);
-        let clock = self.dim(clock);
-        text.lines()
-            .map(|l| format!("{clock} {l}"))
-            .collect::<Vec<_>>()
-            .join("\n")
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Buffers> {
@@ -150,15 +145,8 @@ impl Printer {
             Event::Message { .. } | Event::Ping { .. } | Event::Pong { .. }
         );
         if self.cfg.json {
-            let rec = Record {
-                t: (elapsed.as_secs_f64() * 1e6).round() / 1e6,
-                conn,
-                event,
-            };
             let mut b = self.lock();
-            // Serialising plain data into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut b.stdout, &rec);
-            b.stdout.push(b'\n');
+            json::record(&mut b.stdout, conn, elapsed, event);
             if !hot || self.cfg.stdout_tty || b.stdout.len() >= FLUSH_AT {
                 write_stdout(&mut b.stdout);
             }
@@ -167,19 +155,27 @@ impl Printer {
         if self.cfg.quiet && !matches!(event, Event::Error { .. }) {
             return;
         }
-        let Some(line) = self.human(conn, elapsed, event) else {
+        let Some(line) = human::event(self.style(), conn, elapsed, event) else {
             return;
         };
-        if self.cfg.repl {
-            if matches!(event, Event::Closing { .. } | Event::Close { .. }) {
-                let sink = self.sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                if let Some(sink) = sink {
-                    sink.closing();
-                }
-            }
-            self.line(&line);
-            return;
+        match self.cfg.target {
+            OutputTarget::Session => self.session_line(&line, event),
+            OutputTarget::Stream => self.stream_line(line, hot),
         }
+    }
+
+    /// An event line for the session's screen, which is told first when the connection ends.
+    fn session_line(&self, line: &str, event: &Event<'_>) {
+        if matches!(event, Event::Closing { .. } | Event::Close { .. }) {
+            if let Some(sink) = self.line_sink() {
+                sink.closing();
+            }
+        }
+        self.line(line);
+    }
+
+    /// An event line for stderr: buffered when `hot`, unless stderr is a terminal.
+    fn stream_line(&self, line: String, hot: bool) {
         // Stamped only when asked: this is the per-message path with -v.
         let line = if self.cfg.timestamps {
             self.stamp(&line)
@@ -191,263 +187,6 @@ impl Printer {
         b.stderr.push(b'\n');
         if !hot || self.cfg.stderr_tty || b.stderr.len() >= FLUSH_AT {
             write_stderr(&mut b.stderr);
-        }
-    }
-
-    fn paint(&self, s: &str, color: Color) -> String {
-        if self.cfg.color {
-            s.with(color).bold().to_string()
-        } else {
-            s.to_owned()
-        }
-    }
-
-    fn dim(&self, s: &str) -> String {
-        if self.cfg.color {
-            s.dark_grey().to_string()
-        } else {
-            s.to_owned()
-        }
-    }
-
-    /// One human line for an event, or `None` for events that have no human form.
-    fn human(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) -> Option<String> {
-        let prefix = conn.map(|id| format!("#{id} ")).unwrap_or_default();
-        let t = render::duration(elapsed);
-        let line = match event {
-            Event::Listening { url } => format!("listening on {url}"),
-            Event::Connecting { url, peer, .. } => {
-                let from = peer.map(|p| format!(" from {p}")).unwrap_or_default();
-                format!("{} {url}{from}", self.paint("CONNECTING", Color::Yellow))
-            }
-            Event::Open { info, .. } => {
-                let exts = if info.extensions.is_empty() {
-                    "-".to_owned()
-                } else {
-                    info.extensions.join(", ")
-                };
-                format!(
-                    "{} {} protocol={} extensions={exts}",
-                    self.paint("OPEN", Color::Green),
-                    render::duration(Duration::from_secs_f64(info.handshake_ms / 1000.0)),
-                    info.protocol.as_deref().unwrap_or("-"),
-                )
-            }
-            Event::Message {
-                dir,
-                kind,
-                len,
-                data,
-            } => {
-                let preview = match data {
-                    Some(Data::Text(t)) => format!(" {}", render::text_preview(t, 80)),
-                    Some(Data::Bytes(b)) => format!(" {}", render::hex_preview(b, 16)),
-                    None => String::new(),
-                };
-                let kind = match kind {
-                    crate::session::MsgType::Text => "text",
-                    crate::session::MsgType::Binary => "binary",
-                };
-                format!(
-                    "{} {kind} {}{preview}",
-                    self.arrow(*dir),
-                    self.dim(&render::size(*len))
-                )
-            }
-            Event::Ping { dir, len, data } => format!(
-                "{} {} {}{}",
-                self.arrow(*dir),
-                self.paint("ping", Color::Blue),
-                self.dim(&render::size(*len)),
-                control_preview(data)
-            ),
-            Event::Pong {
-                dir,
-                len,
-                data,
-                rtt_ms,
-            } => {
-                let rtt = rtt_ms
-                    .map(|ms| {
-                        format!(
-                            " rtt={}",
-                            render::duration(Duration::from_secs_f64(ms / 1000.0))
-                        )
-                    })
-                    .unwrap_or_default();
-                format!(
-                    "{} {} {}{}{rtt}",
-                    self.arrow(*dir),
-                    self.paint("pong", Color::Blue),
-                    self.dim(&render::size(*len)),
-                    control_preview(data)
-                )
-            }
-            Event::Error { kind, message } => {
-                format!("{} {kind}: {message}", self.paint("ERROR", Color::Red))
-            }
-            Event::Closing {
-                initiator,
-                code,
-                reason,
-                ..
-            } => format!(
-                "{} ({}) {code} \"{}\" {t}",
-                self.paint("CLOSING", Color::Yellow),
-                side(*initiator),
-                render::sanitize(reason, false)
-            ),
-            Event::Http {
-                method,
-                path,
-                status,
-                len,
-            } => {
-                let color = if *status < 400 {
-                    Color::Green
-                } else {
-                    Color::Red
-                };
-                format!(
-                    "{} {} {} {} {}",
-                    self.paint("HTTP", Color::Blue),
-                    render::sanitize(method, false),
-                    render::sanitize(path, false),
-                    self.paint(&status.to_string(), color),
-                    self.dim(&render::size(*len as usize))
-                )
-            }
-            Event::Tls {
-                version,
-                cipher,
-                alpn,
-            } => format!(
-                "{} {version} {cipher} alpn={}",
-                self.paint("TLS", Color::Blue),
-                alpn.unwrap_or("-")
-            ),
-            Event::Request {
-                dir,
-                method,
-                target,
-                headers,
-            } => {
-                let arrow = self.arrow(*dir);
-                let mut out = format!(
-                    "{arrow} {method} {} HTTP/1.1",
-                    render::sanitize(target, false)
-                );
-                for (n, v) in headers.iter() {
-                    out.push_str(&format!("\n{arrow} {n}: {}", render::sanitize(v, false)));
-                }
-                out
-            }
-            Event::Response {
-                dir,
-                status,
-                reason,
-                headers,
-                body,
-            } => {
-                let arrow = self.arrow(*dir);
-                let color = if *status == 101 {
-                    Color::Green
-                } else {
-                    Color::Red
-                };
-                let mut out = format!(
-                    "{arrow} HTTP/1.1 {} {reason}",
-                    self.paint(&status.to_string(), color)
-                );
-                for (n, v) in headers.iter() {
-                    out.push_str(&format!("\n{arrow} {n}: {}", render::sanitize(v, false)));
-                }
-                if let Some(body) = body {
-                    out.push_str(&format!("\n{arrow}"));
-                    for line in body.lines() {
-                        out.push_str(&format!("\n{arrow} {}", render::sanitize(line, false)));
-                    }
-                }
-                out
-            }
-            Event::Redirect { status, location } => format!(
-                "{} {status} -> {}",
-                self.paint("REDIRECT", Color::Yellow),
-                render::sanitize(location, false)
-            ),
-            Event::Reconnect {
-                attempt,
-                delay_ms,
-                reason,
-            } => format!(
-                "{} in {} (attempt {attempt}): {}",
-                self.paint("RECONNECT", Color::Yellow),
-                render::duration(Duration::from_secs_f64(delay_ms / 1000.0)),
-                render::sanitize(reason, false)
-            ),
-            Event::Stderr { text } => {
-                format!("{} {}", self.dim("stderr:"), render::sanitize(text, false))
-            }
-            Event::Exit { status, signal } => match (status, signal) {
-                (Some(0), _) => format!("{} 0", self.paint("EXIT", Color::Green)),
-                (Some(c), _) => format!("{} {c}", self.paint("EXIT", Color::Red)),
-                (_, Some(s)) => format!("{} signal {s}", self.paint("EXIT", Color::Red)),
-                _ => format!("{} ?", self.paint("EXIT", Color::Red)),
-            },
-            // Several lines: `ping` prints its summary on stdout itself.
-            Event::PingSummary { .. } => return None,
-            Event::Result {
-                ok,
-                met,
-                expected,
-                received,
-                failed,
-            } => {
-                let (word, color) = if *ok {
-                    ("PASS", Color::Green)
-                } else {
-                    ("FAIL", Color::Red)
-                };
-                let why = failed.map(|f| format!(": {f}")).unwrap_or_default();
-                format!(
-                    "{} {met}/{expected} expectations met, {received} message(s) received{why}",
-                    self.paint(word, color)
-                )
-            }
-            Event::Close { info, .. } => {
-                let (word, color) = if info.was_clean {
-                    ("clean", Color::Green)
-                } else {
-                    ("unclean", Color::Red)
-                };
-                let by = info
-                    .initiator
-                    .map(|s| format!(" ({})", side(s)))
-                    .unwrap_or_default();
-                format!(
-                    "{} {} \"{}\" {word}{by} {t}",
-                    self.paint("CLOSED", color),
-                    info.code,
-                    render::sanitize(&info.reason, false)
-                )
-            }
-        };
-        if line.contains('\n') {
-            // Several lines (handshake dumps): each gets the connection prefix.
-            return Some(
-                line.lines()
-                    .map(|l| format!("{prefix}{l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
-        }
-        Some(format!("{prefix}{line}"))
-    }
-
-    fn arrow(&self, dir: Dir) -> String {
-        match dir {
-            Dir::In => self.paint("<", Color::Cyan),
-            Dir::Out => self.paint(">", Color::Magenta),
         }
     }
 
@@ -470,11 +209,7 @@ impl Printer {
         }
         self.flush();
         let mut err = io::stderr().lock();
-        let label = if self.cfg.color {
-            "error:".red().bold().to_string()
-        } else {
-            "error:".to_owned()
-        };
+        let label = self.style().error_label();
         let _ = writeln!(err, "wsprobe: {label} {message}");
         for h in hints {
             let _ = writeln!(err, "hint: {h}");
@@ -483,7 +218,7 @@ impl Printer {
 
     /// A plain line on stderr that is not an event (warnings, the `listening on` line).
     pub fn note(&self, line: &str) {
-        if self.cfg.repl {
+        if self.cfg.target == OutputTarget::Session {
             self.line(line);
             return;
         }
@@ -517,100 +252,47 @@ impl EventSink for Printer {
     }
 }
 
-fn side(s: Side) -> &'static str {
-    match s {
-        Side::Local => "local",
-        Side::Remote => "remote",
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(verbose: bool, json: bool) -> OutputConfig {
+        OutputConfig {
+            json,
+            verbose,
+            quiet: false,
+            color: false,
+            stdout_tty: false,
+            stderr_tty: false,
+            timestamps: false,
+            target: OutputTarget::Stream,
+            received_lines: true,
+            show_ping_pong: false,
+            show_rtt: false,
+        }
     }
-}
 
-fn control_preview(data: &Data<'_>) -> String {
-    match data {
-        Data::Text("") | Data::Bytes([]) => String::new(),
-        Data::Text(t) => format!(" {}", render::text_preview(t, 40)),
-        Data::Bytes(b) => format!(" {}", render::hex_preview(b, 16)),
+    #[test]
+    fn verbose_stream_prints_messages_both_ways() {
+        let p = Printer::new(config(true, false));
+        assert!(p.wants_messages(Dir::In) && p.wants_messages(Dir::Out));
+        assert!(p.wants_control() && p.wants_handshake());
+        let quiet = Printer::new(config(false, false));
+        assert!(!quiet.wants_messages(Dir::In) && !quiet.wants_rtt());
     }
-}
 
-/// Writes and empties a buffer.
-pub fn write_out(w: &mut impl Write, buf: &mut Vec<u8>) -> io::Result<()> {
-    let res = w.write_all(buf).and_then(|()| w.flush());
-    buf.clear();
-    res
-}
-
-/// Why stdout can no longer be written.
-#[derive(Debug, Clone)]
-pub enum StdoutTrouble {
-    /// Its reader went away (`| head -1`): end quietly, as ripgrep does.
-    Closed,
-    /// Writing failed (`> /dev/full`): an error, exit 1.
-    Failed(String),
-}
-
-static STDOUT_TROUBLE: std::sync::OnceLock<StdoutTrouble> = std::sync::OnceLock::new();
-
-/// What went wrong with stdout, once something has; later writes are then dropped.
-pub fn stdout_trouble() -> Option<&'static StdoutTrouble> {
-    STDOUT_TROUBLE.get()
-}
-
-/// Writes and empties a buffer to stdout. A failure is remembered (see [`stdout_trouble`])
-/// for the connection to act on: close politely, then exit 0 (closed) or 1 (failed).
-pub fn write_stdout(buf: &mut Vec<u8>) {
-    write_stdout_bytes(buf);
-    buf.clear();
-}
-
-/// Like [`write_stdout`], for bytes that are not in a buffer of ours (large messages).
-pub fn write_stdout_bytes(data: &[u8]) {
-    if STDOUT_TROUBLE.get().is_some() {
-        return;
+    #[test]
+    fn session_leaves_received_messages_to_its_screen_and_shows_rtt() {
+        let p = Printer::new(config(true, false).for_session(false));
+        assert!(!p.wants_messages(Dir::In) && p.wants_messages(Dir::Out));
+        let p = Printer::new(config(false, false).for_session(false));
+        assert!(p.wants_rtt() && !p.wants_control());
     }
-    let mut out = io::stdout().lock();
-    if let Err(e) = out.write_all(data).and_then(|()| out.flush()) {
-        let trouble = if e.kind() == io::ErrorKind::BrokenPipe {
-            StdoutTrouble::Closed
-        } else {
-            StdoutTrouble::Failed(crate::tls::io_words(&e))
-        };
-        let _ = STDOUT_TROUBLE.set(trouble);
-    }
-}
 
-/// Writes and empties a buffer to stderr; a failure there cannot be reported anywhere.
-fn write_stderr(buf: &mut Vec<u8>) {
-    let _ = write_out(&mut io::stderr().lock(), buf);
-}
-
-/// An error for a connection whose output can no longer be written, if that is so.
-pub fn stdout_error() -> Option<anyhow::Error> {
-    match stdout_trouble()? {
-        StdoutTrouble::Closed => Some(StdoutClosed.into()),
-        StdoutTrouble::Failed(e) => Some(
-            crate::error::Failure::new(
-                crate::error::exit::RUNTIME,
-                format!("cannot write to stdout: {e}"),
-            )
-            .hint("received messages could not be written; check where stdout goes (disk full?)")
-            .into(),
-        ),
+    #[test]
+    fn json_records_every_received_message() {
+        let p = Printer::new(config(false, true));
+        assert!(p.wants_messages(Dir::In) && !p.wants_messages(Dir::Out));
+        assert!(p.wants_control() && p.wants_handshake());
     }
-}
-
-/// Whether stdout was closed when wsprobe started (`>&-`). The Rust runtime then points it at
-/// /dev/null, opened read-write, so everything written to it would vanish without an error.
-/// Daemons hand a child all three standard streams as /dev/null this way on purpose, so only a
-/// stdout that is alone in that state counts.
-pub fn stdout_was_closed() -> bool {
-    fn reopened_null(fd: impl std::os::fd::AsFd) -> bool {
-        use rustix::fs::{fcntl_getfl, fstat, makedev, FileType, OFlags};
-        let Ok(st) = fstat(&fd) else {
-            return false;
-        };
-        let null = FileType::from_raw_mode(st.st_mode) == FileType::CharacterDevice
-            && st.st_rdev == makedev(1, 3);
-        null && fcntl_getfl(&fd).is_ok_and(|f| f & OFlags::ACCMODE == OFlags::RDWR)
-    }
-    reopened_null(io::stdout()) && !reopened_null(io::stderr())
 }

@@ -1,0 +1,61 @@
+//! `--json`: one event as one JSON line, with the keys documented under JSON OUTPUT.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::session::Event;
+
+#[derive(Serialize)]
+struct Record<'a> {
+    /// Seconds since the connection (or the server) started.
+    t: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conn: Option<u64>,
+    #[serde(flatten)]
+    event: &'a Event<'a>,
+}
+
+/// Appends the record of one event, newline included, to `out`.
+pub(super) fn record(out: &mut Vec<u8>, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) {
+    let rec = Record {
+        t: (elapsed.as_secs_f64() * 1e6).round() / 1e6,
+        conn,
+        event,
+    };
+    // Serialising plain data into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &rec);
+    out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_has_time_connection_and_event_keys() {
+        let mut out = Vec::new();
+        let event = Event::Error {
+            kind: "protocol",
+            message: "bad frame",
+        };
+        record(&mut out, Some(3), Duration::from_micros(1_500_250), &event);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"t\":1.50025,\"conn\":3,\"event\":\"error\",\"kind\":\"protocol\",\"message\":\"bad frame\"}\n"
+        );
+    }
+
+    #[test]
+    fn record_without_connection_has_no_conn_key() {
+        let mut out = Vec::new();
+        let event = Event::Listening {
+            url: "ws://127.0.0.1:1/",
+        };
+        record(&mut out, None, Duration::ZERO, &event);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"t\":0.0,\"event\":\"listening\",\"url\":\"ws://127.0.0.1:1/\"}\n"
+        );
+    }
+}
