@@ -4,10 +4,11 @@
 //! the short help, later paragraphs the long help. Values are checked by the parsers in
 //! `config` so that a bad URL or close code is a usage error (exit 2) before anything runs.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::value::{
     parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex, parse_interval,
@@ -36,6 +37,85 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The id of the hidden argument that takes `wsprobe URL …`.
+const SHORTHAND: &str = "shorthand";
+
+/// The command line as parsed: `Cli`'s, plus a hidden last argument that takes everything from
+/// the first word that is neither a subcommand nor a top-level flag (a known flag is still
+/// parsed as one, an unknown one such as `-H` starts the shorthand). The help, man page and
+/// completions are `Cli`'s alone.
+fn with_shorthand(cmd: clap::Command) -> clap::Command {
+    cmd.subcommand_required(false)
+        .arg_required_else_help(true)
+        // The subcommand is optional only for the shorthand, which `--help` explains.
+        .override_usage("wsprobe [OPTIONS] <COMMAND>")
+        .arg(
+            clap::Arg::new(SHORTHAND)
+                .value_parser(clap::value_parser!(OsString))
+                .num_args(1..)
+                .trailing_var_arg(true)
+                .allow_hyphen_values(true)
+                .hide(true),
+        )
+}
+
+/// Parses the command line, `wsprobe URL …` as `wsprobe connect URL …`. clap itself decides
+/// where the shorthand begins, so global flags work before any subcommand and a new
+/// subcommand needs no list kept by hand; the shorthand is then parsed again after the same
+/// top-level flags and the word `connect`, so its errors are connect's.
+pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let mut matches = with_shorthand(Cli::command()).try_get_matches_from(&args)?;
+    let shorthand: Vec<OsString> = matches
+        .remove_many(SHORTHAND)
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    if shorthand.is_empty() {
+        return Cli::from_arg_matches_mut(&mut matches);
+    }
+    if let Some(word) = shorthand.first().and_then(|w| w.to_str()) {
+        if is_bare_word(word) {
+            return Err(not_a_subcommand(word, shorthand.len() == 1));
+        }
+    }
+    // The shorthand is the tail of the arguments, as clap took it.
+    let start = args.len() - shorthand.len();
+    let mut again = args[..start].to_vec();
+    again.push("connect".into());
+    again.extend(shorthand);
+    Cli::try_parse_from(again)
+}
+
+/// A word that looks like a subcommand someone meant (`wsprobe bench URL`), not like a URL or
+/// a `host:port` missing its scheme.
+fn is_bare_word(word: &str) -> bool {
+    word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn not_a_subcommand(word: &str, alone: bool) -> clap::Error {
+    let cmd = Cli::command();
+    let names: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name())
+        .collect();
+    with_shorthand(cmd.clone()).error(
+        clap::error::ErrorKind::InvalidSubcommand,
+        format!(
+            "'{word}' is not a subcommand, nor a URL: it has no scheme{}\n\n\
+             tip: the subcommands are {}; `wsprobe URL` is short for `wsprobe connect URL`",
+            if alone {
+                format!(" (try ws://{word})")
+            } else {
+                String::new()
+            },
+            names.join(", ")
+        ),
+    )
 }
 
 #[derive(Debug, Subcommand)]
@@ -538,5 +618,64 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+        with_shorthand(Cli::command()).debug_assert();
+    }
+
+    fn parsed(args: &[&str]) -> Result<Cli, clap::Error> {
+        parse(
+            std::iter::once("wsprobe")
+                .chain(args.iter().copied())
+                .map(OsString::from)
+                .collect(),
+        )
+    }
+
+    fn subcommand(args: &[&str]) -> &'static str {
+        match parsed(args)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+        {
+            Command::Connect(_) => "connect",
+            Command::Listen(_) => "listen",
+            Command::Ping(_) => "ping",
+            Command::Completions { .. } => "completions",
+            Command::Man => "man",
+        }
+    }
+
+    #[test]
+    fn url_first_means_connect() {
+        assert_eq!(subcommand(&["ws://h/"]), "connect");
+        assert_eq!(subcommand(&["-v", "ws://h/"]), "connect");
+        assert_eq!(
+            subcommand(&["-H", "A: b", "ws://h/", "-x", "hi"]),
+            "connect"
+        );
+        assert_eq!(subcommand(&["-v", "listen", "0"]), "listen");
+        assert_eq!(
+            subcommand(&["--color", "never", "connect", "ws://h"]),
+            "connect"
+        );
+        assert_eq!(subcommand(&["--timestamps", "listen", "0"]), "listen");
+        assert_eq!(
+            subcommand(&["--color=never", "-q", "ping", "ws://h"]),
+            "ping"
+        );
+        let quiet = parsed(&["ws://h/", "-q", "--timestamps"]).unwrap();
+        assert!(quiet.output.quiet && quiet.output.timestamps);
+        let json = parsed(&["--json", "ws://h/"]).unwrap();
+        assert!(json.output.json);
+    }
+
+    #[test]
+    fn a_word_that_is_no_subcommand_is_not_taken_for_a_url() {
+        let err = parsed(&["bench", "ws://h/"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidSubcommand);
+        assert!(
+            err.to_string().contains("'bench' is not a subcommand"),
+            "{err}"
+        );
+        assert!(parsed(&["ws://h/", "listen"]).is_err());
+        assert!(parsed(&["--", "ws://h/"]).is_err());
     }
 }

@@ -59,18 +59,14 @@ mod tls;
 mod value;
 mod wire;
 
-use std::ffi::OsString;
-
-use clap::Parser;
-
-use crate::cli::{Cli, Command};
+use crate::cli::Command;
 use crate::config::OutputConfig;
 use crate::error::exit;
 use crate::output::Printer;
 
 fn main() {
     output::since_start();
-    let cli = match Cli::try_parse_from(with_default_subcommand(std::env::args_os().collect())) {
+    let cli = match cli::parse(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(e) => usage_error(e),
     };
@@ -202,68 +198,5 @@ fn kind_of_status(status: i32) -> &'static str {
         exit::USAGE => "usage",
         exit::CONNECT => "connect",
         _ => "runtime",
-    }
-}
-
-/// `wsprobe URL …` means `wsprobe connect URL …`: if the first argument that is not a global
-/// flag is not a subcommand, `connect` is inserted before it. `--help` and `--version` alone
-/// keep their top-level meaning.
-fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
-    const SUBCOMMANDS: &[&str] = &[
-        "connect",
-        "c",
-        "listen",
-        "l",
-        "ping",
-        "completions",
-        "man",
-        "help",
-    ];
-    const TOP_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
-    let mut i = 1;
-    while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
-        if SUBCOMMANDS.contains(&arg) || TOP_FLAGS.contains(&arg) {
-            return args;
-        }
-        match arg {
-            "--color" => i += 2,
-            "--json" | "-v" | "--verbose" | "-q" | "--quiet" => i += 1,
-            a if a.starts_with("--color=") => i += 1,
-            _ => break,
-        }
-    }
-    if args.len() > 1 {
-        args.insert(1, "connect".into());
-    }
-    args
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rewrite(args: &[&str]) -> Vec<String> {
-        let args = std::iter::once("wsprobe")
-            .chain(args.iter().copied())
-            .map(OsString::from)
-            .collect();
-        with_default_subcommand(args)
-            .into_iter()
-            .skip(1)
-            .map(|a| a.into_string().unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn url_first_means_connect() {
-        assert_eq!(rewrite(&["ws://h/"]), ["connect", "ws://h/"]);
-        assert_eq!(rewrite(&["-v", "ws://h/"]), ["connect", "-v", "ws://h/"]);
-        assert_eq!(rewrite(&["-v", "listen", "0"]), ["-v", "listen", "0"]);
-        assert_eq!(
-            rewrite(&["--color", "never", "connect", "ws://h"]),
-            ["--color", "never", "connect", "ws://h"]
-        );
-        assert_eq!(rewrite(&["--help"]), ["--help"]);
-        assert!(rewrite(&[]).is_empty());
     }
 }

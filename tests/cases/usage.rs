@@ -1,6 +1,10 @@
 //! Usage errors: one clear line and exit status 2, before any connection is attempted.
 
-use crate::support::{wsprobe, Printed, Server};
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::support::{signal, wait_timeout, wsprobe, wsprobe_std, Printed, Server};
 
 fn usage_error(args: &[&str]) -> String {
     let out = wsprobe().args(args).assert().code(2).get_output().clone();
@@ -206,4 +210,157 @@ fn usage_errors_are_one_error_line_and_hints() {
             "{args:?}: every further line is a hint: {err}"
         );
     }
+}
+
+/// `wsprobe ARGS` where ARGS start a server on 127.0.0.1:0: its URL (from the first line on
+/// stderr), then, after `client` ran against it and Ctrl-C, its exit status, stdout and the rest
+/// of stderr.
+fn serve_then_interrupt(args: &[&str], client: impl FnOnce(&str)) -> (Option<i32>, String, String) {
+    let mut child = wsprobe_std()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wsprobe");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let url = first
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{args:?}: unexpected first line: {first:?}"))
+        .to_owned();
+    client(&url);
+    signal(child.id(), "INT");
+    let status = wait_timeout(&mut child, Duration::from_secs(10));
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    (status, out, rest)
+}
+
+fn say_hi(url: &str) {
+    let out = wsprobe()
+        .args(["-q", url])
+        .write_stdin("hi\n")
+        .assert()
+        .success()
+        .stdout_bytes();
+    assert_eq!(out, b"hi\n");
+}
+
+/// A regression: `wsprobe --timestamps listen 0` was taken for `connect listen 0`.
+#[test]
+fn global_flags_work_before_a_subcommand() {
+    let (status, _, log) = serve_then_interrupt(&["--timestamps", "listen", "127.0.0.1:0"], say_hi);
+    assert_eq!(status, Some(0), "{log}");
+    let open = log
+        .lines()
+        .find(|l| l.contains("#1 OPEN"))
+        .unwrap_or_else(|| panic!("no OPEN line: {log}"));
+    let stamp = open.split(' ').next().unwrap();
+    assert!(
+        stamp.len() == 12 && stamp.as_bytes()[2] == b':' && stamp.as_bytes()[8] == b'.',
+        "not timestamped: {open}"
+    );
+    let ping = wsprobe()
+        .args(["--color", "never", "-q", "ping", "-c", "1", "-i", "10ms"])
+        .arg(&Server::echo().url)
+        .assert()
+        .success()
+        .stderr_text();
+    assert!(ping.is_empty(), "-q before ping: {ping}");
+}
+
+#[test]
+fn global_flags_work_after_a_subcommand() {
+    let (status, out, _) = serve_then_interrupt(&["listen", "127.0.0.1:0", "--json"], say_hi);
+    assert_eq!(status, Some(0));
+    let events = crate::support::json_lines(out.as_bytes());
+    assert_eq!(events[0]["event"], "listening", "{out}");
+}
+
+#[test]
+fn global_flags_work_before_and_after_the_url_alone() {
+    for args in [["-q", "URL"], ["URL", "-q"]] {
+        let server = Server::echo();
+        let args = args.map(|a| if a == "URL" { server.url.as_str() } else { a });
+        let out = wsprobe()
+            .args(args)
+            .write_stdin("quiet\n")
+            .assert()
+            .success();
+        let out = out.get_output();
+        assert_eq!(out.stdout, b"quiet\n", "{args:?}");
+        assert!(out.stderr.is_empty(), "{args:?}: events printed with -q");
+    }
+    let server = Server::echo();
+    let out = wsprobe()
+        .args(["--json", &server.url, "--timestamps"])
+        .write_stdin("j\n")
+        .assert()
+        .success()
+        .stdout_bytes();
+    let events = crate::support::json_lines(&out);
+    assert!(events.iter().any(|e| e["event"] == "open"), "{events:?}");
+}
+
+/// `wsprobe bench URL` is not `wsprobe connect bench URL`: the unknown word is named.
+#[test]
+fn an_unknown_subcommand_is_a_usage_error() {
+    let err = usage_error(&["bench", "ws://127.0.0.1:1/"]);
+    assert!(
+        err.starts_with("wsprobe: error: 'bench' is not a subcommand"),
+        "{err}"
+    );
+    assert!(err.contains("connect, listen, ping"), "{err}");
+    assert!(!err.contains("wsprobe connect [OPTIONS]"), "{err}");
+    // After a URL, a subcommand's name is an argument too many, not a subcommand.
+    let err = usage_error(&["ws://127.0.0.1:1/", "listen"]);
+    assert!(err.contains("unexpected argument 'listen'"), "{err}");
+}
+
+#[test]
+fn no_arguments_print_the_help_on_stderr_and_exit_2() {
+    let out = wsprobe().assert().code(2);
+    let out = out.get_output();
+    assert!(out.stdout.is_empty());
+    let help = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        help.contains("Usage: wsprobe [OPTIONS] <COMMAND>"),
+        "{help}"
+    );
+    assert!(
+        help.contains("connect") && help.contains("listen"),
+        "{help}"
+    );
+}
+
+#[test]
+fn the_help_lists_the_subcommands_and_the_url_shorthand() {
+    let help =
+        String::from_utf8(wsprobe().arg("--help").assert().success().stdout_bytes()).unwrap();
+    assert!(
+        help.contains("`wsprobe URL` is short for `wsprobe connect URL`"),
+        "{help}"
+    );
+    for sub in ["connect", "listen", "ping", "completions", "man"] {
+        assert!(help.contains(&format!("\n  {sub} ")), "{sub}: {help}");
+    }
+    // Connect's flags belong to connect's help, not to the top level's.
+    assert!(!help.contains("--close-code"), "{help}");
+    // The URL alone, then --help: connect's help.
+    let connect = wsprobe()
+        .args(["ws://127.0.0.1:1/", "--help"])
+        .assert()
+        .success()
+        .stdout_bytes();
+    assert!(String::from_utf8(connect).unwrap().contains("--close-code"));
 }
