@@ -6,13 +6,13 @@
 //!
 //! When the connection ends — the peer closed, or the user did — the session prints the close
 //! and exits with the usual status, even though the prompt thread is still waiting for a
-//! line: the terminal mode saved at the start is restored first.
+//! line: the terminal mode saved at the start is restored first (by a guard, so an early
+//! return or a panic restores it too).
 
 mod command;
 mod screen;
 mod view;
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,7 +43,7 @@ use crate::session::driver::{Batch, Control, ControlTx};
 use crate::session::{Conn, ReadyState};
 use crate::value::Close;
 use command::Command;
-use screen::Screen;
+use screen::{Screen, Terminal};
 
 /// What the user typed, handed from the prompt thread to the session.
 enum Input {
@@ -181,7 +181,7 @@ fn start_input(
     screen: &Arc<Screen>,
     printer: &Printer,
     input: mpsc::UnboundedSender<Input>,
-) -> Result<Option<TerminalMode>> {
+) -> Result<Option<Terminal>> {
     if session.piped {
         std::thread::Builder::new()
             .name("stdin".into())
@@ -198,8 +198,8 @@ fn start_prompt(
     screen: &Arc<Screen>,
     printer: &Printer,
     input: mpsc::UnboundedSender<Input>,
-) -> Result<TerminalMode> {
-    let terminal = TerminalMode::save();
+) -> Result<Terminal> {
+    let terminal = Terminal::save(screen.clone());
     let config = rustyline::Config::builder()
         .behavior(Behavior::PreferTerm)
         .auto_add_history(false)
@@ -237,21 +237,11 @@ fn start_prompt(
 
 /// Ends the session's hold on the terminal: every line printed, the prompt erased, the
 /// terminal mode restored.
-async fn leave(printer: &Printer, screen: &Arc<Screen>, terminal: Option<TerminalMode>) {
+async fn leave(printer: &Printer, screen: &Arc<Screen>, terminal: Option<Terminal>) {
     let s = screen.clone();
-    let prompted = tokio::task::spawn_blocking(move || s.finish(Duration::from_secs(1)))
-        .await
-        .unwrap_or(false);
+    let _ = tokio::task::spawn_blocking(move || s.finish(Duration::from_secs(1))).await;
     printer.set_sink(None);
-    if let (Some(terminal), true) = (terminal, prompted) {
-        terminal.restore();
-        let mut err = std::io::stderr().lock();
-        if err.is_terminal() {
-            // End the bracketed-paste mode the prompt had switched on.
-            let _ = err.write_all(b"\x1b[?2004l");
-            let _ = err.flush();
-        }
-    }
+    drop(terminal);
 }
 
 /// The history file: `$XDG_DATA_HOME/wsprobe/history`, else `~/.local/share/wsprobe/history`.
@@ -556,26 +546,6 @@ fn headers(shared: &Shared) -> String {
             .map(|l| format!("  {}", render::sanitize(l, false))),
     );
     out.join("\n")
-}
-
-/// The terminal's mode when the session started, put back when it ends (the prompt thread
-/// may be in raw mode at that moment).
-struct TerminalMode(Option<rustix::termios::Termios>);
-
-impl TerminalMode {
-    fn save() -> TerminalMode {
-        TerminalMode(rustix::termios::tcgetattr(std::io::stdin()).ok())
-    }
-
-    fn restore(self) {
-        if let Some(t) = self.0 {
-            let _ = rustix::termios::tcsetattr(
-                std::io::stdin(),
-                rustix::termios::OptionalActions::Now,
-                &t,
-            );
-        }
-    }
 }
 
 /// Tab completion of the slash commands, and the hooks that tell the screen where the prompt

@@ -17,6 +17,10 @@
 //!
 //! At the end, [`Screen::finish`] waits (bounded) until everything handed over was drawn,
 //! erases the prompt, and from then on lines are written directly.
+//!
+//! The terminal's mode is held by a [`Terminal`] guard: when it is dropped — at the normal
+//! end, on an early return or in a panic — the mode saved at the start is put back if a
+//! prompt was ever drawn (the prompt thread may still be in raw mode at that moment).
 
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
@@ -63,6 +67,8 @@ struct State {
     blank: bool,
     /// A printer thread runs (rustyline could make an external printer: a real terminal).
     attached: bool,
+    /// A prompt was drawn at some point: the terminal's mode has been changed.
+    prompted: bool,
 }
 
 pub struct Screen {
@@ -84,6 +90,7 @@ impl Screen {
                 closing: false,
                 blank: false,
                 attached: false,
+                prompted: false,
             }),
             changed: Condvar::new(),
         })
@@ -167,6 +174,7 @@ impl Screen {
             st.entering = false;
             if st.mode != Mode::Done {
                 st.mode = Mode::Prompt;
+                st.prompted = true;
                 self.changed.notify_all();
             }
         }
@@ -221,9 +229,9 @@ impl Screen {
     }
 
     /// Ends the session's use of the prompt: waits (at most `patience`) until every line was
-    /// drawn, erases the prompt if one is up, and from then on writes lines directly. Returns
-    /// whether a prompt had been drawn at all (the terminal then needs restoring).
-    pub fn finish(&self, patience: Duration) -> bool {
+    /// drawn, erases the prompt if one is up, and from then on writes lines directly. The
+    /// terminal's mode is the [`Terminal`] guard's to restore.
+    pub fn finish(&self, patience: Duration) {
         let until = Instant::now() + patience;
         let mut st = self.lock();
         st.closing = true;
@@ -248,7 +256,6 @@ impl Screen {
         {
             st = self.wait(st, Some(until));
         }
-        let prompted = st.mode != Mode::NoPrompt;
         if st.mode == Mode::Prompt && std::io::stderr().is_terminal() {
             // Erase the prompt and what was typed after it.
             let mut err = std::io::stderr().lock();
@@ -260,7 +267,45 @@ impl Screen {
             write_direct(&line);
         }
         self.changed.notify_all();
-        prompted
+    }
+}
+
+/// The terminal's mode when the session started, put back when the guard is dropped if a
+/// prompt was drawn since (rustyline changes the mode while its prompt is up, and the prompt
+/// thread may still be waiting in raw mode when the session ends); bracketed paste, which
+/// the prompt switched on, is switched off too.
+pub struct Terminal {
+    saved: Option<rustix::termios::Termios>,
+    screen: Arc<Screen>,
+}
+
+impl Terminal {
+    /// Saves the mode of the terminal on stdin, before the prompt changes it.
+    pub fn save(screen: Arc<Screen>) -> Terminal {
+        Terminal {
+            saved: rustix::termios::tcgetattr(std::io::stdin()).ok(),
+            screen,
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        if !self.screen.lock().prompted {
+            return;
+        }
+        if let Some(t) = &self.saved {
+            let _ = rustix::termios::tcsetattr(
+                std::io::stdin(),
+                rustix::termios::OptionalActions::Now,
+                t,
+            );
+        }
+        let mut err = std::io::stderr().lock();
+        if err.is_terminal() {
+            let _ = err.write_all(b"\x1b[?2004l");
+            let _ = err.flush();
+        }
     }
 }
 

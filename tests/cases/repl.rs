@@ -499,6 +499,42 @@ fn the_peer_closing_ends_the_session_with_its_status() {
     assert_eq!(exit_code(&mut s), 4);
 }
 
+/// Whether the pty is in canonical (line) mode, as a terminal is outside a prompt.
+fn canonical(s: &Pty) -> bool {
+    let master = s
+        .get_process()
+        .get_raw_handle()
+        .expect("the pty's descriptor");
+    let mode = rustix::termios::tcgetattr(&master).expect("tcgetattr on the pty");
+    mode.local_modes
+        .contains(rustix::termios::LocalModes::ICANON)
+}
+
+/// The terminal is given back as it was found (canonical mode) when the peer ends the session
+/// while the prompt is up and in raw mode: the terminal guard restores it.
+#[test]
+fn the_terminal_mode_is_restored_when_the_peer_ends_the_session() {
+    let server = Server::ws(|mut ws| async move {
+        let _ = ws.next().await;
+        close_with(&mut ws, 1000, "").await;
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &[], home.path());
+    expect(&mut s, "/help lists the commands");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while canonical(&s) {
+        assert!(
+            Instant::now() < deadline,
+            "the prompt never left canonical mode"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.send_line("bye").unwrap();
+    expect(&mut s, "CLOSED 1000");
+    assert_eq!(exit_code(&mut s), 0);
+    assert!(canonical(&s), "the terminal was left in raw mode");
+}
+
 #[test]
 fn binary_messages_are_shown_as_a_hex_dump() {
     let server = Server::ws(|mut ws| async move {
