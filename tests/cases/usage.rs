@@ -364,3 +364,15 @@ fn the_help_lists_the_subcommands_and_the_url_shorthand() {
         .stdout_bytes();
     assert!(String::from_utf8(connect).unwrap().contains("--close-code"));
 }
+
+/// The exact text of representative usage errors, in tests/snapshots/usage-errors.md.
+#[test]
+fn usage_errors_match_their_snapshots() {
+    trycmd::TestCases::new()
+        .register_bin(
+            "wsprobe",
+            std::path::Path::new(env!("CARGO_BIN_EXE_wsprobe")),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .case("tests/snapshots/usage-errors.md");
+}
