@@ -26,11 +26,7 @@ use crate::value::{parse_pattern, Pattern};
     propagate_version = true,
     max_term_width = 100
 )]
-#[command(
-    after_help = "Exit status: 0 clean close, 1 runtime error, 2 usage error, \
-3 could not connect, 4 abnormal close, 5 expectation not met, 130 interrupted (Ctrl-C), \
-143 terminated (SIGTERM)."
-)]
+#[command(after_help = crate::error::ExitCode::summary())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -8,18 +8,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
-
-/// The EXIT STATUS section: the same table as README's.
-const EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "Success: the connection closed cleanly (or listen was stopped with Ctrl-C)."),
-    ("1", "Runtime error: I/O or protocol error, a message over --max-message-size, stdin that is not UTF-8 in text mode, queued messages that could not be sent."),
-    ("2", "Usage error: unknown flag, malformed URL, invalid close code or reason, bad size or duration."),
-    ("3", "Could not connect: DNS, TCP, timeout, or the server refused the WebSocket handshake."),
-    ("4", "The connection ended abnormally (no close handshake, 1006) or the peer closed with an error code (anything but 1000, 1001, 1005)."),
-    ("5", "A scripted check (-e, -n, --expect-close) was not met before the deadline (-t) or the close; for ping, some pings got no pong."),
-    ("130", "Interrupted by Ctrl-C, after closing politely (a second Ctrl-C exits at once)."),
-    ("143", "Stopped by SIGTERM (timeout(1), docker stop, a cancelled CI job), after closing politely like Ctrl-C (listen closes its clients with 1001)."),
-];
+use crate::error::EXIT_STATUSES;
 
 /// The EXAMPLES section: each runs as shown against `wsprobe listen 9000`.
 const EXAMPLES: &[(&str, &str)] = &[
@@ -131,7 +120,7 @@ pub fn man(out: &mut dyn Write) -> io::Result<()> {
         out.write_all(options.as_bytes())?;
     }
     section(out, "JSON OUTPUT", JSON_KEYS)?;
-    section(out, "EXIT STATUS", EXIT_STATUS)?;
+    exit_status(out)?;
     section(out, "ENVIRONMENT", ENVIRONMENT)?;
     section(out, "EXAMPLES", EXAMPLES)?;
     man.render_version_section(out)?;
@@ -190,6 +179,22 @@ fn section(out: &mut dyn Write, title: &str, items: &[(&str, &str)]) -> io::Resu
     writeln!(out, ".SH \"{title}\"")?;
     for (term, text) in items {
         writeln!(out, ".TP\n\\fB{}\\fR\n{}", escape(term), escape(text))?;
+    }
+    Ok(())
+}
+
+/// The EXIT STATUS section, from the one table of exit statuses (README has the same).
+fn exit_status(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, ".SH \"EXIT STATUS\"")?;
+    for s in EXIT_STATUSES {
+        // Markdown code spans are plain text here; the description starts a sentence.
+        let text = s.description.replace('`', "");
+        let mut chars = text.chars();
+        let text: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        writeln!(out, ".TP\n\\fB{}\\fR\n{}.", s.code.status(), escape(&text))?;
     }
     Ok(())
 }

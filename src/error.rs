@@ -3,39 +3,119 @@
 //! Everything else is an `anyhow::Error` and exits 1. A `Failure` is found by downcasting at the
 //! top of `main`, so a function deep down only has to return the right variant.
 
-use std::fmt;
+/// How a run ended, as the process's exit status (the discriminant). Each is described once,
+/// in [`EXIT_STATUSES`], which `--help`, the man page and README's table are made from or
+/// checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    Ok = 0,
+    Runtime = 1,
+    Usage = 2,
+    Connect = 3,
+    Abnormal = 4,
+    Expectation = 5,
+    Interrupted = 130,
+    Terminated = 143,
+}
 
-/// Exit statuses, as documented in README and the man page.
-pub mod exit {
-    /// The connection closed cleanly (or the command finished normally).
-    pub const OK: i32 = 0;
-    /// A runtime error: I/O, protocol violation, data that could not be sent.
-    pub const RUNTIME: i32 = 1;
-    /// A usage error: bad flag, malformed URL, invalid close code (clap uses 2 as well).
-    pub const USAGE: i32 = 2;
-    /// Could not connect: DNS, TCP, or the server refused the WebSocket handshake.
-    pub const CONNECT: i32 = 3;
-    /// The connection ended abnormally (1006) or the peer closed with an error code.
-    pub const ABNORMAL: i32 = 4;
-    /// A scripted expectation (`-e`, `--expect-close`) was not met in time.
-    pub const EXPECTATION: i32 = 5;
-    /// Interrupted by Ctrl-C (SIGINT).
-    pub const INTERRUPTED: i32 = 130;
-    /// Stopped by SIGTERM (after closing politely, like Ctrl-C).
-    pub const TERMINATED: i32 = 143;
+/// One exit status as documented: its short name (the `--help` summary) and its description
+/// (the man page's EXIT STATUS and README's table; Markdown `code` spans allowed).
+pub struct ExitStatus {
+    pub code: ExitCode,
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// Every exit status, in order.
+pub const EXIT_STATUSES: &[ExitStatus] = &[
+    ExitStatus {
+        code: ExitCode::Ok,
+        name: "clean close",
+        description: "success: the connection closed cleanly (or `listen` was stopped with Ctrl-C)",
+    },
+    ExitStatus {
+        code: ExitCode::Runtime,
+        name: "runtime error",
+        description: "runtime error: I/O or protocol error, a message over `--max-message-size`, \
+            stdin that is not UTF-8 in text mode, queued messages that could not be sent",
+    },
+    ExitStatus {
+        code: ExitCode::Usage,
+        name: "usage error",
+        description: "usage error: unknown flag, malformed URL, invalid close code or reason, bad \
+            size or duration",
+    },
+    ExitStatus {
+        code: ExitCode::Connect,
+        name: "could not connect",
+        description: "could not connect: DNS, TCP, proxy, TLS (certificate not trusted, expired, \
+            wrong name, client certificate required, not a TLS port, or TLS on a ws:// port), \
+            timeout, a redirect without `-L` or too many, or the server refused the handshake \
+            (its status line, headers and body are printed)",
+    },
+    ExitStatus {
+        code: ExitCode::Abnormal,
+        name: "abnormal close",
+        description: "the connection ended abnormally (no close handshake: 1006) or the peer \
+            closed with an error code (anything but 1000, 1001, 1005)",
+    },
+    ExitStatus {
+        code: ExitCode::Expectation,
+        name: "expectation not met",
+        description: "a scripted check (`-e`, `-n`, `--expect-close`) was not met before the \
+            deadline (`-t`) or the close; for `ping`, some pings got no pong",
+    },
+    ExitStatus {
+        code: ExitCode::Interrupted,
+        name: "interrupted (Ctrl-C)",
+        description:
+            "interrupted by Ctrl-C (after closing politely; a second Ctrl-C exits at once)",
+    },
+    ExitStatus {
+        code: ExitCode::Terminated,
+        name: "terminated (SIGTERM)",
+        description: "stopped by SIGTERM (`timeout(1)`, `docker stop`, a cancelled CI job), after \
+            closing politely like Ctrl-C (`listen` closes its clients with 1001)",
+    },
+];
+
+impl ExitCode {
+    /// The process's exit status.
+    pub fn status(self) -> i32 {
+        self as i32
+    }
+
+    /// The exit code whose status this is.
+    pub fn from_status(status: i32) -> Option<ExitCode> {
+        EXIT_STATUSES
+            .iter()
+            .map(|s| s.code)
+            .find(|c| c.status() == status)
+    }
+
+    /// The `--help` line: `Exit status: 0 clean close, 1 runtime error, …`.
+    pub fn summary() -> String {
+        let each: Vec<String> = EXIT_STATUSES
+            .iter()
+            .map(|s| format!("{} {}", s.code.status(), s.name))
+            .collect();
+        format!("Exit status: {}.", each.join(", "))
+    }
 }
 
 /// A failure with its own exit status. The message is the text after `wsprobe: error: `;
 /// hints are printed on their own `hint:` lines below it.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub struct Failure {
-    pub status: i32,
+    pub status: ExitCode,
     pub message: String,
     pub hints: Vec<String>,
 }
 
 impl Failure {
-    pub fn new(status: i32, message: impl Into<String>) -> Self {
+    pub fn new(status: ExitCode, message: impl Into<String>) -> Self {
         Failure {
             status,
             message: message.into(),
@@ -44,11 +124,11 @@ impl Failure {
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
-        Self::new(exit::USAGE, message)
+        Self::new(ExitCode::Usage, message)
     }
 
     pub fn connect(message: impl Into<String>) -> Self {
-        Self::new(exit::CONNECT, message)
+        Self::new(ExitCode::Connect, message)
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -57,32 +137,67 @@ impl Failure {
     }
 }
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Failure {}
-
 /// Turns any error into its exit status and the lines to print.
-pub fn report(err: &anyhow::Error) -> (i32, String, Vec<String>) {
+pub fn report(err: &anyhow::Error) -> (ExitCode, String, Vec<String>) {
     if let Some(f) = err.downcast_ref::<Failure>() {
         return (f.status, f.message.clone(), f.hints.clone());
     }
     // `{:#}` joins the context chain with ": ", which is the one-line form we want.
-    (exit::RUNTIME, format!("{err:#}"), Vec::new())
+    (ExitCode::Runtime, format!("{err:#}"), Vec::new())
 }
 
 /// The handler error that ends a connection because stdout's reader went away: the
 /// connection closes normally and the run exits 0.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("stdout was closed by its reader")]
 pub struct StdoutClosed;
 
-impl fmt::Display for StdoutClosed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stdout was closed by its reader")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_exit_code_is_documented_once_in_order() {
+        let statuses: Vec<i32> = EXIT_STATUSES.iter().map(|s| s.code.status()).collect();
+        assert_eq!(statuses, [0, 1, 2, 3, 4, 5, 130, 143]);
+        for s in EXIT_STATUSES {
+            assert_eq!(ExitCode::from_status(s.code.status()), Some(s.code));
+        }
+        assert_eq!(ExitCode::from_status(7), None);
+    }
+
+    /// README's exit-status table says what the table here says, row for row.
+    #[test]
+    fn readme_exit_status_table_matches() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("\n## Exit status\n")
+            .nth(1)
+            .expect("README has an Exit status section");
+        let rows: Vec<(i32, &str)> = section
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+                (cells[0].parse().expect("a status"), cells[1])
+            })
+            .collect();
+        let table: Vec<(i32, &str)> = EXIT_STATUSES
+            .iter()
+            .map(|s| (s.code.status(), s.description))
+            .collect();
+        assert_eq!(rows, table);
+    }
+
+    #[test]
+    fn the_help_summary_is_made_from_the_table() {
+        assert_eq!(
+            ExitCode::summary(),
+            "Exit status: 0 clean close, 1 runtime error, 2 usage error, 3 could not connect, \
+             4 abnormal close, 5 expectation not met, 130 interrupted (Ctrl-C), \
+             143 terminated (SIGTERM)."
+        );
     }
 }
-
-impl std::error::Error for StdoutClosed {}

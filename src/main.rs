@@ -61,7 +61,7 @@ mod wire;
 
 use crate::cli::Command;
 use crate::config::OutputConfig;
-use crate::error::exit;
+use crate::error::ExitCode;
 use crate::output::Printer;
 
 fn main() {
@@ -92,7 +92,7 @@ fn main() {
         eprintln!(
             "hint: send it to a file or to /dev/null (> /dev/null) instead of closing it (>&-)"
         );
-        std::process::exit(exit::RUNTIME);
+        exit(ExitCode::Runtime);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -102,7 +102,7 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wsprobe: error: cannot start the async runtime: {e}");
-            std::process::exit(exit::RUNTIME);
+            exit(ExitCode::Runtime);
         }
     };
     let result = runtime.block_on(async move {
@@ -133,7 +133,12 @@ fn main() {
     };
     // Don't wait for the stdin thread, which may be blocked in a read nobody will finish.
     runtime.shutdown_background();
-    std::process::exit(status);
+    exit(status);
+}
+
+/// Ends the process with this exit code: the only place that does.
+fn exit(code: ExitCode) -> ! {
+    std::process::exit(code.status())
 }
 
 /// Prints a command-line error as wsprobe's one `error:` line with `hint:` lines, exit 2.
@@ -171,7 +176,7 @@ fn usage_error(e: clap::Error) -> ! {
         out.push_str(&format!("\nhint: usage: {u} (see --help)"));
     }
     eprintln!("{out}");
-    std::process::exit(exit::USAGE);
+    exit(ExitCode::Usage);
 }
 
 /// Prints a generated document; `| head` is fine, a failing stdout is an error.
@@ -179,9 +184,9 @@ fn print_document(text: &mut Vec<u8>) -> ! {
     output::write_stdout(text);
     if let Some(output::StdoutTrouble::Failed(e)) = output::stdout_trouble() {
         eprintln!("wsprobe: error: cannot write to stdout: {e}");
-        std::process::exit(exit::RUNTIME);
+        exit(ExitCode::Runtime);
     }
-    std::process::exit(exit::OK);
+    exit(ExitCode::Ok);
 }
 
 /// Whether the command's output goes to stdout (listen prints its events on stderr unless
@@ -193,10 +198,10 @@ fn writes_stdout(command: &Command, output: &cli::OutputArgs) -> bool {
     }
 }
 
-fn kind_of_status(status: i32) -> &'static str {
+fn kind_of_status(status: ExitCode) -> &'static str {
     match status {
-        exit::USAGE => "usage",
-        exit::CONNECT => "connect",
+        ExitCode::Usage => "usage",
+        ExitCode::Connect => "connect",
         _ => "runtime",
     }
 }

@@ -142,7 +142,7 @@ fn record(mut rec: Bytes, delim: u8, binary: bool, line_no: u64) -> anyhow::Resu
     match Utf8Bytes::try_from(rec) {
         Ok(text) => Ok(Message::Text(text)),
         Err(_) => Err(Failure::new(
-            crate::error::exit::RUNTIME,
+            crate::error::ExitCode::Runtime,
             format!("stdin record {line_no} is not valid UTF-8, so it cannot be a text message"),
         )
         .hint("use --binary to send stdin as binary messages")

@@ -4,19 +4,19 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use crate::error::exit;
+use crate::error::ExitCode;
 
 /// Resolves at the next SIGINT or SIGTERM with the exit status it stands for. If SIGTERM
 /// cannot be watched (it always can on Unix), only SIGINT is.
-pub async fn next() -> i32 {
+pub async fn next() -> ExitCode {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
         r = tokio::signal::ctrl_c() => match r {
-            Ok(()) => exit::INTERRUPTED,
+            Ok(()) => ExitCode::Interrupted,
             Err(_) => std::future::pending().await,
         },
         Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => None } } => {
-            exit::TERMINATED
+            ExitCode::Terminated
         }
     }
 }
@@ -26,17 +26,17 @@ pub async fn next() -> i32 {
 pub struct Stop(AtomicI32);
 
 impl Stop {
-    pub fn set(&self, status: i32) {
+    pub fn set(&self, code: ExitCode) {
         let _ = self
             .0
-            .compare_exchange(0, status, Ordering::SeqCst, Ordering::SeqCst);
+            .compare_exchange(0, code.status(), Ordering::SeqCst, Ordering::SeqCst);
     }
 
-    /// The exit status of the signal that stopped the run.
-    pub fn status(&self) -> Option<i32> {
+    /// The exit code of the signal that stopped the run.
+    pub fn status(&self) -> Option<ExitCode> {
         match self.0.load(Ordering::SeqCst) {
             0 => None,
-            s => Some(s),
+            s => ExitCode::from_status(s),
         }
     }
 }
@@ -44,7 +44,7 @@ impl Stop {
 /// Resolves at the second SIGINT or SIGTERM of the run: the first asked for a polite end
 /// (each subcommand handles it), the second insists, and `main` ends the process at once with
 /// that signal's status.
-pub async fn insisted() -> i32 {
+pub async fn insisted() -> ExitCode {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -55,8 +55,8 @@ pub async fn insisted() -> i32 {
     let mut seen = 0;
     loop {
         let status = tokio::select! {
-            Some(()) = int.recv() => exit::INTERRUPTED,
-            Some(()) = term.recv() => exit::TERMINATED,
+            Some(()) = int.recv() => ExitCode::Interrupted,
+            Some(()) = term.recv() => ExitCode::Terminated,
         };
         seen += 1;
         if seen == 2 {

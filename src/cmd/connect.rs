@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::config::connect::{Checks, ConnectPlan, Input};
 use crate::dial::lifecycle::{self, Client, Verdict};
-use crate::error::{exit, Failure};
+use crate::error::{ExitCode, Failure};
 use crate::expect::{Outcome, Script};
 use crate::output::Printer;
 use crate::pipe::{self, StdoutSink};
@@ -25,7 +25,7 @@ use crate::value::Close;
 /// enough that a stalled server stops the reading of stdin quickly.
 const QUEUE_BATCHES: usize = 4;
 
-pub async fn run(plan: ConnectPlan) -> Result<i32> {
+pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     if let Some(session) = plan.session {
         return crate::repl::run(plan, session).await;
     }
@@ -183,7 +183,7 @@ fn judge(
     checks: &Checks,
     close: &CloseInfo,
     timed_out: bool,
-) -> Result<i32> {
+) -> Result<ExitCode> {
     let close_ok = checks
         .expect_close
         .is_none_or(|c| close.initiator == Some(Side::Remote) && close.code == c);
@@ -231,9 +231,9 @@ fn judge(
     let Some(failed) = failed else {
         // An expected error close is a success; otherwise the usual rules.
         return Ok(if checks.expect_close.is_none() && close.is_failure() {
-            exit::ABNORMAL
+            ExitCode::Abnormal
         } else {
-            exit::OK
+            ExitCode::Ok
         });
     };
     let when = if timed_out {
@@ -244,7 +244,7 @@ fn judge(
     } else {
         " (the connection closed first)".to_owned()
     };
-    let mut f = Failure::new(exit::EXPECTATION, format!("{failed}{when}"));
+    let mut f = Failure::new(ExitCode::Expectation, format!("{failed}{when}"));
     if outcome.last.is_empty() {
         f = f.hint("no message was received");
     } else {

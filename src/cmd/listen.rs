@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::cli::ListenArgs;
 use crate::config::OutputConfig;
 use crate::dial::handshake::{show_request_in as show_request, show_response};
-use crate::error::{exit, Failure};
+use crate::error::{ExitCode, Failure};
 use crate::listen::exec::{ExecConfig, Program, RequestEnv};
 use crate::listen::http::{self, Peeked, Rewind, Site};
 use crate::listen::hub::{self, Broadcast, Hub};
@@ -73,7 +73,7 @@ enum Mode {
     Exec(ExecConfig),
 }
 
-pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
+pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<ExitCode> {
     // Every usage error comes before the `listening on` line: a script that waits for that
     // line must never see it from a server that is about to exit 2.
     validate(&args)?;
@@ -86,7 +86,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
     };
     let listener = TcpListener::bind(args.addr).await.map_err(|e| {
         Failure::new(
-            exit::RUNTIME,
+            ExitCode::Runtime,
             format!("cannot listen on {}: {e}", args.addr),
         )
         .hint(if e.kind() == std::io::ErrorKind::AddrInUse {
@@ -196,9 +196,9 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<i32> {
             },
             // Ctrl-C is how a person stops the server: a normal end. SIGTERM comes from a
             // service manager or a script: 143 (128 + 15), as a shell reports it.
-            _ = interrupt.recv() => break exit::OK,
-            _ = terminate.recv() => break exit::TERMINATED,
-            () = server.finished.notified() => break exit::OK,
+            _ = interrupt.recv() => break ExitCode::Ok,
+            _ = terminate.recv() => break ExitCode::Terminated,
+            () = server.finished.notified() => break ExitCode::Ok,
         }
     };
     drop(listener);

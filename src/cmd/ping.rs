@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 use crate::config::ping::PingPlan;
 use crate::dial::handshake::Timings;
 use crate::dial::lifecycle::{self, Client, Verdict};
-use crate::error::exit;
+use crate::error::ExitCode;
 use crate::output::render;
 use crate::output::{write_stdout, Printer};
 use crate::session::driver::{self, Control, ControlTx, Inbound};
@@ -33,7 +33,7 @@ impl Inbound for Ignore {
     }
 }
 
-pub async fn run(plan: PingPlan) -> Result<i32> {
+pub async fn run(plan: PingPlan) -> Result<ExitCode> {
     let printer = Arc::new(Printer::new(plan.out));
     let (control_tx, mut control_rx) = crate::session::driver::control();
     // Ctrl-C or SIGTERM: stop pinging, close politely, print the summary.
@@ -79,7 +79,7 @@ pub async fn run(plan: PingPlan) -> Result<i32> {
     let mut finished = finished?;
     let Some(ending) = finished.ending.as_mut() else {
         // Stopped while connecting.
-        return Ok(signalled.status().unwrap_or(exit::INTERRUPTED));
+        return Ok(signalled.status().unwrap_or(ExitCode::Interrupted));
     };
     if let Some(e) = ending.error.take() {
         return Err(e);
@@ -126,8 +126,10 @@ pub async fn run(plan: PingPlan) -> Result<i32> {
     let signal = match signalled.status() {
         // Like ping(8): Ctrl-C before the count is reached is an interruption; with -c 0 it
         // is the normal way to stop.
-        Some(exit::INTERRUPTED) if plan.count != 0 && sent < plan.count => Some(exit::INTERRUPTED),
-        Some(exit::TERMINATED) => Some(exit::TERMINATED),
+        Some(ExitCode::Interrupted) if plan.count != 0 && sent < plan.count => {
+            Some(ExitCode::Interrupted)
+        }
+        Some(ExitCode::Terminated) => Some(ExitCode::Terminated),
         _ => None,
     };
     let verdict = Verdict {
@@ -137,9 +139,9 @@ pub async fn run(plan: PingPlan) -> Result<i32> {
     // Every ping is a check: all answered is 0, any lost is 5.
     lifecycle::exit_status(finished, verdict, |_, _| {
         (sent > 0).then_some(Ok(if received == sent {
-            exit::OK
+            ExitCode::Ok
         } else {
-            exit::EXPECTATION
+            ExitCode::Expectation
         }))
     })
 }

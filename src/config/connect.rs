@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::{client, OutputConfig};
 use crate::cli::{BinaryOutput, ConnectArgs, ScriptArgs};
 use crate::dial::handshake::ClientSettings;
-use crate::error::{exit, Failure};
+use crate::error::{ExitCode, Failure};
 use crate::pipe::{BinaryFormat, StdinMode};
 use crate::session::driver::DriveOpts;
 use crate::value::{Close, Pattern};
@@ -198,7 +198,7 @@ fn execute_batch(script: &ScriptArgs) -> Result<Vec<Message>> {
             format!("@{literal}")
         } else if let Some(path) = x.strip_prefix('@') {
             std::fs::read_to_string(path).map_err(|e| {
-                Failure::new(exit::RUNTIME, format!("cannot read -x @{path}: {e}"))
+                Failure::new(ExitCode::Runtime, format!("cannot read -x @{path}: {e}"))
                     .hint("@FILE sends a UTF-8 file as one text message; use @@ for a literal @")
             })?
         } else {

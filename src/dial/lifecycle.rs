@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::backoff::Backoff;
 use super::handshake::{self, ClientSettings, Connected};
 use crate::config::connect::Reconnect;
-use crate::error::{exit, Failure};
+use crate::error::{ExitCode, Failure};
 use crate::session::driver::{self, Batch, Control, ControlRx, DriveOpts, Ending, Inbound};
 use crate::session::{millis, CloseInfo, Conn, Event, Side};
 
@@ -195,7 +195,7 @@ async fn wait_to_retry(
 fn gave_up(e: anyhow::Error, attempts: u32) -> anyhow::Error {
     let (status, message, mut hints) = match e.downcast::<Failure>() {
         Ok(f) => (f.status, f.message, f.hints),
-        Err(e) => (exit::CONNECT, format!("{e:#}"), Vec::new()),
+        Err(e) => (ExitCode::Connect, format!("{e:#}"), Vec::new()),
     };
     hints.push(format!(
         "gave up after {attempts} failed attempts in a row (--max-retries)"
@@ -213,7 +213,7 @@ pub struct Verdict {
     /// stdout's reader went away (`| head -1`): it had what it wanted.
     pub stdout_closed: bool,
     /// The signal that stopped the run, when it decides the status (130, 143).
-    pub signal: Option<i32>,
+    pub signal: Option<ExitCode>,
     /// The run ended before any connection was open, and this says why (-t).
     pub never_open: Option<anyhow::Error>,
     /// Reading the input failed (a line that is not UTF-8).
@@ -227,10 +227,10 @@ pub struct Verdict {
 pub fn exit_status(
     finished: Finished,
     verdict: Verdict,
-    judge: impl FnOnce(&Conn, &CloseInfo) -> Option<Result<i32>>,
-) -> Result<i32> {
+    judge: impl FnOnce(&Conn, &CloseInfo) -> Option<Result<ExitCode>>,
+) -> Result<ExitCode> {
     if verdict.stdout_closed {
-        return Ok(exit::OK);
+        return Ok(ExitCode::Ok);
     }
     if let Some(status) = verdict.signal {
         return Ok(status);
@@ -253,14 +253,14 @@ pub fn exit_status(
         return Err(e);
     }
     if finished.unsent > 0 {
-        return Ok(exit::RUNTIME);
+        return Ok(ExitCode::Runtime);
     }
     if let Some(status) = judge(&finished.conn, &close) {
         return status;
     }
     Ok(if close.is_failure() {
-        exit::ABNORMAL
+        ExitCode::Abnormal
     } else {
-        exit::OK
+        ExitCode::Ok
     })
 }

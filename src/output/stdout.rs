@@ -73,7 +73,7 @@ pub fn stdout_error() -> Option<anyhow::Error> {
         StdoutTrouble::Closed => Some(StdoutClosed.into()),
         StdoutTrouble::Failed(e) => Some(
             crate::error::Failure::new(
-                crate::error::exit::RUNTIME,
+                crate::error::ExitCode::Runtime,
                 format!("cannot write to stdout: {e}"),
             )
             .hint("received messages could not be written; check where stdout goes (disk full?)")

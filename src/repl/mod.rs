@@ -36,7 +36,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 use crate::config::connect::{ConnectPlan, SessionPlan};
 use crate::dial::handshake;
 use crate::dial::lifecycle::{self, Client, Verdict};
-use crate::error::exit;
+use crate::error::ExitCode;
 use crate::output::render;
 use crate::output::Printer;
 use crate::session::driver::{Batch, Control, ControlTx};
@@ -87,7 +87,7 @@ struct Shared {
     opened: tokio::sync::watch::Sender<bool>,
 }
 
-pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<i32> {
+pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
     let printer = Arc::new(Printer::new(plan.out));
     let screen = Screen::new();
     let (input_tx, input_rx) = mpsc::unbounded_channel();
@@ -162,13 +162,13 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<i32> {
         signal: shared
             .interrupted
             .load(Ordering::SeqCst)
-            .then(|| shared.signal.status().unwrap_or(exit::INTERRUPTED)),
+            .then(|| shared.signal.status().unwrap_or(ExitCode::Interrupted)),
         ..Verdict::default()
     };
     let finished = finished?;
     if finished.ending.is_none() {
         // The user left before the connection was open.
-        return Ok(verdict.signal.unwrap_or(exit::OK));
+        return Ok(verdict.signal.unwrap_or(ExitCode::Ok));
     }
     lifecycle::exit_status(finished, verdict, |_, _| None)
 }
