@@ -208,3 +208,25 @@ fn escape(s: &str) -> String {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    /// The error kinds the JSON OUTPUT section names are ones the error events use.
+    #[test]
+    fn the_man_pages_error_kinds_exist() {
+        let (_, text) = JSON_KEYS
+            .iter()
+            .find(|(keys, _)| *keys == "kind, message")
+            .expect("the error row");
+        let list = text.split('(').nth(1).unwrap().split(')').next().unwrap();
+        for word in list.split(", ").filter(|w| *w != "...") {
+            assert!(
+                ErrorKind::ALL.iter().any(|k| k.as_str() == word),
+                "{word} is not an error kind"
+            );
+        }
+    }
+}

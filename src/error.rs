@@ -104,6 +104,114 @@ impl ExitCode {
     }
 }
 
+/// What failed, as the `kind` of an `error` event (`--json`) and the word after `ERROR` on an
+/// event line. The JSON values are the kebab-case names, as documented in README and the man
+/// page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// A command-line error (exit 2).
+    Usage,
+    /// The connection could not be made (exit 3).
+    Connect,
+    /// Any other failure that ends the run (exit 1).
+    Runtime,
+    /// The peer broke the WebSocket protocol.
+    Protocol,
+    /// A message over --max-message-size.
+    TooLarge,
+    /// A text message that is not UTF-8.
+    InvalidUtf8,
+    /// Sending or receiving failed, or the connection was lost.
+    Io,
+    /// Queued messages that could not be sent before the close.
+    Unsent,
+    /// The peer did not answer our close in time.
+    CloseTimeout,
+    /// No pong within --ping-timeout.
+    Dead,
+    /// A client (listen) or an --exec program that does not keep up.
+    Slow,
+    /// A client's upgrade failed (listen).
+    Handshake,
+    /// Accepting a TCP connection failed (listen).
+    Accept,
+    /// A plain HTTP request that failed or was refused (listen --page/--static).
+    Http,
+    /// The --exec program could not be started or stopped reading.
+    Exec,
+    /// Reading stdin failed (listen --stdio).
+    Stdin,
+    /// A TLS handshake with a client failed (listen).
+    Tls,
+    /// An upgrade refused by the policy (listen: path, origin, protocol, limits).
+    Refused,
+}
+
+impl ErrorKind {
+    /// Every kind, in the order README lists them.
+    #[cfg(test)]
+    pub const ALL: [ErrorKind; 18] = [
+        ErrorKind::Usage,
+        ErrorKind::Connect,
+        ErrorKind::Runtime,
+        ErrorKind::Protocol,
+        ErrorKind::TooLarge,
+        ErrorKind::InvalidUtf8,
+        ErrorKind::Io,
+        ErrorKind::Unsent,
+        ErrorKind::CloseTimeout,
+        ErrorKind::Dead,
+        ErrorKind::Slow,
+        ErrorKind::Handshake,
+        ErrorKind::Accept,
+        ErrorKind::Http,
+        ErrorKind::Exec,
+        ErrorKind::Stdin,
+        ErrorKind::Tls,
+        ErrorKind::Refused,
+    ];
+
+    /// The kind of the final error of a run that exits with `code`.
+    pub fn of_exit(code: ExitCode) -> ErrorKind {
+        match code {
+            ExitCode::Usage => ErrorKind::Usage,
+            ExitCode::Connect => ErrorKind::Connect,
+            _ => ErrorKind::Runtime,
+        }
+    }
+
+    /// The name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "usage",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Runtime => "runtime",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::TooLarge => "too-large",
+            ErrorKind::InvalidUtf8 => "invalid-utf8",
+            ErrorKind::Io => "io",
+            ErrorKind::Unsent => "unsent",
+            ErrorKind::CloseTimeout => "close-timeout",
+            ErrorKind::Dead => "dead",
+            ErrorKind::Slow => "slow",
+            ErrorKind::Handshake => "handshake",
+            ErrorKind::Accept => "accept",
+            ErrorKind::Http => "http",
+            ErrorKind::Exec => "exec",
+            ErrorKind::Stdin => "stdin",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Refused => "refused",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A failure with its own exit status. The message is the text after `wsprobe: error: `;
 /// hints are printed on their own `hint:` lines below it.
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +297,29 @@ mod tests {
             .map(|s| (s.code.status(), s.description))
             .collect();
         assert_eq!(rows, table);
+    }
+
+    /// The names are serde's kebab-case ones, and README lists exactly these, in this order.
+    #[test]
+    fn error_kinds_are_named_as_documented() {
+        for kind in ErrorKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{kind}\""));
+        }
+        let readme = include_str!("../README.md");
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with("| `kind`, `message` | error |"))
+            .expect("README's JSON table has the error row");
+        let listed: Vec<&str> = row
+            .split(" | ")
+            .nth(2)
+            .unwrap()
+            .split(", ")
+            .map(|w| w.trim_matches(|c| c == '`' || c == ' ' || c == '|'))
+            .collect();
+        let names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(listed, names);
     }
 
     #[test]

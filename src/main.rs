@@ -61,7 +61,7 @@ mod wire;
 
 use crate::cli::Command;
 use crate::config::OutputConfig;
-use crate::error::ExitCode;
+use crate::error::{ErrorKind, ExitCode};
 use crate::output::Printer;
 
 fn main() {
@@ -127,7 +127,7 @@ fn main() {
         Ok(status) => status,
         Err(e) => {
             let (status, message, hints) = error::report(&e);
-            Printer::new(out).fatal(kind_of_status(status), &message, &hints);
+            Printer::new(out).fatal(ErrorKind::of_exit(status), &message, &hints);
             status
         }
     };
@@ -195,13 +195,5 @@ fn writes_stdout(command: &Command, output: &cli::OutputArgs) -> bool {
     match command {
         Command::Listen(args) => output.json || args.stdio,
         _ => true,
-    }
-}
-
-fn kind_of_status(status: ExitCode) -> &'static str {
-    match status {
-        ExitCode::Usage => "usage",
-        ExitCode::Connect => "connect",
-        _ => "runtime",
     }
 }

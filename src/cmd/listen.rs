@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::cli::ListenArgs;
 use crate::config::OutputConfig;
 use crate::dial::handshake::{show_request_in as show_request, show_response};
-use crate::error::{ExitCode, Failure};
+use crate::error::{ErrorKind, ExitCode, Failure};
 use crate::listen::exec::{ExecConfig, Program, RequestEnv};
 use crate::listen::http::{self, Peeked, Rewind, Site};
 use crate::listen::hub::{self, Broadcast, Hub};
@@ -188,7 +188,7 @@ pub async fn run(args: ListenArgs, out: OutputConfig) -> Result<ExitCode> {
                 // Running out of file descriptors and the like: report, back off, go on.
                 Err(e) => {
                     server.printer.event(None, std::time::Duration::ZERO, &crate::session::Event::Error {
-                        kind: "accept",
+                        kind: ErrorKind::Accept,
                         message: &format!("accepting a connection failed: {e}"),
                     });
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -264,7 +264,7 @@ fn start_stdio(server: &Arc<Server>) {
                 None,
                 std::time::Duration::ZERO,
                 &Event::Error {
-                    kind: "stdin",
+                    kind: ErrorKind::Stdin,
                     message: &format!("{e:#}"),
                 },
             );
@@ -330,7 +330,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
             show_request(&conn, req);
         }
         let refuse = |status: StatusCode, why: &str| {
-            conn.error("refused", &format!("{} {why}", status.as_u16()));
+            conn.error(ErrorKind::Refused, &format!("{} {why}", status.as_u16()));
             let answer = policy::refusal(status, why);
             if verbose {
                 show_response(
@@ -390,13 +390,16 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
         }
         Ok(Err(e)) => {
             server.hub.leave(id);
-            conn.error("handshake", &format!("handshake with {peer} failed: {e}"));
+            conn.error(
+                ErrorKind::Handshake,
+                &format!("handshake with {peer} failed: {e}"),
+            );
             return;
         }
         Err(_) => {
             server.hub.leave(id);
             conn.error(
-                "handshake",
+                ErrorKind::Handshake,
                 &format!("{peer} sent no upgrade request within {HANDSHAKE_TIMEOUT:?}"),
             );
             return;
@@ -431,7 +434,7 @@ async fn serve(server: Arc<Server>, tcp: TcpStream, peer: SocketAddr, id: u64) {
                 Ok(program) => Handler::Exec(program),
                 Err(e) => {
                     conn.error(
-                        "exec",
+                        ErrorKind::Exec,
                         &format!("cannot start `sh -c {}`: {e}", cfg.command),
                     );
                     control_tx.send(Control::Close(Close::new(1011, "cannot start program")));
@@ -518,12 +521,15 @@ async fn start(
                 Ok(Ok(s)) => Accepted::Tls(Box::new(s)),
                 Ok(Err(e)) => {
                     let why = crate::tls::failure::accept_failure(&e);
-                    conn.error("tls", &format!("TLS handshake with {peer} failed: {why}"));
+                    conn.error(
+                        ErrorKind::Tls,
+                        &format!("TLS handshake with {peer} failed: {why}"),
+                    );
                     return None;
                 }
                 Err(_) => {
                     conn.error(
-                        "tls",
+                        ErrorKind::Tls,
                         &format!("{peer} did not complete TLS within {HANDSHAKE_TIMEOUT:?}"),
                     );
                     return None;
@@ -541,7 +547,7 @@ async fn start(
             problem,
         }) => {
             if let Some(problem) = problem {
-                conn.error("http", &format!("{status} for {peer}: {problem}"));
+                conn.error(ErrorKind::Http, &format!("{status} for {peer}: {problem}"));
             }
             conn.emit(&Event::Http {
                 method: &method,
@@ -557,7 +563,7 @@ async fn start(
             return None;
         }
         Err(e) => {
-            conn.error("http", &format!("request from {peer} failed: {e}"));
+            conn.error(ErrorKind::Http, &format!("request from {peer} failed: {e}"));
             return None;
         }
     };

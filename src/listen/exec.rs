@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::Request;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::error::ErrorKind;
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::{Conn, Event, Side};
 use crate::value::Close;
@@ -210,7 +211,7 @@ impl Inbound for Program {
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if !std::mem::replace(&mut self.reported, true) {
                     self.conn.error(
-                        "slow",
+                        ErrorKind::Slow,
                         &format!(
                             "the program has not read its last {INPUT_QUEUE} messages: closing with 1013"
                         ),
@@ -222,7 +223,7 @@ impl Inbound for Program {
             Err(mpsc::error::TrySendError::Closed(_)) => {
                 if !std::mem::replace(&mut self.reported, true) {
                     self.conn.error(
-                        "exec",
+                        ErrorKind::Exec,
                         "the program no longer reads its input: received messages are dropped",
                     );
                 }
@@ -281,7 +282,7 @@ async fn write(stdin: &mut Option<ChildStdin>, bytes: &[u8], conn: &Conn) {
         if s.write_all(bytes).await.is_err() {
             *stdin = None;
             conn.error(
-                "exec",
+                ErrorKind::Exec,
                 "the program no longer reads its input: received messages are dropped",
             );
         }

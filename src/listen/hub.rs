@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::error::ErrorKind;
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::Conn;
 use crate::value::Close;
@@ -88,7 +89,7 @@ impl Hub {
             if let Err(mpsc::error::TrySendError::Full(_)) = queue.try_send(vec![msg.clone()]) {
                 peer.evicted = true;
                 peer.conn.error(
-                    "slow",
+                    ErrorKind::Slow,
                     &format!("{QUEUE} messages are waiting for this client: closing it with 1013"),
                 );
                 peer.control.send(Control::Close(Close::new(

@@ -550,7 +550,7 @@ mod tests {
     #[test]
     fn colour_only_when_asked() {
         let event = Event::Error {
-            kind: "io",
+            kind: crate::error::ErrorKind::Io,
             message: "reset",
         };
         let coloured = super::event(Style { color: true }, None, Duration::ZERO, &event).unwrap();

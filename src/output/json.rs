@@ -36,7 +36,7 @@ mod tests {
     fn record_has_time_connection_and_event_keys() {
         let mut out = Vec::new();
         let event = Event::Error {
-            kind: "protocol",
+            kind: crate::error::ErrorKind::Protocol,
             message: "bad frame",
         };
         record(&mut out, Some(3), Duration::from_micros(1_500_250), &event);

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::{OutputConfig, OutputTarget};
+use crate::error::ErrorKind;
 use crate::session::{Dir, Event, EventSink};
 use human::Style;
 use stdout::write_stderr;
@@ -203,7 +204,7 @@ impl Printer {
 
     /// The final error: an `error` record in JSON mode, and always the one-line message on
     /// stderr with its hints.
-    pub fn fatal(&self, kind: &str, message: &str, hints: &[String]) {
+    pub fn fatal(&self, kind: ErrorKind, message: &str, hints: &[String]) {
         if self.cfg.json {
             self.event(None, since_start(), &Event::Error { kind, message });
         }

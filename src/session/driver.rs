@@ -25,6 +25,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
+use crate::error::ErrorKind;
 use crate::error::StdoutClosed;
 use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
 use crate::value::Close;
@@ -176,7 +177,7 @@ where
             e,
             WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Protocol(_)
         ) {
-            conn.error("io", &format!("sending failed: {e}"));
+            conn.error(ErrorKind::Io, &format!("sending failed: {e}"));
         }
     }
     // stdout's reader went away (`| head -1`): close normally and quietly; what was not sent
@@ -244,7 +245,7 @@ where
         Some(ReaderEnd::Dead) => {
             let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
             conn.error(
-                "dead",
+                ErrorKind::Dead,
                 &format!(
                     "no pong within {} of a ping: the connection is dead",
                     humantime::format_duration(timeout)
@@ -257,7 +258,7 @@ where
                 "the peer did not answer the close frame within {}",
                 humantime::format_duration(opts.close_timeout)
             );
-            conn.error("close-timeout", &msg);
+            conn.error(ErrorKind::CloseTimeout, &msg);
             (abnormal(by), None)
         }
         Some(ReaderEnd::Handler(_)) if output_gone => {
@@ -293,7 +294,7 @@ where
             None => {
                 // The transport failed under us: no close handshake, so 1006.
                 let message = format!("connection lost: {e}");
-                conn.error("io", &message);
+                conn.error(ErrorKind::Io, &message);
                 (abnormal(by.or(Some(Side::Remote))), None)
             }
         },
@@ -303,7 +304,7 @@ where
 /// Reports messages that were read from the input but never went out.
 pub fn report_unsent(conn: &Conn, unsent: usize) {
     conn.error(
-        "unsent",
+        ErrorKind::Unsent,
         &format!("{unsent} queued message(s) were not sent: the connection closed first"),
     );
 }
@@ -340,12 +341,12 @@ fn frame_parts(frame: &Option<CloseFrame>) -> (u16, String) {
     }
 }
 
-fn kind_of(e: &WsError) -> &'static str {
+fn kind_of(e: &WsError) -> ErrorKind {
     match e {
-        WsError::Capacity(_) => "too-large",
-        WsError::Utf8(_) => "invalid-utf8",
-        WsError::Io(io) if failfast::is_invalid_utf8(io) => "invalid-utf8",
-        _ => "protocol",
+        WsError::Capacity(_) => ErrorKind::TooLarge,
+        WsError::Utf8(_) => ErrorKind::InvalidUtf8,
+        WsError::Io(io) if failfast::is_invalid_utf8(io) => ErrorKind::InvalidUtf8,
+        _ => ErrorKind::Protocol,
     }
 }
 

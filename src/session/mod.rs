@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::error::ErrorKind;
+
 pub use sink::EventSink;
 
 /// The browser's `WebSocket.readyState`.
@@ -128,7 +130,7 @@ pub enum Event<'a> {
         rtt_ms: Option<f64>,
     },
     Error {
-        kind: &'a str,
+        kind: ErrorKind,
         message: &'a str,
     },
     Closing {
@@ -395,7 +397,7 @@ impl Conn {
         });
     }
 
-    pub fn error(&self, kind: &str, message: &str) {
+    pub fn error(&self, kind: ErrorKind, message: &str) {
         self.emit(&Event::Error { kind, message });
     }
 
