@@ -1,4 +1,5 @@
-//! The command line, as clap types only: no logic beyond parsing single values.
+//! The command line, as clap types only: no logic beyond parsing single values, and `parse`,
+//! which reads `wsprobe URL …` as `wsprobe connect URL …`.
 //!
 //! Conventions: explicit `short`, implicit `long`, UPPERCASE `value_name`; the first doc line is
 //! the short help, later paragraphs the long help. Values are checked by the parsers in
@@ -75,11 +76,15 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
             return Err(not_a_subcommand(word, shorthand.len() == 1));
         }
     }
-    // The shorthand is the tail of the arguments, as clap took it.
-    let start = args.len() - shorthand.len();
+    // The shorthand is the tail of the arguments, as clap took it; `connect` goes before a
+    // `--` that came just before it (`wsprobe -- URL`), so that it is still a subcommand.
+    let mut start = args.len() - shorthand.len();
+    if start > 1 && args[start - 1] == "--" {
+        start -= 1;
+    }
     let mut again = args[..start].to_vec();
     again.push("connect".into());
-    again.extend(shorthand);
+    again.extend(args[start..].iter().cloned());
     Cli::try_parse_from(again)
 }
 
@@ -672,6 +677,6 @@ mod tests {
             "{err}"
         );
         assert!(parsed(&["ws://h/", "listen"]).is_err());
-        assert!(parsed(&["--", "ws://h/"]).is_err());
+        assert_eq!(subcommand(&["-q", "--", "ws://h/"]), "connect");
     }
 }
