@@ -111,7 +111,7 @@ fn main() {
                 Command::Connect(args) => {
                     cmd::connect::run(config::connect::plan(*args, out)?).await
                 }
-                Command::Listen(args) => cmd::listen::run(args, out).await,
+                Command::Listen(args) => cmd::listen::run(config::listen::plan(args, out)?).await,
                 Command::Ping(args) => cmd::ping::run(config::ping::plan(args, out)?).await,
                 Command::Completions { .. } | Command::Man => unreachable!("handled above"),
             }

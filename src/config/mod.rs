@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod connect;
+pub mod listen;
 mod output;
 pub mod ping;
 

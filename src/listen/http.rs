@@ -1,15 +1,14 @@
 //! Plain HTTP on the WebSocket port (`listen --page`, `--static DIR`): a request that is not
 //! an upgrade gets the built-in test page or a file; an upgrade goes on to the WebSocket
-//! handshake with the bytes already read put back in front of the stream ([`Rewind`]).
+//! handshake with the bytes already read put back in front of the stream
+//! ([`ReadAhead`](super::readahead::ReadAhead)).
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The browser test page, self-contained (no external assets).
 pub const PAGE: &str = include_str!("page.html");
@@ -470,40 +469,6 @@ where
     stream.flush().await?;
     Ok(status)
 }
-
-/// A stream with bytes already read from it put back in front.
-pub struct Rewind<S> {
-    prefix: Bytes,
-    inner: S,
-}
-
-impl<S> Rewind<S> {
-    pub fn new(prefix: Bytes, inner: S) -> Rewind<S> {
-        Rewind { prefix, inner }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if !self.prefix.is_empty() {
-            let n = self.prefix.len().min(buf.remaining());
-            buf.put_slice(&self.prefix[..n]);
-            self.prefix.advance(n);
-            if self.prefix.is_empty() {
-                // Let go of the buffer: an idle connection must not keep it.
-                self.prefix = Bytes::new();
-            }
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-forward_write!(Rewind);
 
 #[cfg(test)]
 mod tests {

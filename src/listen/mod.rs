@@ -1,8 +1,31 @@
-//! The server side of `wsprobe listen`: the connection hub for broadcasts ([`hub`]), who may
-//! connect ([`policy`]), plain HTTP on the same port ([`http`]) and a program per connection
-//! ([`exec`]).
+//! The server side: `wsprobe listen` runs a [`ListenPlan`](crate::config::listen::ListenPlan).
+//!
+//! A connection goes through these stages, each in its own file:
+//!
+//! 1. [`server`]: bind, say `listening on`, accept (each TCP connection gets a number and a
+//!    task), periodic pushes, and on Ctrl-C/SIGTERM close everyone with 1001.
+//! 2. [`opening`]: TLS (`--tls-*`) and the request head: plain HTTP is answered there
+//!    ([`http`]: `--page`, `--static`, 426), an idle socket is let go, an upgrade goes on.
+//! 3. [`upgrade`]: the [`policy`] decides on the upgrade request (path, origin, subprotocol,
+//!    `--max-connections`, `--stdio`'s one client), the connection joins the [`hub`], and
+//!    tungstenite answers 101 over the [`readahead`] stream.
+//! 4. [`connection`]: the OPEN connection gets its [`handler`] (echo, broadcast, stdout, or a
+//!    program per connection, [`exec`]) and is driven by the shared driver until CLOSED; then it
+//!    leaves the hub. `--stdio`'s stdin is in [`stdio`].
 
+mod connection;
 pub mod exec;
+mod handler;
 pub mod http;
 pub mod hub;
+mod opening;
 pub mod policy;
+mod readahead;
+mod server;
+mod stdio;
+mod upgrade;
+
+pub use server::run;
+
+/// How long a client may take to send its upgrade request (and to finish TLS).
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

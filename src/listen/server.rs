@@ -1,0 +1,166 @@
+//! The server: binds, announces itself, accepts connections until Ctrl-C, SIGTERM or (with
+//! `--stdio`) the end of stdin, then closes every open connection with 1001 (going away) and
+//! waits for their close frames up to `--close-timeout`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{Signal, SignalKind};
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::connection::{self, Incoming};
+use super::http::Site;
+use super::hub::Hub;
+use super::stdio::{self, StdinQueue};
+use crate::config::listen::{ListenPlan, Mode};
+use crate::error::{ErrorKind, ExitCode, Failure};
+use crate::output::Printer;
+use crate::session::driver::DriveOpts;
+use crate::session::Event;
+use crate::value::Close;
+
+/// What every connection's task shares.
+pub(super) struct Server {
+    pub plan: ListenPlan,
+    pub printer: Arc<Printer>,
+    pub hub: Arc<Hub>,
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// `--stdio`: stdin's messages, taken by one connection at a time.
+    pub stdin: Option<StdinQueue>,
+    /// How the `--stdio` client is driven: the end of stdin closes it.
+    pub stdio_drive: DriveOpts,
+    /// Told when the server should stop by itself (`--stdio` after end of input).
+    pub finished: Notify,
+}
+
+/// Runs the server until it is stopped; the exit status.
+pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
+    let printer = Arc::new(Printer::new(plan.out));
+    let listener = bind(plan.addr).await?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    // Installed before the `listening on` line, so a signal sent as soon as a script has read
+    // it is never met by the default action (dying without closing the clients).
+    let mut signals = Signals {
+        interrupt: signal(SignalKind::interrupt())?,
+        terminate: signal(SignalKind::terminate())?,
+    };
+    announce(&printer, &plan, local);
+    let stdin = matches!(plan.mode, Mode::Stdio).then(stdio::open);
+    let server = Arc::new(Server {
+        tls: plan.tls.clone().map(tokio_rustls::TlsAcceptor::from),
+        stdio_drive: DriveOpts {
+            close_on_eof: Some(Close::normal()),
+            ..plan.drive.clone()
+        },
+        stdin: stdin.as_ref().map(|(queue, _)| queue.clone()),
+        hub: Arc::new(Hub::default()),
+        finished: Notify::new(),
+        printer,
+        plan,
+    });
+    if let Some((every, text)) = server.plan.push.clone() {
+        tokio::spawn(push(server.hub.clone(), every, text));
+    }
+    if let Some((queue, ended)) = stdin {
+        tokio::spawn(stdio::watch(server.clone(), queue, ended));
+    }
+    let status = accept(&server, &listener, &mut signals).await;
+    drop(listener);
+    shut_down(&server).await;
+    Ok(status)
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener> {
+    let listener = TcpListener::bind(addr).await.map_err(|e| {
+        Failure::new(ExitCode::Runtime, format!("cannot listen on {addr}: {e}")).hint(
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                "another program uses this port; pick another, or 0 for a free one"
+            } else {
+                "check the address; ports below 1024 need privileges"
+            },
+        )
+    })?;
+    Ok(listener)
+}
+
+/// The `listening on` line: the contract with scripts and tests is that it is the first line
+/// on stderr, always.
+fn announce(printer: &Printer, plan: &ListenPlan, local: SocketAddr) {
+    let url = format!("{}://{local}", plan.scheme());
+    printer.note(&format!("listening on {url}"));
+    if plan.out.json {
+        printer.event(None, Duration::ZERO, &Event::Listening { url: &url });
+    }
+    if !matches!(plan.site, Site::None) {
+        let scheme = if plan.tls.is_some() { "https" } else { "http" };
+        printer.note(&format!("serving HTTP on {scheme}://{local}/"));
+    }
+}
+
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+fn signal(kind: SignalKind) -> Result<Signal> {
+    tokio::signal::unix::signal(kind).context("installing a signal handler")
+}
+
+/// Accepts connections, each numbered and served by its own task, until the server is to
+/// stop; the exit status.
+async fn accept(server: &Arc<Server>, listener: &TcpListener, signals: &mut Signals) -> ExitCode {
+    let mut next_id: u64 = 1;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) => {
+                    let incoming = Box::new(Incoming { tcp, peer, id: next_id });
+                    next_id += 1;
+                    tokio::spawn(connection::serve(server.clone(), incoming));
+                }
+                // Running out of file descriptors and the like: report, back off, go on.
+                Err(e) => {
+                    server.printer.event(None, Duration::ZERO, &Event::Error {
+                        kind: ErrorKind::Accept,
+                        message: &format!("accepting a connection failed: {e}"),
+                    });
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            // Ctrl-C is how a person stops the server: a normal end. SIGTERM comes from a
+            // service manager or a script: 143 (128 + 15), as a shell reports it.
+            _ = signals.interrupt.recv() => return ExitCode::Ok,
+            _ = signals.terminate.recv() => return ExitCode::Terminated,
+            () = server.finished.notified() => return ExitCode::Ok,
+        }
+    }
+}
+
+/// `--send-interval`: pushes `text` to every client with a queue, every `every`.
+async fn push(hub: Arc<Hub>, every: Duration, text: String) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let msg = Message::text(text);
+    loop {
+        ticks.tick().await;
+        hub.fan_out(&msg, None);
+    }
+}
+
+/// Closes every open connection with 1001 and waits (bounded) for them to finish.
+async fn shut_down(server: &Server) {
+    let emptied = server.hub.emptied().notified();
+    tokio::pin!(emptied);
+    emptied.as_mut().enable();
+    if server.hub.is_empty() {
+        return;
+    }
+    server.hub.close_all(1001, "server shutting down");
+    // The driver gives each peer close_timeout to answer; allow a little more for the reports.
+    let limit = server.plan.drive.close_timeout + Duration::from_millis(500);
+    let _ = tokio::time::timeout(limit, emptied).await;
+    server.printer.flush();
+}
