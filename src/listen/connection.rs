@@ -6,6 +6,7 @@
 //! handshake-time futures are boxed (inline, their size would stay in the task for its whole
 //! life), and the long-lived part keeps only what driving needs.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -181,24 +182,48 @@ fn prepare(server: &Server, open: Box<Open>) -> (Live, Box<WebSocketStream<Serve
 }
 
 /// Drives the OPEN connection until it is CLOSED, then takes it out of the hub; the `--stdio`
-/// client that got all of stdin stops the server.
-async fn drive(server: &Server, mut live: Live, ws: Box<WebSocketStream<ServerStream>>) {
-    let Live {
-        conn,
-        handler,
-        control,
-        queue,
-        lease,
-    } = &mut live;
-    let (data, opts) = match lease {
-        // End of stdin closes this client.
-        Some(lease) => (Some(&mut **lease), &server.stdio_drive),
-        None => (queue.as_mut(), &server.plan.drive),
-    };
-    driver::drive(*ws, conn, Default::default(), data, control, handler, opts).await;
-    handler.inner.finish();
-    server.hub.leave(conn.id.unwrap_or_default());
-    if lease.as_ref().is_some_and(stdio::drained) {
-        server.finished.notify_one();
+/// client that got all of stdin stops the server. (An async block, not an async fn: a fn's
+/// arguments would be stored twice in the future, and every idle connection pays for it.)
+#[allow(clippy::manual_async_fn)]
+fn drive(
+    server: &Server,
+    mut live: Live,
+    ws: Box<WebSocketStream<ServerStream>>,
+) -> impl Future<Output = ()> + '_ {
+    async move {
+        let Live {
+            conn,
+            handler,
+            control,
+            queue,
+            lease,
+        } = &mut live;
+        let (data, opts) = match lease {
+            // End of stdin closes this client.
+            Some(lease) => (Some(&mut **lease), &server.stdio_drive),
+            None => (queue.as_mut(), &server.plan.drive),
+        };
+        driver::drive(
+            unbox(ws),
+            conn,
+            Default::default(),
+            data,
+            control,
+            handler,
+            opts,
+        )
+        .await;
+        handler.inner.finish();
+        server.hub.leave(conn.id.unwrap_or_default());
+        if lease.as_ref().is_some_and(stdio::drained) {
+            server.finished.notify_one();
+        }
     }
+}
+
+/// Moves a value out of its box and frees the box now: `*boxed` would keep the allocation until
+/// the end of the scope, which for an idle connection is hours.
+#[allow(clippy::boxed_local)] // freeing the box is the point
+fn unbox<T>(boxed: Box<T>) -> T {
+    *boxed
 }
