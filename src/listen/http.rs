@@ -52,34 +52,8 @@ where
     let deadline = tokio::time::Instant::now() + limit;
     let mut buf = BytesMut::with_capacity(1024);
     loop {
-        match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
-            Ok(Ok(0)) | Err(_) if buf.is_empty() => return Ok(Peeked::Idle),
-            Ok(Err(e)) if buf.is_empty() && is_reset(&e) => return Ok(Peeked::Idle),
-            Ok(Ok(0)) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the client closed the connection in the middle of its request",
-                ))
-            }
-            Err(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("the request was not complete within {limit:?}"),
-                ))
-            }
-            Ok(Err(e)) => return Err(e),
-            Ok(Ok(_)) => {}
-        }
-        // A TLS ClientHello (a record of type 22, version 3.x): a wss:// client on a ws:// port.
-        // It still gets a plain HTTP answer, which its TLS library reports as "not TLS".
-        if buf.len() >= 2 && buf[0] == 0x16 && buf[1] == 0x03 {
-            let body = b"this port speaks plain HTTP and ws://, not TLS\n";
-            let _ = respond(stream, 400, "text/plain", body, false).await;
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the client speaks TLS (a wss:// URL?) to this plain ws:// port; \
-                 serve wss:// with --tls-cert and --tls-key",
-            ));
+        if let Some(idle) = read_more(stream, &mut buf, deadline, limit).await? {
+            return Ok(idle);
         }
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut req = httparse::Request::new(&mut headers);
@@ -89,13 +63,8 @@ where
             Ok(httparse::Status::Partial) | Err(httparse::Error::TooManyHeaders) => {
                 let body = b"request head too large\n";
                 respond(stream, 431, "text/plain", body, false).await?;
-                return Ok(refused(
-                    "?",
-                    "?",
-                    431,
-                    body,
-                    "the request head is too large",
-                ));
+                let problem = "the request head is too large";
+                return Ok(refused("?", "?", 431, body, problem));
             }
             Err(e) => {
                 let body = b"bad request\n";
@@ -109,51 +78,100 @@ where
                 n,
             ),
         };
-        if wants_websocket(&req) {
-            return match check_upgrade(&req, buf.len() > head_len) {
-                Ok(()) => Ok(Peeked::Upgrade(buf.freeze())),
-                Err(bad) => {
-                    let body = format!("{}\n", bad.why);
-                    let extra: &[&str] = if bad.status == 426 {
-                        &["Sec-WebSocket-Version: 13", "Upgrade: websocket"]
-                    } else {
-                        &[]
-                    };
-                    respond_with(
-                        stream,
-                        bad.status,
-                        "text/plain",
-                        body.as_bytes(),
-                        extra,
-                        false,
-                    )
-                    .await?;
-                    Ok(refused(
-                        &method,
-                        &path,
-                        bad.status,
-                        body.as_bytes(),
-                        &bad.why,
-                    ))
-                }
-            };
+        if !wants_websocket(&req) {
+            return answer(stream, site, &method, &path).await;
         }
-        let head = method == "HEAD";
-        if method != "GET" && !head {
-            let status = respond_with(
-                stream,
-                405,
-                "text/plain",
-                b"only GET and HEAD (and WebSocket upgrades) are served here\n",
-                &["Allow: GET, HEAD"],
-                head,
-            )
-            .await?;
-            return Ok(answered(&method, &path, status, 0));
-        }
-        let (status, len) = serve(stream, site, &path, head).await?;
-        return Ok(answered(&method, &path, status, len));
+        return match check_upgrade(&req, buf.len() > head_len) {
+            Ok(()) => Ok(Peeked::Upgrade(buf.freeze())),
+            Err(bad) => refuse_upgrade(stream, &method, &path, bad).await,
+        };
     }
+}
+
+/// Reads more of the request head into `buf`: `Some(Idle)` when the client sent nothing at
+/// all, an error when it stopped in the middle or speaks TLS to this plain port.
+async fn read_more<S>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    deadline: tokio::time::Instant,
+    limit: Duration,
+) -> io::Result<Option<Peeked>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match tokio::time::timeout_at(deadline, stream.read_buf(buf)).await {
+        Ok(Ok(0)) | Err(_) if buf.is_empty() => return Ok(Some(Peeked::Idle)),
+        Ok(Err(e)) if buf.is_empty() && is_reset(&e) => return Ok(Some(Peeked::Idle)),
+        Ok(Ok(0)) => {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the client closed the connection in the middle of its request",
+            ))
+        }
+        Err(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("the request was not complete within {limit:?}"),
+            ))
+        }
+        Ok(Err(e)) => return Err(e),
+        Ok(Ok(_)) => {}
+    }
+    // A TLS ClientHello (a record of type 22, version 3.x): a wss:// client on a ws:// port.
+    // It still gets a plain HTTP answer, which its TLS library reports as "not TLS".
+    if buf.len() >= 2 && buf[0] == 0x16 && buf[1] == 0x03 {
+        let body = b"this port speaks plain HTTP and ws://, not TLS\n";
+        let _ = respond(stream, 400, "text/plain", body, false).await;
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the client speaks TLS (a wss:// URL?) to this plain ws:// port; \
+             serve wss:// with --tls-cert and --tls-key",
+        ));
+    }
+    Ok(None)
+}
+
+/// The answer to an upgrade request the handshake would drop without one.
+async fn refuse_upgrade<S>(
+    stream: &mut S,
+    method: &str,
+    path: &str,
+    bad: BadUpgrade,
+) -> io::Result<Peeked>
+where
+    S: AsyncWrite + Unpin,
+{
+    let body = format!("{}\n", bad.why);
+    let extra: &[&str] = if bad.status == 426 {
+        &["Sec-WebSocket-Version: 13", "Upgrade: websocket"]
+    } else {
+        &[]
+    };
+    let body = body.as_bytes();
+    respond_with(stream, bad.status, "text/plain", body, extra, false).await?;
+    Ok(refused(method, path, bad.status, body, &bad.why))
+}
+
+/// A plain request: GET and HEAD are served from `site`, other methods get 405.
+async fn answer<S>(stream: &mut S, site: &Site, method: &str, path: &str) -> io::Result<Peeked>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let head = method == "HEAD";
+    if method != "GET" && !head {
+        let status = respond_with(
+            stream,
+            405,
+            "text/plain",
+            b"only GET and HEAD (and WebSocket upgrades) are served here\n",
+            &["Allow: GET, HEAD"],
+            head,
+        )
+        .await?;
+        return Ok(answered(method, path, status, 0));
+    }
+    let (status, len) = serve(stream, site, path, head).await?;
+    Ok(answered(method, path, status, len))
 }
 
 /// A connection dropped before it said anything.
