@@ -171,3 +171,88 @@ fn zero_interval(flag: &str) -> anyhow::Error {
         .hint("write e.g. 500ms, 1s")
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn args_of(argv: &[&str]) -> (ListenArgs, OutputConfig) {
+        let cli = Cli::try_parse_from([&["wsprobe", "listen"], argv].concat()).unwrap();
+        let out = OutputConfig::resolve(&cli.output);
+        match cli.command {
+            Command::Listen(args) => (args, out),
+            _ => unreachable!(),
+        }
+    }
+
+    fn plan_of(argv: &[&str]) -> Result<ListenPlan> {
+        let (args, out) = args_of(argv);
+        plan(args, out)
+    }
+
+    fn usage_error(res: Result<impl std::fmt::Debug>) -> String {
+        let e = res.unwrap_err();
+        let failure = e.downcast_ref::<Failure>().expect("a usage error");
+        assert_eq!(failure.status, crate::error::ExitCode::Usage);
+        format!("{e}")
+    }
+
+    #[test]
+    fn the_mode_and_its_queues() {
+        let echo = plan_of(&["0"]).unwrap();
+        assert!(matches!(echo.mode, Mode::Echo) && !echo.queues());
+        assert_eq!(echo.scheme(), "ws");
+        let b = plan_of(&["0", "--broadcast", "--all"]).unwrap();
+        assert!(matches!(b.mode, Mode::Broadcast { all: true }) && b.queues());
+        let pushed = plan_of(&["0", "--send-interval", "1s", "--send", "hi"]).unwrap();
+        assert!(pushed.queues());
+        assert_eq!(pushed.push, Some((Duration::from_secs(1), "hi".to_owned())));
+        let exec = plan_of(&["0", "--exec", "cat", "--binary"]).unwrap();
+        assert!(matches!(
+            exec.mode,
+            Mode::Exec(ExecConfig { binary: true, .. })
+        ));
+        assert!(matches!(
+            plan_of(&["0", "--stdio"]).unwrap().mode,
+            Mode::Stdio
+        ));
+    }
+
+    #[test]
+    fn close_after_limits_and_drive() {
+        let p = plan_of(&[
+            "0",
+            "--close-after",
+            "3",
+            "--close-code",
+            "4000",
+            "--close-reason",
+            "bye",
+            "--max-message-size",
+            "1KiB",
+        ])
+        .unwrap();
+        assert_eq!(p.close_after, Some((3, Close::new(4000, "bye"))));
+        assert_eq!(p.ws.max_message_size, Some(1024));
+        assert_eq!(p.ws.max_frame_size, Some(1024));
+        assert_eq!(p.ws.read_buffer_size, READ_BUFFER);
+        assert_eq!(p.drive.max_message_size, 1024);
+        assert!(p.drive.close_on_eof.is_none() && p.drive.heartbeat.is_none());
+    }
+
+    #[test]
+    fn options_clap_cannot_check_are_usage_errors() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let path = file.path().to_str().unwrap();
+        assert!(usage_error(plan_of(&["0", "--static", path])).contains("not a directory"));
+        // clap refuses zero intervals already; the plan does not rely on it.
+        let (mut args, _) = args_of(&["0", "--send-interval", "1s", "--send", "x"]);
+        args.send_interval = Some(Duration::ZERO);
+        assert!(usage_error(validate(&args)).contains("--send-interval 0"));
+        let (mut args, _) = args_of(&["0", "--ping-interval", "1s"]);
+        args.heartbeat.ping_interval = Some(Duration::ZERO);
+        assert!(usage_error(validate(&args)).contains("--ping-interval 0"));
+    }
+}
