@@ -5,11 +5,15 @@
 //! tungstenite keeps a read buffer per connection for the connection's whole life and reads
 //! at most its size at a time. An idle connection should not pay for a large one, and a busy
 //! one should not make a system call per small piece: so the WebSocket's own buffer is small
-//! (`config::listen::READ_BUFFER`) and, once a read fills all the room it was given (more is
-//! probably waiting), the next one takes up to [`READ_AHEAD`] bytes from the socket at once
-//! and hands them over in the pieces tungstenite asks for. The piece is freed as soon as it
-//! has been handed over, so between bursts the connection keeps no buffer here.
+//! (`config::listen::READ_BUFFER`) and each read from the socket here takes up to
+//! [`READ_AHEAD`] bytes. It lands in a per-thread scratch buffer, from which what fits is
+//! handed over and only the rest is copied into a buffer of its own size (a connection that
+//! finds nothing allocates nothing); while much is waiting (the last read filled all of
+//! `READ_AHEAD`), it lands straight in a buffer of its own. What was read ahead is handed over
+//! in the pieces tungstenite asks for and freed as soon as it has been, so between bursts the
+//! connection keeps no buffer here.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -51,6 +55,57 @@ impl<S> ReadAhead<S> {
     }
 }
 
+thread_local! {
+    /// Where a read lands when it is not known whether much is waiting: what fits is handed
+    /// over from here and only the rest is copied into a buffer of its own size, so a
+    /// connection that finds nothing allocates nothing. One per worker thread.
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_AHEAD].into_boxed_slice());
+}
+
+impl<S: AsyncRead + Unpin> ReadAhead<S> {
+    /// A read through the thread's scratch buffer.
+    fn read_via_scratch(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        SCRATCH.with_borrow_mut(|scratch| {
+            let mut piece = ReadBuf::new(scratch);
+            let res = Pin::new(&mut self.inner).poll_read(cx, &mut piece);
+            if let Poll::Ready(Ok(())) = res {
+                let got = piece.filled();
+                let n = got.len().min(buf.remaining());
+                buf.put_slice(&got[..n]);
+                if got.len() > n {
+                    self.ahead = Bytes::copy_from_slice(&got[n..]);
+                }
+                self.flowing = got.len() == READ_AHEAD;
+            }
+            res
+        })
+    }
+
+    /// While much is waiting: a read into a buffer of its own, handed over from there.
+    fn read_into_piece(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let mut piece = BytesMut::with_capacity(READ_AHEAD);
+        let res = std::pin::pin!(self.inner.read_buf(&mut piece)).poll(cx);
+        match res {
+            Poll::Ready(Ok(n)) => {
+                self.flowing = n >= READ_AHEAD;
+                self.ahead = piece.freeze();
+                self.hand_over(buf);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -62,36 +117,21 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
             this.hand_over(buf);
             return Poll::Ready(Ok(()));
         }
-        let room = buf.remaining();
-        if room == 0 {
+        if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        if !this.flowing || room >= READ_AHEAD {
-            let before = buf.filled().len();
-            let res = Pin::new(&mut this.inner).poll_read(cx, buf);
-            this.flowing =
-                matches!(res, Poll::Ready(Ok(()))) && buf.filled().len() - before == room;
-            return res;
+        if buf.remaining() >= READ_AHEAD {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
         }
-        // Allocated for this read only: when nothing is waiting after all, it is freed at once.
-        let mut piece = BytesMut::with_capacity(READ_AHEAD);
-        let res = std::pin::pin!(this.inner.read_buf(&mut piece)).poll(cx);
-        match res {
-            Poll::Ready(Ok(n)) => {
-                this.flowing = n >= READ_AHEAD;
-                this.ahead = piece.freeze();
-                this.hand_over(buf);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(e)) => {
-                this.flowing = false;
-                Poll::Ready(Err(e))
-            }
-            Poll::Pending => {
-                this.flowing = false;
-                Poll::Pending
-            }
+        let res = if this.flowing {
+            this.read_into_piece(cx, buf)
+        } else {
+            this.read_via_scratch(cx, buf)
+        };
+        if !matches!(res, Poll::Ready(Ok(()))) {
+            this.flowing = false;
         }
+        res
     }
 }
 
@@ -131,25 +171,33 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn reads_ahead_only_while_data_flows() {
+    async fn what_does_not_fit_is_kept_until_handed_over() {
         let (mut tx, rx) = tokio::io::duplex(256 * 1024);
         let mut s = ReadAhead::new(Bytes::new(), rx);
-        // A small message: read straight into the caller's buffer.
-        tx.write_all(&[1; 100]).await.unwrap();
         let mut piece = [0; 512];
+        // A small message: nothing kept.
+        tx.write_all(&[1; 100]).await.unwrap();
         assert_eq!(s.read(&mut piece).await.unwrap(), 100);
-        assert!(!s.flowing && s.ahead.is_empty());
-        // A large one: the first read fills the room, the next one reads ahead.
+        assert!(s.ahead.is_empty() && !s.flowing);
+        // A larger one: one read from the stream, the rest kept and handed over.
         tx.write_all(&[2; 10_000]).await.unwrap();
         assert_eq!(s.read(&mut piece).await.unwrap(), 512);
-        assert!(s.flowing);
-        assert_eq!(s.read(&mut piece).await.unwrap(), 512);
-        assert_eq!(s.ahead.len(), 10_000 - 1024);
+        assert_eq!(s.ahead.len(), 10_000 - 512);
+        assert!(!s.flowing);
         let mut rest = 0;
-        while rest < 10_000 - 1024 {
+        while rest < 10_000 - 512 {
             rest += s.read(&mut piece).await.unwrap();
         }
-        assert_eq!(rest, 10_000 - 1024);
+        assert!(s.ahead.is_empty());
+        // More than one read ahead takes: the next read goes straight into a piece of its own.
+        tx.write_all(&vec![3; 2 * READ_AHEAD + 1]).await.unwrap();
+        assert_eq!(s.read(&mut piece).await.unwrap(), 512);
+        assert!(s.flowing);
+        let mut got = 512;
+        while got < 2 * READ_AHEAD + 1 {
+            got += s.read(&mut piece).await.unwrap();
+        }
+        assert_eq!(got, 2 * READ_AHEAD + 1);
         assert!(s.ahead.is_empty() && !s.flowing);
     }
 }
