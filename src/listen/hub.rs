@@ -73,9 +73,9 @@ impl Hub {
     }
 
     /// Asks every open connection to close with this code and reason.
-    pub fn close_all(&self, code: u16, reason: &str) {
+    pub fn close_all(&self, close: &Close) {
         for peer in self.lock().values() {
-            peer.control.send(Control::Close(Close::new(code, reason)));
+            peer.control.send(Control::Close(close.clone()));
         }
     }
 

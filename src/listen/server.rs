@@ -158,7 +158,9 @@ async fn shut_down(server: &Server) {
     if server.hub.is_empty() {
         return;
     }
-    server.hub.close_all(1001, "server shutting down");
+    server
+        .hub
+        .close_all(&Close::new(1001, "server shutting down"));
     // The driver gives each peer close_timeout to answer; allow a little more for the reports.
     let limit = server.plan.drive.close_timeout + Duration::from_millis(500);
     let _ = tokio::time::timeout(limit, emptied).await;
