@@ -5,7 +5,7 @@ use anyhow::Result;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::{HandshakeArgs, HeartbeatArgs};
-use crate::dial::handshake::{ClientParts, ClientSettings};
+use crate::dial::handshake::{ClientSettings, TlsCache};
 use crate::dial::proxy::ProxySetting;
 use crate::error::Failure;
 use crate::session::driver::Heartbeat;
@@ -34,7 +34,7 @@ pub fn heartbeat(args: &HeartbeatArgs) -> Option<Heartbeat> {
 /// The settings of a client connecting to `url`. TLS files are read here: a bad one is a
 /// usage error before anything connects.
 pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result<ClientSettings> {
-    ClientSettings::new(ClientParts {
+    let settings = ClientSettings {
         url: url.clone(),
         headers: args.headers.clone(),
         origin: args.origin.clone(),
@@ -54,7 +54,10 @@ pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result
             (None, true) => ProxySetting::Off,
             (None, false) => ProxySetting::Env,
         },
-    })
+        tls_cache: TlsCache::default(),
+    };
+    settings.check_tls()?;
+    Ok(settings)
 }
 
 /// `--auth USER:PASS`.

@@ -44,24 +44,13 @@ pub struct ClientSettings {
     pub redirects: Option<u32>,
     pub tls: TlsOptions,
     pub proxy: ProxySetting,
-    /// Built once, when first needed.
-    tls_config: Arc<OnceLock<Arc<rustls::ClientConfig>>>,
+    /// The TLS configuration, built once, when first needed.
+    pub tls_cache: TlsCache,
 }
 
-/// What [`ClientSettings::new`] is made from (the fields of the same names).
-#[derive(Debug)]
-pub struct ClientParts {
-    pub url: WsUrl,
-    pub headers: Vec<Header>,
-    pub origin: Option<String>,
-    pub protocols: Vec<String>,
-    pub connect_timeout: Duration,
-    pub ws_config: WebSocketConfig,
-    pub auth: Option<(String, String)>,
-    pub redirects: Option<u32>,
-    pub tls: TlsOptions,
-    pub proxy: ProxySetting,
-}
+/// A client TLS configuration built once and shared by every connection with these settings.
+#[derive(Debug, Clone, Default)]
+pub struct TlsCache(Arc<OnceLock<Arc<rustls::ClientConfig>>>);
 
 /// An open client connection and the handshake that made it.
 pub struct Connected {
@@ -83,27 +72,14 @@ pub struct Timings {
 }
 
 impl ClientSettings {
-    /// The settings for `url`, as the resolve step worked them out. TLS files are read now
-    /// when TLS will be used, so a bad one is a usage error before anything connects.
-    pub fn new(parts: ClientParts) -> Result<ClientSettings> {
-        let settings = ClientSettings {
-            url: parts.url,
-            headers: parts.headers,
-            origin: parts.origin,
-            protocols: parts.protocols,
-            connect_timeout: parts.connect_timeout,
-            ws_config: parts.ws_config,
-            auth: parts.auth,
-            redirects: parts.redirects,
-            tls: parts.tls,
-            proxy: parts.proxy,
-            tls_config: Arc::default(),
-        };
-        let tls_asked = settings.tls.ca.is_some() || settings.tls.cert.is_some();
-        if settings.url.is_tls() || tls_asked {
-            settings.tls_config()?;
+    /// Builds the TLS configuration now if it will be used, so that a bad `--ca` or `--cert`
+    /// is a usage error before anything connects.
+    pub fn check_tls(&self) -> Result<()> {
+        let tls_asked = self.tls.ca.is_some() || self.tls.cert.is_some();
+        if self.url.is_tls() || tls_asked {
+            self.tls_config()?;
         }
-        Ok(settings)
+        Ok(())
     }
 
     /// Who a TLS failure is about, for its words and hint.
@@ -115,11 +91,11 @@ impl ClientSettings {
     }
 
     fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>> {
-        if let Some(c) = self.tls_config.get() {
+        if let Some(c) = self.tls_cache.0.get() {
             return Ok(c.clone());
         }
         let c = tls::client_config(&self.tls)?;
-        Ok(self.tls_config.get_or_init(|| c).clone())
+        Ok(self.tls_cache.0.get_or_init(|| c).clone())
     }
 
     /// Builds the upgrade request for `url`. Refuses headers that would break the connection

@@ -255,18 +255,7 @@ fn a_closed_stdout_pipe_exits_0_quietly_after_a_close_frame() {
 #[test]
 fn sigterm_closes_politely_and_exits_143() {
     let (server, seen) = feed_server(1, Duration::ZERO, false);
-    let mut child = wsprobe_std()
-        .args(["-q", &server.url])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Connected once the first message is out.
-    let mut stdout = child.stdout.take().unwrap();
-    let mut line = [0u8; 7];
-    stdout.read_exact(&mut line).unwrap();
-    assert_eq!(&line, b"item 1\n");
+    let mut child = connected_until(&["-q", &server.url], b"item 1\n");
     signal(child.id(), "TERM");
     let code = wait_timeout(&mut child, Duration::from_secs(20));
     assert_eq!(code, Some(143));
@@ -558,6 +547,21 @@ fn a_closed_stdout_is_one_error_and_exit_1_before_connecting() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// `wsprobe ARGS` with stdin held open, once `first` was printed (so it is connected).
+fn connected_until(args: &[&str], first: &[u8]) -> std::process::Child {
+    let mut child = wsprobe_std()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut got = vec![0u8; first.len()];
+    child.stdout.as_mut().unwrap().read_exact(&mut got).unwrap();
+    assert_eq!(got, first);
+    child
+}
+
 /// A server that sends one message and then neither reads nor answers the close frame.
 fn mute_after_hello() -> Server {
     Server::ws(|mut ws| async move {
@@ -570,17 +574,7 @@ fn mute_after_hello() -> Server {
 #[test]
 fn a_second_ctrl_c_exits_at_once_when_the_peer_never_answers_the_close() {
     let server = mute_after_hello();
-    let mut child = wsprobe_std()
-        .args(["-q", "--close-timeout", "60s", &server.url])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut line = [0u8; 6];
-    stdout.read_exact(&mut line).unwrap();
-    assert_eq!(&line, b"hello\n");
+    let mut child = connected_until(&["-q", "--close-timeout", "60s", &server.url], b"hello\n");
     // The first asks for a polite close, which the server never answers (60s to wait)...
     signal(child.id(), "INT");
     std::thread::sleep(Duration::from_millis(300));
@@ -592,29 +586,12 @@ fn a_second_ctrl_c_exits_at_once_when_the_peer_never_answers_the_close() {
 
 #[test]
 fn a_second_sigterm_stops_listen_at_once_when_a_client_never_answers_the_close() {
-    let mut server = wsprobe_std()
-        .args(["listen", "127.0.0.1:0", "--close-timeout", "60s"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
-    let addr = first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("ws://"))
-        .expect("the listening line has the URL")
-        .trim_end_matches('/')
-        .to_owned();
-    let pid = server.id();
+    let mut server = crate::support::Listener::start(&["--close-timeout", "60s"]);
+    let (url, pid) = (server.url.clone(), server.child.id());
     crate::support::block_on(async move {
         // A client that completes the handshake, then reads nothing: the server's close frame
         // is never answered.
-        let (_ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/"))
-            .await
-            .unwrap();
+        let (_ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         signal(pid, "TERM");
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -622,7 +599,7 @@ fn a_second_sigterm_stops_listen_at_once_when_a_client_never_answers_the_close()
         tokio::time::sleep(Duration::from_millis(500)).await;
     });
     assert_eq!(
-        wait_timeout(&mut server, Duration::from_secs(20)),
+        wait_timeout(&mut server.child, Duration::from_secs(20)),
         Some(143)
     );
 }

@@ -1,10 +1,8 @@
 //! Usage errors: one clear line and exit status 2, before any connection is attempted.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::Stdio;
-use std::time::Duration;
+use std::io::Read;
 
-use crate::support::{signal, wait_timeout, wsprobe, wsprobe_std, Printed, Server};
+use crate::support::{wsprobe, Listener, Printed, Server};
 
 fn usage_error(args: &[&str]) -> String {
     let out = wsprobe().args(args).assert().code(2).get_output().clone();
@@ -216,33 +214,12 @@ fn usage_errors_are_one_error_line_and_hints() {
 /// stderr), then, after `client` ran against it and Ctrl-C, its exit status, stdout and the rest
 /// of stderr.
 fn serve_then_interrupt(args: &[&str], client: impl FnOnce(&str)) -> (Option<i32>, String, String) {
-    let mut child = wsprobe_std()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn wsprobe");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let url = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{args:?}: unexpected first line: {first:?}"))
-        .to_owned();
-    client(&url);
-    signal(child.id(), "INT");
-    let status = wait_timeout(&mut child, Duration::from_secs(10));
+    let mut server = Listener::spawn(args);
+    client(&server.url);
     let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let mut stdout = server.child.stdout.take().unwrap();
+    let (status, rest) = server.interrupt();
+    stdout.read_to_string(&mut out).unwrap();
     (status, out, rest)
 }
 

@@ -306,10 +306,16 @@ impl Listener {
     }
 
     pub fn start_on(addr: &str, extra: &[&str]) -> Listener {
+        let mut args = vec!["listen"];
+        args.extend_from_slice(extra);
+        args.push(addr);
+        Self::spawn(&args)
+    }
+
+    /// `wsprobe ARGS`, where ARGS start a server (global flags may come before `listen`).
+    pub fn spawn(args: &[&str]) -> Listener {
         let mut child = wsprobe_std()
-            .arg("listen")
-            .args(extra)
-            .arg(addr)
+            .args(args)
             // Piped, so `--stdio` tests can write to it; other modes never read it.
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -322,7 +328,7 @@ impl Listener {
         let url = first
             .trim_end()
             .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+            .unwrap_or_else(|| panic!("{args:?}: unexpected first line: {first:?}"))
             .to_owned();
         Listener { child, url, stderr }
     }
