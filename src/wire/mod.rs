@@ -3,6 +3,7 @@
 //! frames as they arrive, [`sniff`] names what a non-WebSocket peer sent) and what may be
 //! written ([`gate`] holds frames for exact `--close-after` counts).
 
+pub mod deflate;
 pub mod failfast;
 pub mod gate;
 pub mod sniff;
