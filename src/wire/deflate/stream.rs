@@ -1,0 +1,634 @@
+//! [`Deflate`]: a byte stream under tungstenite that applies the [`frames`](super::frames)
+//! transforms, once the handshake has said whether permessage-deflate is on.
+//!
+//! The client learns it from the response head as it is read (and checks it against its
+//! offer); the server decides while answering the request (`decide`), before any frame is
+//! read: bytes that arrive with the request head are held until then. A connection that ends
+//! up without compression and cannot fragment takes a fast path: reads and writes go straight
+//! through, and the stream costs one branch per call.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::frames::{ReadError, Reading, Role, Sending, Sizes, Writing};
+use super::params::{self, DeflateParams, Negotiated};
+
+/// What the handshake decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Not known yet (the head has not gone by).
+    Undecided,
+    /// No compression.
+    Off,
+    On(Negotiated),
+    /// The server's answer broke the rules: the connection must fail (client only).
+    Refused(String),
+}
+
+/// Message and byte counts on the wire and inflated, for `/state` and the events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub messages: u64,
+    pub wire: u64,
+    pub plain: u64,
+}
+
+impl Totals {
+    fn add(&mut self, s: Sizes) {
+        self.messages += 1;
+        self.wire += s.wire as u64;
+        self.plain += s.plain as u64;
+    }
+}
+
+/// The state a connection's [`Deflate`] shares with the rest of wsprobe.
+#[derive(Debug)]
+pub struct Shared {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    decision: Decision,
+    sending: Sending,
+    received: Totals,
+    sent: Totals,
+}
+
+impl Shared {
+    pub fn new(sending: Sending) -> Arc<Shared> {
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                decision: Decision::Undecided,
+                sending,
+                received: Totals::default(),
+                sent: Totals::default(),
+            }),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The server's decision, made while it answers the request.
+    pub fn decide(&self, d: Decision) {
+        self.lock().decision = d;
+    }
+
+    pub fn decision(&self) -> Decision {
+        self.lock().decision.clone()
+    }
+
+    /// How messages are sent from now on (the REPL's `/compress`, `/fragment`).
+    pub fn set_sending(&self, s: Sending) {
+        self.lock().sending = s;
+    }
+
+    pub fn sending(&self) -> Sending {
+        self.lock().sending
+    }
+
+    /// Compressed messages received and sent so far.
+    pub fn totals(&self) -> (Totals, Totals) {
+        let st = self.lock();
+        (st.received, st.sent)
+    }
+}
+
+/// permessage-deflate (and fragmentation) under tungstenite.
+pub struct Deflate<S> {
+    inner: S,
+    role: Role,
+    shared: Arc<Shared>,
+    /// The client's offer, to check the answer against.
+    offer: Option<DeflateParams>,
+    /// Whether `/fragment` may be asked for later (the REPL): then frames are always followed.
+    may_fragment: bool,
+    limit: usize,
+    read: ReadSide,
+    write: WriteSide,
+}
+
+enum ReadSide {
+    /// In the HTTP head: `matched` bytes of its blank line seen; the head so far (client).
+    Head {
+        matched: u8,
+        head: Vec<u8>,
+    },
+    /// The head went by; these bytes came after it, before the decision was known.
+    Held(BytesMut),
+    Plain,
+    Rewriting {
+        reading: Box<Reading>,
+        out: BytesMut,
+        error: Option<ReadError>,
+        scratch: Box<[u8]>,
+    },
+}
+
+enum WriteSide {
+    Head {
+        matched: u8,
+    },
+    Undecided,
+    Plain,
+    Rewriting {
+        writing: Box<Writing>,
+        out: BytesMut,
+    },
+}
+
+/// The longest response head kept to look for the extension.
+const HEAD_LIMIT: usize = 64 * 1024;
+/// Stop taking writes while this much rewritten output waits for the socket.
+const HIGH_WATER: usize = 256 * 1024;
+
+/// An I/O error that carries why reading a compressed message failed.
+#[derive(Debug)]
+pub struct DeflateFailure(pub ReadError);
+
+impl std::fmt::Display for DeflateFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            ReadError::Invalid(why) => write!(f, "a compressed message does not inflate: {why}"),
+            ReadError::TooLarge { limit } => {
+                write!(
+                    f,
+                    "a compressed message inflates to more than {limit} bytes"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DeflateFailure {}
+
+/// The deflate failure inside an I/O error, if that is what it is.
+pub fn failure_of(e: &io::Error) -> Option<&ReadError> {
+    e.get_ref()?.downcast_ref::<DeflateFailure>().map(|f| &f.0)
+}
+
+impl<S> Deflate<S> {
+    /// A client's stream: `offer` is what the request offers (`None`: nothing is offered, the
+    /// stream only fragments).
+    pub fn client(
+        inner: S,
+        offer: Option<DeflateParams>,
+        shared: Arc<Shared>,
+        limit: usize,
+    ) -> Self {
+        Self::new(inner, Role::Client, offer, shared, limit)
+    }
+
+    /// A server's stream; [`Shared::decide`] is called while answering the request.
+    pub fn server(inner: S, shared: Arc<Shared>, limit: usize) -> Self {
+        Self::new(inner, Role::Server, None, shared, limit)
+    }
+
+    fn new(
+        inner: S,
+        role: Role,
+        offer: Option<DeflateParams>,
+        shared: Arc<Shared>,
+        limit: usize,
+    ) -> Self {
+        let may_fragment = shared.sending().fragment.is_some();
+        Deflate {
+            inner,
+            role,
+            shared,
+            offer,
+            may_fragment,
+            limit,
+            read: ReadSide::Head {
+                matched: 0,
+                head: Vec::new(),
+            },
+            write: WriteSide::Head { matched: 0 },
+        }
+    }
+
+    /// Frames are followed even when nothing is compressed, so that fragmenting can be
+    /// switched on at any time (the REPL).
+    pub fn always_follow(mut self) -> Self {
+        self.may_fragment = true;
+        self
+    }
+
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The decision, once the head went by (the client's is made here).
+    fn settle(&mut self, head: &[u8]) -> Decision {
+        if self.role == Role::Client {
+            let d = match &self.offer {
+                None => Decision::Off,
+                Some(offer) => client_decision(head, offer),
+            };
+            self.shared.decide(d);
+        }
+        match self.shared.decision() {
+            Decision::Undecided => Decision::Off,
+            d => d,
+        }
+    }
+
+    fn rewriting_read(&self, d: &Decision) -> ReadSide {
+        match d {
+            Decision::On(n) => ReadSide::Rewriting {
+                reading: Box::new(Reading::new(self.role, n, self.limit, false)),
+                out: BytesMut::new(),
+                error: None,
+                scratch: vec![0; 16 * 1024].into_boxed_slice(),
+            },
+            _ => ReadSide::Plain,
+        }
+    }
+}
+
+/// The client's reading of the response head: what the server accepted, checked against
+/// the offer.
+fn client_decision(head: &[u8], offer: &DeflateParams) -> Decision {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut resp = httparse::Response::new(&mut headers);
+    if !matches!(resp.parse(head), Ok(httparse::Status::Complete(_))) || resp.code != Some(101) {
+        // Not an upgrade: tungstenite reports it.
+        return Decision::Off;
+    }
+    let value = resp
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
+        .map(|h| String::from_utf8_lossy(h.value).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let checked =
+        params::parse_header(&value).and_then(|exts| params::check_response(&exts, offer));
+    match checked {
+        Ok(Some(n)) => Decision::On(n),
+        Ok(None) => Decision::Off,
+        Err(why) => Decision::Refused(format!(
+            "the server's Sec-WebSocket-Extensions ({value}): {why}"
+        )),
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.read {
+                ReadSide::Plain => return Pin::new(&mut this.inner).poll_read(cx, buf),
+                ReadSide::Head { matched, head } => {
+                    let before = buf.filled().len();
+                    ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+                    let got = &buf.filled()[before..];
+                    if got.is_empty() {
+                        return Poll::Ready(Ok(()));
+                    }
+                    let Some(end) = follow_head(matched, got) else {
+                        if this.role == Role::Client && head.len() + got.len() <= HEAD_LIMIT {
+                            head.extend_from_slice(got);
+                        }
+                        return Poll::Ready(Ok(()));
+                    };
+                    if this.role == Role::Client {
+                        head.extend_from_slice(&got[..end]);
+                    }
+                    // What came after the head is held back until the decision is known.
+                    let rest = BytesMut::from(&got[end..]);
+                    let filled = before + end;
+                    buf.set_filled(filled);
+                    if this.role == Role::Client {
+                        let head = std::mem::take(head);
+                        let d = this.settle(&head);
+                        this.read = this.rewriting_read(&d);
+                        if let ReadSide::Rewriting {
+                            reading,
+                            out,
+                            error,
+                            ..
+                        } = &mut this.read
+                        {
+                            let shared = &this.shared;
+                            if let Err(e) =
+                                reading.feed(&rest, out, &mut |s| shared.lock().received.add(s))
+                            {
+                                *error = Some(e);
+                            }
+                        } else if !rest.is_empty() {
+                            this.read = ReadSide::Held(rest);
+                        }
+                    } else {
+                        this.read = ReadSide::Held(rest);
+                    }
+                    return Poll::Ready(Ok(()));
+                }
+                ReadSide::Held(rest) => {
+                    let rest = std::mem::take(rest);
+                    let d = this.settle(&[]);
+                    this.read = this.rewriting_read(&d);
+                    match &mut this.read {
+                        ReadSide::Rewriting {
+                            reading,
+                            out,
+                            error,
+                            ..
+                        } => {
+                            let shared = &this.shared;
+                            if let Err(e) =
+                                reading.feed(&rest, out, &mut |s| shared.lock().received.add(s))
+                            {
+                                *error = Some(e);
+                            }
+                        }
+                        _ if rest.is_empty() => {}
+                        _ => {
+                            // Off: hand over what was held, then read straight through.
+                            let n = rest.len().min(buf.remaining());
+                            buf.put_slice(&rest[..n]);
+                            if n < rest.len() {
+                                this.read = ReadSide::Held(BytesMut::from(&rest[n..]));
+                            }
+                            return Poll::Ready(Ok(()));
+                        }
+                    }
+                }
+                ReadSide::Rewriting {
+                    reading,
+                    out,
+                    error,
+                    scratch,
+                } => {
+                    if !out.is_empty() {
+                        let n = out.len().min(buf.remaining());
+                        buf.put_slice(&out[..n]);
+                        out.advance(n);
+                        return Poll::Ready(Ok(()));
+                    }
+                    if let Some(e) = error.take() {
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            DeflateFailure(e),
+                        )));
+                    }
+                    let mut rb = ReadBuf::new(scratch);
+                    ready!(Pin::new(&mut this.inner).poll_read(cx, &mut rb))?;
+                    if rb.filled().is_empty() {
+                        return Poll::Ready(Ok(()));
+                    }
+                    let shared = &this.shared;
+                    if let Err(e) =
+                        reading.feed(rb.filled(), out, &mut |s| shared.lock().received.add(s))
+                    {
+                        *error = Some(e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Follows bytes through an HTTP head; returns where the head ends in `data`, if it does.
+fn follow_head(matched: &mut u8, data: &[u8]) -> Option<usize> {
+    const END: &[u8] = b"\r\n\r\n";
+    for (i, &c) in data.iter().enumerate() {
+        *matched = if c == END[usize::from(*matched)] {
+            *matched + 1
+        } else if c == b'\r' {
+            1
+        } else {
+            0
+        };
+        if *matched == 4 {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+impl<S: AsyncWrite + Unpin> Deflate<S> {
+    /// Writes out rewritten bytes until none wait or the socket is full.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let WriteSide::Rewriting { out, .. } = &mut self.write else {
+            return Poll::Ready(Ok(()));
+        };
+        while !out.is_empty() {
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, out))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            out.advance(n);
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_frames(&mut self) {
+        let d = self.shared.decision();
+        let negotiated = match &d {
+            Decision::On(n) => Some(*n),
+            _ => None,
+        };
+        self.write = if negotiated.is_some() || self.may_fragment {
+            WriteSide::Rewriting {
+                writing: Box::new(Writing::new(self.role, negotiated.as_ref(), false)),
+                out: BytesMut::new(),
+            }
+        } else {
+            WriteSide::Plain
+        };
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Deflate<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.write {
+                WriteSide::Plain => return Pin::new(&mut this.inner).poll_write(cx, buf),
+                WriteSide::Head { matched } => {
+                    // The head goes through as it is; the frames after it wait for the decision.
+                    let mut probe = *matched;
+                    let upto = follow_head(&mut probe, buf).unwrap_or(buf.len());
+                    let n = ready!(Pin::new(&mut this.inner).poll_write(cx, &buf[..upto]))?;
+                    if follow_head(matched, &buf[..n]).is_some() {
+                        this.write = WriteSide::Undecided;
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                WriteSide::Undecided => this.start_frames(),
+                WriteSide::Rewriting { .. } => {
+                    if let WriteSide::Rewriting { out, .. } = &this.write {
+                        if out.len() >= HIGH_WATER {
+                            ready!(this.drain(cx))?;
+                        }
+                    }
+                    let how = this.shared.sending();
+                    let WriteSide::Rewriting { writing, out } = &mut this.write else {
+                        unreachable!("matched above");
+                    };
+                    let shared = &this.shared;
+                    writing.feed(
+                        buf,
+                        out,
+                        how,
+                        &mut |s| shared.lock().sent.add(s),
+                        &mut rand::random,
+                    );
+                    // Start writing now; what does not fit goes on the next call or the flush.
+                    let _ = this.drain(cx)?;
+                    return Poll::Ready(Ok(buf.len()));
+                }
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.drain(cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.drain(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+    use tokio_tungstenite::tungstenite::Message;
+
+    /// A tungstenite client and server over an in-memory pipe, each with a `Deflate` under
+    /// it, negotiating as wsprobe does.
+    async fn pair(
+        offer: Option<DeflateParams>,
+        accept: bool,
+        client_sending: Sending,
+    ) -> (
+        tokio_tungstenite::WebSocketStream<Deflate<tokio::io::DuplexStream>>,
+        tokio_tungstenite::WebSocketStream<Deflate<tokio::io::DuplexStream>>,
+        Arc<Shared>,
+        Arc<Shared>,
+    ) {
+        let (a, b) = tokio::io::duplex(4 << 20);
+        let cs = Shared::new(client_sending);
+        let ss = Shared::new(Sending::default());
+        let client = Deflate::client(a, offer, cs.clone(), 1 << 20);
+        let server = Deflate::server(b, ss.clone(), 1 << 20);
+        let mut req = "ws://x/".into_client_request().unwrap();
+        if let Some(o) = offer {
+            req.headers_mut()
+                .insert("sec-websocket-extensions", o.offer().parse().unwrap());
+        }
+        let ss2 = ss.clone();
+        let cb = move |r: &Request, mut resp: Response| {
+            let offers = r
+                .headers()
+                .get_all("sec-websocket-extensions")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let n = params::parse_header(&offers)
+                .ok()
+                .and_then(|o| params::accept_offer(&o, &params::ServerPolicy::default()))
+                .filter(|_| accept);
+            match n {
+                Some(n) => {
+                    resp.headers_mut()
+                        .insert("sec-websocket-extensions", n.to_string().parse().unwrap());
+                    ss2.decide(Decision::On(n));
+                }
+                None => ss2.decide(Decision::Off),
+            }
+            Ok(resp)
+        };
+        let (c, s) = tokio::join!(
+            tokio_tungstenite::client_async(req, client),
+            tokio_tungstenite::accept_hdr_async(server, cb)
+        );
+        (c.unwrap().0, s.unwrap(), cs, ss)
+    }
+
+    async fn exchange(
+        offer: Option<DeflateParams>,
+        accept: bool,
+        sending: Sending,
+    ) -> (Decision, Totals) {
+        let (mut c, mut s, cs, ss) = pair(offer, accept, sending).await;
+        let msgs = [
+            Message::text("Hello"),
+            Message::binary(vec![9u8; 100_000]),
+            Message::text(""),
+            Message::text("x".repeat(70_000)),
+        ];
+        for m in &msgs {
+            c.send(m.clone()).await.unwrap();
+            let got = s.next().await.unwrap().unwrap();
+            assert_eq!(&got, m);
+            s.send(got).await.unwrap();
+            assert_eq!(&c.next().await.unwrap().unwrap(), m);
+        }
+        c.close(None).await.unwrap();
+        assert!(matches!(s.next().await, Some(Ok(Message::Close(_)))));
+        assert_eq!(cs.decision(), ss.decision());
+        (cs.decision(), ss.totals().0)
+    }
+
+    #[tokio::test]
+    async fn tungstenite_talks_through_deflate_in_both_roles() {
+        let (d, received) =
+            exchange(Some(DeflateParams::browser()), true, Sending::default()).await;
+        assert!(matches!(d, Decision::On(_)));
+        assert_eq!(received.messages, 4);
+        assert!(received.wire * 10 < received.plain, "{received:?}");
+    }
+
+    #[tokio::test]
+    async fn a_declined_offer_or_none_leaves_the_frames_alone() {
+        let (d, received) =
+            exchange(Some(DeflateParams::browser()), false, Sending::default()).await;
+        assert_eq!(d, Decision::Off);
+        assert_eq!(received, Totals::default());
+        let (d, _) = exchange(None, true, Sending::default()).await;
+        assert_eq!(d, Decision::Off);
+    }
+
+    #[tokio::test]
+    async fn fragments_with_and_without_compression_reassemble() {
+        let fragment = Sending {
+            compress: true,
+            fragment: Some(1000),
+        };
+        let (d, _) = exchange(Some(DeflateParams::browser()), true, fragment).await;
+        assert!(matches!(d, Decision::On(_)));
+        let (d, _) = exchange(None, true, fragment).await;
+        assert_eq!(d, Decision::Off);
+        let plain = Sending {
+            compress: false,
+            fragment: Some(7),
+        };
+        exchange(Some(DeflateParams::browser()), true, plain).await;
+    }
+}
