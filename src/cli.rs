@@ -227,6 +227,16 @@ pub struct HandshakeArgs {
     )]
     pub max_redirs: u32,
 
+    /// Do not offer permessage-deflate (browsers offer it; the server may then compress)
+    #[arg(long, help_heading = "Handshake")]
+    pub no_deflate: bool,
+
+    /// The permessage-deflate parameters to offer, as in the header: e.g.
+    /// 'server_no_context_takeover; client_max_window_bits=10' [default: client_max_window_bits]
+    #[arg(long, value_name = "PARAMS", value_parser = crate::wire::deflate::params::DeflateParams::parse_user,
+          conflicts_with = "no_deflate", help_heading = "Handshake")]
+    pub deflate: Option<crate::wire::deflate::params::DeflateParams>,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 

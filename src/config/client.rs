@@ -11,6 +11,8 @@ use crate::error::Failure;
 use crate::session::driver::Heartbeat;
 use crate::tls::TlsOptions;
 use crate::value::WsUrl;
+use crate::wire::deflate::frames::Sending;
+use crate::wire::deflate::params::DeflateParams;
 
 /// The largest message a connection takes when no `--max-message-size` applies.
 pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
@@ -55,6 +57,9 @@ pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result
             (None, false) => ProxySetting::Env,
         },
         tls_cache: TlsCache::default(),
+        // Like a browser: permessage-deflate is offered unless --no-deflate.
+        deflate: (!args.no_deflate).then(|| args.deflate.unwrap_or_else(DeflateParams::browser)),
+        sending: Sending::default(),
     };
     settings.check_tls()?;
     Ok(settings)

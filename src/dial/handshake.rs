@@ -22,6 +22,9 @@ use crate::session::{Conn, Dir, Event, OpenInfo};
 use crate::tls::failure::{self as tls_failure, Peer};
 use crate::tls::{self, TlsOptions};
 use crate::value::{Header, WsUrl};
+use crate::wire::deflate::frames::Sending;
+use crate::wire::deflate::params::DeflateParams;
+use crate::wire::deflate::stream::{Decision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::{FailFast, HeadTap};
 use crate::wire::sniff::{FirstBytes, Sniff};
 use crate::wire::transport::Transport;
@@ -46,6 +49,10 @@ pub struct ClientSettings {
     pub proxy: ProxySetting,
     /// The TLS configuration, built once, when first needed.
     pub tls_cache: TlsCache,
+    /// The permessage-deflate offer (`None`: `--no-deflate`).
+    pub deflate: Option<DeflateParams>,
+    /// How messages are cut into frames and compressed (`--fragment`).
+    pub sending: Sending,
 }
 
 /// A client TLS configuration built once and shared by every connection with these settings.
@@ -54,7 +61,9 @@ pub struct TlsCache(Arc<OnceLock<Arc<rustls::ClientConfig>>>);
 
 /// An open client connection and the handshake that made it.
 pub struct Connected {
-    pub ws: WebSocketStream<FailFast<Offer<Sniff<Transport>>>>,
+    pub ws: WebSocketStream<FailFast<Deflate<Offer<Sniff<Transport>>>>>,
+    /// What permessage-deflate negotiated, and its counts.
+    pub deflate: Arc<DeflateShared>,
     /// The upgrade request as sent (its Sec-WebSocket-Key included).
     pub request: Request,
     pub response: Response,
@@ -109,10 +118,11 @@ impl ClientSettings {
         for Header { name, value } in &self.headers {
             if name == header::SEC_WEBSOCKET_EXTENSIONS {
                 return Err(Failure::usage(
-                    "the Sec-WebSocket-Extensions header cannot be set: wsprobe does not implement \
-                     any extension yet, so a server that accepted one would break the connection",
+                    "the Sec-WebSocket-Extensions header cannot be set: wsprobe offers \
+                     permessage-deflate itself and implements no other extension, so a server that \
+                     accepted one would break the connection",
                 )
-                .hint("remove -H 'Sec-WebSocket-Extensions: …'")
+                .hint("remove -H 'Sec-WebSocket-Extensions: …'; --deflate PARAMS sets the offer, --no-deflate leaves it out")
                 .into());
             }
             // The first -H of a name replaces a default header (Host, User-Agent…), as curl
@@ -137,6 +147,12 @@ impl ClientSettings {
                 .parse()
                 .map_err(|_| Failure::usage("a subprotocol name has invalid characters"))?;
             h.insert(header::SEC_WEBSOCKET_PROTOCOL, v);
+        }
+        if let Some(offer) = &self.deflate {
+            // The offer is built from checked parameters: always a valid header value.
+            if let Ok(v) = offer.offer().parse() {
+                h.insert(header::SEC_WEBSOCKET_EXTENSIONS, v);
+            }
         }
         let credentials = self.auth.as_ref().or(url.credentials());
         if let (Some((user, pass)), false) = (credentials, h.contains_key(header::AUTHORIZATION)) {
@@ -436,6 +452,10 @@ async fn handshake(
     // The subprotocol offer bypasses tungstenite, which would refuse a server that chooses
     // none (browsers accept that): `Offer` writes it and takes the choice out of the answer.
     let (stream, chosen) = Offer::new(stream, &settings.protocols);
+    // permessage-deflate lives below tungstenite, which knows no extension.
+    let deflate = DeflateShared::new(settings.sending);
+    let limit = settings.ws_config.max_message_size.unwrap_or(usize::MAX);
+    let stream = Deflate::client(stream, settings.deflate, deflate.clone(), limit);
     let head = HeadTap::default();
     let stream = FailFast::tapped(stream, head.clone());
     let sent = request.clone();
@@ -446,12 +466,23 @@ async fn handshake(
     {
         Ok((ws, mut response)) => {
             accept_choice(&settings.protocols, &chosen, &mut response)?;
+            if let Decision::Refused(why) = deflate.decision() {
+                if verbose {
+                    show_response(conn, Dir::In, &response, None);
+                }
+                return Err(Refusal::Failed(
+                    Failure::connect(format!("the WebSocket handshake with {} failed: {why}", url.as_str()))
+                        .hint("connect without compression: --no-deflate")
+                        .into(),
+                ));
+            }
             if verbose {
                 // tungstenite has checked Sec-WebSocket-Accept against our key by now.
                 show_response(conn, Dir::In, &response, None);
             }
             Ok(Connected {
                 ws,
+                deflate,
                 request: sent,
                 response,
                 timings: Timings::default(),

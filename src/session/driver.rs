@@ -29,6 +29,8 @@ use crate::error::ErrorKind;
 use crate::error::StdoutClosed;
 use crate::session::{CloseInfo, Conn, Dir, MsgType, Side};
 use crate::value::Close;
+use crate::wire::deflate::frames::ReadError;
+use crate::wire::deflate::stream::failure_of;
 use crate::wire::failfast;
 
 /// Outgoing data messages, in the order they are to be sent.
@@ -346,6 +348,9 @@ fn kind_of(e: &WsError) -> ErrorKind {
         WsError::Capacity(_) => ErrorKind::TooLarge,
         WsError::Utf8(_) => ErrorKind::InvalidUtf8,
         WsError::Io(io) if failfast::is_invalid_utf8(io) => ErrorKind::InvalidUtf8,
+        WsError::Io(io) if matches!(failure_of(io), Some(ReadError::TooLarge { .. })) => {
+            ErrorKind::TooLarge
+        }
         _ => ErrorKind::Protocol,
     }
 }
@@ -368,6 +373,20 @@ fn protocol_failure(e: &WsError, opts: &DriveOpts) -> Option<(u16, &'static str,
             "invalid UTF-8",
             "received a text message that is not valid UTF-8".to_owned(),
         )),
+        WsError::Io(io) if failure_of(io).is_some() => match failure_of(io)? {
+            ReadError::TooLarge { limit } => Some((
+                1009,
+                "message too big",
+                format!(
+                    "a compressed message inflates to more than the limit of {limit} bytes (raise --max-message-size)"
+                ),
+            )),
+            ReadError::Invalid(why) => Some((
+                1007,
+                "invalid compressed data",
+                format!("a compressed message does not inflate: {why}"),
+            )),
+        },
         WsError::Utf8(_) => Some((
             1007,
             "invalid UTF-8",
