@@ -492,6 +492,17 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_message_size: usize,
 
+    /// Decline permessage-deflate offers (accepted by default, as Python websockets does)
+    #[arg(long)]
+    pub no_deflate: bool,
+
+    /// permessage-deflate parameters the server asks for itself, as in the header: e.g.
+    /// 'server_no_context_takeover; server_max_window_bits=10' (what each client offers is
+    /// honoured as well)
+    #[arg(long, value_name = "PARAMS", value_parser = crate::wire::deflate::params::DeflateParams::parse_user,
+          conflicts_with = "no_deflate")]
+    pub deflate: Option<crate::wire::deflate::params::DeflateParams>,
+
     /// Echo every message back to its sender (the default mode)
     #[arg(long, group = "mode", help_heading = "Modes")]
     pub echo: bool,

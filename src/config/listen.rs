@@ -20,6 +20,7 @@ use crate::listen::http::Site;
 use crate::listen::policy::Policy;
 use crate::session::driver::DriveOpts;
 use crate::value::Close;
+use crate::wire::deflate::params::ServerPolicy;
 
 /// The WebSocket's own read buffer, which a connection keeps for its whole life: small, so
 /// idle connections are cheap (tungstenite's default is 128 KiB each). It is also the most
@@ -47,6 +48,8 @@ pub struct ListenPlan {
     pub ws: WebSocketConfig,
     /// How each connection is driven (close timeout, heartbeat, message size).
     pub drive: DriveOpts,
+    /// permessage-deflate offers are accepted with this policy (`None`: `--no-deflate`).
+    pub deflate: Option<ServerPolicy>,
 }
 
 /// What a connection does with the messages it receives.
@@ -105,6 +108,9 @@ pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
         site,
         push: args.send_interval.zip(args.send),
         close_after,
+        deflate: (!args.no_deflate).then(|| ServerPolicy {
+            wanted: args.deflate.unwrap_or_default(),
+        }),
         ws: client::ws_config(args.max_message_size).read_buffer_size(READ_BUFFER),
         drive,
         policy: Policy {

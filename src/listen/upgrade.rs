@@ -22,12 +22,15 @@ use crate::dial::handshake::{show_request_in as show_request, show_response};
 use crate::error::ErrorKind;
 use crate::session::driver::{Batch, ControlTx};
 use crate::session::{Conn, Dir};
+use crate::wire::deflate::frames::Sending;
+use crate::wire::deflate::params;
+use crate::wire::deflate::stream::{Decision as DeflateDecision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::FailFast;
 use crate::wire::gate::{Gate, Hold, Latch};
 use crate::wire::transport::Accepted;
 
 /// The stream a server WebSocket runs over.
-pub(super) type ServerStream = FailFast<ReadAhead<Accepted>>;
+pub(super) type ServerStream = FailFast<Deflate<ReadAhead<Accepted>>>;
 
 /// The connection asking to be upgraded, as the decision sees it.
 pub(super) struct Candidate<'a> {
@@ -65,11 +68,15 @@ pub(super) async fn handshake(
     who: &Candidate<'_>,
     stream: ReadAhead<Accepted>,
 ) -> Option<Upgraded> {
+    let deflate = DeflateShared::new(Sending::default());
+    let limit = who.server.plan.drive.max_message_size;
+    let stream = Deflate::server(stream, deflate.clone(), limit);
     let (stream, latch) = wrap(who.server, stream);
     let mut admitted = None;
     let decide = Decide {
         who,
         admitted: &mut admitted,
+        deflate: &deflate,
     };
     let config = Some(who.server.plan.ws);
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, decide, config);
@@ -109,6 +116,7 @@ pub(super) async fn handshake(
 struct Decide<'a, 'b> {
     who: &'a Candidate<'b>,
     admitted: &'a mut Option<Admitted>,
+    deflate: &'a DeflateShared,
 }
 
 impl Callback for Decide<'_, '_> {
@@ -117,6 +125,26 @@ impl Callback for Decide<'_, '_> {
         if let Some(value) = admitted.protocol.as_ref().and_then(|p| p.parse().ok()) {
             resp.headers_mut()
                 .insert(header::SEC_WEBSOCKET_PROTOCOL, value);
+        }
+        let negotiated = self.who.server.plan.deflate.as_ref().and_then(|policy| {
+            let offers = req
+                .headers()
+                .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(", ");
+            // An offer that does not parse is declined, like one with unknown parameters.
+            let offers = params::parse_header(&offers).ok()?;
+            params::accept_offer(&offers, policy)
+        });
+        match negotiated.and_then(|n| Some((n, n.to_string().parse().ok()?))) {
+            Some((n, value)) => {
+                resp.headers_mut()
+                    .insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
+                self.deflate.decide(DeflateDecision::On(n));
+            }
+            None => self.deflate.decide(DeflateDecision::Off),
         }
         if self.who.server.printer.wants_handshake() {
             show_response(self.who.conn, Dir::Out, &resp, None);
