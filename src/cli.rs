@@ -295,6 +295,11 @@ pub struct ConnectArgs {
           hide_short_help = true, help_heading = "Messages")]
     pub chunk_size: usize,
 
+    /// Send each message in frames of at most SIZE payload bytes (continuation frames), to
+    /// test how a server reassembles them
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Messages")]
+    pub fragment: Option<usize>,
+
     /// How to write received binary messages [default: raw to a pipe, hex to a terminal]
     #[arg(long, value_name = "FORMAT", help_heading = "Messages")]
     pub binary_output: Option<BinaryOutput>,

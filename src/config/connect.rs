@@ -146,8 +146,10 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         heartbeat: client::heartbeat(&args.heartbeat),
         keep_unsent: reconnect.is_some(),
     };
+    let mut client = client::settings(&args.url, &args.handshake, args.max_message_size)?;
+    client.sending.fragment = args.fragment;
     Ok(ConnectPlan {
-        client: client::settings(&args.url, &args.handshake, args.max_message_size)?,
+        client,
         out,
         close,
         drive,
