@@ -101,7 +101,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__connect)
-            opts="-H -o -s -L -k -b -0 -i -P -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --binary-output --echo --close-code --close-reason --close-timeout --reply-timeout --no-close --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --interactive --pretty-json --show-ping-pong --no-history --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --timestamps --help --version"
+            opts="-H -o -s -L -k -b -0 -i -P -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --fragment --binary-output --echo --close-code --close-reason --close-timeout --reply-timeout --no-close --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --interactive --pretty-json --show-ping-pong --no-history --execute --execute-binary --wait --expect --expect-close --timeout --count --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,6 +143,10 @@ _wsprobe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deflate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -160,6 +164,10 @@ _wsprobe() {
                     return 0
                     ;;
                 --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fragment)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -365,13 +373,17 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-s -v -q -h -V --max-message-size --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
+            opts="-s -v -q -h -V --max-message-size --no-deflate --deflate --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deflate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -473,7 +485,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__ping)
-            opts="-H -o -s -L -k -c -i -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --ca --insecure --cert --key --proxy --noproxy --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --timestamps --help --version"
+            opts="-H -o -s -L -k -c -i -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +524,10 @@ _wsprobe() {
                     return 0
                     ;;
                 --max-redirs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deflate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

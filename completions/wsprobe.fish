@@ -47,11 +47,13 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s s -l protoco
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' [default: client_max_window_bits]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l key -d 'The private key of --cert (PEM)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a server reassembles them' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
 hex\t'A hex dump with offsets (the default when stdout is a terminal)'
 base64\t'One base64 line per message'"
@@ -76,6 +78,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l color -d 'Wh
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-deflate -d 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
@@ -99,11 +102,13 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s s -l protocol -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' [default: client_max_window_bits]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l key -d 'The private key of --cert (PEM)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a server reassembles them' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
 hex\t'A hex dump with offsets (the default when stdout is a terminal)'
 base64\t'One base64 line per message'"
@@ -128,6 +133,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l color -d 'When to 
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-deflate -d 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
@@ -146,6 +152,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l timestamps -d 'Sta
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l deflate -d 'permessage-deflate parameters the server asks for itself, as in the header: e.g. \'server_no_context_takeover; server_max_window_bits=10\' (what each client offers is honoured as well)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l exec -d 'Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin, each line it prints becomes a message; its exit closes the connection (1000, or 1011 when it fails). The request reaches it as CGI-style environment variables' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l static -d 'Answer plain HTTP GET requests with the files under DIR (index.html for directories)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l send-interval -d 'Push --send TEXT to every client this often' -r
@@ -165,6 +172,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l close-timeout
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l no-deflate -d 'Decline permessage-deflate offers (accepted by default, as Python websockets does)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l echo -d 'Echo every message back to its sender (the default mode)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l broadcast -d 'Send every message to all other connected clients'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l stdio -d 'Bridge one client at a time to this terminal: stdin lines become messages to it, its messages go to stdout (what `wscat -l` does); end of stdin closes it and exits'
@@ -179,6 +187,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l timestamps -d
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l deflate -d 'permessage-deflate parameters the server asks for itself, as in the header: e.g. \'server_no_context_takeover; server_max_window_bits=10\' (what each client offers is honoured as well)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l exec -d 'Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin, each line it prints becomes a message; its exit closes the connection (1000, or 1011 when it fails). The request reaches it as CGI-style environment variables' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l static -d 'Answer plain HTTP GET requests with the files under DIR (index.html for directories)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l send-interval -d 'Push --send TEXT to every client this often' -r
@@ -198,6 +207,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l close-timeout -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l no-deflate -d 'Decline permessage-deflate offers (accepted by default, as Python websockets does)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l echo -d 'Echo every message back to its sender (the default mode)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l broadcast -d 'Send every message to all other connected clients'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l stdio -d 'Bridge one client at a time to this terminal: stdin lines become messages to it, its messages go to stdout (what `wscat -l` does); end of stdin closes it and exits'
@@ -217,6 +227,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s s -l protocol -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' [default: client_max_window_bits]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l key -d 'The private key of --cert (PEM)' -r -F
@@ -229,6 +240,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l color -d 'When 
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l no-deflate -d 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'

@@ -306,32 +306,33 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                     if this.role == Role::Client {
                         head.extend_from_slice(&got[..end]);
                     }
-                    // What came after the head is held back until the decision is known.
                     let rest = BytesMut::from(&got[end..]);
-                    let filled = before + end;
-                    buf.set_filled(filled);
-                    if this.role == Role::Client {
-                        let head = std::mem::take(head);
-                        let d = this.settle(&head);
-                        this.read = this.rewriting_read(&d);
-                        if let ReadSide::Rewriting {
-                            reading,
-                            out,
-                            error,
-                            ..
-                        } = &mut this.read
-                        {
-                            let shared = &this.shared;
-                            if let Err(e) =
-                                reading.feed(&rest, out, &mut |s| shared.lock().received.add(s))
-                            {
-                                *error = Some(e);
-                            }
-                        } else if !rest.is_empty() {
-                            this.read = ReadSide::Held(rest);
-                        }
-                    } else {
+                    if this.role == Role::Server {
+                        // What came after the head waits for the decision, made while the
+                        // request is answered.
+                        buf.set_filled(before + end);
                         this.read = ReadSide::Held(rest);
+                        return Poll::Ready(Ok(()));
+                    }
+                    let head = std::mem::take(head);
+                    let d = this.settle(&head);
+                    this.read = this.rewriting_read(&d);
+                    if let ReadSide::Rewriting {
+                        reading,
+                        out,
+                        error,
+                        ..
+                    } = &mut this.read
+                    {
+                        // The frames after the head are rewritten; without compression they
+                        // stay where they are (a refusal's body among them).
+                        buf.set_filled(before + end);
+                        let shared = &this.shared;
+                        if let Err(e) =
+                            reading.feed(&rest, out, &mut |s| shared.lock().received.add(s))
+                        {
+                            *error = Some(e);
+                        }
                     }
                     return Poll::Ready(Ok(()));
                 }
@@ -462,10 +463,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Deflate<S> {
             match &mut this.write {
                 WriteSide::Plain => return Pin::new(&mut this.inner).poll_write(cx, buf),
                 WriteSide::Head { matched } => {
-                    // The head goes through as it is; the frames after it wait for the decision.
-                    let mut probe = *matched;
-                    let upto = follow_head(&mut probe, buf).unwrap_or(buf.len());
-                    let n = ready!(Pin::new(&mut this.inner).poll_write(cx, &buf[..upto]))?;
+                    // The head goes through as it is, with whatever tungstenite wrote along
+                    // with it (a refusal's body: splitting them would let a client read the
+                    // head without it). tungstenite writes no frame in the same call as the
+                    // 101, so the frames start with a later write.
+                    let n = ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
                     if follow_head(matched, &buf[..n]).is_some() {
                         this.write = WriteSide::Undecided;
                     }
