@@ -63,6 +63,7 @@ pub struct TlsCache(Arc<OnceLock<Arc<rustls::ClientConfig>>>);
 pub struct Connected {
     pub ws: WebSocketStream<FailFast<Deflate<Offer<Sniff<Transport>>>>>,
     /// What permessage-deflate negotiated, and its counts.
+    #[allow(dead_code)] // the REPL's /state (next commits)
     pub deflate: Arc<DeflateShared>,
     /// The upgrade request as sent (its Sec-WebSocket-Key included).
     pub request: Request,

@@ -60,6 +60,8 @@ struct State {
     sent: Totals,
 }
 
+// Used by the REPL's /compress, /fragment and /state (next commits).
+#[allow(dead_code)]
 impl Shared {
     pub fn new(sending: Sending) -> Arc<Shared> {
         Arc::new(Shared {
@@ -214,15 +216,12 @@ impl<S> Deflate<S> {
         }
     }
 
+    #[allow(dead_code)] // the REPL's /fragment (next commits)
     /// Frames are followed even when nothing is compressed, so that fragmenting can be
     /// switched on at any time (the REPL).
     pub fn always_follow(mut self) -> Self {
         self.may_fragment = true;
         self
-    }
-
-    pub fn get_ref(&self) -> &S {
-        &self.inner
     }
 
     /// The decision, once the head went by (the client's is made here).
@@ -544,6 +543,7 @@ mod tests {
                 .insert("sec-websocket-extensions", o.offer().parse().unwrap());
         }
         let ss2 = ss.clone();
+        #[allow(clippy::result_large_err)] // tungstenite's callback type
         let cb = move |r: &Request, mut resp: Response| {
             let offers = r
                 .headers()
