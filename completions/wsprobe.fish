@@ -83,6 +83,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s k -l insecur
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a server takes both'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-close -d 'Stay connected when stdin ends (or after -x): keep printing what the server sends until it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
@@ -138,6 +139,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s k -l insecure -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a server takes both'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-close -d 'Stay connected when stdin ends (or after -x): keep printing what the server sends until it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
@@ -153,6 +155,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Prin
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l deflate -d 'permessage-deflate parameters the server asks for itself, as in the header: e.g. \'server_no_context_takeover; server_max_window_bits=10\' (what each client offers is honoured as well)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a client reassembles them' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l exec -d 'Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin, each line it prints becomes a message; its exit closes the connection (1000, or 1011 when it fails). The request reaches it as CGI-style environment variables' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l static -d 'Answer plain HTTP GET requests with the files under DIR (index.html for directories)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l send-interval -d 'Push --send TEXT to every client this often' -r
@@ -173,6 +176,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l color -d 'Whe
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l no-deflate -d 'Decline permessage-deflate offers (accepted by default, as Python websockets does)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a client takes both'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l echo -d 'Echo every message back to its sender (the default mode)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l broadcast -d 'Send every message to all other connected clients'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l stdio -d 'Bridge one client at a time to this terminal: stdin lines become messages to it, its messages go to stdout (what `wscat -l` does); end of stdin closes it and exits'
@@ -188,6 +192,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l max-message-size -d 'Largest message accepted; a larger one closes that connection with 1009' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l deflate -d 'permessage-deflate parameters the server asks for itself, as in the header: e.g. \'server_no_context_takeover; server_max_window_bits=10\' (what each client offers is honoured as well)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a client reassembles them' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l exec -d 'Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin, each line it prints becomes a message; its exit closes the connection (1000, or 1011 when it fails). The request reaches it as CGI-style environment variables' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l static -d 'Answer plain HTTP GET requests with the files under DIR (index.html for directories)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l send-interval -d 'Push --send TEXT to every client this often' -r
@@ -208,6 +213,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l color -d 'When to 
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l no-deflate -d 'Decline permessage-deflate offers (accepted by default, as Python websockets does)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a client takes both'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l echo -d 'Echo every message back to its sender (the default mode)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l broadcast -d 'Send every message to all other connected clients'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l stdio -d 'Bridge one client at a time to this terminal: stdin lines become messages to it, its messages go to stdout (what `wscat -l` does); end of stdin closes it and exits'

@@ -300,6 +300,11 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Messages")]
     pub fragment: Option<usize>,
 
+    /// Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to
+    /// test that a server takes both
+    #[arg(long, help_heading = "Messages")]
+    pub no_compress: bool,
+
     /// How to write received binary messages [default: raw to a pipe, hex to a terminal]
     #[arg(long, value_name = "FORMAT", help_heading = "Messages")]
     pub binary_output: Option<BinaryOutput>,
@@ -507,6 +512,16 @@ pub struct ListenArgs {
     #[arg(long, value_name = "PARAMS", value_parser = crate::wire::deflate::params::DeflateParams::parse_user,
           conflicts_with = "no_deflate")]
     pub deflate: Option<crate::wire::deflate::params::DeflateParams>,
+
+    /// Send each message in frames of at most SIZE payload bytes (continuation frames), to
+    /// test how a client reassembles them
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub fragment: Option<usize>,
+
+    /// Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to
+    /// test that a client takes both
+    #[arg(long)]
+    pub no_compress: bool,
 
     /// Echo every message back to its sender (the default mode)
     #[arg(long, group = "mode", help_heading = "Modes")]

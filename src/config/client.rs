@@ -60,6 +60,7 @@ pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result
         // Like a browser: permessage-deflate is offered unless --no-deflate.
         deflate: (!args.no_deflate).then(|| args.deflate.unwrap_or_else(DeflateParams::browser)),
         sending: Sending::default(),
+        sending_may_change: false,
     };
     settings.check_tls()?;
     Ok(settings)

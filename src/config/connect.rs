@@ -148,6 +148,9 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
     };
     let mut client = client::settings(&args.url, &args.handshake, args.max_message_size)?;
     client.sending.fragment = args.fragment;
+    client.sending.compress = !args.no_compress;
+    // The REPL's /fragment and /compress change them while connected.
+    client.sending_may_change = session.is_some();
     Ok(ConnectPlan {
         client,
         out,

@@ -20,6 +20,7 @@ use crate::listen::http::Site;
 use crate::listen::policy::Policy;
 use crate::session::driver::DriveOpts;
 use crate::value::Close;
+use crate::wire::deflate::frames::Sending;
 use crate::wire::deflate::params::ServerPolicy;
 
 /// The WebSocket's own read buffer, which a connection keeps for its whole life: small, so
@@ -50,6 +51,8 @@ pub struct ListenPlan {
     pub drive: DriveOpts,
     /// permessage-deflate offers are accepted with this policy (`None`: `--no-deflate`).
     pub deflate: Option<ServerPolicy>,
+    /// How messages are sent (`--fragment`, `--no-compress`).
+    pub sending: Sending,
 }
 
 /// What a connection does with the messages it receives.
@@ -108,6 +111,10 @@ pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
         site,
         push: args.send_interval.zip(args.send),
         close_after,
+        sending: Sending {
+            compress: !args.no_compress,
+            fragment: args.fragment,
+        },
         deflate: (!args.no_deflate).then(|| ServerPolicy {
             wanted: args.deflate.unwrap_or_default(),
         }),

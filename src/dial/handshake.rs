@@ -51,8 +51,10 @@ pub struct ClientSettings {
     pub tls_cache: TlsCache,
     /// The permessage-deflate offer (`None`: `--no-deflate`).
     pub deflate: Option<DeflateParams>,
-    /// How messages are cut into frames and compressed (`--fragment`).
+    /// How messages are cut into frames and compressed (`--fragment`, `--no-compress`).
     pub sending: Sending,
+    /// The settings may change while connected (the REPL's `/fragment`, `/compress`).
+    pub sending_may_change: bool,
 }
 
 /// A client TLS configuration built once and shared by every connection with these settings.
@@ -63,7 +65,6 @@ pub struct TlsCache(Arc<OnceLock<Arc<rustls::ClientConfig>>>);
 pub struct Connected {
     pub ws: WebSocketStream<FailFast<Deflate<Offer<Sniff<Transport>>>>>,
     /// What permessage-deflate negotiated, and its counts.
-    #[allow(dead_code)] // the REPL's /state (next commits)
     pub deflate: Arc<DeflateShared>,
     /// The upgrade request as sent (its Sec-WebSocket-Key included).
     pub request: Request,
@@ -226,6 +227,7 @@ pub async fn connect(settings: &ClientSettings, conn: &Conn) -> Result<Connected
     };
     match tokio::time::timeout(settings.connect_timeout, attempt).await {
         Ok(Ok(connected)) => {
+            conn.deflate(connected.deflate.clone());
             conn.opened(open_info(&connected.response));
             Ok(connected)
         }
@@ -456,7 +458,10 @@ async fn handshake(
     // permessage-deflate lives below tungstenite, which knows no extension.
     let deflate = DeflateShared::new(settings.sending);
     let limit = settings.ws_config.max_message_size.unwrap_or(usize::MAX);
-    let stream = Deflate::client(stream, settings.deflate, deflate.clone(), limit);
+    let mut stream = Deflate::client(stream, settings.deflate, deflate.clone(), limit);
+    if settings.sending_may_change {
+        stream = stream.always_follow();
+    }
     let head = HeadTap::default();
     let stream = FailFast::tapped(stream, head.clone());
     let sent = request.clone();

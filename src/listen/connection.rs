@@ -29,6 +29,7 @@ use crate::session::driver::{self, Batch, Control, ControlRx, ControlTx};
 use crate::session::echo::Echo;
 use crate::session::{Conn, OpenInfo};
 use crate::value::Close;
+use crate::wire::deflate::stream::Decision as DeflateDecision;
 
 /// A TCP connection just accepted, and its number.
 pub(super) struct Incoming {
@@ -87,10 +88,17 @@ async fn open(server: &Server, incoming: Box<Incoming>) -> Option<Box<Open>> {
         ws,
         admitted,
         latch,
+        deflate,
     } = upgrade::handshake(&candidate, stream).await?;
+    let extensions = match deflate.decision() {
+        DeflateDecision::On(n) => vec![n.to_string()],
+        _ => Vec::new(),
+    };
+    conn.deflate(deflate);
     conn.opened(OpenInfo {
         status: 101,
         protocol: admitted.protocol.clone(),
+        extensions,
         ..OpenInfo::default()
     });
     Some(Box::new(Open {

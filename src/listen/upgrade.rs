@@ -22,7 +22,6 @@ use crate::dial::handshake::{show_request_in as show_request, show_response};
 use crate::error::ErrorKind;
 use crate::session::driver::{Batch, ControlTx};
 use crate::session::{Conn, Dir};
-use crate::wire::deflate::frames::Sending;
 use crate::wire::deflate::params;
 use crate::wire::deflate::stream::{Decision as DeflateDecision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::FailFast;
@@ -60,6 +59,8 @@ pub(super) struct Upgraded {
     pub admitted: Admitted,
     /// `--exec`, `--close-after`: the latch of the gate that holds the client's frames back.
     pub latch: Option<Arc<Latch>>,
+    /// What permessage-deflate negotiated, and its counts.
+    pub deflate: Arc<DeflateShared>,
 }
 
 /// The WebSocket handshake over `stream`, within the handshake time; `None` when it failed
@@ -68,7 +69,7 @@ pub(super) async fn handshake(
     who: &Candidate<'_>,
     stream: ReadAhead<Accepted>,
 ) -> Option<Upgraded> {
-    let deflate = DeflateShared::new(Sending::default());
+    let deflate = DeflateShared::new(who.server.plan.sending);
     let limit = who.server.plan.drive.max_message_size;
     let stream = Deflate::server(stream, deflate.clone(), limit);
     let (stream, latch) = wrap(who.server, stream);
@@ -87,6 +88,7 @@ pub(super) async fn handshake(
             ws,
             admitted: admitted.unwrap_or_default(),
             latch,
+            deflate,
         }),
         // A refusal of ours was logged when it was decided.
         Ok(Err(tokio_tungstenite::tungstenite::Error::Http(_))) => {

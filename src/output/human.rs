@@ -228,8 +228,9 @@ fn frame(s: Style, event: &Event<'_>) -> Option<String> {
             dir,
             kind,
             len,
+            compressed_len,
             data,
-        } => message(s, *dir, *kind, *len, data.as_ref()),
+        } => message(s, *dir, *kind, (*len, *compressed_len), data.as_ref()),
         Event::Ping { dir, len, data } => format!(
             "{} {} {}{}",
             s.arrow(*dir),
@@ -247,7 +248,14 @@ fn frame(s: Style, event: &Event<'_>) -> Option<String> {
     })
 }
 
-fn message(s: Style, dir: Dir, kind: MsgType, len: usize, data: Option<&Data<'_>>) -> String {
+/// `sizes`: the payload's, and on the wire when it was compressed.
+fn message(
+    s: Style,
+    dir: Dir,
+    kind: MsgType,
+    sizes: (usize, Option<usize>),
+    data: Option<&Data<'_>>,
+) -> String {
     let preview = match data {
         Some(Data::Text(t)) => format!(" {}", render::text_preview(t, 80)),
         Some(Data::Bytes(b)) => format!(" {}", render::hex_preview(b, 16)),
@@ -257,11 +265,11 @@ fn message(s: Style, dir: Dir, kind: MsgType, len: usize, data: Option<&Data<'_>
         MsgType::Text => "text",
         MsgType::Binary => "binary",
     };
-    format!(
-        "{} {kind} {}{preview}",
-        s.arrow(dir),
-        s.dim(&render::size(len))
-    )
+    let size = match sizes {
+        (len, Some(wire)) => format!("{} ({} compressed)", render::size(len), render::size(wire)),
+        (len, None) => render::size(len),
+    };
+    format!("{} {kind} {}{preview}", s.arrow(dir), s.dim(&size))
 }
 
 fn pong(s: Style, dir: Dir, len: usize, data: &Data<'_>, rtt_ms: Option<f64>) -> String {
@@ -465,6 +473,7 @@ mod tests {
             dir: Dir::In,
             kind: MsgType::Text,
             len: 11,
+            compressed_len: None,
             data: Some(Data::Text("a\x1b[31mb\u{202e}c")),
         };
         assert_eq!(
@@ -479,6 +488,7 @@ mod tests {
             dir: Dir::Out,
             kind: MsgType::Binary,
             len: 3,
+            compressed_len: None,
             data: Some(Data::Bytes(&[0, 1, 0xff])),
         };
         assert_eq!(line(None, Duration::ZERO, &event), "> binary 3 B 00 01 ff");

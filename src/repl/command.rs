@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::value::{parse_close_code, parse_close_reason, parse_hex, Close};
+use crate::value::{parse_close_code, parse_close_reason, parse_hex, parse_size, Close};
 
 /// One line typed by the user, understood.
 #[derive(Debug, PartialEq, Eq)]
@@ -15,6 +15,10 @@ pub enum Command {
     Ping(String),
     Pong(String),
     Close(Close),
+    /// `/compress on|off`; `None`: show the setting.
+    Compress(Option<bool>),
+    /// `/fragment SIZE|off`; `None`: show the setting.
+    Fragment(Option<Option<usize>>),
     State,
     Headers,
     Pretty,
@@ -52,6 +56,16 @@ pub const COMMANDS: &[Spec] = &[
         "send a binary message (hex bytes, or a file's bytes)",
     ),
     spec("/text", "@FILE", "send a file as one text message"),
+    spec(
+        "/compress",
+        "[on|off]",
+        "compress the next messages (with permessage-deflate) or not",
+    ),
+    spec(
+        "/fragment",
+        "[SIZE|off]",
+        "send the next messages in frames of at most SIZE bytes",
+    ),
     spec(
         "/state",
         "",
@@ -133,6 +147,19 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "text" => match args.strip_prefix('@') {
             Some(path) if !path.is_empty() => Ok(Some(Command::TextFile(path.into()))),
             _ => Err("/text needs @FILE (type the text itself as a plain line)".into()),
+        },
+        "compress" => match args {
+            "" => Ok(Some(Command::Compress(None))),
+            "on" => Ok(Some(Command::Compress(Some(true)))),
+            "off" => Ok(Some(Command::Compress(Some(false)))),
+            _ => Err(format!("/compress takes on or off, not '{args}'")),
+        },
+        "fragment" => match args {
+            "" => Ok(Some(Command::Fragment(None))),
+            "off" => Ok(Some(Command::Fragment(Some(None)))),
+            size => parse_size(size)
+                .map(|n| Some(Command::Fragment(Some(Some(n)))))
+                .map_err(|e| format!("/fragment: {e} (or off)")),
         },
         "state" => no_args(Command::State),
         "headers" => no_args(Command::Headers),

@@ -11,6 +11,7 @@
 
 mod command;
 mod screen;
+mod sending;
 mod view;
 
 use std::path::PathBuf;
@@ -42,6 +43,7 @@ use crate::output::Printer;
 use crate::session::driver::{Batch, Control, ControlTx};
 use crate::session::{Conn, ReadyState};
 use crate::value::Close;
+use crate::wire::deflate::stream::Shared as DeflateShared;
 use command::Command;
 use screen::{Screen, Terminal};
 
@@ -72,6 +74,10 @@ struct Shared {
     /// Bytes of data messages handed to the connection; minus the bytes sent, this is the
     /// browser's bufferedAmount.
     queued: AtomicU64,
+    /// Data messages handed to the connection.
+    messages: AtomicU64,
+    /// The connection's frame layer (compression and fragmenting), once it is open.
+    deflate: Mutex<Option<Arc<DeflateShared>>>,
     handshake: Mutex<Option<Handshake>>,
     /// The user asked to close and leave (before OPEN this ends the session at once).
     quit: Notify,
@@ -101,6 +107,8 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
         url: plan.client.url.as_str().to_owned(),
         pretty: Arc::new(AtomicBool::new(session.pretty_json)),
         queued: AtomicU64::new(0),
+        messages: AtomicU64::new(0),
+        deflate: Mutex::new(None),
         handshake: Mutex::new(None),
         quit: Notify::new(),
         interrupted: AtomicBool::new(false),
@@ -148,6 +156,8 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
                 request: handshake::request_lines(&connected.request),
                 response: handshake::response_lines(&connected.response),
             });
+            *shared.deflate.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(connected.deflate.clone());
             if !piped {
                 printer.line("Type a message and press Enter; /help lists the commands.");
             }
@@ -451,6 +461,8 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
             control.send(Control::Close(close));
             return;
         }
+        Command::Compress(on) => return confirm(printer, sending::compress(shared, on).await),
+        Command::Fragment(size) => return confirm(printer, sending::fragment(shared, size).await),
         Command::State => return printer.line(&state(shared)),
         Command::Headers => return printer.line(&headers(shared)),
         Command::Pretty => {
@@ -479,6 +491,7 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
         _ => 0,
     };
     shared.queued.fetch_add(len as u64, Ordering::Relaxed);
+    shared.messages.fetch_add(1, Ordering::Relaxed);
     if data.send(vec![msg]).await.is_err() {
         error(
             printer,
@@ -487,7 +500,21 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
     }
 }
 
+fn confirm(printer: &Printer, said: Result<String, String>) {
+    match said {
+        Ok(line) => printer.line(&line),
+        Err(e) => error(printer, &e),
+    }
+}
+
 fn state(shared: &Shared) -> String {
+    let compression = sending::state_lines(
+        shared
+            .deflate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_deref(),
+    );
     let st = shared.conn.state();
     let hs = shared.handshake.lock().unwrap_or_else(|e| e.into_inner());
     let (protocol, extensions) = match &*hs {
@@ -516,7 +543,7 @@ fn state(shared: &Shared) -> String {
     format!(
         "readyState      {ready}\nurl             {}\nprotocol        {protocol}\nextensions      {extensions}\n\
          bufferedAmount  {buffered}\nmessages in     {} ({})\nmessages out    {} ({})\n\
-         pings sent      {} (pongs {})\nuptime          {uptime}",
+         pings sent      {} (pongs {})\nuptime          {uptime}{compression}",
         shared.url,
         st.msgs_in,
         render::size(st.bytes_in as usize),

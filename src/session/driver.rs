@@ -206,6 +206,8 @@ where
         output_gone,
     )
     .await;
+    // Sent messages not shown yet (they wait to go through permessage-deflate).
+    conn.sent_through(true);
     conn.closed(&close);
     conn.sink().flush();
     Ending {
@@ -475,6 +477,7 @@ where
                     if let Err(e) = sink.lock().await.flush().await {
                         return ReaderEnd::Error(e);
                     }
+                    conn.sent_through(false);
                 }
                 conn.sink().flush();
                 match &close_frame {
@@ -662,6 +665,7 @@ where
                 if let Err(e) = res {
                     return WriterEnd::Failed(e);
                 }
+                conn.sent_through(false);
             }
             // A ready future, not the close itself: every branch's future is stored at once
             // while select! waits, and each idle connection pays for that size.
@@ -764,6 +768,7 @@ async fn close<S>(sink: &Sink<S>, conn: &Conn, c: &Close, limit: Duration) -> Wr
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    conn.sent_through(false);
     conn.closing(Side::Local, c.code, &c.reason);
     let frame = CloseFrame {
         code: CloseCode::from(c.code),

@@ -10,12 +10,14 @@ pub mod driver;
 pub mod echo;
 pub mod sink;
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::error::ErrorKind;
+use crate::wire::deflate::stream::{Decision as DeflateDecision, Shared as DeflateShared};
 
 pub use sink::EventSink;
 
@@ -112,6 +114,9 @@ pub enum Event<'a> {
         #[serde(rename = "type")]
         kind: MsgType,
         len: usize,
+        /// The payload's size on the wire, when permessage-deflate compressed it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        compressed_len: Option<usize>,
         /// Text as is; binary as base64. Only in JSON output, and for `in` messages.
         #[serde(skip_serializing_if = "Option::is_none")]
         data: Option<Data<'a>>,
@@ -295,6 +300,19 @@ pub struct ConnState {
     pub pongs_in: u64,
     /// Round-trip times of the pings answered by a pong with their own payload.
     pub rtts: Vec<Duration>,
+    /// permessage-deflate, when negotiated: its counts, and each message's compressed size.
+    pub deflate: Option<Arc<DeflateShared>>,
+    /// Sent messages to be shown once they went through the deflate stream (which is when
+    /// their compressed size is known).
+    unshown: VecDeque<Unshown>,
+}
+
+/// A sent message waiting to be shown: its number among the sent messages and its payload.
+#[derive(Debug)]
+struct Unshown {
+    index: u64,
+    kind: MsgType,
+    payload: Vec<u8>,
 }
 
 /// One connection: its id (servers number them), its clock, its state and where its events go.
@@ -324,6 +342,8 @@ impl Conn {
                 pings_sent: 0,
                 pongs_in: 0,
                 rtts: Vec::new(),
+                deflate: None,
+                unshown: VecDeque::new(),
             }),
         }
     }
@@ -401,32 +421,91 @@ impl Conn {
         self.emit(&Event::Error { kind, message });
     }
 
+    /// permessage-deflate was negotiated: message events carry compressed sizes from now on.
+    /// (Without compression nothing is kept.)
+    pub fn deflate(&self, shared: Arc<DeflateShared>) {
+        if !matches!(shared.decision(), DeflateDecision::On(_)) {
+            shared.keep_sizes(false, false);
+            return;
+        }
+        shared.keep_sizes(
+            self.sink.wants_messages(Dir::In),
+            self.sink.wants_messages(Dir::Out),
+        );
+        self.state().deflate = Some(shared);
+    }
+
     pub fn message(&self, dir: Dir, kind: MsgType, payload: &[u8]) {
-        {
+        let (index, deflate) = {
             let mut st = self.state();
-            match dir {
+            let index = match dir {
                 Dir::In => {
                     st.msgs_in += 1;
                     st.bytes_in += payload.len() as u64;
+                    st.msgs_in - 1
                 }
                 Dir::Out => {
                     st.msgs_out += 1;
                     st.bytes_out += payload.len() as u64;
+                    st.msgs_out - 1
                 }
+            };
+            (index, st.deflate.clone())
+        };
+        if !self.sink.wants_messages(dir) {
+            return;
+        }
+        match (dir, deflate) {
+            (Dir::In, Some(d)) => {
+                let compressed = d.received_sizes(index).map(|s| s.wire);
+                self.show_message(dir, kind, payload, compressed);
+            }
+            (Dir::Out, Some(_)) => {
+                self.state().unshown.push_back(Unshown {
+                    index,
+                    kind,
+                    payload: payload.to_vec(),
+                });
+                self.sent_through(false);
+            }
+            (_, None) => self.show_message(dir, kind, payload, None),
+        }
+    }
+
+    /// Shows the sent messages that went through the deflate stream, in order (the driver
+    /// calls this after writing); `all`: the connection is over, show the rest as they are.
+    pub fn sent_through(&self, all: bool) {
+        loop {
+            let (next, compressed) = {
+                let mut st = self.state();
+                let (Some(d), Some(front)) = (&st.deflate, st.unshown.front()) else {
+                    return;
+                };
+                let compressed = match d.sent_sizes(front.index) {
+                    Some(sizes) => sizes.filter(|s| s.compressed).map(|s| s.wire),
+                    None if all => None,
+                    None => return,
+                };
+                (st.unshown.pop_front(), compressed)
+            };
+            if let Some(m) = next {
+                self.show_message(Dir::Out, m.kind, &m.payload, compressed);
             }
         }
-        if self.sink.wants_messages(dir) {
-            let data = match kind {
-                MsgType::Text => Data::Text(std::str::from_utf8(payload).unwrap_or_default()),
-                MsgType::Binary => Data::Bytes(payload),
-            };
-            self.emit(&Event::Message {
-                dir,
-                kind,
-                len: payload.len(),
-                data: Some(data),
-            });
-        }
+    }
+
+    fn show_message(&self, dir: Dir, kind: MsgType, payload: &[u8], compressed: Option<usize>) {
+        let data = match kind {
+            MsgType::Text => Data::Text(std::str::from_utf8(payload).unwrap_or_default()),
+            MsgType::Binary => Data::Bytes(payload),
+        };
+        self.emit(&Event::Message {
+            dir,
+            kind,
+            len: payload.len(),
+            compressed_len: compressed,
+            data: Some(data),
+        });
     }
 
     pub fn ping(&self, dir: Dir, payload: &[u8]) {

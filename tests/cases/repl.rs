@@ -216,7 +216,17 @@ fn help_is_aligned_and_tab_after_a_lone_slash_lists_the_commands() {
     let shown = screen.join("\n");
     assert_eq!(code, 0, "{shown}");
     let names = [
-        "/ping", "/pong", "/close", "/binary", "/text", "/state", "/headers", "/pretty", "/help",
+        "/ping",
+        "/pong",
+        "/close",
+        "/binary",
+        "/text",
+        "/compress",
+        "/fragment",
+        "/state",
+        "/headers",
+        "/pretty",
+        "/help",
         "/quit",
     ];
     // The list Tab showed: rows naming every command once, and nothing else.

@@ -120,14 +120,20 @@ pub struct Reading {
     /// Compressed and inflated bytes of the current message.
     wire: usize,
     plain: usize,
+    /// Data messages begun so far (compressed or not).
+    started: u64,
     failed: bool,
 }
 
-/// A compressed message that was inflated: its size on the wire and inflated.
+/// A data message's number among the stream's data messages (from 0), its payload's size on
+/// the wire and inflated, and whether it was compressed. [`Reading`] tells compressed
+/// messages only, [`Writing`] every message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sizes {
+    pub index: u64,
     pub wire: usize,
     pub plain: usize,
+    pub compressed: bool,
 }
 
 impl Reading {
@@ -156,6 +162,7 @@ impl Reading {
             scratch: Vec::new(),
             wire: 0,
             plain: 0,
+            started: 0,
             failed: false,
         }
     }
@@ -226,6 +233,9 @@ impl Reading {
         };
         let b0 = self.hdr[0];
         let (fin, rsv1, opcode) = (b0 & 0x80 != 0, b0 & 0x40 != 0, b0 & 0x0f);
+        if matches!(opcode, 1 | 2) {
+            self.started += 1;
+        }
         let inflate = match (opcode, rsv1, self.message) {
             // The first frame of a compressed message.
             (1 | 2, true, None) => {
@@ -288,8 +298,10 @@ impl Reading {
         if frame.fin {
             self.message = None;
             done(Sizes {
+                index: self.started - 1,
                 wire: self.wire,
                 plain: self.plain,
+                compressed: true,
             });
         }
         self.inflated.clear();
@@ -337,6 +349,8 @@ pub struct Writing {
     frame: Option<OutFrame>,
     payload: Vec<u8>,
     packed: Vec<u8>,
+    /// Data messages written so far.
+    written: u64,
 }
 
 impl Writing {
@@ -354,6 +368,7 @@ impl Writing {
             frame: None,
             payload: Vec::new(),
             packed: Vec::new(),
+            written: 0,
         }
     }
 
@@ -457,9 +472,12 @@ impl Writing {
         } else {
             &self.payload
         };
+        self.written += 1;
         sent(Sizes {
+            index: self.written - 1,
             wire: body.len(),
             plain: self.payload.len(),
+            compressed: compress,
         });
         let size = how.fragment.unwrap_or(usize::MAX).max(1);
         let mut pieces = body.chunks(size).peekable();

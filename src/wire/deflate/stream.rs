@@ -7,6 +7,7 @@
 //! up without compression and cannot fragment takes a fast path: reads and writes go straight
 //! through, and the stream costs one branch per call.
 
+use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -30,7 +31,7 @@ pub enum Decision {
     Refused(String),
 }
 
-/// Message and byte counts on the wire and inflated, for `/state` and the events.
+/// Compressed messages and their bytes on the wire and inflated, for `/state`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     pub messages: u64,
@@ -40,9 +41,55 @@ pub struct Totals {
 
 impl Totals {
     fn add(&mut self, s: Sizes) {
-        self.messages += 1;
-        self.wire += s.wire as u64;
-        self.plain += s.plain as u64;
+        if s.compressed {
+            self.messages += 1;
+            self.wire += s.wire as u64;
+            self.plain += s.plain as u64;
+        }
+    }
+}
+
+/// The sizes of recent messages, kept while someone shows them (`-v`, `--json`) until they
+/// are asked for; bounded. Kept from the start (frames can come with the handshake's
+/// answer) until told that nobody will ask.
+#[derive(Debug)]
+struct Recent {
+    on: bool,
+    sizes: VecDeque<Sizes>,
+    /// One past the highest index told.
+    told: u64,
+}
+
+impl Recent {
+    const KEEP: usize = 4096;
+
+    fn new() -> Recent {
+        Recent {
+            on: true,
+            sizes: VecDeque::new(),
+            told: 0,
+        }
+    }
+
+    fn add(&mut self, s: Sizes) {
+        self.told = s.index + 1;
+        if self.on {
+            if self.sizes.len() == Self::KEEP {
+                self.sizes.pop_front();
+            }
+            self.sizes.push_back(s);
+        }
+    }
+
+    /// The sizes of message `index`, if told; older ones are forgotten.
+    fn take(&mut self, index: u64) -> Option<Sizes> {
+        while self.sizes.front().is_some_and(|s| s.index < index) {
+            self.sizes.pop_front();
+        }
+        match self.sizes.front() {
+            Some(s) if s.index == index => self.sizes.pop_front(),
+            _ => None,
+        }
     }
 }
 
@@ -58,10 +105,22 @@ struct State {
     sending: Sending,
     received: Totals,
     sent: Totals,
+    recent_in: Recent,
+    recent_out: Recent,
 }
 
-// Used by the REPL's /compress, /fragment and /state (next commits).
-#[allow(dead_code)]
+impl State {
+    fn received(&mut self, s: Sizes) {
+        self.received.add(s);
+        self.recent_in.add(s);
+    }
+
+    fn sent(&mut self, s: Sizes) {
+        self.sent.add(s);
+        self.recent_out.add(s);
+    }
+}
+
 impl Shared {
     pub fn new(sending: Sending) -> Arc<Shared> {
         Arc::new(Shared {
@@ -70,6 +129,8 @@ impl Shared {
                 sending,
                 received: Totals::default(),
                 sent: Totals::default(),
+                recent_in: Recent::new(),
+                recent_out: Recent::new(),
             }),
         })
     }
@@ -100,6 +161,38 @@ impl Shared {
     pub fn totals(&self) -> (Totals, Totals) {
         let st = self.lock();
         (st.received, st.sent)
+    }
+
+    /// Whether each message's sizes are kept until [`received_sizes`](Self::received_sizes)
+    /// or [`sent_sizes`](Self::sent_sizes) asks for them (they are at first).
+    pub fn keep_sizes(&self, received: bool, sent: bool) {
+        let mut st = self.lock();
+        let st = &mut *st;
+        for (r, keep) in [(&mut st.recent_in, received), (&mut st.recent_out, sent)] {
+            r.on = keep;
+            if !keep {
+                r.sizes = VecDeque::new();
+            }
+        }
+    }
+
+    /// The sizes of received data message `index` (from 0), if it was compressed.
+    pub fn received_sizes(&self, index: u64) -> Option<Sizes> {
+        self.lock().recent_in.take(index)
+    }
+
+    /// Data messages that went through the frame layer so far (compressed and cut as the
+    /// settings were then).
+    pub fn messages_written(&self) -> u64 {
+        self.lock().recent_out.told
+    }
+
+    /// The sizes of sent data message `index` (from 0): `None` while it has not gone
+    /// through yet, then `Some` of its sizes (`Some(None)` if they were forgotten).
+    pub fn sent_sizes(&self, index: u64) -> Option<Option<Sizes>> {
+        let mut st = self.lock();
+        let out = &mut st.recent_out;
+        (index < out.told).then(|| out.take(index))
     }
 }
 
@@ -216,7 +309,6 @@ impl<S> Deflate<S> {
         }
     }
 
-    #[allow(dead_code)] // the REPL's /fragment (next commits)
     /// Frames are followed even when nothing is compressed, so that fragmenting can be
     /// switched on at any time (the REPL).
     pub fn always_follow(mut self) -> Self {
@@ -327,8 +419,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                         // stay where they are (a refusal's body among them).
                         buf.set_filled(before + end);
                         let shared = &this.shared;
-                        if let Err(e) =
-                            reading.feed(&rest, out, &mut |s| shared.lock().received.add(s))
+                        if let Err(e) = reading.feed(&rest, out, &mut |s| shared.lock().received(s))
                         {
                             *error = Some(e);
                         }
@@ -348,7 +439,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                         } => {
                             let shared = &this.shared;
                             if let Err(e) =
-                                reading.feed(&rest, out, &mut |s| shared.lock().received.add(s))
+                                reading.feed(&rest, out, &mut |s| shared.lock().received(s))
                             {
                                 *error = Some(e);
                             }
@@ -390,7 +481,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                     }
                     let shared = &this.shared;
                     if let Err(e) =
-                        reading.feed(rb.filled(), out, &mut |s| shared.lock().received.add(s))
+                        reading.feed(rb.filled(), out, &mut |s| shared.lock().received(s))
                     {
                         *error = Some(e);
                     }
@@ -488,7 +579,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Deflate<S> {
                         buf,
                         out,
                         how,
-                        &mut |s| shared.lock().sent.add(s),
+                        &mut |s| shared.lock().sent(s),
                         &mut rand::random,
                     );
                     // Start writing now; what does not fit goes on the next call or the flush.
