@@ -249,6 +249,11 @@ impl Tracker {
         } = parse_header(&buf[..*len])?;
         let fin = buf[0] & 0x80 != 0;
         let opcode = buf[0] & 0x0f;
+        // An RSV bit still set here (permessage-deflate clears it on what it inflates) is a
+        // protocol error for tungstenite to answer (1002): stop following.
+        if buf[0] & 0x70 != 0 {
+            return Some((Phase::Off, false));
+        }
         let (text, ends_message) = match opcode {
             0 => (self.in_text, fin),
             1 => {
@@ -549,6 +554,16 @@ mod tests {
         // Header and the valid part pass; the invalid sequence fails at once.
         assert!(ok(&mut t, &f[..8 + 13]));
         assert!(!ok(&mut t, &f[8 + 13..8 + 19]));
+    }
+
+    #[test]
+    fn a_frame_with_an_rsv_bit_is_left_to_tungstenite() {
+        // Compressed bytes that are not UTF-8, in a frame nothing inflated: tungstenite must
+        // see the RSV1 bit and answer 1002, not this check 1007.
+        let mut t = after_handshake();
+        let mut f = frame(true, 1, &[0xf2, 0x48, 0xcd, 0xff], None);
+        f[0] |= 0x40;
+        assert!(ok(&mut t, &f));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 mod browser;
 mod close;
+mod deflate;
 mod exec;
 mod handshake;
 mod heartbeat;
