@@ -233,9 +233,9 @@ pub struct HandshakeArgs {
 
     /// The permessage-deflate parameters to offer, as in the header: e.g.
     /// 'server_no_context_takeover; client_max_window_bits=10' [default: client_max_window_bits]
-    #[arg(long, value_name = "PARAMS", value_parser = crate::wire::deflate::params::DeflateParams::parse_user,
+    #[arg(long, value_name = "PARAMS", value_parser = crate::value::deflate::DeflateParams::parse_user,
           conflicts_with = "no_deflate", help_heading = "Handshake")]
-    pub deflate: Option<crate::wire::deflate::params::DeflateParams>,
+    pub deflate: Option<crate::value::deflate::DeflateParams>,
 
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -509,9 +509,9 @@ pub struct ListenArgs {
     /// permessage-deflate parameters the server asks for itself, as in the header: e.g.
     /// 'server_no_context_takeover; server_max_window_bits=10' (what each client offers is
     /// honoured as well)
-    #[arg(long, value_name = "PARAMS", value_parser = crate::wire::deflate::params::DeflateParams::parse_user,
+    #[arg(long, value_name = "PARAMS", value_parser = crate::value::deflate::DeflateParams::parse_user,
           conflicts_with = "no_deflate")]
-    pub deflate: Option<crate::wire::deflate::params::DeflateParams>,
+    pub deflate: Option<crate::value::deflate::DeflateParams>,
 
     /// Send each message in frames of at most SIZE payload bytes (continuation frames), to
     /// test how a client reassembles them

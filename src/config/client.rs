@@ -10,9 +10,9 @@ use crate::dial::proxy::ProxySetting;
 use crate::error::Failure;
 use crate::session::driver::Heartbeat;
 use crate::tls::TlsOptions;
+use crate::value::deflate::DeflateParams;
 use crate::value::WsUrl;
 use crate::wire::deflate::frames::Sending;
-use crate::wire::deflate::params::DeflateParams;
 
 /// The largest message a connection takes when no `--max-message-size` applies.
 pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;

@@ -19,9 +19,9 @@ use crate::listen::exec::ExecConfig;
 use crate::listen::http::Site;
 use crate::listen::policy::Policy;
 use crate::session::driver::DriveOpts;
+use crate::value::deflate::ServerPolicy;
 use crate::value::Close;
 use crate::wire::deflate::frames::Sending;
-use crate::wire::deflate::params::ServerPolicy;
 
 /// The WebSocket's own read buffer, which a connection keeps for its whole life: small, so
 /// idle connections are cheap (tungstenite's default is 128 KiB each). It is also the most

@@ -22,7 +22,7 @@ use crate::dial::handshake::{show_request_in as show_request, show_response};
 use crate::error::ErrorKind;
 use crate::session::driver::{Batch, ControlTx};
 use crate::session::{Conn, Dir};
-use crate::wire::deflate::params;
+use crate::value::deflate as params;
 use crate::wire::deflate::stream::{Decision as DeflateDecision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::FailFast;
 use crate::wire::gate::{Gate, Hold, Latch};
@@ -140,7 +140,7 @@ impl Callback for Decide<'_, '_> {
             let offers = params::parse_header(&offers).ok()?;
             params::accept_offer(&offers, policy)
         });
-        match negotiated.and_then(|n| Some((n, n.to_string().parse().ok()?))) {
+        match negotiated.and_then(|a| Some((a.negotiated, a.answer.parse().ok()?))) {
             Some((n, value)) => {
                 resp.headers_mut()
                     .insert(header::SEC_WEBSOCKET_EXTENSIONS, value);

@@ -5,6 +5,7 @@
 //! of wsprobe.
 
 mod close;
+pub mod deflate;
 mod pattern;
 mod url;
 
@@ -213,6 +214,7 @@ mod tests {
             "[0-9]{0,25}[a-zA-Z ]{0,4}[0-9]{0,5}[a-z]{0,3}",
             "[ -~]{0,12}:[ -~]{0,20}",
             "(re:|json:)[ -~]{0,24}",
+            "((server|client)_(no_context_takeover|max_window_bits(=[0-9\"]{0,3})?)|[a-z]{1,4})(; ?[a-z_=0-9\"]{0,30}){0,3}",
         ]
     }
 
@@ -243,6 +245,12 @@ mod tests {
             one_line(parse_close_reason(&s).map(drop))?;
             one_line(parse_listen_addr(&s).map(drop))?;
             one_line(crate::value::parse_proxy(&s).map(drop))?;
+            one_line(deflate::DeflateParams::parse_user(&s).map(|p| {
+                // What parses can be offered, and the offer reads back the same.
+                let again = deflate::parse_header(&p.offer()).map(|e| e.len());
+                assert_eq!(again, Ok(1), "{p:?}");
+            }))?;
+            one_line(deflate::parse_header(&s).map(drop))?;
             one_line(crate::value::parse_pattern(&s).map(|p| {
                 p.matches(&s);
             }))?;

@@ -12,7 +12,7 @@
 use bytes::BytesMut;
 
 use super::codec::{Deflater, InflateError, Inflater};
-use super::params::Negotiated;
+use crate::value::deflate::Negotiated;
 use crate::wire::failfast::parse_header;
 
 /// Which end of the connection this is: clients mask what they send, servers what they read
@@ -544,7 +544,17 @@ mod tests {
     /// Writes `msgs` as tungstenite would (one final frame each) through a writer, then reads
     /// the result back through a reader of the other role, split into `split`-byte reads.
     fn round_trip(role: Role, msgs: &[(u8, Vec<u8>)], how: Sending, split: usize) -> Vec<u8> {
-        let n = negotiated();
+        round_trip_with(&negotiated(), role, msgs, how, split)
+    }
+
+    fn round_trip_with(
+        n: &Negotiated,
+        role: Role,
+        msgs: &[(u8, Vec<u8>)],
+        how: Sending,
+        split: usize,
+    ) -> Vec<u8> {
+        let n = *n;
         let mut w = Writing::new(role, Some(&n), false);
         let peer = if role == Role::Client {
             Role::Server
@@ -568,7 +578,51 @@ mod tests {
             r.feed(piece, &mut plain, &mut |s| sizes.push(s)).unwrap();
         }
         assert_eq!(sizes.len(), if how.compress { msgs.len() } else { 0 });
+        // Each compressed message is told once, in order, with its inflated size.
+        for (i, s) in sizes.iter().enumerate() {
+            assert_eq!(s.index, i as u64);
+            assert_eq!(s.plain, msgs[i].1.len());
+        }
         plain.to_vec()
+    }
+
+    use proptest::prelude::*;
+
+    /// Messages that compress well, badly, or not at all, and empty ones.
+    fn message() -> impl Strategy<Value = (u8, Vec<u8>)> {
+        let payload =
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..600),
+                (proptest::collection::vec(any::<u8>(), 1..8), 0usize..5000)
+                    .prop_map(|(unit, n)| unit.iter().copied().cycle().take(n).collect()),
+                Just(Vec::new()),
+            ];
+        (prop_oneof![Just(1u8), Just(2u8)], payload)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_messages_survive_any_parameters_fragments_and_reads(
+            msgs in proptest::collection::vec(message(), 1..6),
+            client in any::<bool>(),
+            resets in (any::<bool>(), any::<bool>()),
+            bits in (8u8..=15, 8u8..=15),
+            compress in any::<bool>(),
+            fragment in proptest::option::of(1usize..300),
+            split in 1usize..2000,
+        ) {
+            let n = Negotiated {
+                server_no_context_takeover: resets.0,
+                client_no_context_takeover: resets.1,
+                server_max_window_bits: bits.0,
+                client_max_window_bits: bits.1,
+            };
+            let role = if client { Role::Client } else { Role::Server };
+            let how = Sending { compress, fragment };
+            let plain = round_trip_with(&n, role, &msgs, how, split);
+            prop_assert_eq!(messages(&plain), msgs);
+        }
     }
 
     /// The messages in a plain (uncompressed, unmasked or zero-masked) frame stream.

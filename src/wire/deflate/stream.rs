@@ -17,7 +17,7 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::frames::{ReadError, Reading, Role, Sending, Sizes, Writing};
-use super::params::{self, DeflateParams, Negotiated};
+use crate::value::deflate::{self as params, DeflateParams, Negotiated};
 
 /// What the handshake decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -646,6 +646,7 @@ mod tests {
             let n = params::parse_header(&offers)
                 .ok()
                 .and_then(|o| params::accept_offer(&o, &params::ServerPolicy::default()))
+                .map(|a| a.negotiated)
                 .filter(|_| accept);
             match n {
                 Some(n) => {

@@ -195,10 +195,17 @@ pub struct ServerPolicy {
     pub wanted: DeflateParams,
 }
 
+/// An offer the server accepted: what both sides use, and the response header's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub negotiated: Negotiated,
+    pub answer: String,
+}
+
 /// The server's choice: the first permessage-deflate offer it can accept (RFC 7692 §5.1),
 /// and the response header value; `None` declines them all (the connection goes on
 /// uncompressed).
-pub fn accept_offer(offers: &[Extension], policy: &ServerPolicy) -> Option<Negotiated> {
+pub fn accept_offer(offers: &[Extension], policy: &ServerPolicy) -> Option<Accepted> {
     let want = policy.wanted;
     offers
         .iter()
@@ -216,14 +223,21 @@ pub fn accept_offer(offers: &[Extension], policy: &ServerPolicy) -> Option<Negot
                 (Some(None), b) => b.unwrap_or(15),
                 (Some(Some(a)), b) => b.map_or(a, |b| a.min(b)),
             };
-            Some(Negotiated {
+            let negotiated = Negotiated {
                 server_no_context_takeover: o.server_no_context_takeover
                     || want.server_no_context_takeover,
                 client_no_context_takeover: o.client_no_context_takeover
                     || want.client_no_context_takeover,
                 server_max_window_bits: server_bits,
                 client_max_window_bits: client_bits,
-            })
+            };
+            let mut answer = negotiated.to_string();
+            // An offered server_max_window_bits is granted by answering it (RFC 7692
+            // §7.1.2.1), also when it is the default 15 that the display leaves out.
+            if o.server_max_window_bits.is_some() && server_bits == 15 {
+                answer = answer.replacen(NAME, &format!("{NAME}; server_max_window_bits=15"), 1);
+            }
+            Some(Accepted { negotiated, answer })
         })
 }
 
@@ -426,7 +440,8 @@ mod tests {
             &offers(&DeflateParams::browser().offer()),
             &ServerPolicy::default(),
         )
-        .unwrap();
+        .unwrap()
+        .negotiated;
         assert_eq!(n.to_string(), "permessage-deflate");
         assert_eq!(
             (n.server_max_window_bits, n.client_max_window_bits),
@@ -440,7 +455,8 @@ mod tests {
             &offers("permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_max_window_bits=12"),
             &ServerPolicy::default(),
         )
-        .unwrap();
+        .unwrap()
+        .negotiated;
         assert!(n.server_no_context_takeover && !n.client_no_context_takeover);
         assert_eq!(
             (n.server_max_window_bits, n.client_max_window_bits),
@@ -453,6 +469,16 @@ mod tests {
     }
 
     #[test]
+    fn an_offered_default_window_is_answered() {
+        let a = accept_offer(
+            &offers("permessage-deflate; server_max_window_bits=15"),
+            &ServerPolicy::default(),
+        )
+        .unwrap();
+        assert_eq!(a.answer, "permessage-deflate; server_max_window_bits=15");
+    }
+
+    #[test]
     fn the_server_limits_the_client_window_only_when_offered() {
         let policy = ServerPolicy {
             wanted: DeflateParams {
@@ -460,13 +486,16 @@ mod tests {
                 ..DeflateParams::default()
             },
         };
-        let n = accept_offer(&offers("permessage-deflate"), &policy).unwrap();
+        let n = accept_offer(&offers("permessage-deflate"), &policy)
+            .unwrap()
+            .negotiated;
         assert_eq!(n.client_max_window_bits, 15);
         let n = accept_offer(
             &offers("permessage-deflate; client_max_window_bits"),
             &policy,
         )
-        .unwrap();
+        .unwrap()
+        .negotiated;
         assert_eq!(n.client_max_window_bits, 10);
     }
 
@@ -488,7 +517,8 @@ mod tests {
             &offers("permessage-deflate; foo, permessage-deflate; client_no_context_takeover"),
             &policy,
         )
-        .unwrap();
+        .unwrap()
+        .negotiated;
         assert!(n.client_no_context_takeover);
         assert_eq!(
             accept_offer(&offers("x-webkit-deflate-frame"), &policy),
@@ -550,5 +580,64 @@ mod tests {
         );
         assert!(DeflateParams::parse_user("server_max_window_bits=20").is_err());
         assert!(DeflateParams::parse_user("nope").is_err());
+    }
+
+    use proptest::prelude::*;
+
+    fn negotiated() -> impl Strategy<Value = Negotiated> {
+        (any::<bool>(), any::<bool>(), 8u8..=15, 8u8..=15).prop_map(|(s, c, sb, cb)| Negotiated {
+            server_no_context_takeover: s,
+            client_no_context_takeover: c,
+            server_max_window_bits: sb,
+            client_max_window_bits: cb,
+        })
+    }
+
+    fn params() -> impl Strategy<Value = DeflateParams> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(8u8..=15),
+            proptest::option::of(8u8..=15),
+        )
+            .prop_map(|(s, c, sb, cb)| DeflateParams {
+                server_no_context_takeover: s,
+                client_no_context_takeover: c,
+                server_max_window_bits: sb,
+                client_max_window_bits: cb,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn a_browser_offer_takes_any_answer_as_written(n in negotiated()) {
+            // The browser's offer lets the server choose everything: what it answers is what
+            // the client uses.
+            let answer = parse_header(&n.to_string()).unwrap();
+            prop_assert_eq!(check_response(&answer, &DeflateParams::browser()), Ok(Some(n)));
+        }
+
+        #[test]
+        fn the_server_honours_an_offer_and_the_client_accepts_the_answer(
+            offer in params(),
+            wanted in params(),
+        ) {
+            let offers = parse_header(&offer.offer()).unwrap();
+            if let Some(Accepted { negotiated: n, answer }) =
+                accept_offer(&offers, &ServerPolicy { wanted })
+            {
+                // What the client asked for is granted.
+                prop_assert!(n.server_no_context_takeover || !offer.server_no_context_takeover);
+                prop_assert!(n.client_no_context_takeover || !offer.client_no_context_takeover);
+                if let Some(b) = offer.server_max_window_bits {
+                    prop_assert!(n.server_max_window_bits <= b);
+                }
+                if let Some(b) = offer.client_max_window_bits {
+                    prop_assert!(n.client_max_window_bits <= b);
+                }
+                let answer = parse_header(&answer).unwrap();
+                prop_assert_eq!(check_response(&answer, &offer), Ok(Some(n)));
+            }
+        }
     }
 }
