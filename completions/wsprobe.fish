@@ -53,7 +53,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l cert -d 'Pre
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l key -d 'The private key of --cert (PEM)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a server reassembles them' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a server reassembles them (/fragment in the interactive session)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
 hex\t'A hex dump with offsets (the default when stdout is a terminal)'
 base64\t'One base64 line per message'"
@@ -83,7 +83,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s k -l insecur
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a server takes both'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a server takes both (/compress off in the interactive session)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-close -d 'Stay connected when stdin ends (or after -x): keep printing what the server sends until it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'
@@ -109,7 +109,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l cert -d 'Present t
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l key -d 'The private key of --cert (PEM)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l chunk-size -d 'Largest chunk read from stdin with --binary' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a server reassembles them' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames), to test how a server reassembles them (/fragment in the interactive session)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l binary-output -d 'How to write received binary messages [default: raw to a pipe, hex to a terminal]' -r -f -a "raw\t'Raw bytes (the default when stdout is not a terminal)'
 hex\t'A hex dump with offsets (the default when stdout is a terminal)'
 base64\t'One base64 line per message'"
@@ -139,7 +139,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s k -l insecure -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s b -l binary -d 'Read stdin as raw chunks and send each as a binary message'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s 0 -l null -d 'Split stdin on NUL bytes instead of newlines (and end received messages with NUL)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a server takes both'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to test that a server takes both (/compress off in the interactive session)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l echo -d 'Reflect every received message back to the server (same type); stdin is not read'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-close -d 'Stay connected when stdin ends (or after -x): keep printing what the server sends until it closes, Ctrl-C, or -t (to watch a feed from a script: wsprobe URL --no-close > feed.log)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect -d 'Reconnect when the connection drops, the server closes it, or the handshake fails, with exponential backoff and jitter; stdin keeps being read, and what could not be sent is sent on the next connection'

@@ -296,12 +296,12 @@ pub struct ConnectArgs {
     pub chunk_size: usize,
 
     /// Send each message in frames of at most SIZE payload bytes (continuation frames), to
-    /// test how a server reassembles them
+    /// test how a server reassembles them (/fragment in the interactive session)
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Messages")]
     pub fragment: Option<usize>,
 
     /// Send messages uncompressed even when permessage-deflate was negotiated (RSV1 clear), to
-    /// test that a server takes both
+    /// test that a server takes both (/compress off in the interactive session)
     #[arg(long, help_heading = "Messages")]
     pub no_compress: bool,
 

@@ -20,6 +20,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("wsprobe --json ws://127.0.0.1:9000/ < requests.txt", "Every event (open, message, close...) as a JSON line on stdout."),
     ("wsprobe ws://127.0.0.1:9000/ -s chat -s v2.chat -H 'Authorization: Bearer abc'", "Offer subprotocols and send a header with the handshake."),
     ("wsprobe ping -c 3 ws://127.0.0.1:9000/", "Three pings with round-trip times, then the statistics."),
+    ("wsprobe -v ws://127.0.0.1:9000/ --fragment 100", "permessage-deflate is offered like a browser does; -v shows each message's size on the wire, --fragment sends frames of at most 100 bytes (--no-deflate offers nothing, --no-compress sends uncompressed)."),
     ("wsprobe listen 9000 --broadcast --page", "A broadcast server with a browser test page at http://127.0.0.1:9000/."),
 ];
 
@@ -29,7 +30,7 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
     ("url, peer", "listening, connecting: the URL (for listen connections the request target); the client's address."),
     ("status, protocol, extensions, handshake_ms", "open: HTTP status (101), the selected subprotocol or null, the accepted extensions, the handshake time."),
-    ("dir, type, len, data", "message: in or out (out only with -v); text or binary; byte length; the text, or base64 of the bytes."),
+    ("dir, type, len, compressed_len, data", "message: in or out (out only with -v); text or binary; byte length; with permessage-deflate, the length on the wire of a message that was compressed; the text, or base64 of the bytes."),
     ("dir, len, data, rtt_ms", "ping, pong: payload length and payload; rtt_ms when a pong answers our ping."),
     ("kind, message", "error: what failed (usage, connect, runtime, protocol, too-large, invalid-utf8, io, unsent, close-timeout, dead, ...) and why."),
     ("initiator, code, reason, was_clean", "closing, close: local or remote (who closed first), the close code and reason (1005: no code; 1006: no close frame), whether the closing handshake completed."),
