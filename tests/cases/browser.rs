@@ -210,6 +210,10 @@ const SCRIPT: &str = r#"(async () => {
   $("message").value = "hello from chromium";
   $("send").click();
   await wait(() => $("log").innerText.includes("< hello from chromium"), "the echo");
+  // A large message that compresses well: with permessage-deflate it goes compressed both ways.
+  $("message").value = "chromium compresses this ".repeat(4000);
+  $("send").click();
+  await wait(() => $("log").innerText.includes("< chromium compresses this chromium"), "the large echo");
   $("code").value = "4001";
   $("reason").value = "test done";
   $("close").click();
@@ -278,6 +282,12 @@ fn assert_page_log(log: &str, ws_url: &str) {
         find("CLOSED 4001 \"test done\" clean"),
     ];
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{log}");
+    // Chromium offers permessage-deflate and `listen` accepts it.
+    assert!(
+        lines[order[1]].contains("extensions=permessage-deflate"),
+        "{}",
+        lines[order[1]]
+    );
 }
 
 /// What `listen` logged about the page and the connection.
@@ -295,13 +305,29 @@ fn chromium_uses_the_test_page_to_talk_to_the_server() {
     let Some(exe) = required(chromium(), "Chromium", "chromium") else {
         return;
     };
-    let l = Listener::start(&["--page"]);
+    let l = Listener::start(&["--page", "-v"]);
     let page = l.url.replacen("ws://", "http://", 1) + "/";
     let browser = Browser::start(&exe, None);
     let log = drive_page(&browser, &page);
     drop(browser);
     assert_page_log(&log, &(l.url.clone() + "/"));
-    assert_server_log(l);
+    let (_, server_log) = l.interrupt();
+    // The 100,000-byte message came compressed and its echo went compressed.
+    for arrow in ["< text 97.7 KiB (", "> text 97.7 KiB ("] {
+        let line = server_log
+            .lines()
+            .find(|l| l.contains(arrow))
+            .unwrap_or_else(|| panic!("no {arrow:?} line:\n{server_log}"));
+        assert!(
+            line.contains(" compressed) chromium compresses this"),
+            "{line}"
+        );
+    }
+    assert!(server_log.contains("HTTP GET / 200"), "{server_log}");
+    assert!(
+        server_log.contains("CLOSED 4001 \"test done\" clean (remote)"),
+        "{server_log}"
+    );
 }
 
 #[test]
