@@ -219,12 +219,31 @@ enum ReadSide {
     /// The head went by; these bytes came after it, before the decision was known.
     Held(BytesMut),
     Plain,
-    Rewriting {
-        reading: Box<Reading>,
-        out: BytesMut,
-        error: Option<ReadError>,
-        scratch: Box<[u8]>,
-    },
+    /// Boxed, like the writer's: a connection without compression carries only a pointer.
+    Rewriting(Box<ReadRewrite>),
+}
+
+struct ReadRewrite {
+    reading: Reading,
+    /// Rewritten bytes not yet handed to tungstenite.
+    out: BytesMut,
+    /// Why reading stopped, reported once `out` is handed over.
+    error: Option<ReadError>,
+    scratch: Box<[u8]>,
+}
+
+impl ReadRewrite {
+    fn feed(&mut self, data: &[u8], shared: &Shared) {
+        let ReadRewrite {
+            reading,
+            out,
+            error,
+            ..
+        } = self;
+        if let Err(e) = reading.feed(data, out, &mut |s| shared.lock().received(s)) {
+            *error = Some(e);
+        }
+    }
 }
 
 enum WriteSide {
@@ -233,10 +252,13 @@ enum WriteSide {
     },
     Undecided,
     Plain,
-    Rewriting {
-        writing: Box<Writing>,
-        out: BytesMut,
-    },
+    Rewriting(Box<WriteRewrite>),
+}
+
+struct WriteRewrite {
+    writing: Writing,
+    /// Rewritten bytes not yet written to the socket.
+    out: BytesMut,
 }
 
 /// The longest response head kept to look for the extension.
@@ -316,6 +338,16 @@ impl<S> Deflate<S> {
         self
     }
 
+    /// A connection that reads and writes straight through needs no shared state: it lets go
+    /// of its own (whoever still holds it keeps the decision), so it pays nothing for it.
+    fn detach_if_plain(&mut self) {
+        if matches!(self.read, ReadSide::Plain) && matches!(self.write, WriteSide::Plain) {
+            static DETACHED: std::sync::LazyLock<Arc<Shared>> =
+                std::sync::LazyLock::new(|| Shared::new(Sending::default()));
+            self.shared = DETACHED.clone();
+        }
+    }
+
     /// The decision, once the head went by (the client's is made here).
     fn settle(&mut self, head: &[u8]) -> Decision {
         if self.role == Role::Client {
@@ -333,12 +365,12 @@ impl<S> Deflate<S> {
 
     fn rewriting_read(&self, d: &Decision) -> ReadSide {
         match d {
-            Decision::On(n) => ReadSide::Rewriting {
-                reading: Box::new(Reading::new(self.role, n, self.limit, false)),
+            Decision::On(n) => ReadSide::Rewriting(Box::new(ReadRewrite {
+                reading: Reading::new(self.role, n, self.limit, false),
                 out: BytesMut::new(),
                 error: None,
                 scratch: vec![0; 16 * 1024].into_boxed_slice(),
-            },
+            })),
             _ => ReadSide::Plain,
         }
     }
@@ -408,21 +440,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                     let head = std::mem::take(head);
                     let d = this.settle(&head);
                     this.read = this.rewriting_read(&d);
-                    if let ReadSide::Rewriting {
-                        reading,
-                        out,
-                        error,
-                        ..
-                    } = &mut this.read
-                    {
+                    this.detach_if_plain();
+                    if let ReadSide::Rewriting(r) = &mut this.read {
                         // The frames after the head are rewritten; without compression they
                         // stay where they are (a refusal's body among them).
                         buf.set_filled(before + end);
-                        let shared = &this.shared;
-                        if let Err(e) = reading.feed(&rest, out, &mut |s| shared.lock().received(s))
-                        {
-                            *error = Some(e);
-                        }
+                        r.feed(&rest, &this.shared);
                     }
                     return Poll::Ready(Ok(()));
                 }
@@ -430,20 +453,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                     let rest = std::mem::take(rest);
                     let d = this.settle(&[]);
                     this.read = this.rewriting_read(&d);
+                    this.detach_if_plain();
                     match &mut this.read {
-                        ReadSide::Rewriting {
-                            reading,
-                            out,
-                            error,
-                            ..
-                        } => {
-                            let shared = &this.shared;
-                            if let Err(e) =
-                                reading.feed(&rest, out, &mut |s| shared.lock().received(s))
-                            {
-                                *error = Some(e);
-                            }
-                        }
+                        ReadSide::Rewriting(r) => r.feed(&rest, &this.shared),
                         _ if rest.is_empty() => {}
                         _ => {
                             // Off: hand over what was held, then read straight through.
@@ -456,34 +468,32 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                         }
                     }
                 }
-                ReadSide::Rewriting {
-                    reading,
-                    out,
-                    error,
-                    scratch,
-                } => {
-                    if !out.is_empty() {
-                        let n = out.len().min(buf.remaining());
-                        buf.put_slice(&out[..n]);
-                        out.advance(n);
+                ReadSide::Rewriting(r) => {
+                    if !r.out.is_empty() {
+                        let n = r.out.len().min(buf.remaining());
+                        buf.put_slice(&r.out[..n]);
+                        r.out.advance(n);
                         return Poll::Ready(Ok(()));
                     }
-                    if let Some(e) = error.take() {
+                    if let Some(e) = r.error.take() {
                         return Poll::Ready(Err(io::Error::new(
                             io::ErrorKind::InvalidData,
                             DeflateFailure(e),
                         )));
                     }
-                    let mut rb = ReadBuf::new(scratch);
-                    ready!(Pin::new(&mut this.inner).poll_read(cx, &mut rb))?;
-                    if rb.filled().is_empty() {
-                        return Poll::Ready(Ok(()));
+                    let mut scratch = std::mem::take(&mut r.scratch);
+                    let mut rb = ReadBuf::new(&mut scratch);
+                    let read = Pin::new(&mut this.inner).poll_read(cx, &mut rb);
+                    let got = rb.filled().len();
+                    if let Poll::Ready(Ok(())) = read {
+                        if got > 0 {
+                            r.feed(&scratch[..got], &this.shared);
+                        }
                     }
-                    let shared = &this.shared;
-                    if let Err(e) =
-                        reading.feed(rb.filled(), out, &mut |s| shared.lock().received(s))
-                    {
-                        *error = Some(e);
+                    r.scratch = scratch;
+                    ready!(read)?;
+                    if got == 0 {
+                        return Poll::Ready(Ok(()));
                     }
                 }
             }
@@ -512,17 +522,10 @@ fn follow_head(matched: &mut u8, data: &[u8]) -> Option<usize> {
 impl<S: AsyncWrite + Unpin> Deflate<S> {
     /// Writes out rewritten bytes until none wait or the socket is full.
     fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let WriteSide::Rewriting { out, .. } = &mut self.write else {
-            return Poll::Ready(Ok(()));
-        };
-        while !out.is_empty() {
-            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, out))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
-            out.advance(n);
+        match &mut self.write {
+            WriteSide::Rewriting(w) => drain(&mut self.inner, &mut w.out, cx),
+            _ => Poll::Ready(Ok(())),
         }
-        Poll::Ready(Ok(()))
     }
 
     fn start_frames(&mut self) {
@@ -532,14 +535,31 @@ impl<S: AsyncWrite + Unpin> Deflate<S> {
             _ => None,
         };
         self.write = if negotiated.is_some() || self.may_fragment {
-            WriteSide::Rewriting {
-                writing: Box::new(Writing::new(self.role, negotiated.as_ref(), false)),
+            WriteSide::Rewriting(Box::new(WriteRewrite {
+                writing: Writing::new(self.role, negotiated.as_ref(), false),
                 out: BytesMut::new(),
-            }
+            }))
         } else {
             WriteSide::Plain
         };
+        self.detach_if_plain();
     }
+}
+
+/// Writes `out` to `inner` until it is empty or the socket is full.
+fn drain<S: AsyncWrite + Unpin>(
+    inner: &mut S,
+    out: &mut BytesMut,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
+    while !out.is_empty() {
+        let n = ready!(Pin::new(&mut *inner).poll_write(cx, out))?;
+        if n == 0 {
+            return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+        }
+        out.advance(n);
+    }
+    Poll::Ready(Ok(()))
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Deflate<S> {
@@ -560,30 +580,30 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Deflate<S> {
                     let n = ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
                     if follow_head(matched, &buf[..n]).is_some() {
                         this.write = WriteSide::Undecided;
+                        if this.role == Role::Server {
+                            // Decided while answering: settle now, so that a connection
+                            // that is never written to again still detaches.
+                            this.start_frames();
+                        }
                     }
                     return Poll::Ready(Ok(n));
                 }
                 WriteSide::Undecided => this.start_frames(),
-                WriteSide::Rewriting { .. } => {
-                    if let WriteSide::Rewriting { out, .. } = &this.write {
-                        if out.len() >= HIGH_WATER {
-                            ready!(this.drain(cx))?;
-                        }
+                WriteSide::Rewriting(w) => {
+                    if w.out.len() >= HIGH_WATER {
+                        ready!(drain(&mut this.inner, &mut w.out, cx))?;
                     }
                     let how = this.shared.sending();
-                    let WriteSide::Rewriting { writing, out } = &mut this.write else {
-                        unreachable!("matched above");
-                    };
                     let shared = &this.shared;
-                    writing.feed(
+                    w.writing.feed(
                         buf,
-                        out,
+                        &mut w.out,
                         how,
                         &mut |s| shared.lock().sent(s),
                         &mut rand::random,
                     );
                     // Start writing now; what does not fit goes on the next call or the flush.
-                    let _ = this.drain(cx)?;
+                    let _ = drain(&mut this.inner, &mut w.out, cx)?;
                     return Poll::Ready(Ok(buf.len()));
                 }
             }
@@ -707,6 +727,23 @@ mod tests {
         assert_eq!(received, Totals::default());
         let (d, _) = exchange(None, true, Sending::default()).await;
         assert_eq!(d, Decision::Off);
+    }
+
+    #[tokio::test]
+    async fn a_connection_without_compression_lets_go_of_its_shared_state() {
+        let (mut c, mut s, cs, ss) = pair(None, true, Sending::default()).await;
+        c.send(Message::text("hi")).await.unwrap();
+        assert_eq!(s.next().await.unwrap().unwrap(), Message::text("hi"));
+        // The streams hold no reference: only the test's are left.
+        assert_eq!(Arc::strong_count(&ss), 1);
+        assert_eq!(Arc::strong_count(&cs), 1);
+        assert_eq!(ss.decision(), Decision::Off);
+        // With compression, the state stays (the counts, the sizes).
+        let (mut c, mut s, cs, ss) =
+            pair(Some(DeflateParams::browser()), true, Sending::default()).await;
+        c.send(Message::text("hi")).await.unwrap();
+        assert_eq!(s.next().await.unwrap().unwrap(), Message::text("hi"));
+        assert_eq!((Arc::strong_count(&ss), Arc::strong_count(&cs)), (2, 2));
     }
 
     #[tokio::test]
