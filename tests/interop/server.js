@@ -3,6 +3,15 @@
 // `close PATH CODE REASON` line per connection once that connection is closed (the close frame
 // it received from wsprobe: 1006 when there was none).
 //
+// Usage: node server.js [COMPRESSION]. ws leaves permessage-deflate off in a server unless
+// asked; COMPRESSION sets `perMessageDeflate` as its users do:
+//   (none)               off, ws's default for servers
+//   deflate              perMessageDeflate: true (messages under 1024 bytes go uncompressed)
+//   eager                { threshold: 0 }: every message compressed, small ones too
+//   nocontext            { threshold: 0, serverNoContextTakeover: true,
+//                        clientNoContextTakeover: true, serverMaxWindowBits: 10,
+//                        clientMaxWindowBits: 9 }
+//
 // The request path picks the behaviour (the same paths as server.py):
 //   /echo                ws.on('message', (d, isBinary) => ws.send(d, { binary: isBinary }))
 //   /late/MS             echo each message MS milliseconds later
@@ -15,14 +24,34 @@
 //   /close/CODE/REASON   wait for one message, then close with CODE and REASON
 //   /closenow/CODE/REASON close with CODE and REASON right after the handshake
 //   /refuse              refuse the handshake: 403 `go away` (verifyClient)
+//   /zeros/N             send N zero bytes as one binary message (compressed to almost nothing
+//                        when deflate is on), then echo
 // Anything else echoes too, so a unique path can tag a connection in the close log.
 'use strict';
 
 const { WebSocketServer } = require('ws');
 
+const COMPRESSION = {
+  deflate: true,
+  eager: { threshold: 0 },
+  nocontext: {
+    threshold: 0,
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    serverMaxWindowBits: 10,
+    clientMaxWindowBits: 9,
+  },
+};
+const compression = process.argv[2];
+if (compression !== undefined && !(compression in COMPRESSION)) {
+  process.stderr.write(`unknown compression ${compression}\n`);
+  process.exit(2);
+}
+
 const wss = new WebSocketServer({
   host: '127.0.0.1',
   port: 0,
+  perMessageDeflate: compression === undefined ? false : COMPRESSION[compression],
   verifyClient: (info, done) => {
     if (info.req.url.startsWith('/refuse')) done(false, 403, 'go away');
     else done(true);
@@ -59,6 +88,10 @@ wss.on('connection', (ws, req) => {
     case 'sendclose':
       for (let i = 1; i <= Number(parts[1]); i++) ws.send(`msg ${i}`);
       ws.close(1000);
+      break;
+    case 'zeros':
+      ws.send(Buffer.alloc(Number(parts[1])));
+      echo(ws);
       break;
     case 'fragments':
       ws.send('frag', { fin: false });

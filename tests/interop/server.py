@@ -3,6 +3,13 @@ write one. Listens on 127.0.0.1, port 0; prints the bound port as its first stdo
 one `close PATH CODE REASON` line per connection once that connection is closed (the close
 frame it received from wsprobe: 1006 when there was none).
 
+Usage: server.py [COMPRESSION]. permessage-deflate is configured as its users do:
+  deflate               the default (`compression="deflate"`: websockets' own factory, with
+                        server_max_window_bits=12 and client_max_window_bits=12)
+  nocontext             extensions=[ServerPerMessageDeflateFactory(server_no_context_takeover=
+                        True, client_no_context_takeover=True, server_max_window_bits=10,
+                        client_max_window_bits=9)]
+
 The request path picks the behaviour:
   /echo                 async for m in ws: await ws.send(m)   (the natural echo)
   /late/MS              echo each message MS milliseconds later
@@ -15,6 +22,8 @@ The request path picks the behaviour:
   /close/CODE/REASON    wait for one message, then close with CODE and REASON
   /closenow/CODE/REASON close with CODE and REASON right after the handshake
   /refuse               refuse the handshake: 403 with the body `go away` (process_request)
+  /zeros/N              send N zero bytes as one binary message (compressed to almost nothing
+                        when deflate is on), then echo
 Anything else echoes too, so a unique path can tag a connection in the close log.
 """
 
@@ -24,6 +33,22 @@ from http import HTTPStatus
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+
+COMPRESSION = {
+    "deflate": {},
+    "nocontext": {
+        "compression": None,
+        "extensions": [
+            ServerPerMessageDeflateFactory(
+                server_no_context_takeover=True,
+                client_no_context_takeover=True,
+                server_max_window_bits=10,
+                client_max_window_bits=9,
+            )
+        ],
+    },
+}
 
 
 async def echo(ws):
@@ -46,9 +71,8 @@ async def behave(ws, parts):
         for i in range(int(parts[1])):
             await ws.send(f"msg {i + 1}")
         await ws.close()
-    elif mode == "fragments":
-        await ws.send(["frag", "mented ✓"])
-        await ws.send([b"\x00\x01", b"\xfe\xff"])
+    elif mode == "zeros":
+        await ws.send(bytes(int(parts[1])))
         await echo(ws)
     elif mode == "fragments":
         await ws.send(["frag", "mented ✓"])
@@ -86,14 +110,15 @@ def refuse(connection, request):
     return None
 
 
-async def main():
-    async with serve(handler, "127.0.0.1", 0, process_request=refuse) as server:
+async def main(compression):
+    options = COMPRESSION[compression]
+    async with serve(handler, "127.0.0.1", 0, process_request=refuse, **options) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await asyncio.get_running_loop().create_future()
 
 
 if __name__ == "__main__":
     try:
-        asyncio.run(main())
+        asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "deflate"))
     except KeyboardInterrupt:
         sys.exit(0)
