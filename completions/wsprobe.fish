@@ -47,7 +47,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s s -l protoco
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' [default: client_max_window_bits]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l key -d 'The private key of --cert (PEM)' -r -F
@@ -103,7 +103,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s s -l protocol -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' [default: client_max_window_bits]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l key -d 'The private key of --cert (PEM)' -r -F
@@ -233,7 +233,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s s -l protocol -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' [default: client_max_window_bits]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l key -d 'The private key of --cert (PEM)' -r -F

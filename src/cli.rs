@@ -232,7 +232,8 @@ pub struct HandshakeArgs {
     pub no_deflate: bool,
 
     /// The permessage-deflate parameters to offer, as in the header: e.g.
-    /// 'server_no_context_takeover; client_max_window_bits=10' [default: client_max_window_bits]
+    /// 'server_no_context_takeover; client_max_window_bits=10' (client_max_window_bits is
+    /// always offered, without a value unless given one) [default: client_max_window_bits]
     #[arg(long, value_name = "PARAMS", value_parser = crate::value::deflate::DeflateParams::parse_user,
           conflicts_with = "no_deflate", help_heading = "Handshake")]
     pub deflate: Option<crate::value::deflate::DeflateParams>,

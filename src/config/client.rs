@@ -58,7 +58,15 @@ pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result
         },
         tls_cache: TlsCache::default(),
         // Like a browser: permessage-deflate is offered unless --no-deflate.
-        deflate: (!args.no_deflate).then(|| args.deflate.unwrap_or_else(DeflateParams::browser)),
+        deflate: (!args.no_deflate).then(|| match args.deflate {
+            // The bare client_max_window_bits says we can compress with any window the
+            // server picks; some servers require it.
+            Some(p) => DeflateParams {
+                client_max_window_bits: p.client_max_window_bits.or(Some(15)),
+                ..p
+            },
+            None => DeflateParams::browser(),
+        }),
         sending: Sending::default(),
         sending_may_change: false,
     };

@@ -281,6 +281,26 @@ where
             info.was_clean = clean;
             (info, Some(e))
         }
+        Some(ReaderEnd::Error(e))
+            if by == Some(Side::Local) && protocol_failure(&e, opts).is_some() =>
+        {
+            // Our close frame went out before the failure: that close stands (no second
+            // close frame can follow it), and the failure is reported beside it.
+            let message = protocol_failure(&e, opts).map(|f| f.2).unwrap_or_default();
+            conn.error(kind_of(&e), &message);
+            let (code, reason) = conn
+                .state()
+                .closing_close
+                .clone()
+                .unwrap_or((CloseInfo::NO_STATUS, String::new()));
+            let info = CloseInfo {
+                code,
+                reason,
+                was_clean: false,
+                initiator: Some(Side::Local),
+            };
+            (info, Some(anyhow::anyhow!(message)))
+        }
         Some(ReaderEnd::Error(e)) => match protocol_failure(&e, opts) {
             // A message over our limit is no fault of the protocol: a full closing handshake.
             Some((code @ 1009, reason, message)) => {

@@ -288,6 +288,8 @@ pub fn millis(d: Duration) -> f64 {
 pub struct ConnState {
     pub ready: ReadyState,
     pub closing_by: Option<Side>,
+    /// The close code and reason of the CLOSING transition.
+    pub closing_close: Option<(u16, String)>,
     pub msgs_in: u64,
     pub bytes_in: u64,
     pub msgs_out: u64,
@@ -333,6 +335,7 @@ impl Conn {
             state: Mutex::new(ConnState {
                 ready: ReadyState::Connecting,
                 closing_by: None,
+                closing_close: None,
                 msgs_in: 0,
                 bytes_in: 0,
                 msgs_out: 0,
@@ -395,6 +398,7 @@ impl Conn {
             }
             st.ready = ReadyState::Closing;
             st.closing_by = Some(by);
+            st.closing_close = Some((code, reason.to_owned()));
         }
         self.emit(&Event::Closing {
             state: ReadyState::Closing,

@@ -261,3 +261,40 @@ fn ctrl_c_closes_politely_and_exits_130() {
     assert_eq!(wait_timeout(&mut child, Duration::from_secs(10)), Some(130));
     assert_eq!(*seen.lock().unwrap(), Some((1000, String::new())));
 }
+
+#[test]
+fn a_failure_after_our_close_keeps_the_close_that_was_sent() {
+    use crate::support::deflate as raw;
+    use tokio::io::AsyncWriteExt;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = Server::tcp(move |mut tcp| {
+        let tx = tx.clone();
+        async move {
+            raw::accept(&mut tcp, None, &[]).await;
+            // wsprobe's close (its input is empty), answered first by a message too large.
+            while let Some(f) = raw::read_frame(&mut tcp).await {
+                if f.opcode == 8 {
+                    let _ = tx.send(raw::close_code(&f.payload));
+                    let big = raw::frame(true, false, 2, &[0u8; 4096], false);
+                    let _ = tcp.write_all(&big).await;
+                }
+            }
+        }
+    });
+    let out = wsprobe()
+        .args(["--max-message-size", "1KiB", &server.url])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("raise --max-message-size"), "{stderr}");
+    assert!(
+        stderr.contains("CLOSED 1000 \"\" unclean (local)"),
+        "{stderr}"
+    );
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Some(1000));
+    // No second close frame was sent.
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+}

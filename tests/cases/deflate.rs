@@ -251,9 +251,13 @@ fn an_answer_that_breaks_the_offer_fails_the_connection_with_a_hint() {
 
 #[test]
 fn the_offer_follows_no_deflate_and_deflate_params() {
-    let cases: [(&[&str], Option<&str>); 3] = [
+    let cases: [(&[&str], Option<&str>); 4] = [
         (&[], Some("permessage-deflate; client_max_window_bits")),
         (&["--no-deflate"], None),
+        (
+            &["--deflate", "server_no_context_takeover"],
+            Some("permessage-deflate; server_no_context_takeover; client_max_window_bits"),
+        ),
         (
             &[
                 "--deflate",

@@ -30,6 +30,12 @@ impl Deflater {
         }
     }
 
+    /// Forgets the history: the next message is compressed without reference to earlier
+    /// ones (after a message that was sent uncompressed, which the peer never inflated).
+    pub fn reset(&mut self) {
+        self.z.reset();
+    }
+
     /// Appends the compressed form of one whole message to `out`.
     pub fn message(&mut self, input: &[u8], out: &mut Vec<u8>) {
         let start = out.len();

@@ -327,6 +327,11 @@ impl Default for Sending {
     }
 }
 
+/// From this size on, a message that compression would make larger is sent uncompressed.
+/// (Smaller ones stay compressed: each fallback forgets the history that makes a stream of
+/// small similar messages compress well.)
+pub const GROWS_MIN: usize = 1024;
+
 /// One outgoing frame being followed.
 #[derive(Debug)]
 struct OutFrame {
@@ -463,7 +468,16 @@ impl Writing {
                     .get_or_insert_with(|| Deflater::new(bits, reset));
                 self.packed.clear();
                 d.message(&self.payload, &mut self.packed);
-                true
+                if self.payload.len() >= GROWS_MIN && self.packed.len() > self.payload.len() {
+                    // Incompressible data (random bytes, media): compressing would make it
+                    // larger, and push it over a peer's frame limit that the plain message
+                    // fits. Sent as it is; the peer never saw these bytes, so neither may
+                    // our history.
+                    d.reset();
+                    false
+                } else {
+                    true
+                }
             }
             _ => false,
         };
@@ -565,23 +579,29 @@ mod tests {
         let mask = (role == Role::Client).then_some([1, 2, 3, 4]);
         let mut wire = BytesMut::new();
         let mut key = 0u8;
+        let mut written = Vec::new();
         for (op, m) in msgs {
             let f = frame(0x80 | op, m, mask);
-            w.feed(&f, &mut wire, how, &mut |_| {}, &mut || {
+            w.feed(&f, &mut wire, how, &mut |s| written.push(s), &mut || {
                 key = key.wrapping_add(1);
                 [key; 4]
             });
         }
+        assert_eq!(written.len(), msgs.len());
         let mut plain = BytesMut::new();
         let mut sizes = Vec::new();
         for piece in wire.chunks(split) {
             r.feed(piece, &mut plain, &mut |s| sizes.push(s)).unwrap();
         }
-        assert_eq!(sizes.len(), if how.compress { msgs.len() } else { 0 });
-        // Each compressed message is told once, in order, with its inflated size.
-        for (i, s) in sizes.iter().enumerate() {
-            assert_eq!(s.index, i as u64);
-            assert_eq!(s.plain, msgs[i].1.len());
+        // Each compressed message is told once, in order, with its inflated size; what the
+        // reader saw compressed is what the writer compressed.
+        let compressed: Vec<Sizes> = written.into_iter().filter(|s| s.compressed).collect();
+        assert_eq!(sizes, compressed);
+        if !how.compress {
+            assert!(sizes.is_empty());
+        }
+        for s in &sizes {
+            assert_eq!(s.plain, msgs[s.index as usize].1.len());
         }
         plain.to_vec()
     }
@@ -666,6 +686,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn what_compression_would_grow_goes_uncompressed_and_the_history_restarts() {
+        // xorshift: bytes that do not compress.
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let random: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        let text = b"the same words again and again, the same words".repeat(40);
+        let msgs = vec![
+            (1, text.clone()),
+            (2, random.clone()),
+            (1, text.clone()),
+            (2, random[..100].to_vec()),
+        ];
+        let n = negotiated();
+        let mut w = Writing::new(Role::Server, Some(&n), false);
+        let mut wire = BytesMut::new();
+        let mut written = Vec::new();
+        for (op, m) in &msgs {
+            w.feed(
+                &frame(0x80 | op, m, None),
+                &mut wire,
+                Sending::default(),
+                &mut |s| written.push(s),
+                &mut || [0; 4],
+            );
+        }
+        let flags: Vec<bool> = written.iter().map(|s| s.compressed).collect();
+        // The random 4 KiB would grow: sent as it is. 100 random bytes stay compressed.
+        assert_eq!(flags, [true, false, true, true]);
+        assert_eq!(written[1].wire, random.len());
+        // The text after it inflates although the writer forgot what came before.
+        let mut r = Reading::new(Role::Client, &n, 1 << 20, false);
+        let mut plain = BytesMut::new();
+        r.feed(&wire, &mut plain, &mut |_| {}).unwrap();
+        assert_eq!(messages(&plain), msgs);
     }
 
     #[test]

@@ -247,9 +247,7 @@ impl ReadRewrite {
 }
 
 enum WriteSide {
-    Head {
-        matched: u8,
-    },
+    Head { matched: u8 },
     Undecided,
     Plain,
     Rewriting(Box<WriteRewrite>),
