@@ -8,6 +8,7 @@
 pub mod control;
 pub mod driver;
 pub mod echo;
+mod ending;
 pub mod sink;
 
 use std::collections::VecDeque;
