@@ -507,16 +507,22 @@ fn another_self_signed_ca_true_certificate_is_still_refused() {
     }
 }
 
-#[test]
-fn an_expired_self_signed_certificate_in_ca_is_refused_with_its_date() {
-    let own = self_signed_ca(&["localhost", "127.0.0.1"], 2000, 2001);
+/// The error and hint lines of `-x hi` against a server whose self-signed certificate, valid
+/// from the start of year `from` to the start of `until`, is given with `--ca` (exit 3).
+fn refusal_of_own_certificate(from: i32, until: i32) -> (String, Vec<String>) {
+    let own = self_signed_ca(&["localhost", "127.0.0.1"], from, until);
     let l = tls_listener(&own.cert, &own.key);
     let err = wsprobe()
         .args([&l.url, "--ca", own.cert_arg(), "-x", "hi"])
         .assert()
         .code(3)
         .stderr_text();
-    let (error, hints) = error_lines(&err);
+    error_lines(&err)
+}
+
+#[test]
+fn an_expired_self_signed_certificate_in_ca_is_refused_with_its_date() {
+    let (error, hints) = refusal_of_own_certificate(2000, 2001);
     assert_eq!(
         error,
         "wsprobe: error: TLS: cannot verify 127.0.0.1: its certificate has expired \
@@ -527,14 +533,7 @@ fn an_expired_self_signed_certificate_in_ca_is_refused_with_its_date() {
 
 #[test]
 fn a_certificate_not_valid_yet_is_refused_with_its_date() {
-    let own = self_signed_ca(&["localhost", "127.0.0.1"], 2090, 2091);
-    let l = tls_listener(&own.cert, &own.key);
-    let err = wsprobe()
-        .args([&l.url, "--ca", own.cert_arg(), "-x", "hi"])
-        .assert()
-        .code(3)
-        .stderr_text();
-    let (error, hints) = error_lines(&err);
+    let (error, hints) = refusal_of_own_certificate(2090, 2091);
     assert_eq!(
         error,
         "wsprobe: error: TLS: cannot verify 127.0.0.1: its certificate is not valid yet \
