@@ -102,12 +102,20 @@ impl DeflateParams {
     /// Parses the parameters a user gives (`--deflate 'server_no_context_takeover;
     /// client_max_window_bits=10'`), in the header's own syntax without the name.
     pub fn parse_user(s: &str) -> Result<DeflateParams, String> {
-        let text = format!("{NAME}; {s}");
-        let exts = parse_header(&text).map_err(|e| format!("'{s}': {e}"))?;
+        if s.trim().is_empty() {
+            return Err(
+                "no parameters given: write e.g. 'server_no_context_takeover; \
+                        client_max_window_bits=10' (leave --deflate out for the defaults)"
+                    .into(),
+            );
+        }
+        // Parsed as the header it goes into; positions in errors count in what was given.
+        let prefix = format!("{NAME}; ");
+        let exts = parse_list(&format!("{prefix}{s}"), prefix.len())?;
         let [ext] = exts.as_slice() else {
-            return Err(format!("'{s}': one set of parameters, separated by ';'"));
+            return Err("one set of parameters, separated by ';' (no ',')".into());
         };
-        let p = ext.params(true).map_err(|e| format!("'{s}': {e}"))?;
+        let p = ext.params(true)?;
         Ok(DeflateParams {
             client_max_window_bits: p.client_max_window_bits.map(|b| b.unwrap_or(15)),
             ..p.into_params()
@@ -180,7 +188,13 @@ impl Extension {
                 ("server_max_window_bits" | "client_max_window_bits", None) => {
                     return Err(format!("{name} needs a value (8 to 15)"))
                 }
-                _ => return Err(format!("unknown parameter {name}")),
+                _ => {
+                    return Err(format!(
+                        "unknown parameter {name} (permessage-deflate's are \
+                         server_no_context_takeover, client_no_context_takeover, \
+                         server_max_window_bits, client_max_window_bits)"
+                    ))
+                }
             }
         }
         Ok(w)
@@ -298,10 +312,16 @@ pub fn check_response(
 
 /// Parses a `Sec-WebSocket-Extensions` value (or several header lines joined with ", ").
 pub fn parse_header(s: &str) -> Result<Vec<Extension>, String> {
+    parse_list(s, 0)
+}
+
+/// [`parse_header`], with error positions counted from byte `shift` on.
+fn parse_list(s: &str, shift: usize) -> Result<Vec<Extension>, String> {
     let mut out = Vec::new();
     let mut p = Parser {
         s: s.as_bytes(),
         i: 0,
+        shift,
     };
     loop {
         p.skip_ws();
@@ -342,6 +362,8 @@ pub fn parse_header(s: &str) -> Result<Vec<Extension>, String> {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// Bytes before what the user wrote (not counted in error positions).
+    shift: usize,
 }
 
 impl Parser<'_> {
@@ -402,7 +424,10 @@ impl Parser<'_> {
     }
 
     fn error(&self, wanted: &str) -> String {
-        format!("expected {wanted} at byte {}", self.i + 1)
+        format!(
+            "expected {wanted} at byte {}",
+            (self.i + 1).saturating_sub(self.shift).max(1)
+        )
     }
 }
 
@@ -578,8 +603,23 @@ mod tests {
             p.offer(),
             "permessage-deflate; server_no_context_takeover; client_max_window_bits=10"
         );
-        assert!(DeflateParams::parse_user("server_max_window_bits=20").is_err());
-        assert!(DeflateParams::parse_user("nope").is_err());
+        assert_eq!(
+            DeflateParams::parse_user("server_max_window_bits=20"),
+            Err("server_max_window_bits=20: the window bits are 8 to 15".into())
+        );
+        let typo = DeflateParams::parse_user("server_max_window_bit=10").unwrap_err();
+        assert!(
+            typo.starts_with("unknown parameter server_max_window_bit ("),
+            "{typo}"
+        );
+        assert!(typo.contains("server_max_window_bits"), "{typo}");
+        assert!(DeflateParams::parse_user("")
+            .unwrap_err()
+            .starts_with("no parameters given"));
+        assert_eq!(
+            DeflateParams::parse_user("server_no_context_takeover; =1"),
+            Err("expected a parameter name at byte 29".into())
+        );
     }
 
     use proptest::prelude::*;
