@@ -90,7 +90,8 @@ where
             let (code, reason) = conn
                 .state()
                 .closing_close
-                .clone()
+                .as_deref()
+                .cloned()
                 .unwrap_or((CloseInfo::NO_STATUS, String::new()));
             let info = CloseInfo {
                 code,

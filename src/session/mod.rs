@@ -290,7 +290,7 @@ pub struct ConnState {
     pub ready: ReadyState,
     pub closing_by: Option<Side>,
     /// The close code and reason of the CLOSING transition.
-    pub closing_close: Option<(u16, String)>,
+    pub closing_close: Option<Box<(u16, String)>>,
     pub msgs_in: u64,
     pub bytes_in: u64,
     pub msgs_out: u64,
@@ -303,8 +303,15 @@ pub struct ConnState {
     pub pongs_in: u64,
     /// Round-trip times of the pings answered by a pong with their own payload.
     pub rtts: Vec<Duration>,
-    /// permessage-deflate, when negotiated: its counts, and each message's compressed size.
-    pub deflate: Option<Arc<DeflateShared>>,
+    /// permessage-deflate, when negotiated (boxed: most connections have none).
+    compression: Option<Box<Compression>>,
+}
+
+/// A connection's permessage-deflate, as its events see it.
+#[derive(Debug)]
+struct Compression {
+    /// The stream's state: its counts, and each message's compressed size.
+    shared: Arc<DeflateShared>,
     /// Sent messages to be shown once they went through the deflate stream (which is when
     /// their compressed size is known).
     unshown: VecDeque<Unshown>,
@@ -346,8 +353,7 @@ impl Conn {
                 pings_sent: 0,
                 pongs_in: 0,
                 rtts: Vec::new(),
-                deflate: None,
-                unshown: VecDeque::new(),
+                compression: None,
             }),
         }
     }
@@ -399,7 +405,7 @@ impl Conn {
             }
             st.ready = ReadyState::Closing;
             st.closing_by = Some(by);
-            st.closing_close = Some((code, reason.to_owned()));
+            st.closing_close = Some(Box::new((code, reason.to_owned())));
         }
         self.emit(&Event::Closing {
             state: ReadyState::Closing,
@@ -437,7 +443,10 @@ impl Conn {
             self.sink.wants_messages(Dir::In),
             self.sink.wants_messages(Dir::Out),
         );
-        self.state().deflate = Some(shared);
+        self.state().compression = Some(Box::new(Compression {
+            shared,
+            unshown: VecDeque::new(),
+        }));
     }
 
     pub fn message(&self, dir: Dir, kind: MsgType, payload: &[u8]) {
@@ -455,7 +464,7 @@ impl Conn {
                     st.msgs_out - 1
                 }
             };
-            (index, st.deflate.clone())
+            (index, st.compression.as_ref().map(|c| c.shared.clone()))
         };
         if !self.sink.wants_messages(dir) {
             return;
@@ -466,11 +475,13 @@ impl Conn {
                 self.show_message(dir, kind, payload, compressed);
             }
             (Dir::Out, Some(_)) => {
-                self.state().unshown.push_back(Unshown {
-                    index,
-                    kind,
-                    payload: payload.to_vec(),
-                });
+                if let Some(c) = self.state().compression.as_mut() {
+                    c.unshown.push_back(Unshown {
+                        index,
+                        kind,
+                        payload: payload.to_vec(),
+                    });
+                }
                 self.sent_through(false);
             }
             (_, None) => self.show_message(dir, kind, payload, None),
@@ -483,15 +494,18 @@ impl Conn {
         loop {
             let (next, compressed) = {
                 let mut st = self.state();
-                let (Some(d), Some(front)) = (&st.deflate, st.unshown.front()) else {
+                let Some(c) = st.compression.as_mut() else {
                     return;
                 };
-                let compressed = match d.sent_sizes(front.index) {
+                let Some(front) = c.unshown.front() else {
+                    return;
+                };
+                let compressed = match c.shared.sent_sizes(front.index) {
                     Some(sizes) => sizes.filter(|s| s.compressed).map(|s| s.wire),
                     None if all => None,
                     None => return,
                 };
-                (st.unshown.pop_front(), compressed)
+                (c.unshown.pop_front(), compressed)
             };
             if let Some(m) = next {
                 self.show_message(Dir::Out, m.kind, &m.payload, compressed);

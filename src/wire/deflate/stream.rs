@@ -211,13 +211,16 @@ pub struct Deflate<S> {
 }
 
 enum ReadSide {
-    /// In the HTTP head: `matched` bytes of its blank line seen; the head so far (client).
+    /// In the HTTP head: `matched` bytes of its blank line seen; the head so far (client;
+    /// boxed, like everything here that an idle connection does not need).
     Head {
         matched: u8,
-        head: Vec<u8>,
+        // Boxed on purpose: 8 bytes in every connection instead of 24.
+        #[allow(clippy::box_collection)]
+        head: Option<Box<Vec<u8>>>,
     },
     /// The head went by; these bytes came after it, before the decision was known.
-    Held(BytesMut),
+    Held(Box<BytesMut>),
     Plain,
     /// Boxed, like the writer's: a connection without compression carries only a pointer.
     Rewriting(Box<ReadRewrite>),
@@ -323,7 +326,7 @@ impl<S> Deflate<S> {
             limit,
             read: ReadSide::Head {
                 matched: 0,
-                head: Vec::new(),
+                head: (role == Role::Client).then(Box::default),
             },
             write: WriteSide::Head { matched: 0 },
         }
@@ -419,12 +422,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                         return Poll::Ready(Ok(()));
                     }
                     let Some(end) = follow_head(matched, got) else {
-                        if this.role == Role::Client && head.len() + got.len() <= HEAD_LIMIT {
+                        if let Some(head) =
+                            head.as_mut().filter(|h| h.len() + got.len() <= HEAD_LIMIT)
+                        {
                             head.extend_from_slice(got);
                         }
                         return Poll::Ready(Ok(()));
                     };
-                    if this.role == Role::Client {
+                    if let Some(head) = head.as_mut() {
                         head.extend_from_slice(&got[..end]);
                     }
                     let rest = BytesMut::from(&got[end..]);
@@ -432,10 +437,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                         // What came after the head waits for the decision, made while the
                         // request is answered.
                         buf.set_filled(before + end);
-                        this.read = ReadSide::Held(rest);
+                        this.read = ReadSide::Held(Box::new(rest));
                         return Poll::Ready(Ok(()));
                     }
-                    let head = std::mem::take(head);
+                    let head = head.take().unwrap_or_default();
                     let d = this.settle(&head);
                     this.read = this.rewriting_read(&d);
                     this.detach_if_plain();
@@ -448,7 +453,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                     return Poll::Ready(Ok(()));
                 }
                 ReadSide::Held(rest) => {
-                    let rest = std::mem::take(rest);
+                    let rest = std::mem::take(&mut **rest);
                     let d = this.settle(&[]);
                     this.read = this.rewriting_read(&d);
                     this.detach_if_plain();
@@ -460,7 +465,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                             let n = rest.len().min(buf.remaining());
                             buf.put_slice(&rest[..n]);
                             if n < rest.len() {
-                                this.read = ReadSide::Held(BytesMut::from(&rest[n..]));
+                                this.read = ReadSide::Held(Box::new(BytesMut::from(&rest[n..])));
                             }
                             return Poll::Ready(Ok(()));
                         }
