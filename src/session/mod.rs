@@ -450,6 +450,7 @@ impl Conn {
     }
 
     pub fn message(&self, dir: Dir, kind: MsgType, payload: &[u8]) {
+        let shown = self.sink.wants_messages(dir);
         let (index, deflate) = {
             let mut st = self.state();
             let index = match dir {
@@ -464,11 +465,11 @@ impl Conn {
                     st.msgs_out - 1
                 }
             };
+            if !shown {
+                return;
+            }
             (index, st.compression.as_ref().map(|c| c.shared.clone()))
         };
-        if !self.sink.wants_messages(dir) {
-            return;
-        }
         match (dir, deflate) {
             (Dir::In, Some(d)) => {
                 let compressed = d.received_sizes(index).map(|s| s.wire);

@@ -194,17 +194,23 @@ impl Reading {
             data = rest;
             frame.remaining -= n as u64;
             if frame.inflate {
-                self.scratch.clear();
-                self.scratch.extend_from_slice(chunk);
-                if let Some(m) = frame.mask {
-                    apply_mask(&mut self.scratch, m, frame.offset);
-                }
+                // Masked bytes (a server reading) are unmasked in a copy; a client's are
+                // inflated where they are.
+                let input: &[u8] = match frame.mask {
+                    Some(m) => {
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(chunk);
+                        apply_mask(&mut self.scratch, m, frame.offset);
+                        &self.scratch
+                    }
+                    None => chunk,
+                };
                 frame.offset += n;
                 self.wire += n;
                 let inflater = self
                     .inflater
                     .get_or_insert_with(|| Inflater::new(self.peer_resets));
-                let r = inflater.piece(&self.scratch, &mut self.inflated, self.limit);
+                let r = inflater.piece(input, &mut self.inflated, self.limit);
                 if let Err(e) = r {
                     return Err(self.fail(e));
                 }
