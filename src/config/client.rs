@@ -69,6 +69,7 @@ pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result
         }),
         sending: Sending::default(),
         sending_may_change: false,
+        resolved: None,
     };
     settings.check_tls()?;
     Ok(settings)

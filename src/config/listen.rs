@@ -26,7 +26,7 @@ use crate::wire::deflate::frames::Sending;
 /// The WebSocket's own read buffer, which a connection keeps for its whole life: small, so
 /// idle connections are cheap (tungstenite's default is 128 KiB each). It is also the most
 /// tungstenite reads at a time; while data flows, the stream below it reads ahead in larger
-/// pieces (`listen::readahead`). Larger frames grow the buffer as they arrive.
+/// pieces (`wire::readahead`). Larger frames grow the buffer as they arrive.
 pub const READ_BUFFER: usize = 512;
 
 /// Everything `listen` runs with.

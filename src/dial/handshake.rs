@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::handshake::client::{generate_request, Request, Response};
 use tokio_tungstenite::tungstenite::http::header;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::dial::offer::Offer;
@@ -26,6 +26,7 @@ use crate::value::{Header, WsUrl};
 use crate::wire::deflate::frames::Sending;
 use crate::wire::deflate::stream::{Decision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::{FailFast, HeadTap};
+use crate::wire::readahead::ReadAhead;
 use crate::wire::sniff::{FirstBytes, Sniff};
 use crate::wire::transport::Transport;
 
@@ -55,15 +56,22 @@ pub struct ClientSettings {
     pub sending: Sending,
     /// The settings may change while connected (the REPL's `/fragment`, `/compress`).
     pub sending_may_change: bool,
+    /// The server's addresses, when they were looked up once for many connections (bench).
+    pub resolved: Option<Arc<[std::net::SocketAddr]>>,
 }
 
 /// A client TLS configuration built once and shared by every connection with these settings.
 #[derive(Debug, Clone, Default)]
 pub struct TlsCache(Arc<OnceLock<Arc<rustls::ClientConfig>>>);
 
+/// The byte stream under a client's WebSocket, bottom up: the transport, reading ahead, the
+/// first bytes kept to name a non-WebSocket peer, the subprotocol offer, permessage-deflate,
+/// and frames checked as they arrive.
+pub type ClientStream = FailFast<Deflate<Offer<Sniff<ReadAhead<Transport>>>>>;
+
 /// An open client connection and the handshake that made it.
 pub struct Connected {
-    pub ws: WebSocketStream<FailFast<Deflate<Offer<Sniff<Transport>>>>>,
+    pub ws: WebSocketStream<ClientStream>,
     /// What permessage-deflate negotiated, and its counts.
     pub deflate: Arc<DeflateShared>,
     /// The upgrade request as sent (its Sec-WebSocket-Key included).
@@ -272,7 +280,7 @@ async fn open(
             timings.tcp = started.elapsed();
             tcp
         }
-        None => tcp_connect(host, port, timings).await?,
+        None => tcp_connect(host, port, settings.resolved.as_deref(), timings).await?,
     };
     let _ = tcp.set_nodelay(true);
     if !url.is_tls() {
@@ -303,12 +311,20 @@ async fn open(
     Ok(Transport::Tls(Box::new(stream)))
 }
 
-async fn tcp_connect(host: &str, port: u16, timings: &mut Timings) -> Result<TcpStream> {
+async fn tcp_connect(
+    host: &str,
+    port: u16,
+    resolved: Option<&[std::net::SocketAddr]>,
+    timings: &mut Timings,
+) -> Result<TcpStream> {
     let started = Instant::now();
-    let addrs: Vec<_> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|e| Failure::connect(format!("could not resolve host '{host}': {e}")))?
-        .collect();
+    let addrs: Vec<_> = match resolved {
+        Some(addrs) => addrs.to_vec(),
+        None => tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| Failure::connect(format!("could not resolve host '{host}': {e}")))?
+            .collect(),
+    };
     timings.dns = started.elapsed();
     let started = Instant::now();
     let mut last = None;
@@ -451,7 +467,9 @@ async fn handshake(
     if verbose {
         show_request(conn, &request);
     }
-    let (stream, first) = Sniff::new(stream);
+    // A small WebSocket read buffer (bench's) still reads large pieces while data flows; a
+    // large one reads straight through. Nothing after the response head reaches the handshake.
+    let (stream, first) = Sniff::new(ReadAhead::until_head(stream));
     // The subprotocol offer bypasses tungstenite, which would refuse a server that chooses
     // none (browsers accept that): `Offer` writes it and takes the choice out of the answer.
     let (stream, chosen) = Offer::new(stream, &settings.protocols);
@@ -471,6 +489,15 @@ async fn handshake(
         .await
     {
         Ok((ws, mut response)) => {
+            // The handshake's read buffer (4 KiB, whatever the config says) would stay the
+            // connection's for its whole life; it holds nothing past the head (`until_head`),
+            // so the WebSocket is made anew with a buffer of the configured size.
+            let ws = WebSocketStream::from_raw_socket(
+                ws.into_inner(),
+                Role::Client,
+                Some(settings.ws_config),
+            )
+            .await;
             accept_choice(&settings.protocols, &chosen, &mut response)?;
             if let Decision::Refused(why) = deflate.decision() {
                 if verbose {

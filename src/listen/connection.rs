@@ -18,7 +18,6 @@ use super::exec::Program;
 use super::handler::{CloseAfter, Handler};
 use super::hub::{self, Broadcast};
 use super::opening;
-use super::readahead::ReadAhead;
 use super::server::Server;
 use super::stdio::{self, StdinLease};
 use super::upgrade::{self, Admitted, Candidate, ServerStream, Upgraded};
@@ -30,6 +29,7 @@ use crate::session::echo::Echo;
 use crate::session::{Conn, OpenInfo};
 use crate::value::Close;
 use crate::wire::deflate::stream::Decision as DeflateDecision;
+use crate::wire::readahead::ReadAhead;
 
 /// A TCP connection just accepted, and its number.
 pub(super) struct Incoming {

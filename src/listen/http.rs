@@ -1,7 +1,7 @@
 //! Plain HTTP on the WebSocket port (`listen --page`, `--static DIR`): a request that is not
 //! an upgrade gets the built-in test page or a file; an upgrade goes on to the WebSocket
 //! handshake with the bytes already read put back in front of the stream
-//! ([`ReadAhead`](super::readahead::ReadAhead)).
+//! ([`ReadAhead`](crate::wire::readahead::ReadAhead)).
 
 use std::io;
 use std::path::{Component, Path, PathBuf};

@@ -8,7 +8,7 @@
 //!    ([`http`]: `--page`, `--static`, 426), an idle socket is let go, an upgrade goes on.
 //! 3. [`upgrade`]: the [`policy`] decides on the upgrade request (path, origin, subprotocol,
 //!    `--max-connections`, `--stdio`'s one client), the connection joins the [`hub`], and
-//!    tungstenite answers 101 over the [`readahead`] stream.
+//!    tungstenite answers 101 over the [`readahead`](crate::wire::readahead) stream.
 //! 4. [`connection`]: the OPEN connection gets its [`handler`] (echo, broadcast, stdout, or a
 //!    program per connection, [`exec`]) and is driven by the shared driver until CLOSED; then it
 //!    leaves the hub. `--stdio`'s stdin is in [`stdio`].
@@ -20,7 +20,6 @@ pub mod http;
 pub mod hub;
 mod opening;
 pub mod policy;
-mod readahead;
 mod server;
 mod stdio;
 mod upgrade;

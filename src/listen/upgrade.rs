@@ -13,7 +13,6 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::exec::RequestEnv;
 use super::policy::{self, Decision};
-use super::readahead::ReadAhead;
 use super::server::Server;
 use super::stdio::{self, StdinLease};
 use super::HANDSHAKE_TIMEOUT;
@@ -26,6 +25,7 @@ use crate::value::deflate as params;
 use crate::wire::deflate::stream::{Decision as DeflateDecision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::FailFast;
 use crate::wire::gate::{Gate, Hold, Latch};
+use crate::wire::readahead::ReadAhead;
 use crate::wire::transport::Accepted;
 
 /// The stream a server WebSocket runs over.

@@ -226,13 +226,18 @@ enum ReadSide {
     Rewriting(Box<ReadRewrite>),
 }
 
+/// The most compressed bytes taken from the socket at a time.
+const SCRATCH: usize = 16 * 1024;
+
 struct ReadRewrite {
     reading: Reading,
     /// Rewritten bytes not yet handed to tungstenite.
     out: BytesMut,
     /// Why reading stopped, reported once `out` is handed over.
     error: Option<ReadError>,
-    scratch: Box<[u8]>,
+    /// Where compressed bytes land before they are rewritten; let go of whenever the socket
+    /// has nothing more (an idle connection keeps none).
+    scratch: Vec<u8>,
 }
 
 impl ReadRewrite {
@@ -370,7 +375,7 @@ impl<S> Deflate<S> {
                 reading: Reading::new(self.role, n, self.limit, false),
                 out: BytesMut::new(),
                 error: None,
-                scratch: vec![0; 16 * 1024].into_boxed_slice(),
+                scratch: Vec::new(),
             })),
             _ => ReadSide::Plain,
         }
@@ -485,15 +490,20 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                         )));
                     }
                     let mut scratch = std::mem::take(&mut r.scratch);
-                    let mut rb = ReadBuf::new(&mut scratch);
+                    if scratch.capacity() == 0 {
+                        scratch = Vec::with_capacity(SCRATCH);
+                    }
+                    let mut rb = ReadBuf::uninit(scratch.spare_capacity_mut());
                     let read = Pin::new(&mut this.inner).poll_read(cx, &mut rb);
                     let got = rb.filled().len();
                     if let Poll::Ready(Ok(())) = read {
                         if got > 0 {
-                            r.feed(&scratch[..got], &this.shared);
+                            r.feed(rb.filled(), &this.shared);
                         }
                     }
-                    r.scratch = scratch;
+                    if read.is_ready() {
+                        r.scratch = scratch;
+                    }
                     ready!(read)?;
                     if got == 0 {
                         return Poll::Ready(Ok(()));

@@ -1,11 +1,12 @@
-//! The stream under a server connection's WebSocket. The bytes read while telling an upgrade
-//! from a plain request come first, put back in front of the socket. After that it reads
-//! ahead while data flows, and holds nothing when it does not.
+//! The stream under a connection's WebSocket (a server's, and every client's). For a server,
+//! the bytes read while telling an upgrade from a plain request come first, put back in front
+//! of the socket. After that it reads ahead while data flows, and holds nothing when it does
+//! not. A read into a buffer of at least [`READ_AHEAD`] bytes goes straight through.
 //!
 //! tungstenite keeps a read buffer per connection for the connection's whole life and reads
 //! at most its size at a time. An idle connection should not pay for a large one, and a busy
 //! one should not make a system call per small piece: so the WebSocket's own buffer is small
-//! (`config::listen::READ_BUFFER`) and each read from the socket here takes up to
+//! (`config::listen::READ_BUFFER`, and `bench`'s) and each read from the socket here takes up to
 //! [`READ_AHEAD`] bytes. It lands in a per-thread scratch buffer, from which what fits is
 //! handed over and only the rest is copied into a buffer of its own size (a connection that
 //! finds nothing allocates nothing); while much is waiting (the last read filled all of
@@ -17,7 +18,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
@@ -25,13 +26,23 @@ use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 /// The most one read from the socket takes while data flows.
 pub const READ_AHEAD: usize = 32 * 1024;
 
+/// The most one read takes while an HTTP head is awaited.
+const HEAD_READ: usize = 4096;
+
+/// The status line of an accepted upgrade, as far as it tells.
+const SWITCHING: &[u8] = b"HTTP/1.1 101 ";
+
 /// A stream with bytes already read from it put back in front, reading ahead while data
 /// flows.
-pub(super) struct ReadAhead<S> {
+pub struct ReadAhead<S> {
     ahead: Bytes,
     inner: S,
     /// The last read filled all the room it had: more is probably waiting.
     flowing: bool,
+    /// Until an HTTP head has been handed over whole: how much of its end (`\r\n\r\n`) was.
+    head: Option<u8>,
+    /// Whether the head's status line was seen (101: the head goes up alone).
+    head_known: bool,
 }
 
 impl<S> ReadAhead<S> {
@@ -40,6 +51,45 @@ impl<S> ReadAhead<S> {
             ahead: prefix,
             inner,
             flowing: false,
+            head: None,
+            head_known: false,
+        }
+    }
+
+    /// A client's stream: nothing after the response head is handed over with it, so what
+    /// reads the head (tungstenite's handshake) is left holding no frame, and the WebSocket
+    /// can be made anew over this stream with a buffer of its own size.
+    pub fn until_head(inner: S) -> ReadAhead<S> {
+        ReadAhead {
+            head: Some(0),
+            ..ReadAhead::new(Bytes::new(), inner)
+        }
+    }
+
+    /// Hands over what was read ahead up to the end of the head at most.
+    fn hand_over_head(&mut self, buf: &mut ReadBuf<'_>, matched: u8) {
+        const END: &[u8] = b"\r\n\r\n";
+        let room = self.ahead.len().min(buf.remaining());
+        let mut m = matched;
+        let mut n = room;
+        for (i, &c) in self.ahead[..room].iter().enumerate() {
+            m = if c == END[m as usize] {
+                m + 1
+            } else if c == b'\r' {
+                1
+            } else {
+                0
+            };
+            if m as usize == END.len() {
+                n = i + 1;
+                break;
+            }
+        }
+        buf.put_slice(&self.ahead[..n]);
+        self.ahead.advance(n);
+        self.head = (m as usize != END.len()).then_some(m);
+        if self.ahead.is_empty() {
+            self.ahead = Bytes::new();
         }
     }
 
@@ -113,6 +163,35 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if let Some(matched) = this.head {
+            // Until the status line shows: a 101's head is handed over alone; any other
+            // response goes up whole, its body with it (the refusal is shown).
+            let deciding = !this.head_known && this.ahead.len() < SWITCHING.len();
+            if this.ahead.is_empty() || deciding {
+                let mut piece = BytesMut::with_capacity(HEAD_READ);
+                piece.extend_from_slice(&this.ahead);
+                let before = piece.len();
+                ready!(std::pin::pin!(this.inner.read_buf(&mut piece)).poll(cx))?;
+                let eof = piece.len() == before;
+                this.ahead = piece.freeze();
+                if deciding && this.ahead.len() < SWITCHING.len() && !eof {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
+            if !this.head_known {
+                this.head_known = true;
+                if !this.ahead.starts_with(SWITCHING) {
+                    this.head = None;
+                    if !this.ahead.is_empty() {
+                        this.hand_over(buf);
+                    }
+                    return Poll::Ready(Ok(()));
+                }
+            }
+            this.hand_over_head(buf, matched);
+            return Poll::Ready(Ok(()));
+        }
         if !this.ahead.is_empty() {
             this.hand_over(buf);
             return Poll::Ready(Ok(()));
@@ -168,6 +247,40 @@ mod tests {
         assert_eq!(&got[18..], &data[..]);
         // Nothing is kept once everything was handed over.
         assert!(s.ahead.is_empty());
+    }
+
+    #[tokio::test]
+    async fn until_head_hands_over_nothing_past_the_head_with_it() {
+        let (mut tx, rx) = tokio::io::duplex(64 * 1024);
+        let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n";
+        let mut sent = head.to_vec();
+        sent.extend_from_slice(&[0x81, 2, b'h', b'i']);
+        tx.write_all(&sent).await.unwrap();
+        drop(tx);
+        let mut s = ReadAhead::until_head(rx);
+        let mut got = Vec::new();
+        let mut piece = [0; 7];
+        while !got.ends_with(b"\r\n\r\n") {
+            let n = s.read(&mut piece).await.unwrap();
+            assert!(n > 0);
+            got.extend_from_slice(&piece[..n]);
+        }
+        assert_eq!(got, head);
+        assert!(s.head.is_none());
+        // The frame sent with it comes after, whole.
+        assert_eq!(read_all(&mut s, 512).await, [0x81, 2, b'h', b'i']);
+    }
+
+    #[tokio::test]
+    async fn until_head_hands_over_a_refusal_with_its_body() {
+        let (mut tx, rx) = tokio::io::duplex(64 * 1024);
+        let sent = b"HTTP/1.1 403 Forbidden\r\ncontent-length: 7\r\n\r\ngo away";
+        tx.write_all(sent).await.unwrap();
+        drop(tx);
+        let mut s = ReadAhead::until_head(rx);
+        let mut piece = [0; 4096];
+        let n = s.read(&mut piece).await.unwrap();
+        assert_eq!(&piece[..n], sent);
     }
 
     #[tokio::test]
