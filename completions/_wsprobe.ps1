@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)')
             [CompletionResult]::new('l', 'l', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send pings and show the pong round-trip times, like ping(8)')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a server: many connections, messages at a set pace, latency percentiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -314,6 +315,98 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'wsprobe;bench' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header to the handshake (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header to the handshake (repeatable)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Set the Origin header')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Set the Origin header')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable; the server picks one)')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable; the server picks one)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up if the TCP connection and handshake take longer than this')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)')
+            [CompletionResult]::new('--max-redirs', '--max-redirs', [CompletionResultType]::ParameterName, 'With -L: how many redirects to follow at most')
+            [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'The permessage-deflate parameters to offer, as in the header: e.g. ''server_no_context_takeover; client_max_window_bits=10'' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust the CAs in this PEM file instead of the system''s (like curl --cacert)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Present this client certificate (PEM; with --key) to servers that ask for one')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key of --cert (PEM)')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping this often (pong round-trip times show with -v and in --json)')
+            [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'How many connections to open')
+            [CompletionResult]::new('--connections', '--connections', [CompletionResultType]::ParameterName, 'How many connections to open')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'How long to send, after the --ramp')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to send, after the --ramp')
+            [CompletionResult]::new('--messages', '--messages', [CompletionResultType]::ParameterName, 'Send N messages in all (shared out among the connections) instead of for --duration')
+            [CompletionResult]::new('--in-flight', '--in-flight', [CompletionResultType]::ParameterName, 'Each connection keeps K messages awaiting their reply (closed loop)')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Send MSGS_PER_S messages a second in all, whatever the replies do (open loop; latency counts from when each message was due)')
+            [CompletionResult]::new('--ramp', '--ramp', [CompletionResultType]::ParameterName, 'Open the connections evenly over this long before the --duration starts')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Size of each generated message')
+            [CompletionResult]::new('--payload', '--payload', [CompletionResultType]::ParameterName, 'Send this message instead of generated ones: TEXT, or @FILE for a file''s content')
+            [CompletionResult]::new('--fragment', '--fragment', [CompletionResultType]::ParameterName, 'Send each message in frames of at most SIZE payload bytes (continuation frames)')
+            [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'Largest message accepted; a larger one closes its connection with 1009')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'At the end, wait up to this long for replies still due before closing')
+            [CompletionResult]::new('--close-timeout', '--close-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server''s close frame after sending ours')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write the run as a self-contained HTML page (percentile curve, throughput and latency over time, connect times, errors, closes)')
+            [CompletionResult]::new('--hdr-out', '--hdr-out', [CompletionResultType]::ParameterName, 'Write the latency histograms as an HdrHistogram interval log (one per interval)')
+            [CompletionResult]::new('--max-p50', '--max-p50', [CompletionResultType]::ParameterName, 'Exit 5 when the median latency is above this')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 5 when the 99th percentile latency is above this')
+            [CompletionResult]::new('--max-p999', '--max-p999', [CompletionResultType]::ParameterName, 'Exit 5 when the 99.9th percentile latency is above this')
+            [CompletionResult]::new('--min-rate', '--min-rate', [CompletionResultType]::ParameterName, 'Exit 5 when fewer messages a second were received than this')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads [default: one per CPU this process may use]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request')
+            [CompletionResult]::new('--location', '--location', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request')
+            [CompletionResult]::new('--no-deflate', '--no-deflate', [CompletionResultType]::ParameterName, 'Do not offer permessage-deflate (browsers offer it; the server may then compress)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Accept any server certificate (testing only; handshake signatures are still checked)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any server certificate (testing only; handshake signatures are still checked)')
+            [CompletionResult]::new('--noproxy', '--noproxy', [CompletionResultType]::ParameterName, 'Ignore the proxy environment variables')
+            [CompletionResult]::new('--binary', '--binary', [CompletionResultType]::ParameterName, 'Send binary messages instead of text')
+            [CompletionResult]::new('--no-echo', '--no-echo', [CompletionResultType]::ParameterName, 'The server does not echo: count what arrives and its rate, no latency (sends only with --rate)')
+            [CompletionResult]::new('--no-compress', '--no-compress', [CompletionResultType]::ParameterName, 'Send messages uncompressed even when permessage-deflate was negotiated')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Add up the --json summaries of runs made side by side (exact merged percentiles)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wsprobe;bench;merge' {
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write the merged run as a self-contained HTML page')
+            [CompletionResult]::new('--max-p50', '--max-p50', [CompletionResultType]::ParameterName, 'Exit 5 when the median latency is above this')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 5 when the 99th percentile latency is above this')
+            [CompletionResult]::new('--max-p999', '--max-p999', [CompletionResultType]::ParameterName, 'Exit 5 when the 99.9th percentile latency is above this')
+            [CompletionResult]::new('--min-rate', '--min-rate', [CompletionResultType]::ParameterName, 'Exit 5 when fewer messages a second were received than this')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wsprobe;bench;help' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Add up the --json summaries of runs made side by side (exact merged percentiles)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wsprobe;bench;help;merge' {
+            break
+        }
+        'wsprobe;bench;help;help' {
+            break
+        }
         'wsprobe;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)')
@@ -346,6 +439,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send pings and show the pong round-trip times, like ping(8)')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a server: many connections, messages at a set pace, latency percentiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -358,6 +452,13 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             break
         }
         'wsprobe;help;ping' {
+            break
+        }
+        'wsprobe;help;bench' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Add up the --json summaries of runs made side by side (exact merged percentiles)')
+            break
+        }
+        'wsprobe;help;bench;merge' {
             break
         }
         'wsprobe;help;completions' {

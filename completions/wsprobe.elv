@@ -34,6 +34,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand listen 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
             cand l 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
             cand ping 'Send pings and show the pong round-trip times, like ping(8)'
+            cand bench 'Load-test a server: many connections, messages at a set pace, latency percentiles'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -305,6 +306,93 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'wsprobe;bench'= {
+            cand -H 'Add a request header to the handshake (repeatable)'
+            cand --header 'Add a request header to the handshake (repeatable)'
+            cand -o 'Set the Origin header'
+            cand --origin 'Set the Origin header'
+            cand -s 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --protocol 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --connect-timeout 'Give up if the TCP connection and handshake take longer than this'
+            cand --auth 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)'
+            cand --max-redirs 'With -L: how many redirects to follow at most'
+            cand --deflate 'The permessage-deflate parameters to offer, as in the header: e.g. ''server_no_context_takeover; client_max_window_bits=10'' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]'
+            cand --ca 'Trust the CAs in this PEM file instead of the system''s (like curl --cacert)'
+            cand --cert 'Present this client certificate (PEM; with --key) to servers that ask for one'
+            cand --key 'The private key of --cert (PEM)'
+            cand --proxy 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]'
+            cand --ping-interval 'Send a ping this often (pong round-trip times show with -v and in --json)'
+            cand --ping-timeout 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)'
+            cand -c 'How many connections to open'
+            cand --connections 'How many connections to open'
+            cand -d 'How long to send, after the --ramp'
+            cand --duration 'How long to send, after the --ramp'
+            cand --messages 'Send N messages in all (shared out among the connections) instead of for --duration'
+            cand --in-flight 'Each connection keeps K messages awaiting their reply (closed loop)'
+            cand --rate 'Send MSGS_PER_S messages a second in all, whatever the replies do (open loop; latency counts from when each message was due)'
+            cand --ramp 'Open the connections evenly over this long before the --duration starts'
+            cand --size 'Size of each generated message'
+            cand --payload 'Send this message instead of generated ones: TEXT, or @FILE for a file''s content'
+            cand --fragment 'Send each message in frames of at most SIZE payload bytes (continuation frames)'
+            cand --max-message-size 'Largest message accepted; a larger one closes its connection with 1009'
+            cand --reply-timeout 'At the end, wait up to this long for replies still due before closing'
+            cand --close-timeout 'How long to wait for the server''s close frame after sending ours'
+            cand --report 'Write the run as a self-contained HTML page (percentile curve, throughput and latency over time, connect times, errors, closes)'
+            cand --hdr-out 'Write the latency histograms as an HdrHistogram interval log (one per interval)'
+            cand --max-p50 'Exit 5 when the median latency is above this'
+            cand --max-p99 'Exit 5 when the 99th percentile latency is above this'
+            cand --max-p999 'Exit 5 when the 99.9th percentile latency is above this'
+            cand --min-rate 'Exit 5 when fewer messages a second were received than this'
+            cand --threads 'Worker threads [default: one per CPU this process may use]'
+            cand --color 'When to colour the event lines on stderr'
+            cand -L 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+            cand --location 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+            cand --no-deflate 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
+            cand -k 'Accept any server certificate (testing only; handshake signatures are still checked)'
+            cand --insecure 'Accept any server certificate (testing only; handshake signatures are still checked)'
+            cand --noproxy 'Ignore the proxy environment variables'
+            cand --binary 'Send binary messages instead of text'
+            cand --no-echo 'The server does not echo: count what arrives and its rate, no latency (sends only with --rate)'
+            cand --no-compress 'Send messages uncompressed even when permessage-deflate was negotiated'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand --timestamps 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand merge 'Add up the --json summaries of runs made side by side (exact merged percentiles)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsprobe;bench;merge'= {
+            cand --report 'Write the merged run as a self-contained HTML page'
+            cand --max-p50 'Exit 5 when the median latency is above this'
+            cand --max-p99 'Exit 5 when the 99th percentile latency is above this'
+            cand --max-p999 'Exit 5 when the 99.9th percentile latency is above this'
+            cand --min-rate 'Exit 5 when fewer messages a second were received than this'
+            cand --color 'When to colour the event lines on stderr'
+            cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
+            cand -v 'Also show every message, ping and pong as an event'
+            cand --verbose 'Also show every message, ping and pong as an event'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand --timestamps 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsprobe;bench;help'= {
+            cand merge 'Add up the --json summaries of runs made side by side (exact merged percentiles)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsprobe;bench;help;merge'= {
+        }
+        &'wsprobe;bench;help;help'= {
+        }
         &'wsprobe;completions'= {
             cand --color 'When to colour the event lines on stderr'
             cand --json 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
@@ -335,6 +423,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand connect 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
             cand listen 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
             cand ping 'Send pings and show the pong round-trip times, like ping(8)'
+            cand bench 'Load-test a server: many connections, messages at a set pace, latency percentiles'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -344,6 +433,11 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         &'wsprobe;help;listen'= {
         }
         &'wsprobe;help;ping'= {
+        }
+        &'wsprobe;help;bench'= {
+            cand merge 'Add up the --json summaries of runs made side by side (exact merged percentiles)'
+        }
+        &'wsprobe;help;bench;merge'= {
         }
         &'wsprobe;help;completions'= {
         }

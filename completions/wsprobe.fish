@@ -38,6 +38,7 @@ complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "c" -d 'Connect to a
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "l" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "bench" -d 'Load-test a server: many connections, messages at a set pace, latency percentiles'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -255,6 +256,72 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s q -l quiet -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s H -l header -d 'Add a request header to the handshake (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s o -l origin -d 'Set the Origin header' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l key -d 'The private key of --cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ping-interval -d 'Send a ping this often (pong round-trip times show with -v and in --json)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s c -l connections -d 'How many connections to open' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s d -l duration -d 'How long to send, after the --ramp' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l messages -d 'Send N messages in all (shared out among the connections) instead of for --duration' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l in-flight -d 'Each connection keeps K messages awaiting their reply (closed loop)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l rate -d 'Send MSGS_PER_S messages a second in all, whatever the replies do (open loop; latency counts from when each message was due)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ramp -d 'Open the connections evenly over this long before the --duration starts' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l size -d 'Size of each generated message' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l payload -d 'Send this message instead of generated ones: TEXT, or @FILE for a file\'s content' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l fragment -d 'Send each message in frames of at most SIZE payload bytes (continuation frames)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-message-size -d 'Largest message accepted; a larger one closes its connection with 1009' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l reply-timeout -d 'At the end, wait up to this long for replies still due before closing' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l close-timeout -d 'How long to wait for the server\'s close frame after sending ours' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l report -d 'Write the run as a self-contained HTML page (percentile curve, throughput and latency over time, connect times, errors, closes)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l hdr-out -d 'Write the latency histograms as an HdrHistogram interval log (one per interval)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-p50 -d 'Exit 5 when the median latency is above this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-p99 -d 'Exit 5 when the 99th percentile latency is above this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-p999 -d 'Exit 5 when the 99.9th percentile latency is above this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l min-rate -d 'Exit 5 when fewer messages a second were received than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l threads -d 'Worker threads [default: one per CPU this process may use]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l no-deflate -d 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l noproxy -d 'Ignore the proxy environment variables'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l binary -d 'Send binary messages instead of text'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l no-echo -d 'The server does not echo: count what arrives and its rate, no latency (sends only with --rate)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Add up the --json summaries of runs made side by side (exact merged percentiles)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l report -d 'Write the merged run as a self-contained HTML page' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p50 -d 'Exit 5 when the median latency is above this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p99 -d 'Exit 5 when the 99th percentile latency is above this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p999 -d 'Exit 5 when the 99.9th percentile latency is above this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l min-rate -d 'Exit 5 when fewer messages a second were received than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in the README)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Add up the --json summaries of runs made side by side (exact merged percentiles)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -273,9 +340,11 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'P
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s V -l version -d 'Print version'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "bench" -d 'Load-test a server: many connections, messages at a set pace, latency percentiles'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Add up the --json summaries of runs made side by side (exact merged percentiles)'

@@ -17,6 +17,9 @@ use crate::value::{
 };
 use crate::value::{parse_pattern, Pattern};
 
+mod bench;
+pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
+
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
 /// `wsprobe URL` is short for `wsprobe connect URL`.
@@ -129,6 +132,8 @@ pub enum Command {
     Listen(ListenArgs),
     /// Send pings and show the pong round-trip times, like ping(8)
     Ping(PingArgs),
+    /// Load-test a server: many connections, messages at a set pace, latency percentiles
+    Bench(Box<BenchCmd>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell to complete for
@@ -681,6 +686,7 @@ mod tests {
             Command::Connect(_) => "connect",
             Command::Listen(_) => "listen",
             Command::Ping(_) => "ping",
+            Command::Bench(_) => "bench",
             Command::Completions { .. } => "completions",
             Command::Man => "man",
         }
@@ -712,10 +718,10 @@ mod tests {
 
     #[test]
     fn a_word_that_is_no_subcommand_is_not_taken_for_a_url() {
-        let err = parsed(&["bench", "ws://h/"]).unwrap_err();
+        let err = parsed(&["bemch", "ws://h/"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::InvalidSubcommand);
         assert!(
-            err.to_string().contains("'bench' is not a subcommand"),
+            err.to_string().contains("'bemch' is not a subcommand"),
             "{err}"
         );
         assert!(parsed(&["ws://h/", "listen"]).is_err());

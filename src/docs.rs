@@ -22,6 +22,9 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("wsprobe ping -c 3 ws://127.0.0.1:9000/", "Three pings with round-trip times, then the statistics."),
     ("wsprobe -v ws://127.0.0.1:9000/ --fragment 100", "permessage-deflate is offered like a browser does; -v shows each message's size on the wire, --fragment sends frames of at most 100 bytes (--no-deflate offers nothing, --no-compress sends uncompressed)."),
     ("wsprobe listen 9000 --broadcast --page", "A broadcast server with a browser test page at http://127.0.0.1:9000/."),
+    ("wsprobe bench ws://127.0.0.1:9000/ -c 50 -d 30s --report run.html", "Load test: 50 connections, each with one message awaiting its echo, for 30 s; latency percentiles, and a page with the charts."),
+    ("wsprobe bench ws://127.0.0.1:9000/ -c 200 --rate 5000 --ramp 10s -d 1m --max-p99 50ms", "Open loop: 5,000 messages a second in all, latency counted from when each was due; exit 5 if p99 is above 50 ms."),
+    ("wsprobe bench merge run-*.json", "Add up runs made side by side (bench --json on several machines): exact merged percentiles."),
 ];
 
 /// The JSON OUTPUT section: the keys of --json events (README has the same table).
@@ -39,6 +42,18 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("method, target, headers; status, reason, body", "request, response (-v): the handshake as sent or received; body (first 2 KiB) for refusals."),
     ("version, cipher, alpn; status, location; attempt, delay_ms, reason", "tls, redirect, reconnect."),
     ("method, path, status, len; text; status, signal", "http (listen --page/--static), stderr and exit (listen --exec)."),
+];
+
+/// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (README has the same table).
+const BENCH_KEYS: &[(&str, &str)] = &[
+    ("connections, connected, compressed", "Connections asked for, those that reached OPEN, and of those the ones that negotiated permessage-deflate."),
+    ("duration_s, sent, received, msgs_per_s, bytes_per_s", "The run's length (--ramp included), messages sent and received, received messages and payload bytes a second."),
+    ("errors, error_messages", "Error kind (connect, no-reply, unmatched, io, protocol, too-large, close-timeout, ...) → count, and the first of each kind in words; {} when there were none."),
+    ("closes", "Close code → how many connections ended with it (1006: no close frame)."),
+    ("latency_ms, connect_ms", "count, p50, p90, p99, p999, max, mean, min in milliseconds, and histogram: the HdrHistogram itself (V2, compressed, base64; microseconds), which bench merge adds exactly. latency_ms is null when no reply was timed (--no-echo)."),
+    ("pace, in_flight, rate, size, binary", "closed (in_flight per connection), open (rate a second in all) or silent (--no-echo without --rate); the message size and type."),
+    ("wsprobe, command, url, started_unix_ms, runs", "The version, the command line(s), the URL, the start time, and how many runs were merged (1 for a run)."),
+    ("interval_s, series", "One point a interval: t_s (its end), sent, received, bytes_in, errors, open (connections), latency_ms (p50, p99, max, histogram) or null."),
 ];
 
 const ENVIRONMENT: &[(&str, &str)] = &[
@@ -93,7 +108,7 @@ pub fn man(out: &mut dyn Write) -> io::Result<()> {
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("wsprobe {}", sub.get_name());
         let sub = sub.clone().name(name.clone());
-        let sub_man = clap_mangen::Man::new(sub);
+        let sub_man = clap_mangen::Man::new(sub.clone());
         let mut synopsis = Vec::new();
         sub_man.render_synopsis_section(&mut synopsis)?;
         let mut options = Vec::new();
@@ -119,12 +134,48 @@ pub fn man(out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, ".PP\n{about}")?;
         }
         out.write_all(options.as_bytes())?;
+        if let Some(more) = sub.get_after_long_help() {
+            for para in more.to_string().split("\n\n") {
+                writeln!(out, ".PP\n{}", escape(&para.replace('\n', " ")))?;
+            }
+        }
+        nested(out, &sub, &name)?;
     }
     section(out, "JSON OUTPUT", JSON_KEYS)?;
+    section(out, "BENCH SUMMARY", BENCH_KEYS)?;
     exit_status(out)?;
     section(out, "ENVIRONMENT", ENVIRONMENT)?;
     section(out, "EXAMPLES", EXAMPLES)?;
     man.render_version_section(out)?;
+    Ok(())
+}
+
+/// A subcommand's own subcommands (`bench merge`), as subsections of its section.
+fn nested(out: &mut dyn Write, sub: &clap::Command, name: &str) -> io::Result<()> {
+    for inner in sub.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let full = format!("{name} {}", inner.get_name());
+        let mut synopsis = Vec::new();
+        clap_mangen::Man::new(inner.clone().name(full.clone()))
+            .render_synopsis_section(&mut synopsis)?;
+        let mut options = Vec::new();
+        clap_mangen::Man::new(inner.clone().name(full.clone()))
+            .render_options_section(&mut options)?;
+        let synopsis = String::from_utf8_lossy(&synopsis).replacen(
+            ".SH SYNOPSIS",
+            &format!(".SS \"{full}\""),
+            1,
+        );
+        out.write_all(synopsis.as_bytes())?;
+        if let Some(about) = inner.get_about() {
+            writeln!(out, ".PP\n{}", escape(&about.to_string()))?;
+        }
+        let options: String = String::from_utf8_lossy(&options)
+            .lines()
+            .filter(|l| !l.starts_with(".SH "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        out.write_all(options.as_bytes())?;
+    }
     Ok(())
 }
 

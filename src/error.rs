@@ -52,19 +52,22 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
         description: "could not connect: DNS, TCP, proxy, TLS (certificate not trusted, expired, \
             wrong name, client certificate required, not a TLS port, or TLS on a ws:// port), \
             timeout, a redirect without `-L` or too many, or the server refused the handshake \
-            (its status line, headers and body are printed)",
+            (its status line, headers and body are printed); for `bench`, no connection could \
+            be opened",
     },
     ExitStatus {
         code: ExitCode::Abnormal,
         name: "abnormal close",
         description: "the connection ended abnormally (no close handshake: 1006) or the peer \
-            closed with an error code (anything but 1000, 1001, 1005)",
+            closed with an error code (anything but 1000, 1001, 1005); for `bench`, a connection \
+            failed or ended so, or errors occurred (messages without a reply, protocol errors)",
     },
     ExitStatus {
         code: ExitCode::Expectation,
         name: "expectation not met",
         description: "a scripted check (`-e`, `-n`, `--expect-close`) was not met before the \
-            deadline (`-t`) or the close; for `ping`, some pings got no pong",
+            deadline (`-t`) or the close; for `ping`, some pings got no pong; for `bench`, a \
+            threshold (`--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`) was not met",
     },
     ExitStatus {
         code: ExitCode::Interrupted,

@@ -42,6 +42,7 @@ macro_rules! forward_write {
     };
 }
 
+mod bench;
 mod cli;
 mod cmd;
 mod config;
@@ -94,11 +95,21 @@ fn main() {
         );
         exit(ExitCode::Runtime);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // bench runs on every CPU it may use (or --threads); the other commands need two.
+    let threads = match &cli.command {
+        Command::Bench(b) if b.merge.is_none() => config::bench::threads(&b.run),
+        _ => 2,
+    };
+    let command_line = command_line();
+    // One thread: the current-thread scheduler, which has no cross-thread machinery to pay for.
+    let mut builder = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wsprobe: error: cannot start the async runtime: {e}");
@@ -113,6 +124,12 @@ fn main() {
                 }
                 Command::Listen(args) => cmd::listen::run(config::listen::plan(args, out)?).await,
                 Command::Ping(args) => cmd::ping::run(config::ping::plan(args, out)?).await,
+                Command::Bench(b) => match b.merge {
+                    Some(cli::BenchSub::Merge(args)) => {
+                        cmd::bench::merge(config::bench::merge_plan(args, out)).await
+                    }
+                    None => cmd::bench::run(config::bench::plan(b.run, out, command_line)?).await,
+                },
                 Command::Completions { .. } | Command::Man => unreachable!("handled above"),
             }
         };
@@ -134,6 +151,29 @@ fn main() {
     // Don't wait for the stdin thread, which may be blocked in a read nobody will finish.
     runtime.shutdown_background();
     exit(status);
+}
+
+/// The command line as typed, quoted where a shell would need it (the bench report shows it).
+fn command_line() -> String {
+    std::env::args_os()
+        .enumerate()
+        .map(|(i, a)| {
+            let a = if i == 0 {
+                "wsprobe".to_owned()
+            } else {
+                a.to_string_lossy().into_owned()
+            };
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%^".contains(c));
+            if plain {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Ends the process with this exit code: the only place that does.

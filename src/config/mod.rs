@@ -2,6 +2,7 @@
 //! here (command files and network code never see clap's types). Terminal and colour
 //! decisions are made here, once.
 
+pub mod bench;
 pub mod client;
 pub mod connect;
 pub mod listen;

@@ -164,7 +164,7 @@ fn input_done(
 async fn stop_requested(control: &mut ControlRx) {
     loop {
         match control.recv().await {
-            Control::Close(..) | Control::Finish(..) => return,
+            Control::Close(..) | Control::Finish(..) | Control::EndOfData => return,
             // Nothing to ping while disconnected.
             Control::Ping(_) | Control::Pong(_) => {}
         }

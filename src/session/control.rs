@@ -21,6 +21,9 @@ pub enum Control {
     /// Close like `Close`, but only once every message already queued on the data channel
     /// has been sent (the data source has finished and says how).
     Finish(Close),
+    /// A connection driven without a data channel (its messages are replies) has no more to
+    /// send: what the end of the data channel does, `close_on_eof` after `reply_wait`.
+    EndOfData,
 }
 
 /// The sending end of a connection's control mailbox; cheap to clone.

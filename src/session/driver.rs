@@ -374,13 +374,7 @@ where
 {
     let mut data_open = data.is_some();
     let mut unflushed = false;
-    // Boxed: most connections have no heartbeat, and every idle connection pays for the
-    // size of this future.
-    let mut ticks = opts.heartbeat.map(|h| {
-        let mut t = tokio::time::interval_at(Instant::now() + h.interval, h.interval);
-        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        Box::new(t)
-    });
+    let mut ticks = heartbeat_ticks(opts);
     // While a heartbeat ping is unanswered: the pong count when it was sent, and the deadline.
     let mut awaiting: Option<(u64, Instant)> = None;
     let mut seq: u64 = 0;
@@ -411,6 +405,12 @@ where
                     }
                     Control::Finish(c) => {
                         finish = Some(c);
+                        Ok(())
+                    }
+                    Control::EndOfData => {
+                        if let Some(end) = data_over(sink, conn, opts, &mut replies_by).await {
+                            return end;
+                        }
                         Ok(())
                     }
                     Control::Ping(p) => {
@@ -466,17 +466,43 @@ where
                 Some(batch) => pending.extend(batch),
                 None => {
                     data_open = false;
-                    if let Some(c) = &opts.close_on_eof {
-                        if opts.reply_wait.is_zero() {
-                            return close(sink, conn, c, opts.close_timeout).await;
-                        }
-                        replies_by = Some(deadline_after(opts.reply_wait));
+                    if let Some(end) = data_over(sink, conn, opts, &mut replies_by).await {
+                        return end;
                     }
                 }
             },
             else => std::future::pending::<()>().await,
         }
     }
+}
+
+/// The heartbeat's ticks. Boxed: most connections have no heartbeat, and every idle
+/// connection pays for the size of the writer's future.
+fn heartbeat_ticks(opts: &DriveOpts) -> Option<Box<tokio::time::Interval>> {
+    opts.heartbeat.map(|h| {
+        let mut t = tokio::time::interval_at(Instant::now() + h.interval, h.interval);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Box::new(t)
+    })
+}
+
+/// The data is over (its channel ended, or `Control::EndOfData`): with `close_on_eof`, close
+/// at once or start waiting for the replies (`replies_by`).
+async fn data_over<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    opts: &DriveOpts,
+    replies_by: &mut Option<Instant>,
+) -> Option<WriterEnd>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let c = opts.close_on_eof.as_ref()?;
+    if opts.reply_wait.is_zero() {
+        return Some(close(sink, conn, c, opts.close_timeout).await);
+    }
+    *replies_by = Some(deadline_after(opts.reply_wait));
+    None
 }
 
 /// Feeds the pending messages in order; each leaves `pending` only once the sink took it, so

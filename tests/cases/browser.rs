@@ -223,6 +223,14 @@ const SCRIPT: &str = r#"(async () => {
 
 /// Has Chromium load `page`, run [`SCRIPT`] on it, and returns the page's log.
 fn drive_page(browser: &Browser, page: &str) -> String {
+    let (value, _) = open_page(browser, page, SCRIPT, false);
+    value
+}
+
+/// Opens `page` in a new tab (1100 px wide), runs `script` on it once it has loaded and
+/// returns what the script returned (a string), and a PNG screenshot of the whole page if
+/// asked for.
+fn open_page(browser: &Browser, page: &str, script: &str, shot: bool) -> (String, Vec<u8>) {
     block_on(async {
         let ws = tokio_tungstenite::connect_async(&browser.devtools)
             .await
@@ -243,6 +251,12 @@ fn drive_page(browser: &Browser, page: &str) -> String {
             .unwrap()
             .to_owned();
         cdp.call(Some(&session), "Page.enable", json!({})).await;
+        cdp.call(
+            Some(&session),
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+        )
+        .await;
         let nav = cdp
             .call(Some(&session), "Page.navigate", json!({ "url": page }))
             .await;
@@ -253,14 +267,29 @@ fn drive_page(browser: &Browser, page: &str) -> String {
             .call(
                 Some(&session),
                 "Runtime.evaluate",
-                json!({ "expression": SCRIPT, "awaitPromise": true, "returnByValue": true }),
+                json!({ "expression": script, "awaitPromise": true, "returnByValue": true }),
             )
             .await;
         assert!(
             result.get("exceptionDetails").is_none(),
             "the page script failed: {result}"
         );
-        result["result"]["value"].as_str().unwrap().to_owned()
+        let value = result["result"]["value"].as_str().unwrap().to_owned();
+        let mut png = Vec::new();
+        if shot {
+            let data = cdp
+                .call(
+                    Some(&session),
+                    "Page.captureScreenshot",
+                    json!({ "format": "png", "captureBeyondViewport": true }),
+                )
+                .await;
+            use base64::Engine;
+            png = base64::engine::general_purpose::STANDARD
+                .decode(data["data"].as_str().unwrap())
+                .unwrap();
+        }
+        (value, png)
     })
 }
 
@@ -354,4 +383,99 @@ fn chromium_trusts_a_self_signed_ca_true_certificate_and_talks_wss() {
     drop(browser);
     assert_page_log(&log, &(l.url.clone() + "/"));
     assert_server_log(l);
+}
+
+/// What the bench report test reads off the rendered page: each chart's drawn size and how
+/// many lines, bars and labels it drew, and the page's text.
+const REPORT_SCRIPT: &str = r#"(() => {
+  const charts = [...document.querySelectorAll("svg.chart")].map((svg) => {
+    const r = svg.getBoundingClientRect();
+    return { id: svg.id, width: r.width, height: r.height,
+             paths: svg.querySelectorAll("path").length, bars: svg.querySelectorAll("rect").length,
+             labels: svg.querySelectorAll("text").length };
+  });
+  return JSON.stringify({ charts, text: document.body.innerText, height: document.body.scrollHeight });
+})()"#;
+
+#[test]
+fn chromium_renders_the_bench_report_with_every_chart() {
+    let Some(exe) = required(chromium(), "Chromium", "chromium") else {
+        return;
+    };
+    let l = Listener::start(&["-q"]);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("run.html");
+    let json = crate::support::wsprobe()
+        .args([
+            "bench", &l.url, "-c", "4", "--ramp", "500ms", "-d", "1500ms", "--json",
+        ])
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let summary: Value =
+        serde_json::from_str(String::from_utf8(json).unwrap().lines().last().unwrap()).unwrap();
+    let browser = Browser::start(&exe, None);
+    let page = format!("file://{}", report.display());
+    let (found, png) = open_page(&browser, &page, REPORT_SCRIPT, true);
+    drop(browser);
+    // The screenshot: a PNG of the page, 1100 px wide and as tall as the page.
+    let shot = dir.path().join("run.png");
+    std::fs::write(&shot, &png).unwrap();
+    assert_eq!(
+        &png[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "not a PNG: {}",
+        shot.display()
+    );
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    let found: Value = serde_json::from_str(&found).unwrap();
+    // (Less a scrollbar's width, if the page has one.)
+    assert!(
+        (1000..=1100).contains(&width),
+        "{width}: {}",
+        shot.display()
+    );
+    assert!(
+        u64::from(height) >= found["height"].as_u64().unwrap().min(5000) - 1,
+        "{height}"
+    );
+    // Every chart drew, at a readable size, with something in it.
+    let charts = found["charts"].as_array().unwrap();
+    let ids: Vec<&str> = charts.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["percentiles", "throughput", "latency", "open", "connect"]
+    );
+    for c in charts {
+        assert!(c["width"].as_f64().unwrap() > 800.0, "{c}");
+        assert!(c["height"].as_f64().unwrap() > 200.0, "{c}");
+        assert!(c["labels"].as_u64().unwrap() > 5, "axes and ticks: {c}");
+        let drawn = if c["id"] == "connect" {
+            "bars"
+        } else {
+            "paths"
+        };
+        assert!(c[drawn].as_u64().unwrap() >= 1, "{c}");
+    }
+    // The text a reader needs: the command line as run, and the p99 the summary gives.
+    let text = found["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("wsprobe bench {} -c 4", l.url)),
+        "{text}"
+    );
+    let p99 = summary["latency_ms"]["p99"].as_f64().unwrap();
+    assert!(text.contains("p99 latency"), "{text}");
+    let shown = if p99 >= 10.0 {
+        format!("{p99:.1} ms")
+    } else if p99 >= 1.0 {
+        format!("{p99:.2} ms")
+    } else {
+        format!("{p99:.3} ms")
+    };
+    assert!(text.contains(&shown), "{shown} not in {text}");
 }

@@ -1,3 +1,4 @@
+mod bench;
 mod browser;
 mod close;
 mod deflate;

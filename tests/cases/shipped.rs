@@ -24,6 +24,11 @@ const FILES: &[(&[&str], &str)] = &[
     ),
     (&["man", "--help"], "tests/snapshots/man-help.txt"),
     (&["ping", "--help"], "tests/snapshots/ping-help.txt"),
+    (&["bench", "--help"], "tests/snapshots/bench-help.txt"),
+    (
+        &["bench", "merge", "--help"],
+        "tests/snapshots/bench-merge-help.txt",
+    ),
 ];
 
 #[test]

@@ -289,15 +289,15 @@ fn global_flags_work_before_and_after_the_url_alone() {
     assert!(events.iter().any(|e| e["event"] == "open"), "{events:?}");
 }
 
-/// `wsprobe bench URL` is not `wsprobe connect bench URL`: the unknown word is named.
+/// `wsprobe bemch URL` is not `wsprobe connect bemch URL`: the unknown word is named.
 #[test]
 fn an_unknown_subcommand_is_a_usage_error() {
-    let err = usage_error(&["bench", "ws://127.0.0.1:1/"]);
+    let err = usage_error(&["bemch", "ws://127.0.0.1:1/"]);
     assert!(
-        err.starts_with("wsprobe: error: 'bench' is not a subcommand"),
+        err.starts_with("wsprobe: error: 'bemch' is not a subcommand"),
         "{err}"
     );
-    assert!(err.contains("connect, listen, ping"), "{err}");
+    assert!(err.contains("connect, listen, ping, bench"), "{err}");
     assert!(!err.contains("wsprobe connect [OPTIONS]"), "{err}");
     // After a URL, a subcommand's name is an argument too many, not a subcommand.
     let err = usage_error(&["ws://127.0.0.1:1/", "listen"]);

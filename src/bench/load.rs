@@ -1,0 +1,341 @@
+//! One connection of a run: open it (at its place in the ramp), put the load on it through
+//! the session driver, and add what it did to the run's totals.
+//!
+//! Closed loop: the first `--in-flight` messages go out at OPEN, then each reply is answered
+//! with the next message straight from the [`Inbound`] handler (no hop through another task).
+//! Open loop: a feeder in the same task queues the messages due on the driver's data channel;
+//! when the socket does not keep up, the ones that fell due meanwhile go in one batch, each
+//! stamped with when it was due. Either way, the end of the load ends the data channel, and
+//! the driver waits for the replies still due (`--reply-timeout`) before closing with 1000.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::record::Recorder;
+use super::sink::BenchSink;
+use super::stamp::{read_stamp, Maker};
+use crate::config::bench::{Matching, Pace};
+use crate::dial::handshake::{self, ClientSettings};
+use crate::session::driver::{self, control, Batch, Control, ControlTx, DriveOpts, Inbound};
+use crate::session::Conn;
+
+/// What every connection of a run shares.
+#[derive(Debug)]
+pub struct Shared {
+    pub settings: ClientSettings,
+    pub drive: DriveOpts,
+    pub pace: Pace,
+    pub matching: Matching,
+    pub maker: Maker,
+    pub connections: u32,
+    pub ramp: Duration,
+    /// Each connection's share of `--messages` (`None`: until the stop).
+    pub messages: Option<u64>,
+    pub rec: Recorder,
+    pub sink: Arc<BenchSink>,
+    /// The run's clock: stamps are nanoseconds since this.
+    pub started: Instant,
+    /// Set when the load stops (the duration is over, or Ctrl-C).
+    pub stopping: AtomicBool,
+    pub totals: Totals,
+}
+
+/// Exact counts, added by each connection when it ends.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub connected: AtomicU64,
+    pub sent: AtomicU64,
+    pub received: AtomicU64,
+    pub bytes_in: AtomicU64,
+}
+
+impl Shared {
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn stopped(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// Connection `index`'s share of `--messages`.
+    fn quota(&self, index: u32) -> u64 {
+        match self.messages {
+            None => u64::MAX,
+            Some(total) => {
+                let n = u64::from(self.connections);
+                total / n + u64::from(u64::from(index) < total % n)
+            }
+        }
+    }
+}
+
+/// What the handler and the feeder of one connection share (they run in its one task).
+struct Local {
+    /// Open loop: the data channel's sender; taken (dropped) when this connection's load ends.
+    feed: Mutex<Option<mpsc::Sender<Batch>>>,
+    /// Closed loop (no data channel: the messages are replies): told when the load ends.
+    control: ControlTx,
+    ended: AtomicBool,
+    /// With `Matching::Order`: when each message awaiting its reply was due.
+    due: Mutex<VecDeque<u64>>,
+}
+
+impl Local {
+    /// This connection sends no more: the driver waits for the replies due, then closes.
+    fn end_feed(&self) {
+        let had_channel = self
+            .feed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .is_some();
+        if !had_channel && !self.ended.swap(true, Ordering::Relaxed) {
+            self.control.send(Control::EndOfData);
+        }
+    }
+
+    fn feed(&self) -> Option<mpsc::Sender<Batch>> {
+        self.feed.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn push_due(&self, due: u64) {
+        self.due
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(due);
+    }
+
+    fn pop_due(&self) -> Option<u64> {
+        self.due
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+    }
+}
+
+/// Runs connection `index` (from 0) to its end.
+pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<bool>) {
+    let start = run.started
+        + run
+            .ramp
+            .mul_f64(f64::from(index) / f64::from(run.connections));
+    tokio::select! {
+        () = tokio::time::sleep_until(start) => {}
+        _ = stop.wait_for(|s| *s) => return,
+    }
+    let conn = Conn::new(Some(u64::from(index) + 1), run.sink.clone());
+    // Boxed: the handshake's state is large and only needed until OPEN, and the task keeps
+    // the size of its largest stage for its whole life.
+    let attempt = tokio::select! {
+        c = Box::pin(handshake::connect(&run.settings, &conn)) => c,
+        _ = stop.wait_for(|s| *s) => return,
+    };
+    // Only the stream is kept: the request and response go now.
+    let ws = match attempt {
+        Ok(c) => c.ws,
+        Err(e) => {
+            run.sink.count_error("connect", 1, &format!("{e:#}"));
+            return;
+        }
+    };
+    let us = u64::try_from(conn.elapsed().as_micros()).unwrap_or(u64::MAX);
+    run.rec.connected(us);
+    run.totals.connected.fetch_add(1, Ordering::Relaxed);
+
+    let shard = run.rec.shard_of(index);
+    // Only open loop queues messages; a channel allocates a block of slots up front, which
+    // 10,000 idle connections would pay for.
+    let (tx, mut rx) = match run.pace {
+        Pace::Open { .. } => {
+            let (tx, rx) = mpsc::channel::<Batch>(1);
+            (Some(tx), Some(rx))
+        }
+        Pace::Closed { .. } | Pace::Silent => (None, None),
+    };
+    let (control_tx, mut control_rx) = control();
+    let local = Local {
+        feed: Mutex::new(tx),
+        control: control_tx,
+        ended: AtomicBool::new(false),
+        due: Mutex::new(VecDeque::new()),
+    };
+    let mut quota = run.quota(index);
+    let mut first = VecDeque::new();
+    if let Pace::Closed { in_flight } = run.pace {
+        let now = run.now_ns();
+        while first.len() < in_flight as usize && quota > 0 && !run.stopped() {
+            quota -= 1;
+            if run.matching == Matching::Order {
+                local.push_due(now);
+            }
+            first.push_back(run.maker.make(now));
+        }
+        run.rec.sent(shard, first.len() as u64);
+    }
+    if run.stopped() || (quota == 0 && matches!(run.pace, Pace::Closed { .. })) {
+        local.end_feed();
+    }
+    let mut handler = Load {
+        run: &run,
+        local: &local,
+        shard,
+        quota,
+    };
+    let ending = {
+        let drive = driver::drive(
+            ws,
+            &conn,
+            first,
+            rx.as_mut(),
+            &mut control_rx,
+            &mut handler,
+            &run.drive,
+        );
+        let load = async {
+            match run.pace {
+                // Boxed: only open loop needs it, and every connection's task would carry it.
+                Pace::Open { rate } => {
+                    Box::pin(feed(&run, &local, index, rate, quota, &mut stop)).await;
+                }
+                Pace::Closed { .. } | Pace::Silent => {
+                    let _ = stop.wait_for(|s| *s).await;
+                }
+            }
+            local.end_feed();
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            ending = drive => ending,
+            () = load => unreachable!("the load future never ends"),
+        }
+    };
+    run.rec.disconnected();
+    let (sent, received, bytes_in) = {
+        let st = conn.state();
+        (st.msgs_out, st.msgs_in, st.bytes_in)
+    };
+    let t = &run.totals;
+    t.sent.fetch_add(sent, Ordering::Relaxed);
+    t.received.fetch_add(received, Ordering::Relaxed);
+    t.bytes_in.fetch_add(bytes_in, Ordering::Relaxed);
+    if run.matching != Matching::None && sent > received {
+        let missing = sent - received;
+        run.sink.count_error(
+            "no-reply",
+            missing,
+            &format!(
+                "{missing} message(s) got no reply before the connection closed \
+                 (server closed with {}, or --reply-timeout passed)",
+                ending.close.code
+            ),
+        );
+    }
+}
+
+/// Open loop: queues the messages as they fall due until the load stops or the quota is sent.
+async fn feed(
+    run: &Shared,
+    local: &Local,
+    index: u32,
+    rate: f64,
+    mut quota: u64,
+    stop: &mut watch::Receiver<bool>,
+) {
+    let shard = run.rec.shard_of(index);
+    // Each connection sends at its share of the rate, the connections out of step.
+    let every = Duration::from_secs_f64(f64::from(run.connections) / rate);
+    let mut due = Instant::now() + every.mul_f64(f64::from(index) / f64::from(run.connections));
+    let Some(tx) = local.feed() else { return };
+    while quota > 0 {
+        tokio::select! {
+            () = tokio::time::sleep_until(due) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let now = Instant::now();
+        let mut batch = Vec::new();
+        while due <= now && quota > 0 {
+            let due_ns = u64::try_from((due - run.started).as_nanos()).unwrap_or(u64::MAX);
+            if run.matching == Matching::Order {
+                local.push_due(due_ns);
+            }
+            batch.push(run.maker.make(due_ns));
+            quota -= 1;
+            due += every;
+        }
+        run.rec.sent(shard, batch.len() as u64);
+        tokio::select! {
+            r = tx.send(batch) => if r.is_err() { return },
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// The handler of a connection's replies.
+struct Load<'a> {
+    run: &'a Shared,
+    local: &'a Local,
+    shard: usize,
+    /// Messages this connection may still send (closed loop).
+    quota: u64,
+}
+
+impl Inbound for Load<'_> {
+    fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        let run = self.run;
+        let now = run.now_ns();
+        let payload: &[u8] = match &msg {
+            Message::Text(t) => t.as_bytes(),
+            Message::Binary(b) => b,
+            _ => &[],
+        };
+        let due = match run.matching {
+            Matching::Stamp => {
+                let stamp = read_stamp(payload).filter(|&t| t <= now);
+                if stamp.is_none() {
+                    run.sink.count_error(
+                        "unmatched",
+                        1,
+                        "a reply does not start with the send stamp of a message: the server \
+                         does not echo (use --no-echo, or --payload for request/response)",
+                    );
+                }
+                stamp
+            }
+            Matching::Order => self.local.pop_due(),
+            Matching::None => None,
+        };
+        let latency_us = due.map(|d| (now - d) / 1000);
+        let next = if matches!(run.pace, Pace::Closed { .. }) {
+            if self.quota > 0 && !run.stopped() {
+                self.quota -= 1;
+                if run.matching == Matching::Order {
+                    self.local.push_due(now);
+                }
+                Some(run.maker.make(now))
+            } else {
+                self.local.end_feed();
+                None
+            }
+        } else {
+            None
+        };
+        run.rec.received(
+            self.shard,
+            latency_us,
+            payload.len(),
+            u64::from(next.is_some()),
+        );
+        Ok(next)
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,366 @@
+//! Charts as inline SVG, drawn here so the report needs no script, font or file besides
+//! itself: line charts (a linear x axis, or HdrHistogram's percentile axis) and bar charts,
+//! with axes, ticks, grid lines and a legend. Every number is checked to be finite, so a
+//! degenerate run (no points, one point, all zeros) still draws a valid chart.
+
+use std::fmt::Write as _;
+
+const WIDTH: f64 = 960.0;
+const HEIGHT: f64 = 300.0;
+const LEFT: f64 = 70.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 30.0;
+const BOTTOM: f64 = 50.0;
+
+/// How the x axis reads.
+#[derive(Debug, Clone, Copy)]
+pub enum XAxis {
+    /// Seconds since the start of the run.
+    Seconds,
+    /// Percentiles, spaced as HdrHistogram plots them: x is −log10(1 − q).
+    Percentile,
+}
+
+/// One line of a chart.
+pub struct Line<'a> {
+    pub name: &'a str,
+    pub color: &'a str,
+    pub points: Vec<(f64, f64)>,
+    /// Dashed, so that a line drawn over another stays visible.
+    pub dashed: bool,
+}
+
+/// A line chart; `id` names it for the page (and the tests).
+pub fn lines(id: &str, x_axis: XAxis, y_label: &str, lines: &[Line<'_>]) -> String {
+    let pts = || {
+        lines
+            .iter()
+            .flat_map(|l| l.points.iter())
+            .filter(|p| ok(p.0) && ok(p.1))
+    };
+    if pts().next().is_none() {
+        return empty(id, "nothing to draw: no data in this run");
+    }
+    let (mut x0, mut x1) = match x_axis {
+        XAxis::Percentile => (0.0, (pts().map(|p| p.0).fold(2.0, f64::max) - 1e-9).ceil()),
+        XAxis::Seconds => (0.0, pts().map(|p| p.0).fold(0.0, f64::max)),
+    };
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    if x0.is_nan() {
+        x0 = 0.0;
+    }
+    let y1 = nice_top(pts().map(|p| p.1).fold(0.0, f64::max));
+    let mut svg = open(id);
+    let x_ticks: Vec<(f64, String)> = match x_axis {
+        XAxis::Percentile => (0..=x1 as usize)
+            .map(|i| (i as f64, percentile_label(i)))
+            .collect(),
+        XAxis::Seconds => ticks(x1).into_iter().map(|t| (t, trim(t))).collect(),
+    };
+    axes(&mut svg, &x_ticks, x0, x1, y1, y_label, x_axis);
+    for line in lines {
+        let mut d = String::new();
+        for (i, (x, y)) in line
+            .points
+            .iter()
+            .filter(|p| ok(p.0) && ok(p.1))
+            .enumerate()
+        {
+            let (px, py) = (sx(*x, x0, x1), sy(*y, y1));
+            let _ = write!(d, "{}{px:.1},{py:.1}", if i == 0 { "M" } else { " L" });
+        }
+        let _ = write!(
+            svg,
+            r#"<path d="{d}" fill="none" stroke="{}" stroke-width="2" stroke-linejoin="round"{}/>"#,
+            line.color,
+            if line.dashed {
+                r#" stroke-dasharray="6 4""#
+            } else {
+                ""
+            }
+        );
+        if line.points.len() == 1 {
+            let (x, y) = line.points[0];
+            let _ = write!(
+                svg,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
+                sx(x, x0, x1),
+                sy(y, y1),
+                line.color
+            );
+        }
+    }
+    legend(&mut svg, lines.iter().map(|l| (l.name, l.color)));
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A bar chart of counts over value ranges (`(from, to, count)`), x in `x_label` units.
+pub fn bars(id: &str, x_label: &str, bars: &[(f64, f64, u64)], color: &str) -> String {
+    let bars: Vec<_> = bars
+        .iter()
+        .filter(|b| ok(b.0) && ok(b.1) && b.1 >= b.0)
+        .collect();
+    if bars.is_empty() {
+        return empty(id, "nothing to draw: no connection opened");
+    }
+    let x0 = bars.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
+    let mut x1 = bars.iter().map(|b| b.1).fold(0.0, f64::max);
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    let y1 = nice_top(bars.iter().map(|b| b.2 as f64).fold(0.0, f64::max));
+    let mut svg = open(id);
+    let x_ticks: Vec<(f64, String)> = ticks_between(x0, x1)
+        .into_iter()
+        .map(|t| (t, trim(t)))
+        .collect();
+    axes(
+        &mut svg,
+        &x_ticks,
+        x0,
+        x1,
+        y1,
+        "connections",
+        XAxis::Seconds,
+    );
+    let _ = write!(
+        svg,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="label">{}</text>"#,
+        LEFT + (WIDTH - LEFT - RIGHT) / 2.0,
+        HEIGHT - 8.0,
+        super::escape(x_label)
+    );
+    for (from, to, n) in bars {
+        let (a, b) = (sx(*from, x0, x1), sx(*to, x0, x1));
+        let y = sy(*n as f64, y1);
+        let _ = write!(
+            svg,
+            r#"<rect x="{a:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"><title>{} – {} ms: {n}</title></rect>"#,
+            (b - a - 1.0).max(1.0),
+            (HEIGHT - BOTTOM - y).max(0.0),
+            trim(*from),
+            trim(*to)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn ok(v: f64) -> bool {
+    v.is_finite()
+}
+
+fn open(id: &str) -> String {
+    format!(
+        r#"<svg id="{id}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg" role="img">"#
+    )
+}
+
+fn empty(id: &str, why: &str) -> String {
+    format!(
+        r#"{}<text x="{}" y="{}" text-anchor="middle" class="label">{}</text></svg>"#,
+        open(id),
+        WIDTH / 2.0,
+        HEIGHT / 2.0,
+        super::escape(why)
+    )
+}
+
+fn sx(x: f64, x0: f64, x1: f64) -> f64 {
+    LEFT + (x - x0) / (x1 - x0) * (WIDTH - LEFT - RIGHT)
+}
+
+fn sy(y: f64, y1: f64) -> f64 {
+    HEIGHT - BOTTOM - y / y1 * (HEIGHT - TOP - BOTTOM)
+}
+
+fn axes(
+    svg: &mut String,
+    x_ticks: &[(f64, String)],
+    x0: f64,
+    x1: f64,
+    y1: f64,
+    y_label: &str,
+    x_axis: XAxis,
+) {
+    for t in ticks(y1) {
+        let y = sy(t, y1);
+        let _ = write!(
+            svg,
+            r#"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" class="grid"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">{}</text>"#,
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            y + 4.0,
+            trim(t)
+        );
+    }
+    for (i, (t, label)) in x_ticks.iter().enumerate() {
+        let x = sx(*t, x0, x1);
+        // The last label ends at its tick, inside the chart.
+        let anchor = if i + 1 == x_ticks.len() && x > WIDTH - RIGHT - 30.0 {
+            "end"
+        } else {
+            "middle"
+        };
+        let _ = write!(
+            svg,
+            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" class="grid"/><text x="{x:.1}" y="{:.1}" text-anchor="{anchor}" class="tick">{}</text>"#,
+            HEIGHT - BOTTOM,
+            HEIGHT - BOTTOM + 16.0,
+            super::escape(label)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}" class="axis"/><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}" class="axis"/>"#,
+        b = HEIGHT - BOTTOM,
+        r = WIDTH - RIGHT
+    );
+    let _ = write!(
+        svg,
+        r#"<text x="16" y="{:.1}" transform="rotate(-90 16 {:.1})" text-anchor="middle" class="label">{}</text>"#,
+        TOP + (HEIGHT - TOP - BOTTOM) / 2.0,
+        TOP + (HEIGHT - TOP - BOTTOM) / 2.0,
+        super::escape(y_label)
+    );
+    if let XAxis::Seconds = x_axis {
+        if y_label != "connections" {
+            let _ = write!(
+                svg,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="label">seconds since the start</text>"#,
+                LEFT + (WIDTH - LEFT - RIGHT) / 2.0,
+                HEIGHT - 8.0
+            );
+        }
+    } else {
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="label">percentile</text>"#,
+            LEFT + (WIDTH - LEFT - RIGHT) / 2.0,
+            HEIGHT - 8.0
+        );
+    }
+}
+
+fn legend<'a>(svg: &mut String, items: impl Iterator<Item = (&'a str, &'a str)>) {
+    let mut x = LEFT + 10.0;
+    for (name, color) in items {
+        let _ = write!(
+            svg,
+            r#"<rect x="{x:.1}" y="8" width="14" height="4" fill="{color}"/><text x="{:.1}" y="14" class="tick">{}</text>"#,
+            x + 18.0,
+            super::escape(name)
+        );
+        x += 30.0 + 7.0 * name.chars().count() as f64;
+    }
+}
+
+/// `0%`, `90%`, `99%`, `99.9%`, … for x = 0, 1, 2, 3, …
+fn percentile_label(i: usize) -> String {
+    match i {
+        0 => "0%".to_owned(),
+        1 => "90%".to_owned(),
+        n => format!("99.{}%", "9".repeat(n - 2)).replace("99.%", "99%"),
+    }
+}
+
+/// A round value at or above `v` for the top of an axis (1 for nothing).
+fn nice_top(v: f64) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        return 1.0;
+    }
+    let step = step_for(v);
+    (v / step).ceil() * step
+}
+
+/// A round step that cuts `span` into about five.
+fn step_for(span: f64) -> f64 {
+    let raw = span / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let n = raw / mag;
+    let m = if n <= 1.0 {
+        1.0
+    } else if n <= 2.0 {
+        2.0
+    } else if n <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    m * mag
+}
+
+/// Round ticks from 0 to `top`.
+fn ticks(top: f64) -> Vec<f64> {
+    ticks_between(0.0, top)
+}
+
+fn ticks_between(from: f64, to: f64) -> Vec<f64> {
+    if !(from.is_finite() && to.is_finite()) || to <= from {
+        return vec![from];
+    }
+    let step = step_for(to - from);
+    let mut t = (from / step).ceil() * step;
+    let mut out = Vec::new();
+    while t <= to + step * 1e-9 && out.len() < 20 {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
+/// A tick value without needless digits: 0.25, 2, 1500.
+fn trim(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_get_round_ticks() {
+        assert_eq!(nice_top(0.0), 1.0);
+        assert_eq!(nice_top(7.3), 8.0);
+        assert_eq!(nice_top(0.412), 0.5);
+        assert_eq!(
+            ticks(1.0),
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        );
+        assert_eq!(trim(0.6000000000000001), "0.6");
+        assert_eq!(percentile_label(0), "0%");
+        assert_eq!(percentile_label(2), "99%");
+        assert_eq!(percentile_label(4), "99.99%");
+    }
+
+    #[test]
+    fn degenerate_data_draws_a_valid_chart() {
+        for points in [vec![], vec![(1.0, 0.0)], vec![(0.0, f64::NAN), (1.0, 2.0)]] {
+            let svg = lines(
+                "c",
+                XAxis::Seconds,
+                "ms",
+                &[Line {
+                    name: "p50",
+                    color: "#000",
+                    points,
+                    dashed: false,
+                }],
+            );
+            assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
+            assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+        }
+        let svg = bars("b", "ms", &[(1.0, 1.0, 3)], "#000");
+        assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+        assert!(bars("b", "ms", &[], "#000").contains("no connection opened"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The messages a run sends, and how a reply is matched to its message: a generated message
+//! starts with a send stamp (when it was due, in nanoseconds since the run started, as 16 hex
+//! digits) that an echo server returns, so matching needs no state per message.
+
+use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
+
+use crate::config::bench::{Body, MessagePlan, STAMP_LEN};
+
+/// Makes each message of a run.
+#[derive(Debug, Clone)]
+pub struct Maker {
+    binary: bool,
+    stamped: bool,
+    template: Bytes,
+}
+
+impl Maker {
+    pub fn new(plan: &MessagePlan) -> Maker {
+        let template = match &plan.body {
+            Body::Generated { size } => Bytes::from(vec![b'x'; *size]),
+            Body::Fixed(b) => Bytes::from(b.clone()),
+        };
+        Maker {
+            binary: plan.binary,
+            stamped: plan.matching == crate::config::bench::Matching::Stamp,
+            template,
+        }
+    }
+
+    /// The message due `due_ns` after the start of the run.
+    pub fn make(&self, due_ns: u64) -> Message {
+        if !self.stamped {
+            return self.wrap(self.template.clone());
+        }
+        let mut bytes = self.template.to_vec();
+        write_stamp(&mut bytes[..STAMP_LEN], due_ns);
+        self.wrap(Bytes::from(bytes))
+    }
+
+    fn wrap(&self, bytes: Bytes) -> Message {
+        if self.binary {
+            return Message::Binary(bytes);
+        }
+        // The payload was checked to be UTF-8 (a stamp is ASCII, so it stays UTF-8).
+        match Utf8Bytes::try_from(bytes) {
+            Ok(text) => Message::Text(text),
+            Err(e) => unreachable!("a bench payload checked as UTF-8 is not: {e}"),
+        }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn write_stamp(out: &mut [u8], v: u64) {
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = HEX[((v >> ((STAMP_LEN - 1 - i) * 4)) & 0xf) as usize];
+    }
+}
+
+/// The send stamp at the start of `payload`, if it has one.
+pub fn read_stamp(payload: &[u8]) -> Option<u64> {
+    let digits = payload.get(..STAMP_LEN)?;
+    let mut v: u64 = 0;
+    for &d in digits {
+        let n = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            _ => return None,
+        };
+        v = (v << 4) | u64::from(n);
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::bench::Matching;
+    use proptest::prelude::*;
+
+    fn plan(size: usize, binary: bool) -> MessagePlan {
+        MessagePlan {
+            binary,
+            body: Body::Generated { size },
+            matching: if size >= STAMP_LEN {
+                Matching::Stamp
+            } else {
+                Matching::Order
+            },
+        }
+    }
+
+    #[test]
+    fn a_generated_message_carries_its_due_time_and_has_its_size() {
+        let m = Maker::new(&plan(64, false)).make(1_234_567_890);
+        let Message::Text(t) = m else {
+            panic!("not text")
+        };
+        assert_eq!(t.len(), 64);
+        assert_eq!(&t.as_str()[..16], "00000000499602d2");
+        assert_eq!(read_stamp(t.as_bytes()), Some(1_234_567_890));
+        let b = Maker::new(&plan(16, true)).make(7);
+        assert!(matches!(&b, Message::Binary(b) if b.len() == 16));
+    }
+
+    #[test]
+    fn a_small_or_fixed_message_is_sent_as_it_is() {
+        let small = Maker::new(&plan(4, false)).make(99);
+        assert!(matches!(&small, Message::Text(t) if t.as_str() == "xxxx"));
+        let fixed = Maker::new(&MessagePlan {
+            binary: false,
+            body: Body::Fixed(b"{\"op\":\"ping\"}".to_vec()),
+            matching: Matching::Order,
+        })
+        .make(5);
+        assert!(matches!(&fixed, Message::Text(t) if t.as_str() == "{\"op\":\"ping\"}"));
+    }
+
+    #[test]
+    fn what_is_no_stamp_reads_as_none() {
+        assert_eq!(read_stamp(b"short"), None);
+        assert_eq!(read_stamp(b"xxxxxxxxxxxxxxxxxxxx"), None);
+        assert_eq!(read_stamp(b"00000000000000FF"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn a_stamp_reads_back(v in any::<u64>(), size in 16usize..200) {
+            let m = Maker::new(&plan(size, true)).make(v);
+            let Message::Binary(b) = m else { panic!("not binary") };
+            prop_assert_eq!(read_stamp(&b), Some(v));
+        }
+
+        #[test]
+        fn any_reply_reads_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let _ = read_stamp(&bytes);
+        }
+    }
+}

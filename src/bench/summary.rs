@@ -1,0 +1,333 @@
+//! What a run measured, as `--json` prints it, `bench merge` reads it and the report draws it:
+//! counts, errors and closes, and the latency and connect-time histograms themselves
+//! (HdrHistogram V2, compressed, base64), from which every percentile here is computed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::{anyhow, Result};
+use base64::Engine;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+/// One run (or several merged).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    /// The wsprobe version that measured it.
+    pub wsprobe: String,
+    /// The command line (each run's, for a merge).
+    pub command: Vec<String>,
+    pub url: String,
+    /// When the run started, in milliseconds since the Unix epoch.
+    pub started_unix_ms: u64,
+    /// How the load was paced: `closed` or `open` or `silent`.
+    pub pace: String,
+    /// Closed loop: messages each connection keeps awaiting their reply.
+    pub in_flight: Option<u32>,
+    /// Open loop: the total rate asked for, in messages a second.
+    pub rate: Option<f64>,
+    /// The size of each message sent, in bytes.
+    pub size: usize,
+    pub binary: bool,
+    /// How many runs this adds up (1 unless merged).
+    pub runs: u64,
+    pub connections: u64,
+    /// Connections that reached OPEN.
+    pub connected: u64,
+    /// Of those, the ones that negotiated permessage-deflate.
+    pub compressed: u64,
+    pub duration_s: f64,
+    pub sent: u64,
+    pub received: u64,
+    /// Received messages a second.
+    pub msgs_per_s: f64,
+    /// Received payload bytes a second.
+    pub bytes_per_s: f64,
+    /// Error kind → how many.
+    pub errors: BTreeMap<String, u64>,
+    /// Error kind → the first such error, in words.
+    pub error_messages: BTreeMap<String, String>,
+    /// Close code → how many connections ended with it.
+    pub closes: BTreeMap<String, u64>,
+    /// The time from when each message was due to its reply; `null` when none was timed.
+    pub latency_ms: Option<Stats>,
+    /// The time from the start of each connection to OPEN.
+    pub connect_ms: Option<Stats>,
+    /// The length of each interval of `series`, in seconds.
+    pub interval_s: f64,
+    pub series: Vec<Point>,
+}
+
+/// Percentiles of a histogram, in milliseconds, and the histogram itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stats {
+    pub count: u64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub min: f64,
+    /// HdrHistogram V2 (compressed), base64, of the values in microseconds.
+    pub histogram: String,
+}
+
+/// One interval of the run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Point {
+    /// The end of the interval, in seconds since the start of the run.
+    pub t_s: f64,
+    pub sent: u64,
+    pub received: u64,
+    pub bytes_in: u64,
+    /// Errors in the interval.
+    pub errors: u64,
+    /// Connections OPEN at its end.
+    pub open: u64,
+    /// The latency of the replies that arrived in it.
+    pub latency_ms: Option<PointLatency>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointLatency {
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub histogram: String,
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+impl Stats {
+    /// The statistics of `h` (microseconds); `None` when it is empty.
+    pub fn of(h: &Histogram<u64>) -> Option<Stats> {
+        if h.is_empty() {
+            return None;
+        }
+        Some(Stats {
+            count: h.len(),
+            p50: ms(h.value_at_quantile(0.5)),
+            p90: ms(h.value_at_quantile(0.9)),
+            p99: ms(h.value_at_quantile(0.99)),
+            p999: ms(h.value_at_quantile(0.999)),
+            max: ms(h.max()),
+            mean: h.mean().round() / 1000.0,
+            min: ms(h.min()),
+            histogram: encode(h),
+        })
+    }
+
+    pub fn histogram(&self) -> Result<Histogram<u64>> {
+        decode(&self.histogram)
+    }
+}
+
+impl PointLatency {
+    pub fn of(h: &Histogram<u64>) -> Option<PointLatency> {
+        (!h.is_empty()).then(|| PointLatency {
+            p50: ms(h.value_at_quantile(0.5)),
+            p99: ms(h.value_at_quantile(0.99)),
+            max: ms(h.max()),
+            histogram: encode(h),
+        })
+    }
+}
+
+/// A histogram as HdrHistogram's compressed V2 encoding in base64 (what its log files hold).
+pub fn encode(h: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    // Serializing into memory fails only for histograms too large to encode.
+    let _ = V2DeflateSerializer::new().serialize(h, &mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub fn decode(s: &str) -> Result<Histogram<u64>> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| anyhow!("a histogram is not base64: {e}"))?;
+    let mut h: Histogram<u64> = Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| anyhow!("a histogram does not decode: {e:?}"))?;
+    h.auto(true);
+    Ok(h)
+}
+
+/// A count with thousands separators: 1,234,567.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Milliseconds, to about three significant digits.
+pub fn millis(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v >= 10.0 {
+        format!("{v:.1} ms")
+    } else if v >= 1.0 {
+        format!("{v:.2} ms")
+    } else {
+        format!("{v:.3} ms")
+    }
+}
+
+/// Bytes a second, in the binary units `--size` takes.
+pub fn rate_bytes(v: f64) -> String {
+    const UNITS: [&str; 4] = ["B/s", "KiB/s", "MiB/s", "GiB/s"];
+    let mut v = v;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+impl Summary {
+    /// The human summary, a few aligned lines.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let what = if self.binary { "binary" } else { "text" };
+        let pace = match (self.pace.as_str(), self.in_flight, self.rate) {
+            ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
+            ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
+            _ => "counting what arrives (--no-echo)".to_owned(),
+        };
+        let runs = if self.runs > 1 {
+            format!(" ({} runs merged)", self.runs)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{}{runs}: {} connections, {pace}, {}-byte {what} messages",
+            self.url, self.connections, self.size
+        );
+        let failed = self.connections.saturating_sub(self.connected);
+        let mut line = format!(
+            "  connections  {} opened, {} failed",
+            count(self.connected),
+            count(failed)
+        );
+        if self.compressed > 0 {
+            let _ = write!(line, ", {} with permessage-deflate", count(self.compressed));
+        }
+        if let Some(c) = &self.connect_ms {
+            let _ = write!(
+                line,
+                "; connect p50 {}, p99 {}, max {}",
+                millis(c.p50),
+                millis(c.p99),
+                millis(c.max)
+            );
+        }
+        let _ = writeln!(out, "{line}");
+        let _ = writeln!(
+            out,
+            "  messages     {} sent, {} received in {:.2} s: {:.0} msg/s, {}",
+            count(self.sent),
+            count(self.received),
+            self.duration_s,
+            self.msgs_per_s,
+            rate_bytes(self.bytes_per_s)
+        );
+        match &self.latency_ms {
+            Some(l) => {
+                let _ = writeln!(
+                    out,
+                    "  latency      p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  mean {}  ({} replies)",
+                    millis(l.p50),
+                    millis(l.p90),
+                    millis(l.p99),
+                    millis(l.p999),
+                    millis(l.max),
+                    millis(l.mean),
+                    count(l.count)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  latency      none measured (no reply was timed)");
+            }
+        }
+        let closes: Vec<String> = self
+            .closes
+            .iter()
+            .map(|(code, n)| format!("{code} ×{}", count(*n)))
+            .collect();
+        if !closes.is_empty() {
+            let _ = writeln!(out, "  closes       {}", closes.join(", "));
+        }
+        if self.errors.is_empty() {
+            let _ = writeln!(out, "  errors       none");
+        } else {
+            for (i, (kind, n)) in self.errors.iter().enumerate() {
+                let label = if i == 0 { "errors" } else { "" };
+                let example = self
+                    .error_messages
+                    .get(kind)
+                    .map(|m| format!(" (first: {m})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  {label:<11}  {kind} ×{}{example}", count(*n));
+            }
+        }
+        out
+    }
+
+    /// The error count.
+    pub fn error_total(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_histogram_survives_its_encoding() {
+        let mut h = crate::bench::record::histogram();
+        for v in [1, 50, 51, 1000, 123_456, 9_999_999] {
+            h.record(v).unwrap();
+        }
+        let back = decode(&encode(&h)).unwrap();
+        assert_eq!(back, h);
+        assert!(decode("not base64!").is_err());
+        assert!(decode("aGVsbG8=").is_err());
+    }
+
+    #[test]
+    fn stats_are_in_milliseconds() {
+        let mut h = crate::bench::record::histogram();
+        for v in 1..=1000 {
+            h.record(v).unwrap();
+        }
+        let s = Stats::of(&h).unwrap();
+        assert_eq!(s.count, 1000);
+        assert_eq!(s.p50, 0.5);
+        assert_eq!(s.max, 1.0);
+        assert_eq!(s.min, 0.001);
+        assert!(Stats::of(&crate::bench::record::histogram()).is_none());
+    }
+
+    #[test]
+    fn counts_and_rates_read_well() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(millis(0.0412), "0.041 ms");
+        assert_eq!(millis(12.345), "12.3 ms");
+        assert_eq!(rate_bytes(2048.0), "2.0 KiB/s");
+    }
+}

@@ -1,0 +1,235 @@
+//! `bench` resolved: the connection settings every connection shares (resolved once), the
+//! pace, the messages, what to write and when to fail.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{client, OutputConfig};
+use crate::cli::{BenchArgs, MergeArgs, ThresholdArgs};
+use crate::dial::handshake::ClientSettings;
+use crate::error::Failure;
+use crate::session::driver::DriveOpts;
+use crate::value::Close;
+use crate::wire::deflate::frames::Sending;
+
+/// The bytes of a send stamp at the start of each generated message.
+pub const STAMP_LEN: usize = 16;
+
+/// Everything `bench URL` runs with.
+#[derive(Debug)]
+pub struct BenchPlan {
+    pub client: ClientSettings,
+    pub out: OutputConfig,
+    pub drive: DriveOpts,
+    pub connections: u32,
+    pub stop: Stop,
+    pub pace: Pace,
+    /// Connections open evenly over this long before the load's duration starts.
+    pub ramp: Duration,
+    pub message: MessagePlan,
+    pub results: Results,
+    pub thresholds: Thresholds,
+    /// Worker threads of the runtime.
+    pub threads: usize,
+    /// The command line, as the report shows it.
+    pub command_line: String,
+}
+
+/// When the load stops.
+#[derive(Debug, Clone, Copy)]
+pub enum Stop {
+    After(Duration),
+    /// This many messages in all, shared out among the connections.
+    Messages(u64),
+}
+
+/// How sends are paced.
+#[derive(Debug, Clone, Copy)]
+pub enum Pace {
+    /// Each connection keeps this many messages awaiting their reply.
+    Closed { in_flight: u32 },
+    /// Messages due at this total rate a second, whatever the replies do.
+    Open { rate: f64 },
+    /// Nothing is sent: what arrives is counted (--no-echo without --rate).
+    Silent,
+}
+
+/// What each message is.
+#[derive(Debug, Clone)]
+pub struct MessagePlan {
+    pub binary: bool,
+    pub body: Body,
+    /// How replies are matched to messages.
+    pub matching: Matching,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// `--size` bytes, a send stamp first when there is room.
+    Generated { size: usize },
+    /// `--payload`, sent as it is.
+    Fixed(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matching {
+    /// By the send stamp the reply carries back.
+    Stamp,
+    /// The Nth reply answers the Nth message.
+    Order,
+    /// Replies are not expected (--no-echo): counted only.
+    None,
+}
+
+/// Where the results go besides the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    pub json: bool,
+    pub report: Option<PathBuf>,
+    pub hdr_out: Option<PathBuf>,
+}
+
+/// `--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Thresholds {
+    pub max_p50: Option<Duration>,
+    pub max_p99: Option<Duration>,
+    pub max_p999: Option<Duration>,
+    pub min_rate: Option<f64>,
+}
+
+/// `bench merge`.
+#[derive(Debug)]
+pub struct MergePlan {
+    pub files: Vec<PathBuf>,
+    pub results: Results,
+    pub thresholds: Thresholds,
+}
+
+fn thresholds(args: &ThresholdArgs) -> Thresholds {
+    Thresholds {
+        max_p50: args.max_p50,
+        max_p99: args.max_p99,
+        max_p999: args.max_p999,
+        min_rate: args.min_rate,
+    }
+}
+
+/// The runtime's threads for `bench`: `--threads`, or one per CPU this process may use.
+pub fn threads(args: &BenchArgs) -> usize {
+    match args.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<BenchPlan> {
+    let Some(url) = args.url.as_ref() else {
+        return Err(Failure::usage("bench needs a URL: wsprobe bench ws://HOST:PORT/").into());
+    };
+    let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
+    // A small WebSocket read buffer, as listen's: 10,000 idle connections must fit, and
+    // `wire::readahead` still reads large pieces while data flows.
+    client.ws_config = client
+        .ws_config
+        .read_buffer_size(super::listen::READ_BUFFER);
+    client.sending = Sending {
+        compress: !args.no_compress,
+        fragment: args.fragment,
+    };
+    let body = match &args.payload {
+        Some(p) => Body::Fixed(payload(p)?),
+        None => Body::Generated { size: args.size },
+    };
+    if args.binary {
+        // nothing to check: any bytes go in a binary message
+    } else if let Body::Fixed(b) = &body {
+        if std::str::from_utf8(b).is_err() {
+            return Err(Failure::usage(
+                "the --payload is not UTF-8, so it cannot be a text message",
+            )
+            .hint("add --binary to send it as a binary message")
+            .into());
+        }
+    }
+    let threads = threads(&args);
+    let matching = match (&body, args.no_echo) {
+        (_, true) => Matching::None,
+        (Body::Generated { size }, false) if *size >= STAMP_LEN => Matching::Stamp,
+        _ => Matching::Order,
+    };
+    let pace = match (args.rate, args.no_echo) {
+        (Some(rate), _) => Pace::Open { rate },
+        (None, true) => Pace::Silent,
+        (None, false) => Pace::Closed {
+            in_flight: args.in_flight,
+        },
+    };
+    let stop = match args.messages {
+        Some(n) => Stop::Messages(n),
+        None => Stop::After(args.duration),
+    };
+    if matches!((pace, stop), (Pace::Silent, Stop::Messages(_))) {
+        return Err(Failure::usage(
+            "--messages with --no-echo needs --rate: nothing is sent without it",
+        )
+        .hint("add --rate MSGS_PER_S, or count for a --duration instead")
+        .into());
+    }
+    Ok(BenchPlan {
+        client,
+        out,
+        drive: DriveOpts {
+            close_on_eof: Some(Close::normal()),
+            // Zero would close at once: the replies still due are waited for at least a moment.
+            reply_wait: args.reply_timeout.max(Duration::from_millis(1)),
+            close_timeout: args.close_timeout,
+            max_message_size: args.max_message_size,
+            heartbeat: client::heartbeat(&args.heartbeat),
+            keep_unsent: false,
+        },
+        connections: args.connections,
+        stop,
+        pace,
+        ramp: args.ramp.unwrap_or_default(),
+        message: MessagePlan {
+            binary: args.binary,
+            body,
+            matching,
+        },
+        results: Results {
+            json: out.json,
+            report: args.report,
+            hdr_out: args.hdr_out,
+        },
+        thresholds: thresholds(&args.thresholds),
+        threads,
+        command_line,
+    })
+}
+
+pub fn merge_plan(args: MergeArgs, out: OutputConfig) -> MergePlan {
+    MergePlan {
+        thresholds: thresholds(&args.thresholds),
+        files: args.files,
+        results: Results {
+            json: out.json,
+            report: args.report,
+            hdr_out: None,
+        },
+    }
+}
+
+/// `--payload TEXT` or `--payload @FILE`.
+fn payload(given: &str) -> Result<Vec<u8>> {
+    let Some(path) = given.strip_prefix('@') else {
+        return Ok(given.as_bytes().to_vec());
+    };
+    std::fs::read(path).map_err(|e| {
+        Failure::usage(format!("cannot read --payload file '{path}': {e}"))
+            .hint("give @PATH to a readable file, or the message's text itself")
+            .into()
+    })
+}

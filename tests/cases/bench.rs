@@ -1,0 +1,668 @@
+//! `wsprobe bench`: small runs (a few connections, a second or less) against `wsprobe listen`
+//! and tokio-tungstenite servers shaped like real ones (replies from another task, a server
+//! that stalls, one that never answers, one that closes with an error, one that pushes a
+//! feed), the summary a user reads, the exit statuses, and `bench merge` of real runs.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{
+    close_with, signal, swallowing_server, wait_timeout, wsprobe, wsprobe_std, Listener, Printed,
+    Server, RUN_TIMEOUT,
+};
+
+/// Runs `wsprobe bench ARGS --json`; returns the exit status and the summary (the last line).
+fn bench_json(args: &[&str]) -> (i32, Value, String) {
+    let out = wsprobe()
+        .arg("bench")
+        .args(args)
+        .arg("--json")
+        .assert()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout
+        .lines()
+        .last()
+        .unwrap_or_else(|| panic!("no summary: {stdout}"));
+    let summary: Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {last}"));
+    (
+        out.status.code().unwrap(),
+        summary,
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn u(v: &Value, key: &str) -> u64 {
+    v[key].as_u64().unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
+fn f(v: &Value, path: &[&str]) -> f64 {
+    let mut x = v;
+    for k in path {
+        x = &x[k];
+    }
+    x.as_f64().unwrap_or_else(|| panic!("{path:?} in {v}"))
+}
+
+/// An echo server whose replies are sent from another task, each `delay` later (as asyncio
+/// and Node servers do).
+fn late_echo(delay: Duration) -> Server {
+    Server::ws(move |ws| async move {
+        let (mut tx, mut rx) = ws.split();
+        let (q, mut out) = tokio::sync::mpsc::unbounded_channel::<Message>();
+        let writer = tokio::spawn(async move {
+            while let Some(m) = out.recv().await {
+                if tx.send(m).await.is_err() {
+                    break;
+                }
+            }
+        });
+        while let Some(Ok(m)) = rx.next().await {
+            // Reading goes on after the close, so tungstenite answers it.
+            if m.is_text() || m.is_binary() {
+                let q = q.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = q.send(m);
+                });
+            }
+        }
+        drop(q);
+        let _ = writer.await;
+    })
+}
+
+#[test]
+fn a_run_against_listen_gets_every_reply_and_exits_0() {
+    let server = Listener::start(&["-q"]);
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "4", "-d", "500ms"]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(u(&s, "connections"), 4);
+    assert_eq!(u(&s, "connected"), 4);
+    // listen accepts the permessage-deflate offered by default.
+    assert_eq!(u(&s, "compressed"), 4);
+    let (sent, received) = (u(&s, "sent"), u(&s, "received"));
+    assert!(received > 0 && sent == received, "{s}");
+    assert_eq!(s["errors"], serde_json::json!({}));
+    assert_eq!(s["closes"], serde_json::json!({"1000": 4}));
+    assert_eq!(u(&s["latency_ms"], "count"), received);
+    assert_eq!(u(&s["connect_ms"], "count"), 4);
+    for k in ["p50", "p90", "p99", "p999", "max", "mean"] {
+        assert!(f(&s, &["latency_ms", k]) > 0.0, "{k}: {s}");
+    }
+    assert!(f(&s, &["latency_ms", "p50"]) <= f(&s, &["latency_ms", "p99"]));
+    assert!(f(&s, &["msgs_per_s"]) > 0.0 && f(&s, &["bytes_per_s"]) > 0.0);
+    assert!(s["latency_ms"]["histogram"].as_str().unwrap().len() > 10);
+    // The series adds up to the totals.
+    let series = s["series"].as_array().unwrap();
+    assert!(!series.is_empty());
+    let in_series: u64 = series.iter().map(|p| u(p, "received")).sum();
+    assert_eq!(in_series, received);
+}
+
+#[test]
+fn the_human_summary_says_what_happened() {
+    let server = Listener::start(&["-q"]);
+    let out = wsprobe()
+        .args(["bench", &server.url, "-c", "2", "-d", "300ms", "--binary"])
+        .args(["--size", "1KiB", "--no-deflate"])
+        .assert()
+        .code(0);
+    let stderr = out.get_output().stderr.clone();
+    let stdout = String::from_utf8(out.stdout_bytes()).unwrap();
+    let first = stdout.lines().next().unwrap();
+    assert!(first.starts_with(server.url.as_str()), "{stdout}");
+    assert!(
+        first.ends_with(
+            "/: 2 connections, closed loop, 1 in flight per connection, 1024-byte binary messages"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  connections  2 opened, 0 failed; connect p50 "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("permessage-deflate"), "{stdout}");
+    assert!(stdout.contains(" msg/s, "), "{stdout}");
+    assert!(stdout.contains("  latency      p50 "), "{stdout}");
+    assert!(stdout.contains("  closes       1000 ×2\n"), "{stdout}");
+    assert!(stdout.contains("  errors       none\n"), "{stdout}");
+    // Not a terminal: no progress line.
+    assert!(stderr.is_empty(), "{}", String::from_utf8_lossy(&stderr));
+}
+
+#[test]
+fn replies_from_another_task_are_matched_and_timed() {
+    let server = late_echo(Duration::from_millis(30));
+    let (code, s, stderr) =
+        bench_json(&[&server.url, "-c", "2", "--in-flight", "4", "-d", "400ms"]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(u(&s, "sent"), u(&s, "received"));
+    // Every reply came at least 30 ms after its message.
+    assert!(f(&s, &["latency_ms", "min"]) >= 30.0, "{s}");
+    assert_eq!(s["errors"], serde_json::json!({}));
+}
+
+/// A server that holds its first reply for 500 ms, then echoes at once.
+fn stalling_echo() -> Server {
+    Server::ws(|mut ws| async move {
+        let mut first = true;
+        while let Some(Ok(m)) = ws.next().await {
+            if m.is_text() || m.is_binary() {
+                if first {
+                    first = false;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                if ws.send(m).await.is_err() {
+                    break;
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn open_loop_times_messages_from_when_they_were_due() {
+    // 100 messages a second: the ~50 due during the stall all wait for it, and each is timed
+    // from when it was due, not from when it could go out (no coordinated omission).
+    let server = stalling_echo();
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "1", "--rate", "100", "-d", "1s"]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(u(&s, "sent"), u(&s, "received"));
+    assert!(f(&s, &["latency_ms", "max"]) >= 450.0, "{s}");
+    assert!(f(&s, &["latency_ms", "p90"]) >= 200.0, "{s}");
+    // Closed loop against the same stall: one slow reply, and nothing waited meanwhile.
+    let server = stalling_echo();
+    let (code, s, _) = bench_json(&[&server.url, "-c", "1", "-d", "1s"]);
+    assert_eq!(code, 0);
+    assert!(f(&s, &["latency_ms", "max"]) >= 450.0, "{s}");
+    assert!(f(&s, &["latency_ms", "p90"]) < 200.0, "{s}");
+}
+
+#[test]
+fn messages_are_shared_out_and_the_run_ends_when_they_are_answered() {
+    let server = Listener::start(&["-q"]);
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "3", "--messages", "10"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!((u(&s, "sent"), u(&s, "received")), (10, 10));
+    assert_eq!(u(&s["latency_ms"], "count"), 10);
+    let (code, s, _) = bench_json(&[&server.url, "-c", "2", "--messages", "6", "--rate", "50"]);
+    assert_eq!(code, 0);
+    assert_eq!((u(&s, "sent"), u(&s, "received")), (6, 6));
+}
+
+#[test]
+fn a_fixed_payload_is_matched_in_order_against_a_request_response_server() {
+    // Answers every request with the same reply: no stamp comes back.
+    let server = Server::ws(|mut ws| async move {
+        while let Some(Ok(m)) = ws.next().await {
+            if m.is_text() && ws.send(Message::text("{\"ok\":true}")).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (code, s, stderr) = bench_json(&[
+        &server.url,
+        "-c",
+        "2",
+        "-d",
+        "300ms",
+        "--payload",
+        "{\"op\":\"get\"}",
+    ]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(u(&s, "size"), 12);
+    assert_eq!(u(&s["latency_ms"], "count"), u(&s, "received"));
+    // Generated messages expect their stamp back: these replies do not match.
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "1", "-d", "200ms"]);
+    assert_eq!(code, 4, "{s}");
+    assert!(u(&s["errors"], "unmatched") > 0, "{s}");
+    assert!(stderr.contains("wsprobe: error: "), "{stderr}");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "{\"op\":\"from a file\"}").unwrap();
+    let arg = format!("@{}", file.path().display());
+    let (code, s, _) = bench_json(&[&server.url, "-c", "1", "--messages", "3", "--payload", &arg]);
+    assert_eq!(code, 0, "{s}");
+    assert_eq!(u(&s, "size"), 20);
+    assert_eq!(u(&s["latency_ms"], "count"), 3);
+}
+
+#[test]
+fn no_echo_counts_what_a_feed_sends() {
+    let server = Server::ws(|mut ws| async move {
+        for i in 0..25 {
+            if ws.send(Message::text(format!("tick {i}"))).await.is_err() {
+                return;
+            }
+        }
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "2", "-d", "300ms", "--no-echo"]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!((u(&s, "sent"), u(&s, "received")), (0, 50));
+    assert!(s["latency_ms"].is_null(), "{s}");
+    assert_eq!(s["pace"], "silent");
+}
+
+#[test]
+fn a_server_that_never_answers_is_no_reply_and_exit_4() {
+    let server = swallowing_server();
+    let (code, s, stderr) = bench_json(&[
+        &server.url,
+        "-c",
+        "1",
+        "-d",
+        "200ms",
+        "--reply-timeout",
+        "200ms",
+        "--close-timeout",
+        "200ms",
+    ]);
+    assert_eq!(code, 4, "{s}");
+    assert_eq!(u(&s["errors"], "no-reply"), 1, "{s}");
+    assert_eq!(u(&s, "received"), 0);
+    assert!(stderr.contains("wsprobe: error: "), "{stderr}");
+    assert!(stderr.contains("no-reply ×1"), "{stderr}");
+}
+
+#[test]
+fn a_server_closing_with_an_error_code_is_counted_and_exit_4() {
+    let server = Server::ws(|mut ws| async move {
+        let _ = ws.next().await;
+        close_with(&mut ws, 1011, "overloaded").await;
+    });
+    let (code, s, _) = bench_json(&[&server.url, "-c", "3", "-d", "300ms"]);
+    assert_eq!(code, 4, "{s}");
+    assert_eq!(s["closes"], serde_json::json!({"1011": 3}));
+}
+
+#[test]
+fn no_connection_at_all_is_exit_3_with_the_reason() {
+    let server = Server::refusing(503, "busy");
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "2", "-d", "200ms"]);
+    assert_eq!(code, 3, "{s}");
+    assert_eq!(u(&s, "connected"), 0);
+    assert_eq!(u(&s["errors"], "connect"), 2);
+    assert!(
+        stderr.contains("wsprobe: error: no connection could be opened: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("503"), "{stderr}");
+    drop(server);
+}
+
+#[test]
+fn thresholds_not_met_exit_5_and_say_which() {
+    let server = Listener::start(&["-q"]);
+    let out = wsprobe()
+        .args(["bench", &server.url, "-c", "1", "-d", "200ms"])
+        .args(["--max-p99", "1us", "--min-rate", "100000000"])
+        .assert()
+        .code(5);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.contains("wsprobe: error: threshold not met: p99 latency "),
+        "{stderr}"
+    );
+    assert!(stderr.contains(" is above --max-p99 1us"), "{stderr}");
+    assert!(stderr.contains("is below --min-rate 100000000"), "{stderr}");
+    wsprobe()
+        .args([
+            "bench",
+            &server.url,
+            "-c",
+            "1",
+            "-d",
+            "200ms",
+            "--max-p99",
+            "10s",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn ramp_opens_connections_over_time() {
+    let server = Listener::start(&["-q"]);
+    let (code, s, _) = bench_json(&[&server.url, "-c", "4", "--ramp", "400ms", "-d", "200ms"]);
+    assert_eq!(code, 0, "{s}");
+    assert_eq!(u(&s, "connected"), 4);
+    // The duration starts after the ramp.
+    assert!(f(&s, &["duration_s"]) >= 0.6, "{s}");
+}
+
+#[test]
+fn ctrl_c_ends_the_run_politely_with_its_summary() {
+    let server = Listener::start(&["-q"]);
+    let mut child = wsprobe_std()
+        .args(["bench", &server.url, "-c", "2", "-d", "1h", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    signal(child.id(), "INT");
+    let code = wait_timeout(&mut child, RUN_TIMEOUT);
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(code, Some(130), "{out}");
+    let s: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(s["closes"], serde_json::json!({"1000": 2}));
+    assert!(u(&s, "received") > 0);
+}
+
+/// Runs two bench processes side by side against one server.
+fn two_runs(url: &str, dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let paths = (dir.join("a.json"), dir.join("b.json"));
+    let spawn = |path: &std::path::Path| {
+        wsprobe_std()
+            .args(["bench", url, "-c", "2", "-d", "500ms", "--json"])
+            .stdout(std::fs::File::create(path).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(&paths.0), spawn(&paths.1));
+    assert_eq!(wait_timeout(&mut a, RUN_TIMEOUT), Some(0));
+    assert_eq!(wait_timeout(&mut b, RUN_TIMEOUT), Some(0));
+    paths
+}
+
+fn histogram(stats: &Value) -> hdrhistogram::Histogram<u64> {
+    decode(stats["histogram"].as_str().unwrap())
+}
+
+/// An HdrHistogram in its base64 V2 encoding, read with the library's own deserializer.
+fn decode(base64_text: &str) -> hdrhistogram::Histogram<u64> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_text)
+        .unwrap();
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .unwrap()
+}
+
+#[test]
+fn merged_runs_have_the_percentiles_of_one_combined_histogram() {
+    let server = Listener::start(&["-q"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_runs(&server.url, dir.path());
+    let read = |p: &std::path::Path| -> Value {
+        serde_json::from_str(std::fs::read_to_string(p).unwrap().lines().last().unwrap()).unwrap()
+    };
+    let (ra, rb) = (read(&a), read(&b));
+    let out = wsprobe()
+        .args(["bench", "merge"])
+        .arg(&a)
+        .arg(&b)
+        .arg("--json")
+        .assert()
+        .code(0)
+        .stdout_bytes();
+    let m: Value = serde_json::from_str(String::from_utf8(out).unwrap().trim()).unwrap();
+    let mut all = histogram(&ra["latency_ms"]);
+    all.auto(true);
+    all.add(histogram(&rb["latency_ms"])).unwrap();
+    let ms = |v: u64| v as f64 / 1000.0;
+    for (key, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
+        assert_eq!(
+            f(&m, &["latency_ms", key]),
+            ms(all.value_at_quantile(q)),
+            "{key}"
+        );
+    }
+    assert_eq!(f(&m, &["latency_ms", "max"]), ms(all.max()));
+    assert_eq!(u(&m["latency_ms"], "count"), all.len());
+    assert_eq!(u(&m, "runs"), 2);
+    assert_eq!(u(&m, "connections"), 4);
+    assert_eq!(u(&m, "received"), u(&ra, "received") + u(&rb, "received"));
+    assert_eq!(m["closes"], serde_json::json!({"1000": 4}));
+    assert_eq!(m["command"].as_array().unwrap().len(), 2);
+    // And as a human summary.
+    let human = wsprobe()
+        .args(["bench", "merge"])
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .code(0)
+        .stdout_bytes();
+    let human = String::from_utf8(human).unwrap();
+    assert!(human.contains("(2 runs merged): 4 connections"), "{human}");
+}
+
+#[test]
+fn merge_names_a_file_that_is_not_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("notes.txt");
+    std::fs::write(&p, "hello\n").unwrap();
+    let err = wsprobe()
+        .args(["bench", "merge"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert!(err.contains("holds no JSON summary"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("wsprobe: ")).count(),
+        1
+    );
+}
+
+#[test]
+fn hdr_out_is_an_interval_log_of_every_reply() {
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    let server = Listener::start(&["-q"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latency.hlog");
+    let (code, s, _) = bench_json(&[
+        &server.url,
+        "-c",
+        "2",
+        "-d",
+        "1200ms",
+        "--hdr-out",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let text = std::fs::read(&path).unwrap();
+    assert!(String::from_utf8_lossy(&text).starts_with("#wsprobe "));
+    let mut total = 0;
+    let mut intervals = 0;
+    for entry in IntervalLogIterator::new(&text) {
+        if let LogEntry::Interval(h) = entry.unwrap() {
+            intervals += 1;
+            total += decode(h.encoded_histogram()).len();
+        }
+    }
+    assert!(intervals >= 2, "{intervals}");
+    assert_eq!(total, u(&s["latency_ms"], "count"));
+}
+
+#[test]
+fn a_report_and_hdr_file_that_cannot_be_written_is_one_error_line() {
+    let server = Listener::start(&["-q"]);
+    let err = wsprobe()
+        .args(["bench", &server.url, "-c", "1", "-d", "100ms"])
+        .args(["--report", "/nonexistent/dir/r.html"])
+        .assert()
+        .code(1)
+        .stderr_text();
+    assert!(
+        err.starts_with("wsprobe: error: cannot write --report file '/nonexistent/dir/r.html': "),
+        "{err}"
+    );
+}
+
+/// `examples/kubernetes/run.sh` with a stand-in for kubectl whose pods' logs are real runs.
+#[test]
+fn the_kubernetes_example_collects_every_pod_and_merges_them() {
+    let server = Listener::start(&["-q"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_runs(&server.url, dir.path());
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    for (pod, run) in [("wsprobe-bench-0-x1", &a), ("wsprobe-bench-1-y2", &b)] {
+        // What the job's command leaves in the log after the summary.
+        let log = std::fs::read_to_string(run).unwrap() + "wsprobe bench exited 0\n";
+        std::fs::write(logs.join(pod), log).unwrap();
+    }
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let kubectl = bin.join("kubectl");
+    std::fs::write(
+        &kubectl,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{calls}'\ncase \"$1\" in\n  \
+             get) for f in '{logs}'/*; do echo \"pod/$(basename \"$f\")\"; done ;;\n  \
+             logs) cat '{logs}'/\"${{2#pod/}}\" ;;\nesac\n",
+            calls = dir.path().join("calls").display(),
+            logs = logs.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&kubectl)
+        .status()
+        .unwrap();
+    let example = dir.path().join("example");
+    std::fs::create_dir(&example).unwrap();
+    for f in ["run.sh", "bench-job.yaml"] {
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/kubernetes")
+                .join(f),
+            example.join(f),
+        )
+        .unwrap();
+    }
+    let wsprobe_dir = assert_cmd::cargo::cargo_bin("wsprobe")
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}:{}",
+        bin.display(),
+        wsprobe_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = assert_cmd::Command::new("sh")
+        .arg(example.join("run.sh"))
+        .arg("--json")
+        .env("PATH", path)
+        .timeout(RUN_TIMEOUT)
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let m: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(u(&m, "runs"), 2);
+    assert_eq!(u(&m, "connections"), 4);
+    assert!(example.join("results/report.html").exists());
+    let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+    assert!(calls.contains("apply -f bench-job.yaml"), "{calls}");
+    assert!(
+        calls.contains("wait --for=condition=complete job/wsprobe-bench"),
+        "{calls}"
+    );
+}
+
+#[test]
+fn connect_options_shape_every_connection_wss_subprotocol_ipv6() {
+    let pki = crate::support::tls::pki();
+    let tls = Listener::start(&[
+        "-q",
+        "--tls-cert",
+        pki.server_cert.to_str().unwrap(),
+        "--tls-key",
+        pki.server_key.to_str().unwrap(),
+        "-s",
+        "chat",
+    ]);
+    let ca = pki.ca.to_str().unwrap();
+    let (code, s, stderr) =
+        bench_json(&[&tls.url, "--ca", ca, "-s", "chat", "-c", "3", "-d", "300ms"]);
+    assert!(tls.url.starts_with("wss://"), "{}", tls.url);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(u(&s, "connected"), 3);
+    assert!(u(&s, "received") > 0);
+    // Without the subprotocol the server refuses every upgrade: nothing opens, exit 3.
+    let (code, s, _) = bench_json(&[&tls.url, "--ca", ca, "-c", "2", "-d", "200ms"]);
+    assert_eq!(code, 3, "{s}");
+    assert_eq!(u(&s["errors"], "connect"), 2);
+    // Without --ca the certificate is not trusted: exit 3, the reason in words.
+    let (code, s, stderr) = bench_json(&[&tls.url, "-s", "chat", "-c", "1", "-d", "200ms"]);
+    assert_eq!(code, 3, "{s}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+    let v6 = Listener::start_on("[::1]:0", &["-q"]);
+    let (code, s, _) = bench_json(&[
+        &v6.url,
+        "-c",
+        "2",
+        "--messages",
+        "20",
+        "--ping-interval",
+        "50ms",
+    ]);
+    assert_eq!(code, 0, "{s}");
+    assert_eq!(u(&s["latency_ms"], "count"), 20);
+}
+
+#[test]
+fn a_unix_socket_server_takes_the_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::UnixListener::from_std(listener).unwrap();
+            let mut served = Vec::new();
+            for _ in 0..2 {
+                let (stream, _) = listener.accept().await.unwrap();
+                served.push(tokio::spawn(async move {
+                    let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+                    while let Some(Ok(m)) = ws.next().await {
+                        if m.is_text() && ws.send(m).await.is_err() {
+                            break;
+                        }
+                    }
+                }));
+            }
+            for s in served {
+                s.await.unwrap();
+            }
+        });
+    });
+    let url = format!("ws+unix://{}", path.display());
+    let (code, s, stderr) = bench_json(&[&url, "-c", "2", "--messages", "10"]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!((u(&s, "sent"), u(&s, "received")), (10, 10));
+    thread.join().unwrap();
+}
+
+#[test]
+fn more_connections_than_files_allowed_is_a_usage_error_before_connecting() {
+    let err = wsprobe()
+        .args(["bench", "ws://127.0.0.1:1/", "-c", "4000000000"])
+        .assert()
+        .code(2)
+        .stderr_text();
+    // Either the hard limit is below that, or the kernel refuses to raise it so far.
+    assert!(
+        err.starts_with("wsprobe: error: -c 4000000000 needs about 4000000064 open files, and "),
+        "{err}"
+    );
+    assert!(err.contains("hint: raise the "), "{err}");
+    assert!(err.contains("wsprobe bench merge"), "{err}");
+}
