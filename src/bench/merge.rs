@@ -161,53 +161,9 @@ fn series(runs: &[Summary], started_unix_ms: u64, interval_s: f64) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::summary::encode;
 
     fn run(values: &[u64], started_unix_ms: u64) -> Summary {
-        let mut h = histogram();
-        for v in values {
-            h.record(*v).unwrap();
-        }
-        Summary {
-            wsprobe: "0".into(),
-            command: vec!["wsprobe bench ws://x/".into()],
-            url: "ws://x/".into(),
-            started_unix_ms,
-            pace: "closed".into(),
-            in_flight: Some(1),
-            rate: None,
-            size: 64,
-            binary: false,
-            runs: 1,
-            connections: 2,
-            connected: 2,
-            compressed: 0,
-            duration_s: 1.0,
-            sent: values.len() as u64,
-            received: values.len() as u64,
-            msgs_per_s: values.len() as f64,
-            bytes_per_s: 64.0 * values.len() as f64,
-            errors: BTreeMap::from([("io".to_owned(), 1)]),
-            error_messages: BTreeMap::new(),
-            closes: BTreeMap::from([("1000".to_owned(), 2)]),
-            latency_ms: Stats::of(&h),
-            connect_ms: Stats::of(&h),
-            interval_s: 1.0,
-            series: vec![Point {
-                t_s: 1.0,
-                sent: 1,
-                received: 1,
-                bytes_in: 64,
-                errors: 0,
-                open: 2,
-                latency_ms: Some(PointLatency {
-                    p50: 0.0,
-                    p99: 0.0,
-                    max: 0.0,
-                    histogram: encode(&h),
-                }),
-            }],
-        }
+        crate::bench::summary::sample(values, started_unix_ms)
     }
 
     #[test]

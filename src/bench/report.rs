@@ -438,58 +438,22 @@ footer{color:#8a8f98;font-size:12px;margin-top:24px}
 mod tests {
     use super::*;
     use crate::bench::record::histogram;
-    use crate::bench::summary::{encode, Point, PointLatency};
     use std::collections::BTreeMap;
 
+    /// A run with hostile text in it, with or without latency.
     fn summary(latency: bool) -> Summary {
-        let mut h = histogram();
-        for v in 100..5000 {
-            h.record(v).unwrap();
+        let values: Vec<u64> = (100..5000).collect();
+        let mut s = crate::bench::summary::sample(&values, 1_795_000_000_000);
+        s.command = vec!["wsprobe bench 'ws://x/<script>alert(1)</script>'".into()];
+        s.url = "ws://x/<script>".into();
+        s.error_messages =
+            BTreeMap::from([("io".to_owned(), "<img src=x onerror=alert(1)>".to_owned())]);
+        s.closes = BTreeMap::from([("1000".to_owned(), 1), ("1006".to_owned(), 1)]);
+        if !latency {
+            s.latency_ms = None;
+            s.series[0].latency_ms = None;
         }
-        let stats = if latency { Stats::of(&h) } else { None };
-        Summary {
-            wsprobe: "0".into(),
-            command: vec!["wsprobe bench 'ws://x/<script>alert(1)</script>'".into()],
-            url: "ws://x/<script>".into(),
-            started_unix_ms: 1_795_000_000_000,
-            pace: "closed".into(),
-            in_flight: Some(1),
-            rate: None,
-            size: 64,
-            binary: false,
-            runs: 1,
-            connections: 2,
-            connected: 2,
-            compressed: 0,
-            duration_s: 2.0,
-            sent: 10,
-            received: 10,
-            msgs_per_s: 5.0,
-            bytes_per_s: 320.0,
-            errors: BTreeMap::from([("io".to_owned(), 1)]),
-            error_messages: BTreeMap::from([(
-                "io".to_owned(),
-                "<img src=x onerror=alert(1)>".to_owned(),
-            )]),
-            closes: BTreeMap::from([("1000".to_owned(), 1), ("1006".to_owned(), 1)]),
-            latency_ms: stats.clone(),
-            connect_ms: Stats::of(&h),
-            interval_s: 1.0,
-            series: vec![Point {
-                t_s: 1.0,
-                sent: 10,
-                received: 10,
-                bytes_in: 640,
-                errors: 1,
-                open: 2,
-                latency_ms: latency.then(|| PointLatency {
-                    p50: 1.0,
-                    p99: 2.0,
-                    max: 3.0,
-                    histogram: encode(&h),
-                }),
-            }],
-        }
+        s
     }
 
     #[test]

@@ -290,6 +290,51 @@ impl Summary {
     }
 }
 
+/// A one-interval run of two connections whose replies took `values` microseconds (tests).
+#[cfg(test)]
+pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
+    let mut h = crate::bench::record::histogram();
+    for v in values {
+        crate::bench::record::put(&mut h, *v);
+    }
+    let n = values.len() as u64;
+    Summary {
+        wsprobe: "0".into(),
+        command: vec!["wsprobe bench ws://x/".into()],
+        url: "ws://x/".into(),
+        started_unix_ms,
+        pace: "closed".into(),
+        in_flight: Some(1),
+        rate: None,
+        size: 64,
+        binary: false,
+        runs: 1,
+        connections: 2,
+        connected: 2,
+        compressed: 0,
+        duration_s: 1.0,
+        sent: n,
+        received: n,
+        msgs_per_s: n as f64,
+        bytes_per_s: 64.0 * n as f64,
+        errors: BTreeMap::from([("io".to_owned(), 1)]),
+        error_messages: BTreeMap::new(),
+        closes: BTreeMap::from([("1000".to_owned(), 2)]),
+        latency_ms: Stats::of(&h),
+        connect_ms: Stats::of(&h),
+        interval_s: 1.0,
+        series: vec![Point {
+            t_s: 1.0,
+            sent: n,
+            received: n,
+            bytes_in: 64 * n,
+            errors: 1,
+            open: 2,
+            latency_ms: PointLatency::of(&h),
+        }],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
