@@ -666,3 +666,76 @@ fn more_connections_than_files_allowed_is_a_usage_error_before_connecting() {
     assert!(err.contains("hint: raise the "), "{err}");
     assert!(err.contains("wsprobe bench merge"), "{err}");
 }
+
+/// A server that completes the handshake by hand and writes `frames` in the same write as the
+/// 101, then reads until the client goes.
+fn raw_server(frames: &'static [u8]) -> Server {
+    Server::tcp(move |mut tcp| async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            match tcp.read_u8().await {
+                Ok(b) => head.push(b),
+                Err(_) => return,
+            }
+        }
+        let head = String::from_utf8(head).unwrap();
+        let key = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("sec-websocket-key")
+                    .then(|| value.trim().to_owned())
+            })
+            .unwrap();
+        let mut out = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n\r\n",
+            tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes())
+        )
+        .into_bytes();
+        out.extend_from_slice(frames);
+        let _ = tcp.write_all(&out).await;
+        let mut sink = [0; 4096];
+        while let Ok(n) = tcp.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+}
+
+#[test]
+fn a_peer_that_breaks_the_protocol_is_counted_and_exit_4() {
+    // A frame with a reserved opcode (0x3), in the same write as the 101.
+    let server = raw_server(&[0x83, 0x00]);
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "2", "-d", "300ms", "--no-deflate"]);
+    assert_eq!(code, 4, "{s}");
+    assert_eq!(u(&s["errors"], "protocol"), 2, "{s}");
+    assert_eq!(s["closes"], serde_json::json!({"1002": 2}));
+    assert!(stderr.contains("wsprobe: error: "), "{stderr}");
+}
+
+#[test]
+fn a_message_over_the_limit_is_too_large_and_closes_with_1009() {
+    // A 2 KiB text message (126: 16-bit length) in the same write as the 101.
+    static FRAME: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+        let mut f = vec![0x81, 126, 0x08, 0x00];
+        f.extend(std::iter::repeat_n(b'x', 2048));
+        f
+    });
+    let server = raw_server(&FRAME);
+    let (code, s, _) = bench_json(&[
+        &server.url,
+        "-c",
+        "1",
+        "-d",
+        "300ms",
+        "--no-echo",
+        "--max-message-size",
+        "1KiB",
+    ]);
+    assert_eq!(code, 4, "{s}");
+    assert_eq!(u(&s["errors"], "too-large"), 1, "{s}");
+    assert_eq!(s["closes"], serde_json::json!({"1009": 1}));
+}
