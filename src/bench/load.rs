@@ -5,8 +5,9 @@
 //! with the next message straight from the [`Inbound`] handler (no hop through another task).
 //! Open loop: a feeder in the same task queues the messages due on the driver's data channel;
 //! when the socket does not keep up, the ones that fell due meanwhile go in one batch, each
-//! stamped with when it was due. Either way, the end of the load ends the data channel, and
-//! the driver waits for the replies still due (`--reply-timeout`) before closing with 1000.
+//! stamped with when it was due. When the load ends (the data channel closes, or, in closed
+//! loop, which has no channel, `Control::EndOfData`), the driver waits for the replies still
+//! due (`--reply-timeout`) and closes with 1000.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
