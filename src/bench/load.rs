@@ -142,7 +142,7 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
     let ws = match attempt {
         Ok(c) => c.ws,
         Err(e) => {
-            run.sink.count_error("connect", 1, &format!("{e:#}"));
+            run.sink.connect_failed(&e);
             return;
         }
     };

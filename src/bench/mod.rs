@@ -44,6 +44,8 @@ pub struct Outcome {
     pub intervals: Vec<(Duration, Duration, Histogram<u64>)>,
     /// Ctrl-C or SIGTERM stopped the run early.
     pub signal: Option<ExitCode>,
+    /// How to fix the first failure to connect, if any.
+    pub connect_hints: Vec<String>,
     pub started_at: SystemTime,
 }
 
@@ -128,6 +130,7 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
         summary,
         intervals: series.intervals,
         signal,
+        connect_hints: sink.connect_hints(),
         started_at,
     })
 }

@@ -13,6 +13,8 @@ use crate::session::{Dir, Event, EventSink};
 struct Tally {
     errors: BTreeMap<String, u64>,
     first: BTreeMap<String, String>,
+    /// How to fix the first failure to connect (its `hint:` lines).
+    connect_hints: Option<Vec<String>>,
     closes: BTreeMap<u16, u64>,
     notes: BTreeSet<String>,
 }
@@ -51,6 +53,21 @@ impl BenchSink {
         t.first
             .entry(kind.to_owned())
             .or_insert_with(|| message.to_owned());
+    }
+
+    /// A connection could not be opened: counted as `connect`, and the first one's hints kept.
+    pub fn connect_failed(&self, e: &anyhow::Error) {
+        self.count_error("connect", 1, &format!("{e:#}"));
+        let hints = match e.downcast_ref::<crate::error::Failure>() {
+            Some(f) => f.hints.clone(),
+            None => Vec::new(),
+        };
+        self.tally().connect_hints.get_or_insert(hints);
+    }
+
+    /// The hints of the first failure to connect.
+    pub fn connect_hints(&self) -> Vec<String> {
+        self.tally().connect_hints.clone().unwrap_or_default()
     }
 
     pub fn errors(&self) -> u64 {

@@ -19,7 +19,7 @@ pub async fn run(plan: BenchPlan) -> Result<ExitCode> {
         write_hdr(path, &outcome)?;
     }
     finish(&outcome.summary, &plan.results)?;
-    let status = status(&outcome.summary, &plan.thresholds);
+    let status = status(&outcome.summary, &plan.thresholds, &outcome.connect_hints);
     Ok(outcome.signal.unwrap_or(status))
 }
 
@@ -31,7 +31,7 @@ pub async fn merge(plan: MergePlan) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
     let merged = merge::merge(&runs)?;
     finish(&merged, &plan.results)?;
-    Ok(status(&merged, &plan.thresholds))
+    Ok(status(&merged, &plan.thresholds, &[]))
 }
 
 /// Writes the report and prints the summary.
@@ -89,8 +89,9 @@ fn write_hdr(path: &Path, outcome: &Outcome) -> Result<()> {
     write_file(path, "--hdr-out", &text)
 }
 
-/// The exit status of a finished run, with one line on stderr for each reason it is not 0.
-fn status(s: &Summary, t: &Thresholds) -> ExitCode {
+/// The exit status of a finished run, with one line on stderr for each reason it is not 0
+/// (and, when nothing connected, the hints of the first failure).
+fn status(s: &Summary, t: &Thresholds, connect_hints: &[String]) -> ExitCode {
     if s.connected == 0 && s.connections > 0 {
         let why = s
             .error_messages
@@ -98,6 +99,9 @@ fn status(s: &Summary, t: &Thresholds) -> ExitCode {
             .cloned()
             .unwrap_or_else(|| "stopped before any connection opened".to_owned());
         fail(&format!("no connection could be opened: {why}"));
+        for h in connect_hints {
+            let _ = writeln!(std::io::stderr().lock(), "hint: {h}");
+        }
         return ExitCode::Connect;
     }
     let abnormal: u64 = s

@@ -295,6 +295,17 @@ fn no_connection_at_all_is_exit_3_with_the_reason() {
     );
     assert!(stderr.contains("503"), "{stderr}");
     drop(server);
+    // Nothing listening: the reason, and how to fix it, as connect says it.
+    let (code, _, stderr) = bench_json(&["ws://127.0.0.1:1/", "-c", "2", "-d", "200ms"]);
+    assert_eq!(code, 3);
+    assert!(
+        stderr.contains("no connection could be opened: could not connect to 127.0.0.1:1: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nhint: is a server listening on 127.0.0.1:1?"),
+        "{stderr}"
+    );
 }
 
 #[test]
