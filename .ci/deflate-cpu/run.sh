@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Server CPU per echoed message with permessage-deflate: wsprobe listen against Node ws with
 # bufferutil (../shared/bench/node-bu after its setup.sh, or $NODE_BU), both echoing, the server pinned to cpu 0 and the
-# generator (gen.js: Node ws offering deflate, every message compressed) to cpu 1. Until
-# `wsprobe bench` offers deflate, this is how the figure in the #13 note was measured.
+# generator (gen.js: Node ws offering deflate, every message compressed) to cpu 1. This is how
+# the figure in the #13 note was measured; `wsprobe bench` offers deflate too, but its
+# generated messages (a stamp and x's) compress far better than gen.js's, so the figures here
+# stay on gen.js to remain comparable.
 # usage: .ci/deflate-cpu/run.sh path/to/wsprobe [REPS]   (SECS=4 per window)
 set -euo pipefail
 cd "$(dirname "$0")"
