@@ -86,6 +86,8 @@ struct Local {
     ended: AtomicBool,
     /// With `Matching::Order`: when each message awaiting its reply was due.
     due: Mutex<VecDeque<u64>>,
+    /// Messages received so far (for the watch on a server that stops answering).
+    arrivals: AtomicU64,
 }
 
 impl Local {
@@ -166,6 +168,7 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         control: control_tx,
         ended: AtomicBool::new(false),
         due: Mutex::new(VecDeque::new()),
+        arrivals: AtomicU64::new(0),
     };
     let mut quota = run.quota(index);
     let mut first = VecDeque::new();
@@ -186,6 +189,7 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
     let mut handler = Load {
         run: &run,
         local: &local,
+        conn: &conn,
         shard,
         quota,
     };
@@ -205,6 +209,10 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
                 Pace::Open { rate } => {
                     Box::pin(feed(&run, &local, index, rate, quota, &mut stop)).await;
                 }
+                // Boxed, as the feeder: only --messages runs carry its timer.
+                Pace::Closed { .. } if run.messages.is_some() => {
+                    Box::pin(until_stop_or_silence(&run, &local, &mut stop)).await;
+                }
                 Pace::Closed { .. } | Pace::Silent => {
                     let _ = stop.wait_for(|s| *s).await;
                 }
@@ -218,25 +226,54 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         }
     };
     run.rec.disconnected();
-    let (sent, received, bytes_in) = {
+    let (sent, received, replies, bytes_in) = {
         let st = conn.state();
-        (st.msgs_out, st.msgs_in, st.bytes_in)
+        (
+            st.msgs_out,
+            st.msgs_in,
+            st.msgs_in - st.not_replies,
+            st.bytes_in,
+        )
     };
     let t = &run.totals;
     t.sent.fetch_add(sent, Ordering::Relaxed);
     t.received.fetch_add(received, Ordering::Relaxed);
     t.bytes_in.fetch_add(bytes_in, Ordering::Relaxed);
-    if run.matching != Matching::None && sent > received {
-        let missing = sent - received;
+    if run.matching != Matching::None && sent > replies {
+        let missing = sent - replies;
+        let why = match ending.close.initiator {
+            Some(crate::session::Side::Remote) => {
+                format!("the server closed with {} first", ending.close.code)
+            }
+            _ if ending.close.code == crate::session::CloseInfo::ABNORMAL => {
+                "the connection was lost".to_owned()
+            }
+            _ => "--reply-timeout passed after the load ended".to_owned(),
+        };
         run.sink.count_error(
             "no-reply",
             missing,
-            &format!(
-                "{missing} message(s) got no reply before the connection closed \
-                 (server closed with {}, or --reply-timeout passed)",
-                ending.close.code
-            ),
+            &format!("a connection closed with {missing} message(s) still awaiting a reply: {why}"),
         );
+    }
+}
+
+/// Closed loop with `--messages` (no stop comes from the clock): resolves at Ctrl-C, or once
+/// nothing has arrived for a whole `--reply-timeout`, so a server that stops answering ends
+/// the connection instead of holding the run forever.
+async fn until_stop_or_silence(run: &Shared, local: &Local, stop: &mut watch::Receiver<bool>) {
+    let mut seen = local.arrivals.load(Ordering::Relaxed);
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            () = tokio::time::sleep(run.drive.reply_wait) => {
+                let now = local.arrivals.load(Ordering::Relaxed);
+                if now == seen {
+                    return;
+                }
+                seen = now;
+            }
+        }
     }
 }
 
@@ -282,6 +319,7 @@ async fn feed(
 struct Load<'a> {
     run: &'a Shared,
     local: &'a Local,
+    conn: &'a Conn,
     shard: usize,
     /// Messages this connection may still send (closed loop).
     quota: u64,
@@ -309,11 +347,28 @@ impl Inbound for Load<'_> {
                 }
                 stamp
             }
-            Matching::Order => self.local.pop_due(),
+            Matching::Order => {
+                let due = self.local.pop_due();
+                if due.is_none() {
+                    run.sink.count_error(
+                        "unmatched",
+                        1,
+                        "a message arrived while none of ours awaited a reply: the server sends \
+                         messages of its own (use --no-echo to count them)",
+                    );
+                }
+                due
+            }
             Matching::None => None,
         };
+        self.local.arrivals.fetch_add(1, Ordering::Relaxed);
         let latency_us = due.map(|d| (now - d) / 1000);
-        let next = if matches!(run.pace, Pace::Closed { .. }) {
+        if due.is_none() && run.matching != Matching::None {
+            // A push that answers none of our messages: it frees no slot, and the wait for
+            // the replies at the end does not count it.
+            self.conn.state().not_replies += 1;
+        }
+        let next = if matches!(run.pace, Pace::Closed { .. }) && due.is_some() {
             if self.quota > 0 && !run.stopped() {
                 self.quota -= 1;
                 if run.matching == Matching::Order {

@@ -31,8 +31,10 @@ stalls shows in the percentiles (no coordinated omission).
 
 Replies are matched to messages by a send stamp in the first 16 bytes of each generated message
 (an echo server returns it); with --payload, or a --size under 16, the Nth reply answers the Nth
-message. For a server that does not echo (a feed, a broadcast), --no-echo only counts what
-arrives and its rate.
+message. A message that answers none of ours (the server's own push) is counted as unmatched
+and frees no slot. For a server that does not echo (a feed, a broadcast), --no-echo only counts
+what arrives and its rate. With --messages, a connection that hears nothing for --reply-timeout
+ends, and what it still awaited counts as no-reply.
 
 Exit status: 0 the run completed without errors; 3 no connection could be opened; 4 some
 connections failed or ended abnormally, or errors occurred (messages without a reply, protocol

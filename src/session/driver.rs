@@ -533,13 +533,14 @@ where
     sink.lock().await.flush().await
 }
 
-/// Resolves once as many messages have been received as were sent, or when `deadline` passes;
+/// Resolves once as many replies have been received as messages were sent, or when `deadline`
+/// passes (a message the handler marked as answering nothing is no reply);
 /// every message that arrives moves the deadline `wait` further.
 async fn replies_in(conn: &Conn, arrived: &Notify, deadline: &mut Option<Instant>, wait: Duration) {
     loop {
         {
             let st = conn.state();
-            if st.msgs_in >= st.msgs_out {
+            if st.msgs_in.saturating_sub(st.not_replies) >= st.msgs_out {
                 return;
             }
         }

@@ -292,6 +292,9 @@ pub struct ConnState {
     /// The close code and reason of the CLOSING transition.
     pub closing_close: Option<Box<(u16, String)>>,
     pub msgs_in: u64,
+    /// Of those, the ones the inbound handler found to answer nothing of ours (a load
+    /// generator's unmatched pushes): the wait for replies does not count them.
+    pub not_replies: u64,
     pub bytes_in: u64,
     pub msgs_out: u64,
     pub bytes_out: u64,
@@ -345,6 +348,7 @@ impl Conn {
                 closing_by: None,
                 closing_close: None,
                 msgs_in: 0,
+                not_replies: 0,
                 bytes_in: 0,
                 msgs_out: 0,
                 bytes_out: 0,

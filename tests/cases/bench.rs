@@ -750,3 +750,57 @@ fn a_message_over_the_limit_is_too_large_and_closes_with_1009() {
     assert_eq!(u(&s["errors"], "too-large"), 1, "{s}");
     assert_eq!(s["closes"], serde_json::json!({"1009": 1}));
 }
+
+#[test]
+fn pushes_that_answer_nothing_free_no_slot_and_hide_no_lost_message() {
+    // Three messages of its own, no echo, then a close: each connection's one message in
+    // flight is never answered, and the pushes must not open more slots.
+    let server = Server::ws(|mut ws| async move {
+        for i in 0..3 {
+            let _ = ws.send(Message::text(format!("push {i}"))).await;
+        }
+        close_with(&mut ws, 1000, "").await;
+    });
+    let (code, s, _) = bench_json(&[&server.url, "-c", "2", "-d", "300ms", "--no-deflate"]);
+    assert_eq!(code, 4, "{s}");
+    assert_eq!(u(&s, "sent"), 2, "{s}");
+    assert_eq!(u(&s, "received"), 6, "{s}");
+    assert_eq!(
+        s["errors"],
+        serde_json::json!({"unmatched": 6, "no-reply": 2})
+    );
+    // A welcome message before the echoes: --in-flight 1 stays 1, every message is answered.
+    let server = Server::ws(|mut ws| async move {
+        let _ = ws.send(Message::text("welcome")).await;
+        while let Some(Ok(m)) = ws.next().await {
+            if m.is_text() && ws.send(m).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (code, s, _) = bench_json(&[&server.url, "-c", "2", "--messages", "40"]);
+    assert_eq!(code, 4, "{s}");
+    assert_eq!(s["errors"], serde_json::json!({"unmatched": 2}));
+    assert_eq!((u(&s, "sent"), u(&s, "received")), (40, 42));
+    assert_eq!(u(&s["latency_ms"], "count"), 40);
+}
+
+#[test]
+fn a_server_that_stops_answering_ends_a_messages_run() {
+    // --messages has no clock to stop it: silence for --reply-timeout ends each connection.
+    let server = swallowing_server();
+    let (code, s, stderr) = bench_json(&[
+        &server.url,
+        "-c",
+        "2",
+        "--messages",
+        "10",
+        "--reply-timeout",
+        "200ms",
+        "--close-timeout",
+        "200ms",
+    ]);
+    assert_eq!(code, 4, "{s}");
+    assert_eq!(u(&s["errors"], "no-reply"), 2, "{s}");
+    assert!(stderr.contains("no-reply ×2"), "{stderr}");
+}
