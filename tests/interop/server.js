@@ -21,7 +21,11 @@
 //                        00 01 fe ff as a binary message in 2 frames, then echo
 //   /ping                ping the client on open, then send `pong ok` (or `pong missing` if no
 //                        pong came within 2 s), then echo
+//   /silent              read every message and never reply (a server that does not echo)
 //   /close/CODE/REASON   wait for one message, then close with CODE and REASON
+//   /closeafter/N/CODE/REASON
+//                        echo N messages, then close with CODE and REASON (a server that goes
+//                        away under load, after replies have flowed)
 //   /closenow/CODE/REASON close with CODE and REASON right after the handshake
 //   /refuse              refuse the handshake: 403 `go away` (verifyClient)
 //   /zeros/N             send N zero bytes as one binary message (compressed to almost nothing
@@ -108,6 +112,19 @@ wss.on('connection', (ws, req) => {
       });
       ws.ping('from node');
       echo(ws);
+      break;
+    }
+    case 'silent':
+      ws.on('message', () => {});
+      break;
+    case 'closeafter': {
+      let left = Number(parts[1]);
+      ws.on('message', (data, isBinary) => {
+        if (left === 0) return;
+        ws.send(data, { binary: isBinary });
+        left -= 1;
+        if (left === 0) ws.close(Number(parts[2]), parts[3] || '');
+      });
       break;
     }
     case 'close':

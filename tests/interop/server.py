@@ -19,7 +19,11 @@ The request path picks the behaviour:
                         00 01 fe ff as a binary message in 2 frames, then echo
   /ping                 ping the client on open, then send `pong ok` (or `pong missing` if no
                         pong came within 2 s), then echo
+  /silent               read every message and never reply (a server that does not echo)
   /close/CODE/REASON    wait for one message, then close with CODE and REASON
+  /closeafter/N/CODE/REASON
+                        echo N messages, then close with CODE and REASON (a server that goes
+                        away under load, after replies have flowed)
   /closenow/CODE/REASON close with CODE and REASON right after the handshake
   /refuse               refuse the handshake: 403 with the body `go away` (process_request)
   /zeros/N              send N zero bytes as one binary message (compressed to almost nothing
@@ -86,6 +90,13 @@ async def behave(ws, parts):
         except asyncio.TimeoutError:
             await ws.send("pong missing")
         await echo(ws)
+    elif mode == "silent":
+        async for _ in ws:
+            pass
+    elif mode == "closeafter":
+        for _ in range(int(parts[1])):
+            await ws.send(await ws.recv())
+        await ws.close(int(parts[2]), parts[3] if len(parts) > 3 else "")
     elif mode in ("close", "closenow"):
         if mode == "close":
             await ws.recv()
