@@ -226,6 +226,12 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         }
     };
     run.rec.disconnected();
+    tally(&run, &conn, &ending);
+}
+
+/// Adds what a closed connection did to the run's totals, and what it never got an answer
+/// for to the errors.
+fn tally(run: &Shared, conn: &Conn, ending: &driver::Ending) {
     let (sent, received, replies, bytes_in) = {
         let st = conn.state();
         (
