@@ -682,31 +682,8 @@ fn more_connections_than_files_allowed_is_a_usage_error_before_connecting() {
 /// 101, then reads until the client goes.
 fn raw_server(frames: &'static [u8]) -> Server {
     Server::tcp(move |mut tcp| async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut head = Vec::new();
-        while !head.ends_with(b"\r\n\r\n") {
-            match tcp.read_u8().await {
-                Ok(b) => head.push(b),
-                Err(_) => return,
-            }
-        }
-        let head = String::from_utf8(head).unwrap();
-        let key = head
-            .lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.eq_ignore_ascii_case("sec-websocket-key")
-                    .then(|| value.trim().to_owned())
-            })
-            .unwrap();
-        let mut out = format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Accept: {}\r\n\r\n",
-            tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes())
-        )
-        .into_bytes();
-        out.extend_from_slice(frames);
-        let _ = tcp.write_all(&out).await;
+        use tokio::io::AsyncReadExt;
+        crate::support::deflate::accept(&mut tcp, None, frames).await;
         let mut sink = [0; 4096];
         while let Ok(n) = tcp.read(&mut sink).await {
             if n == 0 {
