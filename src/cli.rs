@@ -152,7 +152,7 @@ pub struct OutputArgs {
     pub color: ColorChoice,
 
     /// Print events as JSON lines on stdout (one object per line; the keys are listed under
-    /// JSON OUTPUT in `wsprobe man` and in the README)
+    /// JSON OUTPUT in `wsprobe man` and in GUIDE.md)
     #[arg(long, global = true)]
     pub json: bool,
 

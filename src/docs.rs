@@ -27,7 +27,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("wsprobe bench merge run-*.json", "Add up runs made side by side (bench --json on several machines): exact merged percentiles."),
 ];
 
-/// The JSON OUTPUT section: the keys of --json events (README has the same table).
+/// The JSON OUTPUT section: the keys of --json events (GUIDE.md has the same table).
 const JSON_KEYS: &[(&str, &str)] = &[
     ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect."),
     ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
@@ -44,7 +44,7 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("method, path, status, len; text; status, signal", "http (listen --page/--static), stderr and exit (listen --exec)."),
 ];
 
-/// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (README has the same table).
+/// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).
 const BENCH_KEYS: &[(&str, &str)] = &[
     ("connections, connected, compressed", "Connections asked for, those that reached OPEN, and of those the ones that negotiated permessage-deflate."),
     ("duration_s, sent, received, msgs_per_s, bytes_per_s", "The run's length (--ramp included), messages sent and received, received messages and payload bytes a second."),

@@ -108,7 +108,7 @@ impl ExitCode {
 }
 
 /// What failed, as the `kind` of an `error` event (`--json`) and the word after `ERROR` on an
-/// event line. The JSON values are the kebab-case names, as documented in README and the man
+/// event line. The JSON values are the kebab-case names, as documented in the guide and the man
 /// page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -152,7 +152,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// Every kind, in the order README lists them.
+    /// Every kind, in the order the guide lists them.
     #[cfg(test)]
     pub const ALL: [ErrorKind; 18] = [
         ErrorKind::Usage,
@@ -302,18 +302,18 @@ mod tests {
         assert_eq!(rows, table);
     }
 
-    /// The names are serde's kebab-case ones, and README lists exactly these, in this order.
+    /// The names are serde's kebab-case ones, and the guide lists exactly these, in this order.
     #[test]
     fn error_kinds_are_named_as_documented() {
         for kind in ErrorKind::ALL {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{kind}\""));
         }
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../GUIDE.md");
         let row = readme
             .lines()
             .find(|l| l.starts_with("| `kind`, `message` | error |"))
-            .expect("README's JSON table has the error row");
+            .expect("GUIDE's JSON table has the error row");
         let listed: Vec<&str> = row
             .split(" | ")
             .nth(2)
