@@ -68,8 +68,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ping-timeout
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect-delay -d 'The first delay before reconnecting (doubled after each failed attempt)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l reconnect-max-delay -d 'The longest delay between attempts' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l max-retries -d 'Give up after N failed attempts in a row (exit 3) [default: never]' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s x -l execute -d 'Send this text message after OPEN, or once every -e written before it is met (repeatable; @FILE sends a file\'s content without its final line ending); stdin is not read' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l execute-binary -d 'Send a binary message given in hex, in command-line order with -x and -e (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the replies are in (--reply-timeout), the expectations are met or the peer closes; 0 closes at once]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s e -l expect -d 'Expect a received text message matching PATTERN (repeatable, matched in order): a substring, re:REGEX, or json:PATH=VALUE' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l expect-close -d 'Expect the peer to close the connection with this code' -r
@@ -124,8 +124,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ping-timeout -d 'W
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect-delay -d 'The first delay before reconnecting (doubled after each failed attempt)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l reconnect-max-delay -d 'The longest delay between attempts' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l max-retries -d 'Give up after N failed attempts in a row (exit 3) [default: never]' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s x -l execute -d 'Send this text message after OPEN (repeatable, in order; @FILE sends a file\'s content); stdin is not read' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l execute-binary -d 'Send a binary message given in hex after the -x messages (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s x -l execute -d 'Send this text message after OPEN, or once every -e written before it is met (repeatable; @FILE sends a file\'s content without its final line ending); stdin is not read' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l execute-binary -d 'Send a binary message given in hex, in command-line order with -x and -e (repeatable)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s w -l wait -d 'Keep the connection open this long after the last -x send, then close [default: until the replies are in (--reply-timeout), the expectations are met or the peer closes; 0 closes at once]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s e -l expect -d 'Expect a received text message matching PATTERN (repeatable, matched in order): a substring, re:REGEX, or json:PATH=VALUE' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l expect-close -d 'Expect the peer to close the connection with this code' -r

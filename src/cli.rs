@@ -72,7 +72,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
         .map(Iterator::collect)
         .unwrap_or_default();
     if shorthand.is_empty() {
-        return Cli::from_arg_matches_mut(&mut matches);
+        return from_matches(matches);
     }
     if let Some(word) = shorthand.first().and_then(|w| w.to_str()) {
         if is_bare_word(word) {
@@ -88,7 +88,33 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
     let mut again = args[..start].to_vec();
     again.push("connect".into());
     again.extend(args[start..].iter().cloned());
-    Cli::try_parse_from(again)
+    from_matches(Cli::command().try_get_matches_from(again)?)
+}
+
+/// The typed arguments, with what derive cannot give: where each scripted step stood on the
+/// command line, so `-x` and `-e` run in the order they were written.
+fn from_matches(mut matches: clap::ArgMatches) -> Result<Cli, clap::Error> {
+    // Read before the typed arguments take their values out of the matches.
+    let order = match matches.subcommand() {
+        Some(("connect", sub)) => {
+            let at = |id: &str| -> Vec<usize> {
+                sub.indices_of(id)
+                    .map(Iterator::collect)
+                    .unwrap_or_default()
+            };
+            Some(ScriptOrder {
+                execute: at("execute"),
+                execute_binary: at("execute_binary"),
+                expect: at("expect"),
+            })
+        }
+        _ => None,
+    };
+    let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
+    if let (Command::Connect(args), Some(order)) = (&mut cli.command, order) {
+        args.script.order = order;
+    }
+    Ok(cli)
 }
 
 /// A word that looks like a subcommand someone meant (`wsprobe bench URL`), not like a URL or
@@ -430,12 +456,13 @@ pub struct HeartbeatArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Scripted checks")]
 pub struct ScriptArgs {
-    /// Send this text message after OPEN (repeatable, in order; @FILE sends a file's content);
-    /// stdin is not read
+    /// Send this text message after OPEN, or once every -e written before it is met
+    /// (repeatable; @FILE sends a file's content without its final line ending); stdin is not
+    /// read
     #[arg(short = 'x', long = "execute", value_name = "MSG")]
     pub execute: Vec<String>,
 
-    /// Send a binary message given in hex after the -x messages (repeatable)
+    /// Send a binary message given in hex, in command-line order with -x and -e (repeatable)
     #[arg(long = "execute-binary", value_name = "HEX", value_parser = parse_hex)]
     pub execute_binary: Vec<Vec<u8>>,
 
@@ -463,6 +490,19 @@ pub struct ScriptArgs {
     /// 0 closes right after the -x sends)
     #[arg(short = 'n', long, value_name = "N")]
     pub count: Option<u64>,
+
+    /// Where each -x, --execute-binary and -e stood on the command line (`cli::parse` fills
+    /// it in): a message is sent once every -e written before it has been met.
+    #[arg(skip)]
+    pub order: ScriptOrder,
+}
+
+/// The command-line positions of the scripted steps, one list per flag, in the flag's order.
+#[derive(Debug, Default, Clone)]
+pub struct ScriptOrder {
+    pub execute: Vec<usize>,
+    pub execute_binary: Vec<usize>,
+    pub expect: Vec<usize>,
 }
 
 #[derive(Debug, Args)]

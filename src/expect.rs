@@ -1,16 +1,21 @@
 //! Scripted checks for `connect`: expectations matched in order against received text
-//! messages (`-e`), a message count (`-n`), and the report when they are not met.
+//! messages (`-e`), a message count (`-n`), the -x messages sent in the order they were
+//! written among the expectations (each once every -e before it is met), and the report when
+//! the checks are not met.
 //!
 //! Patterns are parsed once on the command line: plain substring, `re:REGEX`, or
 //! `json:PATH=VALUE` (a dotted path into a JSON message; VALUE is JSON, or a string if it does
 //! not parse as JSON).
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::config::connect::Stage;
 use crate::output::render;
-use crate::session::driver::{Control, ControlTx, Inbound};
+use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::value::Pattern;
 
 /// How many received messages are kept for the failure report.
@@ -29,6 +34,52 @@ pub struct Script<H> {
     last: VecDeque<String>,
     control: ControlTx,
     close: Option<Control>,
+    sends: Option<Sends>,
+}
+
+/// The -x messages of a scripted run: the stages still to send and the data channel they go
+/// out on. Holding the sender keeps the run going after the sends; letting go of it is the
+/// end of input (the driver then waits for the replies, `--reply-timeout`, and closes).
+pub struct Sends {
+    later: VecDeque<Stage>,
+    tx: Option<mpsc::Sender<Batch>>,
+    /// `-w`: stay this long after the last send, then end the input.
+    wait: Option<Duration>,
+    /// The command line ends with -x (no -e after it): once everything is sent and met, the
+    /// run ends the way a -x run without checks does (the replies awaited, then the close),
+    /// not with a close right behind the last message.
+    trailing: bool,
+    started: bool,
+}
+
+impl Sends {
+    /// `stages` without the first, which the caller has queued on `tx` already.
+    pub fn new(stages: &[Stage], tx: mpsc::Sender<Batch>, wait: Option<Duration>) -> Sends {
+        let later: VecDeque<Stage> = stages.iter().skip(1).cloned().collect();
+        Sends {
+            trailing: later.back().is_some_and(|s| s.after > 0),
+            later,
+            tx: Some(tx),
+            wait,
+            started: false,
+        }
+    }
+
+    /// Everything is sent: end the input after `-w`, at once when nothing is checked, or
+    /// (keeping the sender) when the checks are met.
+    fn all_sent(&mut self, checking: bool) {
+        match self.wait {
+            Some(wait) => {
+                let tx = self.tx.take();
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    drop(tx);
+                });
+            }
+            None if !checking => self.tx = None,
+            None => {}
+        }
+    }
 }
 
 /// The script's state once the connection is over.
@@ -55,7 +106,8 @@ impl Outcome {
 }
 
 impl<H> Script<H> {
-    /// `close`: the close to ask for once every check is met (`None`: wait for the peer).
+    /// `close`: the close to ask for once every check is met (`None`: wait for the peer);
+    /// `sends`: the -x messages, when they are the input.
     pub fn new(
         inner: H,
         active: bool,
@@ -63,6 +115,7 @@ impl<H> Script<H> {
         count: Option<u64>,
         control: ControlTx,
         close: Option<Control>,
+        sends: Option<Sends>,
     ) -> Script<H> {
         Script {
             inner,
@@ -74,6 +127,7 @@ impl<H> Script<H> {
             last: VecDeque::with_capacity(KEEP_LAST),
             control,
             close,
+            sends,
         }
     }
 
@@ -96,12 +150,43 @@ impl<H> Script<H> {
     }
 
     /// Once every check is met, asks for the close (after what is queued to send, such as
-    /// the -x messages, has gone out).
+    /// the -x messages, has gone out) — or, when the script ends with -x, ends the input so
+    /// that the replies to those are awaited first.
     fn close_if_done(&mut self) {
-        if self.active && self.done() {
-            if let Some(close) = self.close.take() {
-                self.control.send(close);
+        if !(self.active && self.done()) {
+            return;
+        }
+        if let Some(sends) = self
+            .sends
+            .as_mut()
+            .filter(|s| s.trailing && s.later.is_empty())
+        {
+            if sends.wait.is_none() {
+                sends.tx = None;
             }
+            self.close = None;
+        } else if let Some(close) = self.close.take() {
+            self.control.send(close);
+        }
+    }
+
+    /// Sends the stages whose expectations are now met, in order.
+    fn send_due(&mut self) {
+        let Some(sends) = self.sends.as_mut() else {
+            return;
+        };
+        let met = self.next;
+        let mut sent = false;
+        while sends.later.front().is_some_and(|s| s.after <= met) {
+            let stage = sends.later.pop_front().expect("a stage is due");
+            if let Some(tx) = &sends.tx {
+                // The channel was made with room for every stage.
+                let _ = tx.try_send(stage.messages);
+            }
+            sent = true;
+        }
+        if sent && sends.later.is_empty() {
+            sends.all_sent(self.active);
         }
     }
 }
@@ -124,6 +209,7 @@ impl<H: Inbound> Inbound for Script<H> {
                     .is_some_and(|p| p.matches(t.as_str()))
                 {
                     self.next += 1;
+                    self.send_due();
                 }
             }
             Message::Binary(b) => self
@@ -143,6 +229,14 @@ impl<H: Inbound> Inbound for Script<H> {
     /// `-n 0` (or nothing left to wait for) is met before any message arrives.
     fn opened(&mut self) {
         self.inner.opened();
+        // The first stage went out with the connection; the next ones wait for their -e. A
+        // reconnect sends nothing again.
+        if let Some(sends) = self.sends.as_mut().filter(|s| !s.started) {
+            sends.started = true;
+            if sends.later.is_empty() {
+                sends.all_sent(self.active);
+            }
+        }
         self.close_if_done();
     }
 }

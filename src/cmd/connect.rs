@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::config::connect::{Checks, ConnectPlan, Input};
 use crate::dial::lifecycle::{self, Client, Verdict};
 use crate::error::{ExitCode, Failure};
-use crate::expect::{Outcome, Script};
+use crate::expect::{Outcome, Script, Sends};
 use crate::output::Printer;
 use crate::pipe::{self, StdoutSink};
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
@@ -32,13 +32,18 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     let printer = Arc::new(Printer::new(plan.out));
     let checks = &plan.checks;
     let expecting = checks.any();
-    let (data_tx, mut data_rx) = mpsc::channel(QUEUE_BATCHES);
+    // Room for every -x stage, so that a stage never waits for the one before it.
+    let room = match &plan.input {
+        Input::Execute { stages, .. } => stages.len().max(QUEUE_BATCHES),
+        _ => QUEUE_BATCHES,
+    };
+    let (data_tx, mut data_rx) = mpsc::channel(room);
     let (control_tx, mut control_rx) = crate::session::driver::control();
 
     let scripted_sends = matches!(plan.input, Input::Execute { .. });
     let Sending {
-        held: mut held_tx,
-        wait,
+        held: held_tx,
+        sends,
         stdin_err,
     } = start_input(&plan.input, data_tx);
 
@@ -76,6 +81,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
                 Control::Close(plan.close.clone())
             }
         }),
+        sends,
     );
 
     let reconnecting = plan.reconnect.is_some();
@@ -86,27 +92,12 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
         control: &mut control_rx,
         data: Some(&mut data_rx),
     };
-    let mut first = true;
     let finished = lifecycle::run(
         client,
         // Reconnecting clients number their connections, so each cycle is told apart.
         |cycle| Arc::new(Conn::new(reconnecting.then_some(cycle), printer.clone())),
-        |_, _| {
-            // After the -x sends: close after --wait, at once, or when the checks are met.
-            if scripted_sends && std::mem::take(&mut first) {
-                match wait {
-                    Some(wait) => {
-                        let tx = held_tx.take();
-                        tokio::spawn(async move {
-                            tokio::time::sleep(wait).await;
-                            drop(tx);
-                        });
-                    }
-                    None if !expecting => held_tx = None,
-                    None => {}
-                }
-            }
-        },
+        // After the -x sends the script decides: -w, at once, or when the checks are met.
+        |_, _| {},
         || interrupted.status().is_some() || timed_out.load(Ordering::SeqCst),
         &mut handler,
     )
@@ -142,29 +133,34 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
 }
 
 /// What to send: the -x messages, or stdin. stdin is read before connecting: what arrives
-/// early is queued, never dropped. Returns the sender held while the run wants more time
-/// after the -x sends (-w, or the checks) or echoes, -w's wait, and where stdin's failure
-/// will be told.
+/// early is queued, never dropped. The first -x stage is queued at once and the script gets
+/// the rest (and the sender, which it holds while the run wants more time after the sends);
+/// `--echo` holds the sender for the whole run. Also returns where stdin's failure will be
+/// told.
 fn start_input(input: &Input, data_tx: mpsc::Sender<Batch>) -> Sending {
     match input {
-        Input::Execute { messages, wait } => {
+        Input::Execute { stages, wait } => {
+            let first = stages
+                .first()
+                .map(|s| s.messages.clone())
+                .unwrap_or_default();
             data_tx
-                .try_send(messages.clone())
+                .try_send(first)
                 .expect("an empty channel takes one batch");
             Sending {
-                held: Some(data_tx),
-                wait: *wait,
+                held: None,
+                sends: Some(Sends::new(stages, data_tx, *wait)),
                 stdin_err: None,
             }
         }
         Input::Echo => Sending {
             held: Some(data_tx),
-            wait: None,
+            sends: None,
             stdin_err: None,
         },
         Input::Stdin(mode) => Sending {
             held: None,
-            wait: None,
+            sends: None,
             stdin_err: Some(pipe::spawn_stdin(*mode, data_tx)),
         },
     }
@@ -172,7 +168,7 @@ fn start_input(input: &Input, data_tx: mpsc::Sender<Batch>) -> Sending {
 
 struct Sending {
     held: Option<mpsc::Sender<Batch>>,
-    wait: Option<std::time::Duration>,
+    sends: Option<Sends>,
     stdin_err: Option<oneshot::Receiver<anyhow::Error>>,
 }
 
@@ -229,12 +225,9 @@ fn judge(
     });
     conn.sink().flush();
     let Some(failed) = failed else {
-        // An expected error close is a success; otherwise the usual rules.
-        return Ok(if checks.expect_close.is_none() && close.is_failure() {
-            ExitCode::Abnormal
-        } else {
-            ExitCode::Ok
-        });
+        // Every check was met while the connection was open: the run passed, however the
+        // connection ended after (`lifecycle::exit_status`).
+        return Ok(ExitCode::Ok);
     };
     let when = if timed_out {
         format!(

@@ -39,13 +39,22 @@ pub struct ConnectPlan {
 pub enum Input {
     /// stdin, cut into messages this way.
     Stdin(StdinMode),
-    /// The -x and --execute-binary messages, then nothing (`-w` says how long to stay).
+    /// The -x and --execute-binary messages in stages, then nothing (`-w` says how long to
+    /// stay after the last one).
     Execute {
-        messages: Vec<Message>,
+        stages: Vec<Stage>,
         wait: Option<Duration>,
     },
     /// `--echo`: nothing of its own; every received message goes back.
     Echo,
+}
+
+/// Messages that go out together: the first stage at OPEN, a later one once `after`
+/// expectations (`-e`, in order) are met — every -e written before its messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub after: usize,
+    pub messages: Vec<Message>,
 }
 
 /// The scripted checks (`-e`, `-n`, `--expect-close`) and the run's time limit (`-t`).
@@ -107,7 +116,7 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
     let delim = if args.null { 0 } else { b'\n' };
     let input = if scripted_sends {
         Input::Execute {
-            messages: execute_batch(script)?,
+            stages: stages(script)?,
             wait: script.wait,
         }
     } else if args.echo {
@@ -194,25 +203,56 @@ fn binary_format(b: BinaryOutput) -> BinaryFormat {
     }
 }
 
-/// The -x and --execute-binary messages, in that order; `@FILE` reads a file.
-fn execute_batch(script: &ScriptArgs) -> Result<Vec<Message>> {
-    let mut batch = Vec::new();
-    for x in &script.execute {
+/// The -x and --execute-binary messages in the order they were written, cut into stages by
+/// the -e written between them; `@FILE` reads a file.
+fn stages(script: &ScriptArgs) -> Result<Vec<Stage>> {
+    let mut sends: Vec<(usize, Message)> = Vec::new();
+    for (i, x) in script.execute.iter().enumerate() {
         let text = if let Some(literal) = x.strip_prefix("@@") {
             // `-x @@text` sends "@text".
             format!("@{literal}")
         } else if let Some(path) = x.strip_prefix('@') {
-            std::fs::read_to_string(path).map_err(|e| {
+            crate::value::read_text_message(path).map_err(|e| {
                 Failure::new(ExitCode::Runtime, format!("cannot read -x @{path}: {e}"))
                     .hint("@FILE sends a UTF-8 file as one text message; use @@ for a literal @")
             })?
         } else {
             x.clone()
         };
-        batch.push(Message::text(text));
+        sends.push((position(&script.order.execute, i, i), Message::text(text)));
     }
-    for b in &script.execute_binary {
-        batch.push(Message::Binary(b.clone().into()));
+    for (i, b) in script.execute_binary.iter().enumerate() {
+        let at = position(&script.order.execute_binary, i, script.execute.len() + i);
+        sends.push((at, Message::Binary(b.clone().into())));
     }
-    Ok(batch)
+    sends.sort_by_key(|(at, _)| *at);
+    let mut stages: Vec<Stage> = Vec::new();
+    for (at, msg) in sends {
+        // How many -e stand before this message on the command line.
+        let after = script.order.expect.iter().filter(|&&e| e < at).count();
+        match stages.last_mut() {
+            Some(stage) if stage.after == after => stage.messages.push(msg),
+            _ => stages.push(Stage {
+                after,
+                messages: vec![msg],
+            }),
+        }
+    }
+    if stages.first().is_some_and(|s| s.after > 0) {
+        // Nothing goes out at OPEN: the first stage is an empty one.
+        stages.insert(
+            0,
+            Stage {
+                after: 0,
+                messages: Vec::new(),
+            },
+        );
+    }
+    Ok(stages)
+}
+
+/// Where the `i`th value of a flag stood. Without positions (arguments parsed by clap alone,
+/// not by `cli::parse`) the -x come first, then the --execute-binary, before any -e.
+fn position(positions: &[usize], i: usize, fallback: usize) -> usize {
+    positions.get(i).copied().unwrap_or(fallback)
 }

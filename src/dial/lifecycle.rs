@@ -238,24 +238,41 @@ pub fn exit_status(
     if let Some(e) = verdict.never_open {
         return Err(e);
     }
-    let close = match finished.ending {
-        Some(Ending { error: Some(e), .. }) => return Err(e),
-        Some(ending) => ending.close,
+    let (close, error) = match finished.ending {
+        Some(Ending {
+            close,
+            error,
+            own_failure,
+            ..
+        }) => (close, error.map(|e| (e, own_failure))),
         // Stopped between connections.
-        None => CloseInfo {
-            code: CloseInfo::ABNORMAL,
-            reason: String::new(),
-            was_clean: false,
-            initiator: None,
-        },
+        None => (
+            CloseInfo {
+                code: CloseInfo::ABNORMAL,
+                reason: String::new(),
+                was_clean: false,
+                initiator: None,
+            },
+            None,
+        ),
     };
     if let Some(e) = verdict.input_error {
         return Err(e);
     }
+    // A scripted run is decided when its last check is met: what the peer does after that
+    // (an error close, a reset, a protocol violation) is shown but does not fail the run, so
+    // the outcome never depends on which came first. Lost messages and failures of our own
+    // side still fail it.
+    let judged = judge(&finished.conn, &close);
+    if let Some((e, own)) = error {
+        if own || !matches!(judged, Some(Ok(ExitCode::Ok))) {
+            return Err(e);
+        }
+    }
     if finished.unsent > 0 {
         return Ok(ExitCode::Runtime);
     }
-    if let Some(status) = judge(&finished.conn, &close) {
+    if let Some(status) = judged {
         return status;
     }
     Ok(if close.is_failure() {

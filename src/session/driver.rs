@@ -87,6 +87,9 @@ pub struct Ending {
     pub leftover: VecDeque<Message>,
     /// The heartbeat declared the peer dead.
     pub dead: bool,
+    /// `error` is a failure of our own side (the handler's: output that could not be
+    /// written), not something the peer did.
+    pub own_failure: bool,
 }
 
 pub(super) enum ReaderEnd {
@@ -195,6 +198,7 @@ where
     }
 
     let dead = matches!(reader_end, Some(ReaderEnd::Dead));
+    let own_failure = matches!(reader_end, Some(ReaderEnd::Handler(_)));
     let (close, error) = conclude(
         reader_end,
         sink.into_inner(),
@@ -214,6 +218,7 @@ where
         unsent,
         leftover: pending,
         dead,
+        own_failure,
     }
 }
 

@@ -25,6 +25,20 @@ pub struct Header {
     pub value: HeaderValue,
 }
 
+/// A file's content as one text message: UTF-8, without its final line ending (`\n` or
+/// `\r\n`), the way a line of stdin becomes a message and `$(cat FILE)` reads it. A file
+/// that must end with a newline ends with two.
+pub fn read_text_message(path: &str) -> std::io::Result<String> {
+    let mut text = std::fs::read_to_string(path)?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
+}
+
 pub fn parse_header(s: &str) -> Result<Header, String> {
     let Some((name, value)) = s.split_once(':') else {
         return Err(format!("'{s}' is not a header: write it as 'Name: value'"));

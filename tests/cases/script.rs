@@ -1,8 +1,11 @@
 //! Send/expect for CI: -x, -e (substring, re:, json:), --expect-close, -n, -t, -w.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::{close_with, collecting_server, json_lines, wsprobe, Printed, Server};
@@ -260,4 +263,206 @@ fn in_pipe_mode_end_of_input_waits_for_the_expectations() {
         .code(0)
         .stdout_bytes();
     assert_eq!(out, b"subscribed\n");
+}
+
+/// A login flow as Socket.IO, graphql-ws and STOMP servers run it: the server speaks first
+/// (late, from another task), and a message that comes before the answer it waits for is a
+/// protocol violation (closed with 1008, naming what came too early).
+fn strict_login_server(seen: Arc<Mutex<Vec<String>>>) -> Server {
+    Server::ws(move |ws| {
+        let seen = seen.clone();
+        async move {
+            let (mut tx, mut rx) = ws.split();
+            let (say, mut said) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+            // The replies go out from another task, each a little late.
+            let writer = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                let _ = tx.send(Message::text("hello")).await;
+                while let Some(reply) = said.recv().await {
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    if let Some(code) = reply.strip_prefix("close ") {
+                        let frame = CloseFrame {
+                            code: CloseCode::from(1008),
+                            reason: code.into(),
+                        };
+                        let _ = tx.send(Message::Close(Some(frame))).await;
+                        break;
+                    }
+                    let _ = tx.send(Message::text(reply)).await;
+                }
+                tx
+            });
+            let started = std::time::Instant::now();
+            let mut state = 0;
+            while let Some(Ok(Message::Text(t))) = rx.next().await {
+                seen.lock().unwrap().push(t.to_string());
+                // Each answer is sent 150 ms after what it answers, so the earliest moment a
+                // well-behaved client can send its next message is known.
+                let early = started.elapsed() < Duration::from_millis(150 + 150 * state);
+                let reply = match (t.as_str(), state, early) {
+                    ("login", 0, false) => "welcome",
+                    ("get", 1, false) => "data",
+                    (_, _, _) => "close too early",
+                };
+                state += 1;
+                let _ = say.send(reply);
+            }
+            drop(say);
+            let _ = writer.await;
+        }
+    })
+}
+
+#[test]
+fn interleaved_x_and_e_run_in_the_order_written() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let server = strict_login_server(seen.clone());
+    let out = wsprobe()
+        .args(["-e", "hello", "-x", "login", "-e", "welcome", "-x", "get"])
+        .args(["-e", "data", "-t", "10s", &server.url])
+        .assert()
+        .code(0);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("PASS 3/3 expectations met"), "{stderr}");
+    assert_eq!(*seen.lock().unwrap(), ["login", "get"]);
+}
+
+#[test]
+fn a_script_that_ends_with_x_waits_for_the_reply_to_it() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let server = strict_login_server(seen.clone());
+    let out = wsprobe()
+        .args(["-e", "hello", "-x", "login", "-t", "10s", &server.url])
+        .assert()
+        .code(0);
+    // The reply to the last -x came 150 ms after it, and was awaited (--reply-timeout).
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "hello\nwelcome\n"
+    );
+    assert_eq!(*seen.lock().unwrap(), ["login"]);
+}
+
+#[test]
+fn a_step_whose_expectation_is_never_met_is_never_sent() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let server = strict_login_server(seen.clone());
+    let stderr = wsprobe()
+        .args(["-e", "hello", "-x", "login", "-e", "never", "-x", "get"])
+        .args(["-t", "1s", &server.url])
+        .assert()
+        .code(5)
+        .stderr_text();
+    assert!(
+        stderr.contains("expectation 2 of 2 not met: never"),
+        "{stderr}"
+    );
+    assert_eq!(*seen.lock().unwrap(), ["login"]);
+}
+
+#[test]
+fn execute_binary_goes_out_where_it_was_written() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let server = Server::ws(move |mut ws| {
+        let s = s.clone();
+        async move {
+            while let Some(Ok(msg)) = ws.next().await {
+                match msg {
+                    Message::Text(t) => s.lock().unwrap().push(t.to_string()),
+                    Message::Binary(b) => s.lock().unwrap().push(format!("{:02x?}", b.as_ref())),
+                    _ => {}
+                }
+            }
+        }
+    });
+    wsprobe()
+        .args([
+            "-x",
+            "a",
+            "--execute-binary",
+            "00ff",
+            "-x",
+            "b",
+            &server.url,
+        ])
+        .assert()
+        .code(0);
+    assert_eq!(*seen.lock().unwrap(), ["a", "[00, ff]", "b"]);
+}
+
+#[test]
+fn x_at_file_sends_the_file_without_its_final_line_ending() {
+    let (server, seen) = collecting_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two, crlf) = (
+        dir.path().join("one.json"),
+        dir.path().join("two.txt"),
+        dir.path().join("crlf.txt"),
+    );
+    std::fs::write(&one, "{\"op\":\"login\"}\n").unwrap();
+    std::fs::write(&two, "ends with a newline\n\n").unwrap();
+    std::fs::write(&crlf, "dos\r\n").unwrap();
+    let arg = |p: &std::path::Path| format!("@{}", p.display());
+    wsprobe()
+        .args([
+            "-x",
+            &arg(&one),
+            "-x",
+            &arg(&two),
+            "-x",
+            &arg(&crlf),
+            &server.url,
+        ])
+        .assert()
+        .code(0);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["{\"op\":\"login\"}", "ends with a newline\n", "dos"]
+    );
+}
+
+/// The checks are met by the message; the server then fails the connection at once (an error
+/// close in the same write, or a reset). Which the client sees first must not matter.
+#[test]
+fn met_checks_pass_however_the_server_ends_the_connection_right_after() {
+    for ending in ["1011", "reset"] {
+        let server = Server::tcp(move |tcp| async move {
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            let _ = ws.send(Message::text("bye")).await;
+            if ending == "1011" {
+                close_with(&mut ws, 1011, "crashed").await;
+            } else {
+                let tcp = ws.into_inner();
+                let _ = tcp.set_zero_linger();
+                drop(tcp);
+            }
+        });
+        for _ in 0..5 {
+            let stderr = wsprobe()
+                .args(["-n", "1", "-t", "10s", &server.url])
+                .assert()
+                .code(0)
+                .stderr_text();
+            assert!(stderr.contains("PASS 1/1"), "{ending}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn an_abnormal_end_before_the_checks_are_met_still_fails() {
+    let server = Server::tcp(move |tcp| async move {
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let _ = ws.send(Message::text("one")).await;
+        close_with(&mut ws, 1011, "crashed").await;
+    });
+    let stderr = wsprobe()
+        .args(["-n", "2", "-t", "10s", &server.url])
+        .assert()
+        .code(5)
+        .stderr_text();
+    assert!(
+        stderr.contains("expected 2 message(s) (-n 2), received 1"),
+        "{stderr}"
+    );
 }
