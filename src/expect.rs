@@ -8,6 +8,7 @@
 //! not parse as JSON).
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -16,6 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::config::connect::Stage;
 use crate::output::render;
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
+use crate::session::Conn;
 use crate::value::Pattern;
 
 /// How many received messages are kept for the failure report.
@@ -50,18 +52,41 @@ pub struct Sends {
     /// not with a close right behind the last message.
     trailing: bool,
     started: bool,
+    /// The OPEN connection (set by the caller), whose reply count the last stage resets.
+    conn: Arc<Mutex<Option<Arc<Conn>>>>,
 }
 
 impl Sends {
-    /// `stages` without the first, which the caller has queued on `tx` already.
-    pub fn new(stages: &[Stage], tx: mpsc::Sender<Batch>, wait: Option<Duration>) -> Sends {
+    /// `stages` without the first, which the caller has queued on `tx` already; `expected`:
+    /// how many -e there are.
+    pub fn new(
+        stages: &[Stage],
+        tx: mpsc::Sender<Batch>,
+        wait: Option<Duration>,
+        expected: usize,
+    ) -> Sends {
         let later: VecDeque<Stage> = stages.iter().skip(1).cloned().collect();
         Sends {
-            trailing: later.back().is_some_and(|s| s.after > 0),
+            trailing: crate::config::connect::ends_with_sends(stages, expected),
             later,
             tx: Some(tx),
             wait,
             started: false,
+            conn: Arc::default(),
+        }
+    }
+
+    /// Where the caller puts each connection once it is OPEN.
+    pub fn connection(&self) -> Arc<Mutex<Option<Arc<Conn>>>> {
+        self.conn.clone()
+    }
+
+    /// The last stage of a script that ends with -x is about to go out: only what arrives
+    /// after it counts as its replies in the driver's wait for them (`--reply-timeout`).
+    fn replies_from_now(&self) {
+        if let Some(conn) = self.conn.lock().expect("not poisoned").as_ref() {
+            let mut st = conn.state();
+            st.not_replies = st.msgs_in.saturating_sub(st.msgs_out);
         }
     }
 
@@ -179,6 +204,9 @@ impl<H> Script<H> {
         let mut sent = false;
         while sends.later.front().is_some_and(|s| s.after <= met) {
             let stage = sends.later.pop_front().expect("a stage is due");
+            if sends.trailing && sends.later.is_empty() {
+                sends.replies_from_now();
+            }
             if let Some(tx) = &sends.tx {
                 // The channel was made with room for every stage.
                 let _ = tx.try_send(stage.messages);

@@ -45,7 +45,8 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
         held: held_tx,
         sends,
         stdin_err,
-    } = start_input(&plan.input, data_tx);
+    } = start_input(&plan.input, data_tx, checks.expect.len());
+    let open_conn = sends.as_ref().map(Sends::connection);
 
     let interrupted = Arc::new(Stop::default());
     spawn_interrupt_handler(control_tx.clone(), interrupted.clone(), plan.close.clone());
@@ -96,8 +97,12 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
         client,
         // Reconnecting clients number their connections, so each cycle is told apart.
         |cycle| Arc::new(Conn::new(reconnecting.then_some(cycle), printer.clone())),
-        // After the -x sends the script decides: -w, at once, or when the checks are met.
-        |_, _| {},
+        // The script's last -x stage waits for its own replies: it is told the connection.
+        |conn, _| {
+            if let Some(slot) = &open_conn {
+                *slot.lock().expect("not poisoned") = Some(conn.clone());
+            }
+        },
         || interrupted.status().is_some() || timed_out.load(Ordering::SeqCst),
         &mut handler,
     )
@@ -137,7 +142,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
 /// the rest (and the sender, which it holds while the run wants more time after the sends);
 /// `--echo` holds the sender for the whole run. Also returns where stdin's failure will be
 /// told.
-fn start_input(input: &Input, data_tx: mpsc::Sender<Batch>) -> Sending {
+fn start_input(input: &Input, data_tx: mpsc::Sender<Batch>, expected: usize) -> Sending {
     match input {
         Input::Execute { stages, wait } => {
             let first = stages
@@ -149,7 +154,7 @@ fn start_input(input: &Input, data_tx: mpsc::Sender<Batch>) -> Sending {
                 .expect("an empty channel takes one batch");
             Sending {
                 held: None,
-                sends: Some(Sends::new(stages, data_tx, *wait)),
+                sends: Some(Sends::new(stages, data_tx, *wait, expected)),
                 stdin_err: None,
             }
         }

@@ -57,6 +57,15 @@ pub struct Stage {
     pub messages: Vec<Message>,
 }
 
+/// Whether a script ends with -x written after its last -e: such a run ends as a -x run
+/// without checks does, once those are sent and every check is met (the replies awaited,
+/// then the close).
+pub fn ends_with_sends(stages: &[Stage], expected: usize) -> bool {
+    stages
+        .last()
+        .is_some_and(|s| s.after > 0 && s.after == expected)
+}
+
 /// The scripted checks (`-e`, `-n`, `--expect-close`) and the run's time limit (`-t`).
 #[derive(Debug, Default)]
 pub struct Checks {
@@ -140,9 +149,14 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         close_on_eof: match session {
             // A session closes at the end of piped input only.
             Some(s) => s.piped.then(|| close.clone()),
-            // With checks, the end of input does not end the run: the answers do; with
+            // With checks, the end of input does not end the run: the answers do (unless the
+            // script ends with -x, whose input ends once the checks are met); with
             // --no-close, the server (or Ctrl-C, or -t) does.
-            None => (!checks.any() && !args.no_close).then(|| close.clone()),
+            None => {
+                let trailing = matches!(&input, Input::Execute { stages, .. }
+                    if ends_with_sends(stages, checks.expect.len()));
+                ((!checks.any() || trailing) && !args.no_close).then(|| close.clone())
+            }
         },
         // After -w's fixed wait the close goes out at once.
         reply_wait: if script.wait.is_some() && session.is_none() {

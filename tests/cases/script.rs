@@ -332,15 +332,39 @@ fn a_script_that_ends_with_x_waits_for_the_reply_to_it() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let server = strict_login_server(seen.clone());
     let out = wsprobe()
-        .args(["-e", "hello", "-x", "login", "-t", "10s", &server.url])
+        .args(["-e", "hello", "-x", "login", "-t", "60s", &server.url])
         .assert()
         .code(0);
-    // The reply to the last -x came 150 ms after it, and was awaited (--reply-timeout).
+    // The reply to the last -x came 150 ms after it, and was awaited (--reply-timeout)...
     assert_eq!(
         String::from_utf8_lossy(&out.get_output().stdout),
         "hello\nwelcome\n"
     );
     assert_eq!(*seen.lock().unwrap(), ["login"]);
+    // ...and its arrival, not -t's deadline, let the close go out.
+    let out = wsprobe()
+        .args([
+            "-e",
+            "hello",
+            "-x",
+            "login",
+            "-t",
+            "60s",
+            "--json",
+            &server.url,
+        ])
+        .assert()
+        .code(0);
+    let events = json_lines(&out.get_output().stdout);
+    let closing = events.iter().find(|e| e["event"] == "closing").unwrap();
+    assert_eq!(closing["initiator"], "local");
+    assert!(closing["t"].as_f64().unwrap() < 30.0, "{closing}");
+    let texts: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "message")
+        .map(|e| e["data"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["hello", "welcome"]);
 }
 
 #[test]

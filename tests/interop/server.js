@@ -30,6 +30,8 @@
 //   /refuse              refuse the handshake: 403 `go away` (verifyClient)
 //   /zeros/N             send N zero bytes as one binary message (compressed to almost nothing
 //                        when deflate is on), then echo
+//   /login               a login flow: `hello`; `login` answered `welcome` 100 ms later, then
+//                        `get` answered `data`; anything early closes with 1008 "MSG too early"
 // Anything else echoes too, so a unique path can tag a connection in the close log.
 'use strict';
 
@@ -133,6 +135,23 @@ wss.on('connection', (ws, req) => {
     case 'closenow':
       ws.close(Number(parts[1]), parts[2] || '');
       break;
+    case 'login': {
+      ws.send('hello');
+      let checking = false;
+      let welcomed = false;
+      ws.on('message', (data) => {
+        const m = data.toString();
+        if (m === 'login' && !checking) {
+          checking = true;
+          setTimeout(() => {
+            welcomed = true;
+            ws.send('welcome');
+          }, 100);
+        } else if (m === 'get' && welcomed) ws.send('data');
+        else ws.close(1008, `${m} too early`);
+      });
+      break;
+    }
     default:
       echo(ws);
   }

@@ -28,6 +28,9 @@ The request path picks the behaviour:
   /refuse               refuse the handshake: 403 with the body `go away` (process_request)
   /zeros/N              send N zero bytes as one binary message (compressed to almost nothing
                         when deflate is on), then echo
+  /login                a login flow: send `hello`; take `login` (answered `welcome` 100 ms
+                        later, after a password check), then `get` (answered `data`);
+                        anything before its turn closes with 1008 "MSG too early"
 Anything else echoes too, so a unique path can tag a connection in the close log.
 """
 
@@ -58,6 +61,25 @@ COMPRESSION = {
 async def echo(ws):
     async for message in ws:
         await ws.send(message)
+
+
+async def login(ws):
+    await ws.send("hello")
+    welcomed = asyncio.Event()
+
+    async def check_password():
+        await asyncio.sleep(0.1)
+        welcomed.set()
+        await ws.send("welcome")
+
+    checking = None
+    async for message in ws:
+        if message == "login" and checking is None:
+            checking = asyncio.create_task(check_password())
+        elif message == "get" and welcomed.is_set():
+            await ws.send("data")
+        else:
+            await ws.close(1008, f"{message} too early")
 
 
 async def behave(ws, parts):
@@ -97,6 +119,8 @@ async def behave(ws, parts):
         for _ in range(int(parts[1])):
             await ws.send(await ws.recv())
         await ws.close(int(parts[2]), parts[3] if len(parts) > 3 else "")
+    elif mode == "login":
+        await login(ws)
     elif mode in ("close", "closenow"):
         if mode == "close":
             await ws.recv()
