@@ -47,18 +47,19 @@ pub fn render(s: &Summary) -> String {
 }
 
 fn header(page: &mut String, s: &Summary) {
-    let started =
-        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(s.started_unix_ms));
+    // RFC 3339 ends with the year 9999 (a summary from elsewhere may say anything).
+    let started = if s.started_unix_ms < 253_402_300_800_000 {
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(s.started_unix_ms))
+            .to_string()
+    } else {
+        format!("{} ms after 1970", s.started_unix_ms)
+    };
     let runs = if s.runs > 1 {
         format!(" · {} runs merged", s.runs)
     } else {
         String::new()
     };
-    let pace = match (s.pace.as_str(), s.in_flight, s.rate) {
-        ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
-        ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
-        _ => "counting what arrives (--no-echo)".to_owned(),
-    };
+    let pace = s.pace_words();
     let _ = write!(
         page,
         "<h1>wsprobe bench <span class=\"url\">{}</span></h1>\
