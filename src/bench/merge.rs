@@ -116,13 +116,13 @@ fn distinct(paths: &[PathBuf], runs: &[Summary]) -> Result<()> {
         for id in ids(run).into_iter().collect::<BTreeSet<_>>() {
             if let Some(&j) = seen.get(&id) {
                 let (a, b) = (paths[j].display(), paths[i].display());
-                let what = if ids(&runs[j]).len() > 1 || ids(run).len() > 1 {
-                    "holds a run that"
+                let message = if ids(&runs[j]).len() > 1 || ids(run).len() > 1 {
+                    format!("'{a}' and '{b}' both hold run {id}")
                 } else {
-                    "is the same run as"
+                    format!("'{b}' is the same run as '{a}' (run {id})")
                 };
                 return Err(Failure::usage(format!(
-                    "'{b}' {what} '{a}' (run {id}): adding it up twice would count it twice"
+                    "{message}: adding it up twice would count it twice"
                 ))
                 .hint("give each run's summary once; a merged summary already holds the runs its run_ids list")
                 .into());
@@ -418,7 +418,9 @@ mod tests {
 
     #[test]
     fn runs_started_apart_line_up_on_the_clock() {
-        let m = merge(&[run(&[10], 1000), run(&[20], 3000)]).unwrap().summary;
+        let m = merge(&[run(&[10], 1000), run(&[20], 3000)])
+            .unwrap()
+            .summary;
         let ts: Vec<f64> = m.series.iter().map(|p| p.t_s).collect();
         assert_eq!(ts, vec![1.0, 3.0]);
     }
@@ -444,7 +446,10 @@ mod tests {
         let m = merge(&[a, b]).unwrap();
         assert!(m.warning.is_none());
         let s = m.summary;
-        assert_eq!((s.msgs_per_s, s.rate, s.send_rate), (400.0, Some(400.0), 389.0));
+        assert_eq!(
+            (s.msgs_per_s, s.rate, s.send_rate),
+            (400.0, Some(400.0), 389.0)
+        );
         assert!(s.fell_behind);
         assert_eq!(s.pace, "open");
         // From the first start to the last end.
@@ -481,12 +486,16 @@ mod tests {
         (open.pace, open.in_flight, open.rate) = ("open".into(), None, Some(50.0));
         let m = merge(&[run(&[10], 1000), open]).unwrap().summary;
         assert_eq!((m.pace.as_str(), m.in_flight, m.rate), (MIXED, None, None));
-        assert!(m.human().contains(", mixed pace (runs in closed loop, open loop"));
+        assert!(m
+            .human()
+            .contains(", mixed pace (runs in closed loop, open loop"));
         let mut four = run(&[10], 1000);
         four.in_flight = Some(4);
         let m = merge(&[run(&[10], 1000), four]).unwrap().summary;
         assert_eq!((m.pace.as_str(), m.in_flight), ("closed", None));
-        assert!(m.human().contains("closed loop, in flight differing between runs"));
+        assert!(m
+            .human()
+            .contains("closed loop, in flight differing between runs"));
     }
 
     #[test]
@@ -497,7 +506,10 @@ mod tests {
         assert_eq!(ids(&m), [ids(&a), ids(&b)].concat());
         let paths = [PathBuf::from("m.json"), PathBuf::from("b.json")];
         let e = distinct(&paths, &[m, b]).unwrap_err().to_string();
-        assert!(e.starts_with("'b.json' holds a run that 'm.json' (run "), "{e}");
+        assert!(
+            e.starts_with("'b.json' holds a run that 'm.json' (run "),
+            "{e}"
+        );
         let e = distinct(&paths, &[a.clone(), a]).unwrap_err().to_string();
         assert!(e.starts_with("'b.json' is the same run as 'm.json'"), "{e}");
     }

@@ -209,12 +209,18 @@ fn plain_v2(bytes: &[u8]) -> Result<Vec<u8>> {
                 .read_to_end(&mut out)
                 .map_err(|e| anyhow!("a histogram does not decode: {e}"))?;
             if out.len() as u64 > MAX_INFLATED {
-                return Err(anyhow!("a histogram does not decode: it inflates to over 4 MiB"));
+                return Err(anyhow!(
+                    "a histogram does not decode: it inflates to over 4 MiB"
+                ));
             }
             out
         }
         Some(V2) => bytes.to_vec(),
-        _ => return Err(anyhow!("a histogram does not decode: not an HdrHistogram V2 encoding")),
+        _ => {
+            return Err(anyhow!(
+                "a histogram does not decode: not an HdrHistogram V2 encoding"
+            ))
+        }
     };
     if word(&plain, 0) != Some(V2) || plain.len() < V2_HEADER {
         return Err(short());
@@ -386,7 +392,10 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
     let n = values.len() as u64;
     Summary {
         wsprobe: "0".into(),
-        run_id: Some(format!("{:032x}", u128::from(started_unix_ms) << 64 | u128::from(n))),
+        run_id: Some(format!(
+            "{:032x}",
+            u128::from(started_unix_ms) << 64 | u128::from(n)
+        )),
         run_ids: Vec::new(),
         command: vec!["wsprobe bench ws://x/".into()],
         url: "ws://x/".into(),
@@ -480,13 +489,18 @@ mod tests {
         // A payload length of 4 GiB, which the library would allocate before reading.
         let mut huge = plain.clone();
         huge[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
-        assert!(decode(&b64(&huge)).unwrap_err().to_string().contains("cut short"));
+        assert!(decode(&b64(&huge))
+            .unwrap_err()
+            .to_string()
+            .contains("cut short"));
         let mut digits = plain.clone();
         digits[12..16].copy_from_slice(&5u32.to_be_bytes());
         assert!(decode(&b64(&digits)).is_err());
         assert!(decode(&b64(&plain[..20])).is_err());
         // Compressed, cut short, and a zlib bomb.
-        let compressed = base64::engine::general_purpose::STANDARD.decode(encode(&h)).unwrap();
+        let compressed = base64::engine::general_purpose::STANDARD
+            .decode(encode(&h))
+            .unwrap();
         assert!(decode(&b64(&compressed[..compressed.len() - 3])).is_err());
         let mut bomb = Vec::new();
         {
@@ -499,6 +513,9 @@ mod tests {
         let mut framed = V2_COMPRESSED.to_be_bytes().to_vec();
         framed.extend_from_slice(&(bomb.len() as u32).to_be_bytes());
         framed.extend_from_slice(&bomb);
-        assert!(decode(&b64(&framed)).unwrap_err().to_string().contains("over 4 MiB"));
+        assert!(decode(&b64(&framed))
+            .unwrap_err()
+            .to_string()
+            .contains("over 4 MiB"));
     }
 }

@@ -18,12 +18,38 @@ fn template() -> Value {
 
 /// The places a mutation may hit.
 const PATHS: &[&str] = &[
-    "run_id", "run_ids", "command", "url", "started_unix_ms", "pace", "in_flight", "rate",
-    "size", "runs", "connections", "connected", "duration_s", "sent", "received", "msgs_per_s",
-    "errors", "closes", "latency_ms", "latency_ms/histogram", "latency_ms/p50",
-    "connect_ms/histogram", "send_lag_ms", "interval_s", "series", "series/0/t_s",
-    "series/1/t_s", "series/0/open", "series/0/latency_ms/histogram", "series/1/latency_ms",
-    "send_rate", "fell_behind",
+    "run_id",
+    "run_ids",
+    "command",
+    "url",
+    "started_unix_ms",
+    "pace",
+    "in_flight",
+    "rate",
+    "size",
+    "runs",
+    "connections",
+    "connected",
+    "duration_s",
+    "sent",
+    "received",
+    "msgs_per_s",
+    "errors",
+    "closes",
+    "latency_ms",
+    "latency_ms/histogram",
+    "latency_ms/p50",
+    "connect_ms/histogram",
+    "send_lag_ms",
+    "interval_s",
+    "series",
+    "series/0/t_s",
+    "series/1/t_s",
+    "series/0/open",
+    "series/0/latency_ms/histogram",
+    "series/1/latency_ms",
+    "send_rate",
+    "fell_behind",
 ];
 
 /// A V2 histogram header with any fields, plain or as the compressed cookie, in base64.
@@ -56,9 +82,15 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        prop_oneof![Just(1e300), Just(-1.0), Just(0.0), Just(1e-300), any::<f64>()]
-            .prop_filter_map("JSON has no NaN", |f| serde_json::Number::from_f64(f)
-                .map(Value::Number)),
+        prop_oneof![
+            Just(1e300),
+            Just(-1.0),
+            Just(0.0),
+            Just(1e-300),
+            any::<f64>()
+        ]
+        .prop_filter_map("JSON has no NaN", |f| serde_json::Number::from_f64(f)
+            .map(Value::Number)),
         "\\PC{0,20}".prop_map(Value::from),
         "[A-Za-z0-9+/]{0,40}={0,2}".prop_map(Value::from),
         header().prop_map(Value::from),
@@ -169,4 +201,3 @@ proptest! {
         }
     }
 }
-
