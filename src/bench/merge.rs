@@ -338,9 +338,9 @@ fn series(runs: &[Summary], started_unix_ms: u64, interval_s: f64) -> Result<Vec
         // A run's last, shorter interval may fall in the same slot as the one before it.
         let mut last: Option<(u64, u64)> = None;
         for p in &r.series {
+            // A point covers the interval before it: the slot that holds most of that.
             let t = offset + p.t_s;
-            // The interval that ends at or after t.
-            let slot = ((t / interval) - 1e-9).ceil().max(1.0) as u64;
+            let slot = (t / interval).round().max(1.0) as u64;
             let (point, h) = slots.entry(slot).or_insert_with(|| {
                 (
                     Point {
@@ -488,7 +488,7 @@ mod tests {
         assert_eq!((m.pace.as_str(), m.in_flight, m.rate), (MIXED, None, None));
         assert!(m
             .human()
-            .contains(", mixed pace (runs in closed loop, open loop"));
+            .contains(", runs paced differently (see their commands), "));
         let mut four = run(&[10], 1000);
         four.in_flight = Some(4);
         let m = merge(&[run(&[10], 1000), four]).unwrap().summary;
@@ -506,10 +506,7 @@ mod tests {
         assert_eq!(ids(&m), [ids(&a), ids(&b)].concat());
         let paths = [PathBuf::from("m.json"), PathBuf::from("b.json")];
         let e = distinct(&paths, &[m, b]).unwrap_err().to_string();
-        assert!(
-            e.starts_with("'b.json' holds a run that 'm.json' (run "),
-            "{e}"
-        );
+        assert!(e.starts_with("'m.json' and 'b.json' both hold run "), "{e}");
         let e = distinct(&paths, &[a.clone(), a]).unwrap_err().to_string();
         assert!(e.starts_with("'b.json' is the same run as 'm.json'"), "{e}");
     }
@@ -539,11 +536,9 @@ mod tests {
         // A run whose short last interval falls in the slot of the one before.
         let mut a = run(&[10], 1300);
         let mut end = a.series[0].clone();
-        end.t_s = 1.5;
+        end.t_s = 1.1;
         a.series.push(end);
-        let mut b = run(&[10], 1000);
-        b.series[0].t_s = 2.0;
-        let m = merge(&[a, b]).unwrap().summary;
+        let m = merge(&[a, run(&[10], 1000)]).unwrap().summary;
         assert_eq!(m.series.len(), 1);
         assert_eq!(m.series[0].open, 4);
     }

