@@ -278,7 +278,13 @@ fn over_time(page: &mut String, s: &Summary) {
         &marks,
     ));
     behind(page, s);
-    page.push_str("</section><section><h2>Latency over time</h2>");
+    page.push_str("</section>");
+    latency_over_time(page, s, every);
+}
+
+/// p50, p99 and max of the replies of each interval.
+fn latency_over_time(page: &mut String, s: &Summary, every: f64) {
+    page.push_str("<section><h2>Latency over time</h2>");
     let pick = |f: fn(&super::summary::PointLatency) -> f64| -> Vec<(f64, f64)> {
         let mut before = 0.0;
         let mut out = Vec::new();

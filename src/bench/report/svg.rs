@@ -66,7 +66,7 @@ impl Scale {
     fn of(axis: YAxis<'_>, values: impl Iterator<Item = f64> + Clone) -> Scale {
         let top = values.clone().fold(0.0, f64::max);
         let least = values.filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
-        if !axis.log || !least.is_finite() || !(top > 0.0) {
+        if !axis.log || !least.is_finite() || top <= 0.0 {
             return Scale::Linear { top: nice_top(top) };
         }
         // Round values of the 1, 2, 5 series around them, the bottom one a little below the
