@@ -44,7 +44,39 @@ pub fn read(path: &Path) -> Result<Summary> {
         Failure::usage(format!("'{shown}' is not a wsprobe bench summary: {why}"))
             .hint("give the output of wsprobe bench --json (its last line is the summary)")
     })?;
+    if let Err(e) = histograms(&summary) {
+        return Err(Failure::usage(format!(
+            "'{shown}' is not a wsprobe bench summary: {}",
+            quoted(&e.to_string())
+        ))
+        .hint("give the output of wsprobe bench --json as it was written")
+        .into());
+    }
     Ok(summary)
+}
+
+/// Decodes every histogram of a summary, to name the file whose histogram is damaged.
+fn histograms(s: &Summary) -> Result<()> {
+    let whole = [
+        ("latency_ms", &s.latency_ms),
+        ("connect_ms", &s.connect_ms),
+        ("send_lag_ms", &s.send_lag_ms),
+    ];
+    for (key, stats) in whole {
+        if let Some(stats) = stats {
+            stats
+                .histogram()
+                .map_err(|e| anyhow::anyhow!("its {key} histogram: {e}"))?;
+        }
+    }
+    for (i, p) in s.series.iter().enumerate() {
+        if let Some(l) = &p.latency_ms {
+            decode(&l.histogram).map_err(|e| {
+                anyhow::anyhow!("the latency histogram of point {i} of its series: {e}")
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// serde's message may quote the file's text: control and bidi characters are escaped, so
@@ -116,6 +148,7 @@ fn distinct(paths: &[PathBuf], runs: &[Summary]) -> Result<()> {
         for id in ids(run).into_iter().collect::<BTreeSet<_>>() {
             if let Some(&j) = seen.get(&id) {
                 let (a, b) = (paths[j].display(), paths[i].display());
+                let id = quoted(&id);
                 let message = if ids(&runs[j]).len() > 1 || ids(run).len() > 1 {
                     format!("'{a}' and '{b}' both hold run {id}")
                 } else {
@@ -435,6 +468,15 @@ mod tests {
         std::fs::write(&p, "{\"a\":1}\n").unwrap();
         let e = read(&p).unwrap_err().to_string();
         assert!(e.contains("is not a wsprobe bench summary"), "{e}");
+        // A damaged histogram is named, with the file.
+        let mut s = run(&[10, 20], 1000);
+        s.series[0].latency_ms.as_mut().unwrap().histogram = "aGVsbG8=".into();
+        std::fs::write(&p, serde_json::to_string(&s).unwrap()).unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(
+            e.ends_with("x.json' is not a wsprobe bench summary: the latency histogram of point 0 of its series: a histogram does not decode: not an HdrHistogram V2 encoding"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -97,6 +97,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Array(vec![])),
         Just(serde_json::json!({"a": 1})),
         Just(serde_json::json!(["\n\u{1b}[2J", "x"])),
+        Just(Value::from("\n\u{1b}[2J")),
     ]
 }
 
@@ -183,6 +184,12 @@ proptest! {
             match read(&path) {
                 Ok(s) => runs.push(s),
                 Err(e) => one_line(&e)?,
+            }
+        }
+        if runs.len() == 2 {
+            let paths = [dir.path().join("a.json"), dir.path().join("b.json")];
+            if let Err(e) = super::distinct(&paths, &runs) {
+                one_line(&e)?;
             }
         }
         for part in [&runs[..], &runs[..runs.len().min(1)]] {
