@@ -47,12 +47,13 @@ const JSON_KEYS: &[(&str, &str)] = &[
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).
 const BENCH_KEYS: &[(&str, &str)] = &[
     ("connections, connected, compressed", "Connections asked for, those that reached OPEN, and of those the ones that negotiated permessage-deflate."),
-    ("duration_s, sent, received, msgs_per_s, bytes_per_s", "The run's length (--ramp included), messages sent and received, received messages and payload bytes a second."),
+    ("duration_s, sent, received, msgs_per_s, bytes_per_s", "The run's length (--ramp included; a merge: the time at least one of its runs ran), messages sent and received, received messages and payload bytes a second (a merge adds them for runs that overlapped in time, and averages them over the time covered for runs that did not)."),
     ("errors, error_messages", "Error kind (connect, no-reply, unmatched, io, protocol, too-large, close-timeout, ...) → count, and the first of each kind in words; {} when there were none."),
     ("closes", "Close code → how many connections ended with it (1006: no close frame)."),
     ("latency_ms, connect_ms", "count, p50, p90, p99, p999, max, mean, min in milliseconds, and histogram: the HdrHistogram itself (V2, compressed, base64; microseconds), which bench merge adds exactly. latency_ms is null when no reply was timed (--no-echo)."),
-    ("pace, in_flight, rate, size, binary", "closed (in_flight per connection), open (rate a second in all) or silent (--no-echo without --rate); the message size and type."),
+    ("pace, in_flight, rate, size, binary", "closed (in_flight per connection), open (rate a second in all) or silent (--no-echo without --rate); a merge of runs paced differently: mixed (with neither); the message size and type."),
     ("wsprobe, command, url, started_unix_ms, runs", "The version, the command line(s), the URL, the start time, and how many runs were merged (1 for a run)."),
+    ("run_id, run_ids", "The run's own id (32 hex digits, random, made as it starts); a merge has none and lists its runs' ids in run_ids. bench merge refuses a run it is given twice."),
     ("interval_s, series", "One point a interval: t_s (its end), sent, received, bytes_in, errors, open (connections), latency_ms (p50, p99, max, histogram) or null."),
 ];
 

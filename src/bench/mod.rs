@@ -57,6 +57,8 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
     let progress = Progress::new(!plan.out.quiet);
     let sink = Arc::new(BenchSink::new(progress.clone()));
     let started_at = SystemTime::now();
+    // Names this run in its summary, so that `bench merge` can tell it from any other.
+    let run_id = format!("{:032x}", rand::random::<u128>());
     let run = Arc::new(Shared {
         settings,
         drive: plan.drive.clone(),
@@ -125,7 +127,8 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
     progress.finish();
     let end = stopped_at.map_or(ended, |s| s.min(ended));
     let duration = end.saturating_duration_since(run.started);
-    let summary = summarize(plan, &run, &sink, &series, duration, started_at);
+    let mut summary = summarize(plan, &run, &sink, &series, duration, started_at);
+    summary.run_id = Some(run_id);
     Ok(Outcome {
         summary,
         intervals: series.intervals,
@@ -247,6 +250,8 @@ fn summarize(
     let (errors, error_messages, closes) = sink.counts();
     Summary {
         wsprobe: env!("CARGO_PKG_VERSION").to_owned(),
+        run_id: None,
+        run_ids: Vec::new(),
         command: vec![plan.command_line.clone()],
         url: plan.client.url.as_str().to_owned(),
         started_unix_ms: started_at
@@ -280,6 +285,9 @@ fn summarize(
         received,
         msgs_per_s: round3(received as f64 / secs),
         bytes_per_s: round3(t.bytes_in.load(Ordering::Relaxed) as f64 / secs),
+        send_rate: 0.0,
+        fell_behind: false,
+        send_lag_ms: None,
         errors,
         error_messages,
         closes,

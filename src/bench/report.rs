@@ -12,13 +12,14 @@ use std::time::{Duration, UNIX_EPOCH};
 use hdrhistogram::Histogram;
 
 use super::summary::{count, millis, rate_bytes, Stats, Summary};
-use svg::{Line, XAxis};
+use svg::{Line, Mark, XAxis, YAxis};
 
 const BLUE: &str = "#2f6fde";
 const ORANGE: &str = "#e8793a";
 const RED: &str = "#c8373b";
 const GREEN: &str = "#2a9d6f";
 const GREY: &str = "#8a8f98";
+const DARK: &str = "#4a5260";
 
 /// The whole page.
 pub fn render(s: &Summary) -> String {
@@ -47,18 +48,19 @@ pub fn render(s: &Summary) -> String {
 }
 
 fn header(page: &mut String, s: &Summary) {
-    let started =
-        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(s.started_unix_ms));
+    // RFC 3339 ends with the year 9999 (a summary from elsewhere may say anything).
+    let started = if s.started_unix_ms < 253_402_300_800_000 {
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(s.started_unix_ms))
+            .to_string()
+    } else {
+        format!("{} ms after 1970", s.started_unix_ms)
+    };
     let runs = if s.runs > 1 {
         format!(" · {} runs merged", s.runs)
     } else {
         String::new()
     };
-    let pace = match (s.pace.as_str(), s.in_flight, s.rate) {
-        ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
-        ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
-        _ => "counting what arrives (--no-echo)".to_owned(),
-    };
+    let pace = s.pace_words();
     let _ = write!(
         page,
         "<h1>wsprobe bench <span class=\"url\">{}</span></h1>\
@@ -118,32 +120,52 @@ fn percentiles(page: &mut String, s: &Summary) {
         page.push_str(&svg::lines(
             "percentiles",
             XAxis::Percentile,
-            "latency (ms)",
+            YAxis::linear("latency (ms)"),
+            &[],
             &[],
         ));
         page.push_str("</section>");
         return;
     };
     let curve = stats.histogram().map(|h| curve(&h)).unwrap_or_default();
+    let log = spread(curve.iter().map(|p| p.1));
     page.push_str(&svg::lines(
         "percentiles",
         XAxis::Percentile,
-        "latency (ms)",
+        YAxis {
+            label: "latency (ms)",
+            log,
+        },
         &[Line {
             name: "latency",
             color: BLUE,
             points: curve,
             dashed: false,
         }],
+        &[],
     ));
     let _ = write!(
         page,
         "<p class=\"note\">From when each message was due to when its reply arrived; {} \
-         replies. The percentile axis stretches the tail, as HdrHistogram plots do.</p>",
-        count(stats.count)
+         replies. The percentile axis stretches the tail, as HdrHistogram plots do{}.</p>",
+        count(stats.count),
+        if log {
+            "; the latency axis is logarithmic, as the slowest replies are over ten times \
+             the fastest"
+        } else {
+            ""
+        }
     );
     stats_table(page, "latency", stats);
     page.push_str("</section>");
+}
+
+/// Whether latencies spread over more than a factor of ten: drawn on a linear axis, the
+/// smaller ones would lie flat on it, hidden by the largest.
+fn spread(values: impl Iterator<Item = f64> + Clone) -> bool {
+    let top = values.clone().fold(0.0, f64::max);
+    let least = values.filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+    least.is_finite() && top > 10.0 * least
 }
 
 /// The percentile curve of a histogram in microseconds: (−log10(1 − q), ms).
@@ -191,13 +213,20 @@ fn over_time(page: &mut String, s: &Summary) {
     } else {
         1.0
     };
-    // Each point covers the interval before it (the last one may be shorter).
+    // Each point covers the interval before it (the last one may be shorter; after a gap
+    // between merged runs, no longer than an interval).
     let mut before = 0.0;
     let mut sent = Vec::new();
     let mut received = Vec::new();
     let mut errors = Vec::new();
     for p in &s.series {
-        let length = p.t_s - before;
+        let length = (p.t_s - before).min(every);
+        if p.t_s - before > 1.5 * every && before > 0.0 {
+            // No run between (merged runs one after another): a gap, not a line across it.
+            for line in [&mut sent, &mut received, &mut errors] {
+                line.push((before, f64::NAN));
+            }
+        }
         before = p.t_s;
         // The last interval, cut short by the end of the run, would read as a sudden drop.
         if length < every / 2.0 {
@@ -230,58 +259,145 @@ fn over_time(page: &mut String, s: &Summary) {
             dashed: false,
         });
     }
+    // Open loop: the rate asked for, which "sent" should follow.
+    let marks: Vec<Mark> = s
+        .rate
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .map(|r| Mark {
+            value: r,
+            label: format!("asked: {} msg/s", trim_rate(r)),
+            color: DARK,
+        })
+        .into_iter()
+        .collect();
     page.push_str(&svg::lines(
         "throughput",
         XAxis::Seconds,
-        "messages a second",
+        YAxis::linear("messages a second"),
         &lines,
+        &marks,
     ));
-    page.push_str("</section><section><h2>Latency over time</h2>");
+    behind(page, s);
+    page.push_str("</section>");
+    latency_over_time(page, s, every);
+}
+
+/// p50, p99 and max of the replies of each interval.
+fn latency_over_time(page: &mut String, s: &Summary, every: f64) {
+    page.push_str("<section><h2>Latency over time</h2>");
     let pick = |f: fn(&super::summary::PointLatency) -> f64| -> Vec<(f64, f64)> {
-        s.series
-            .iter()
-            .filter_map(|p| p.latency_ms.as_ref().map(|l| (p.t_s, f(l))))
-            .collect()
+        let mut before = 0.0;
+        let mut out = Vec::new();
+        for p in &s.series {
+            if p.t_s - before > 1.5 * every && before > 0.0 {
+                out.push((before, f64::NAN));
+            }
+            before = p.t_s;
+            if let Some(l) = &p.latency_ms {
+                out.push((p.t_s, f(l)));
+            }
+        }
+        out
     };
+    let lines = [
+        Line {
+            name: "p50",
+            color: BLUE,
+            points: pick(|l| l.p50),
+            dashed: false,
+        },
+        Line {
+            name: "p99",
+            color: ORANGE,
+            points: pick(|l| l.p99),
+            dashed: false,
+        },
+        Line {
+            name: "max",
+            color: GREY,
+            points: pick(|l| l.max),
+            dashed: false,
+        },
+    ];
+    let log = spread(lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
     page.push_str(&svg::lines(
         "latency",
         XAxis::Seconds,
-        "latency (ms)",
-        &[
-            Line {
-                name: "p50",
-                color: BLUE,
-                points: pick(|l| l.p50),
-                dashed: false,
-            },
-            Line {
-                name: "p99",
-                color: ORANGE,
-                points: pick(|l| l.p99),
-                dashed: false,
-            },
-            Line {
-                name: "max",
-                color: GREY,
-                points: pick(|l| l.max),
-                dashed: false,
-            },
-        ],
+        YAxis {
+            label: "latency (ms)",
+            log,
+        },
+        &lines,
+        &[],
     ));
-    page.push_str(
-        "<p class=\"note\">Each point is the replies that arrived in that interval.</p></section>",
+    let _ = write!(
+        page,
+        "<p class=\"note\">Each point is the replies that arrived in that interval{}.</p></section>",
+        if log {
+            "; the axis is logarithmic (each grid line ten times the one below), so that p50 \
+             stays readable under a max many times larger"
+        } else {
+            ""
+        }
+    );
+}
+
+/// A rate as asked (`--rate 2000`, or a sum of them): no needless decimals.
+fn trim_rate(r: f64) -> String {
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// Open loop: what the generator sent against what was asked, when it could not keep up.
+fn behind(page: &mut String, s: &Summary) {
+    if !s.fell_behind {
+        return;
+    }
+    let asked = s
+        .rate
+        .map_or("the rate".to_owned(), |r| format!("{} msg/s", trim_rate(r)));
+    let lag = s.send_lag_ms.as_ref().map_or(String::new(), |l| {
+        format!(
+            "; messages went out up to {} after they were due (p99 {})",
+            millis(l.max),
+            millis(l.p99)
+        )
+    });
+    let _ = write!(
+        page,
+        "<p class=\"bad\">The generator fell behind: it sent {:.0} msg/s of the {} asked{}. \
+         Latency still counts from when each message was due, so it includes that wait; more \
+         generators side by side (bench merge) give the rate asked.</p>",
+        s.send_rate,
+        escape(&asked),
+        escape(&lag)
     );
 }
 
 fn connections(page: &mut String, s: &Summary) {
     page.push_str("<section><h2>Connections open over time</h2>");
-    let open: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
-        .chain(s.series.iter().map(|p| (p.t_s, p.open as f64)))
-        .collect();
+    let every = if s.interval_s > 0.0 {
+        s.interval_s
+    } else {
+        1.0
+    };
+    // From none open at the start, and again after a gap between merged runs.
+    let mut open = vec![(0.0, 0.0)];
+    let mut before = 0.0;
+    for p in &s.series {
+        if p.t_s - before > 1.5 * every && before > 0.0 {
+            open.extend([(before, f64::NAN), (p.t_s - every, 0.0)]);
+        }
+        before = p.t_s;
+        open.push((p.t_s, p.open as f64));
+    }
     page.push_str(&svg::lines(
         "open",
         XAxis::Seconds,
-        "connections",
+        YAxis::linear("connections"),
         &[Line {
             name: "open",
             color: GREEN,
@@ -292,6 +408,7 @@ fn connections(page: &mut String, s: &Summary) {
             },
             dashed: false,
         }],
+        &[],
     ));
     page.push_str("</section><section><h2>Connect time</h2>");
     let bars = s
@@ -318,12 +435,12 @@ fn distribution(h: &Histogram<u64>) -> Vec<(f64, f64, u64)> {
     if h.is_empty() {
         return Vec::new();
     }
-    let (lo, hi) = (h.min(), h.max().max(h.min() + 1));
+    let (lo, hi) = (h.min(), h.max().max(h.min().saturating_add(1)));
     let width = (hi - lo).div_ceil(30).max(1);
     let mut out = Vec::new();
     let mut from = lo;
-    while from <= hi {
-        let to = from + width;
+    while from <= hi && out.len() < 31 {
+        let to = from.saturating_add(width);
         let n = h.count_between(from, to - 1);
         out.push((from as f64 / 1000.0, to as f64 / 1000.0, n));
         from = to;
@@ -494,5 +611,104 @@ mod tests {
         assert!(c.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
         assert_eq!(c.last().unwrap().1, h.max() as f64 / 1000.0);
         assert!(c.last().unwrap().0 >= 4.0);
+    }
+
+    /// The chart `id` of a page.
+    fn chart<'a>(page: &'a str, id: &str) -> &'a str {
+        let from = page.find(&format!("<svg id=\"{id}\"")).unwrap();
+        let to = from + page[from..].find("</svg>").unwrap();
+        &page[from..to]
+    }
+
+    /// The pixel rows of each line of a chart, in the order drawn.
+    fn rows(svg: &str) -> Vec<Vec<f64>> {
+        svg.split("<path d=\"")
+            .skip(1)
+            .map(|rest| {
+                rest[..rest.find('"').unwrap()]
+                    .split(['M', 'L'])
+                    .filter_map(|xy| xy.trim().split_once(','))
+                    .map(|(_, y)| y.parse::<f64>().unwrap())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn p50_stays_readable_when_the_max_is_thousands_of_times_larger() {
+        let mut s = summary(true);
+        let mut points = Vec::new();
+        for i in 1..=5 {
+            let mut h = histogram();
+            h.record_n(1000 + i * 10, 950).unwrap();
+            h.record_n(3000, 50).unwrap();
+            h.record(5_000_000).unwrap();
+            let mut p = s.series[0].clone();
+            p.t_s = i as f64;
+            p.latency_ms = crate::bench::summary::PointLatency::of(&h);
+            points.push(p);
+        }
+        s.series = points;
+        let page = render(&s);
+        let svg = chart(&page, "latency");
+        assert!(svg.contains("latency (ms, log scale)"), "{svg}");
+        let lines = rows(svg);
+        let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+        let (p50, p99, max) = (mean(&lines[0]), mean(&lines[1]), mean(&lines[2]));
+        let axis = 300.0 - 50.0;
+        // p50 is off the axis, and far from the max: each has its own part of the height.
+        assert!(axis - p50 > 10.0, "p50 at row {p50}, the axis at {axis}");
+        assert!(p50 - max > 100.0, "p50 at {p50}, max at {max}");
+        assert!(p50 - p99 > 3.0, "p50 at {p50}, p99 at {p99}");
+        // Readable values on the axis: 1 ms and 1000 ms have grid lines.
+        assert!(svg.contains("class=\"tick\">1</text>"), "{svg}");
+        assert!(svg.contains("class=\"tick\">1000</text>"), "{svg}");
+    }
+
+    #[test]
+    fn a_tight_run_keeps_a_linear_axis() {
+        let page = render(&summary(true));
+        assert!(!chart(&page, "latency").contains("log scale"));
+    }
+
+    #[test]
+    fn the_rate_asked_is_drawn_on_the_throughput_chart() {
+        let mut s = summary(true);
+        (s.pace, s.in_flight, s.rate) = ("open".into(), None, Some(2000.0));
+        let page = render(&s);
+        let svg = chart(&page, "throughput");
+        assert!(svg.contains(">asked: 2000 msg/s</text>"), "{svg}");
+        assert!(svg.contains("class=\"mark\""), "{svg}");
+        assert!(!page.contains("fell behind"));
+        // Closed loop: nothing was asked.
+        assert!(!chart(&render(&summary(true)), "throughput").contains("asked"));
+        s.fell_behind = true;
+        s.send_rate = 1500.0;
+        let page = render(&s);
+        assert!(
+            page.contains("The generator fell behind: it sent 1500 msg/s of the 2000 msg/s asked"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn runs_merged_one_after_another_leave_a_gap_in_the_lines() {
+        let mut s = summary(true);
+        let point = s.series[0].clone();
+        s.series = [1.0, 2.0, 8.0, 9.0]
+            .into_iter()
+            .map(|t_s| {
+                let mut p = point.clone();
+                p.t_s = t_s;
+                p
+            })
+            .collect();
+        let page = render(&s);
+        for id in ["throughput", "latency", "open"] {
+            let svg = chart(&page, id);
+            let first = &svg[svg.find("<path d=\"").unwrap()..];
+            let d = &first[..first.find("\" ").unwrap()];
+            assert_eq!(d.matches('M').count(), 2, "{id}: {d}");
+        }
     }
 }

@@ -16,12 +16,21 @@ use serde::{Deserialize, Serialize};
 pub struct Summary {
     /// The wsprobe version that measured it.
     pub wsprobe: String,
+    /// The run's own id, 32 hex digits made at its start (absent from a merge, and from
+    /// summaries older than the key), so that `bench merge` can refuse a run given twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// A merge: the ids of the runs it adds up (a run's `run_id`, or for an older summary
+    /// without one, a digest of its start, command and histograms).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_ids: Vec<String>,
     /// The command line (each run's, for a merge).
     pub command: Vec<String>,
     pub url: String,
     /// When the run started, in milliseconds since the Unix epoch.
     pub started_unix_ms: u64,
-    /// How the load was paced: `closed` or `open` or `silent`.
+    /// How the load was paced: `closed` or `open` or `silent`; a merge of runs paced
+    /// differently: `mixed`.
     pub pace: String,
     /// Closed loop: messages each connection keeps awaiting their reply.
     pub in_flight: Option<u32>,
@@ -44,6 +53,16 @@ pub struct Summary {
     pub msgs_per_s: f64,
     /// Received payload bytes a second.
     pub bytes_per_s: f64,
+    /// Open loop: messages sent a second over the steady part of the run (measured by the
+    /// load generator; left out until it is).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub send_rate: f64,
+    /// Open loop: the generator could not send at the rate asked for.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fell_behind: bool,
+    /// Open loop: how late each message went out after it was due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_lag_ms: Option<Stats>,
     /// Error kind → how many.
     pub errors: BTreeMap<String, u64>,
     /// Error kind → the first such error, in words.
@@ -98,6 +117,10 @@ pub struct PointLatency {
     pub histogram: String,
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
@@ -145,15 +168,73 @@ pub fn encode(h: &Histogram<u64>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// Reads back what [`encode`] wrote. The header is checked before the library sees it, so
+/// that a summary from elsewhere cannot make it allocate what its lengths claim: the
+/// compressed body is inflated here (up to [`MAX_INFLATED`]), its length must be what is there,
+/// and the precision at most the 3 significant digits wsprobe records with.
 pub fn decode(s: &str) -> Result<Histogram<u64>> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(s)
         .map_err(|e| anyhow!("a histogram is not base64: {e}"))?;
+    let plain = plain_v2(&bytes)?;
     let mut h: Histogram<u64> = Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
+        .deserialize(&mut plain.as_slice())
         .map_err(|e| anyhow!("a histogram does not decode: {e:?}"))?;
     h.auto(true);
     Ok(h)
+}
+
+/// HdrHistogram's V2 cookies: plain, and compressed (a zlib stream of the plain encoding).
+const V2: u32 = 0x1c84_9313;
+const V2_COMPRESSED: u32 = 0x1c84_9314;
+/// The plain V2 header: cookie, payload length, normalizing offset, significant digits,
+/// lowest and highest trackable value, integer-to-double ratio.
+const V2_HEADER: usize = 40;
+/// A histogram of wsprobe's precision over any range fits in far less.
+const MAX_INFLATED: u64 = 4 << 20;
+
+fn plain_v2(bytes: &[u8]) -> Result<Vec<u8>> {
+    let word = |b: &[u8], at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    let short = || anyhow!("a histogram does not decode: it is cut short");
+    let plain = match word(bytes, 0) {
+        Some(V2_COMPRESSED) => {
+            use std::io::Read as _;
+            let len = word(bytes, 4).ok_or_else(short)? as usize;
+            let body = bytes.get(8..8 + len).ok_or_else(short)?;
+            let mut out = Vec::new();
+            flate2::read::ZlibDecoder::new(body)
+                .take(MAX_INFLATED + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| anyhow!("a histogram does not decode: {e}"))?;
+            if out.len() as u64 > MAX_INFLATED {
+                return Err(anyhow!(
+                    "a histogram does not decode: it inflates to over 4 MiB"
+                ));
+            }
+            out
+        }
+        Some(V2) => bytes.to_vec(),
+        _ => {
+            return Err(anyhow!(
+                "a histogram does not decode: not an HdrHistogram V2 encoding"
+            ))
+        }
+    };
+    if word(&plain, 0) != Some(V2) || plain.len() < V2_HEADER {
+        return Err(short());
+    }
+    let payload = word(&plain, 4).ok_or_else(short)? as usize;
+    if payload > plain.len() - V2_HEADER {
+        return Err(short());
+    }
+    if word(&plain, 12).is_none_or(|digits| digits > u32::from(crate::bench::record::SIGFIG)) {
+        return Err(anyhow!(
+            "a histogram does not decode: more significant digits than wsprobe records"
+        ));
+    }
+    Ok(plain)
 }
 
 /// A count with thousands separators: 1,234,567.
@@ -199,11 +280,7 @@ impl Summary {
     pub fn human(&self) -> String {
         let mut out = String::new();
         let what = if self.binary { "binary" } else { "text" };
-        let pace = match (self.pace.as_str(), self.in_flight, self.rate) {
-            ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
-            ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
-            _ => "counting what arrives (--no-echo)".to_owned(),
-        };
+        let pace = self.pace_words();
         let runs = if self.runs > 1 {
             format!(" ({} runs merged)", self.runs)
         } else {
@@ -284,6 +361,18 @@ impl Summary {
         out
     }
 
+    /// How the load was paced, in words.
+    pub fn pace_words(&self) -> String {
+        match (self.pace.as_str(), self.in_flight, self.rate) {
+            ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
+            ("closed", None, _) => "closed loop, in flight differing between runs".to_owned(),
+            ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
+            ("open", _, None) => "open loop".to_owned(),
+            (super::merge::MIXED, ..) => "runs paced differently (see their commands)".to_owned(),
+            _ => "counting what arrives (--no-echo)".to_owned(),
+        }
+    }
+
     /// The error count.
     pub fn error_total(&self) -> u64 {
         self.errors.values().sum()
@@ -300,6 +389,11 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
     let n = values.len() as u64;
     Summary {
         wsprobe: "0".into(),
+        run_id: Some(format!(
+            "{:032x}",
+            u128::from(started_unix_ms) << 64 | u128::from(values.iter().sum::<u64>())
+        )),
+        run_ids: Vec::new(),
         command: vec!["wsprobe bench ws://x/".into()],
         url: "ws://x/".into(),
         started_unix_ms,
@@ -317,6 +411,9 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
         received: n,
         msgs_per_s: n as f64,
         bytes_per_s: 64.0 * n as f64,
+        send_rate: 0.0,
+        fell_behind: false,
+        send_lag_ms: None,
         errors: BTreeMap::from([("io".to_owned(), 1)]),
         error_messages: BTreeMap::new(),
         closes: BTreeMap::from([("1000".to_owned(), 2)]),
@@ -374,5 +471,48 @@ mod tests {
         assert_eq!(millis(0.0412), "0.041 ms");
         assert_eq!(millis(12.345), "12.3 ms");
         assert_eq!(rate_bytes(2048.0), "2.0 KiB/s");
+    }
+
+    #[test]
+    fn a_histogram_that_claims_more_than_it_holds_is_refused() {
+        let mut h = crate::bench::record::histogram();
+        h.record(42).unwrap();
+        let mut plain = Vec::new();
+        hdrhistogram::serialization::V2Serializer::new()
+            .serialize(&h, &mut plain)
+            .unwrap();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        assert_eq!(decode(&b64(&plain)).unwrap(), h);
+        // A payload length of 4 GiB, which the library would allocate before reading.
+        let mut huge = plain.clone();
+        huge[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(decode(&b64(&huge))
+            .unwrap_err()
+            .to_string()
+            .contains("cut short"));
+        let mut digits = plain.clone();
+        digits[12..16].copy_from_slice(&5u32.to_be_bytes());
+        assert!(decode(&b64(&digits)).is_err());
+        assert!(decode(&b64(&plain[..20])).is_err());
+        // Compressed, cut short, and a zlib bomb.
+        let compressed = base64::engine::general_purpose::STANDARD
+            .decode(encode(&h))
+            .unwrap();
+        assert!(decode(&b64(&compressed[..compressed.len() - 3])).is_err());
+        let mut bomb = Vec::new();
+        {
+            use std::io::Write as _;
+            let mut z = flate2::write::ZlibEncoder::new(&mut bomb, flate2::Compression::best());
+            z.write_all(&V2.to_be_bytes()).unwrap();
+            z.write_all(&vec![0; 8 << 20]).unwrap();
+            z.finish().unwrap();
+        }
+        let mut framed = V2_COMPRESSED.to_be_bytes().to_vec();
+        framed.extend_from_slice(&(bomb.len() as u32).to_be_bytes());
+        framed.extend_from_slice(&bomb);
+        assert!(decode(&b64(&framed))
+            .unwrap_err()
+            .to_string()
+            .contains("over 4 MiB"));
     }
 }

@@ -24,12 +24,7 @@ pub async fn run(plan: BenchPlan) -> Result<ExitCode> {
 }
 
 pub async fn merge(plan: MergePlan) -> Result<ExitCode> {
-    let runs = plan
-        .files
-        .iter()
-        .map(|f| merge::read(f))
-        .collect::<Result<Vec<_>>>()?;
-    let merged = merge::merge(&runs)?;
+    let merged = merge::files(&plan.files)?;
     finish(&merged, &plan.results)?;
     Ok(status(&merged, &plan.thresholds, &[]))
 }

@@ -16,7 +16,7 @@ use crate::support::{
 };
 
 /// Runs `wsprobe bench ARGS --json`; returns the exit status and the summary (the last line).
-fn bench_json(args: &[&str]) -> (i32, Value, String) {
+pub fn bench_json(args: &[&str]) -> (i32, Value, String) {
     let out = wsprobe()
         .arg("bench")
         .args(args)
@@ -38,11 +38,11 @@ fn bench_json(args: &[&str]) -> (i32, Value, String) {
     )
 }
 
-fn u(v: &Value, key: &str) -> u64 {
+pub fn u(v: &Value, key: &str) -> u64 {
     v[key].as_u64().unwrap_or_else(|| panic!("{key} in {v}"))
 }
 
-fn f(v: &Value, path: &[&str]) -> f64 {
+pub fn f(v: &Value, path: &[&str]) -> f64 {
     let mut x = v;
     for k in path {
         x = &x[k];
@@ -369,7 +369,7 @@ fn ctrl_c_ends_the_run_politely_with_its_summary() {
 }
 
 /// Runs two bench processes side by side against one server.
-fn two_runs(url: &str, dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+pub fn two_runs(url: &str, dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let paths = (dir.join("a.json"), dir.join("b.json"));
     let spawn = |path: &std::path::Path| {
         wsprobe_std()
@@ -385,12 +385,12 @@ fn two_runs(url: &str, dir: &std::path::Path) -> (std::path::PathBuf, std::path:
     paths
 }
 
-fn histogram(stats: &Value) -> hdrhistogram::Histogram<u64> {
+pub fn histogram(stats: &Value) -> hdrhistogram::Histogram<u64> {
     decode(stats["histogram"].as_str().unwrap())
 }
 
 /// An HdrHistogram in its base64 V2 encoding, read with the library's own deserializer.
-fn decode(base64_text: &str) -> hdrhistogram::Histogram<u64> {
+pub fn decode(base64_text: &str) -> hdrhistogram::Histogram<u64> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(base64_text)
@@ -508,79 +508,6 @@ fn a_report_and_hdr_file_that_cannot_be_written_is_one_error_line() {
     assert!(
         err.starts_with("wsprobe: error: cannot write --report file '/nonexistent/dir/r.html': "),
         "{err}"
-    );
-}
-
-/// `examples/kubernetes/run.sh` with a stand-in for kubectl whose pods' logs are real runs.
-#[test]
-fn the_kubernetes_example_collects_every_pod_and_merges_them() {
-    let server = Listener::start(&["-q"]);
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = two_runs(&server.url, dir.path());
-    let logs = dir.path().join("logs");
-    std::fs::create_dir(&logs).unwrap();
-    for (pod, run) in [("wsprobe-bench-0-x1", &a), ("wsprobe-bench-1-y2", &b)] {
-        // What the job's command leaves in the log after the summary.
-        let log = std::fs::read_to_string(run).unwrap() + "wsprobe bench exited 0\n";
-        std::fs::write(logs.join(pod), log).unwrap();
-    }
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let kubectl = bin.join("kubectl");
-    std::fs::write(
-        &kubectl,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{calls}'\ncase \"$1\" in\n  \
-             get) for f in '{logs}'/*; do echo \"pod/$(basename \"$f\")\"; done ;;\n  \
-             logs) cat '{logs}'/\"${{2#pod/}}\" ;;\nesac\n",
-            calls = dir.path().join("calls").display(),
-            logs = logs.display()
-        ),
-    )
-    .unwrap();
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&kubectl)
-        .status()
-        .unwrap();
-    let example = dir.path().join("example");
-    std::fs::create_dir(&example).unwrap();
-    for f in ["run.sh", "bench-job.yaml"] {
-        std::fs::copy(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("examples/kubernetes")
-                .join(f),
-            example.join(f),
-        )
-        .unwrap();
-    }
-    let wsprobe_dir = assert_cmd::cargo::cargo_bin("wsprobe")
-        .parent()
-        .unwrap()
-        .to_owned();
-    let path = format!(
-        "{}:{}:{}",
-        bin.display(),
-        wsprobe_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = assert_cmd::Command::new("sh")
-        .arg(example.join("run.sh"))
-        .arg("--json")
-        .env("PATH", path)
-        .timeout(RUN_TIMEOUT)
-        .assert()
-        .code(0);
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let m: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    assert_eq!(u(&m, "runs"), 2);
-    assert_eq!(u(&m, "connections"), 4);
-    assert!(example.join("results/report.html").exists());
-    let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
-    assert!(calls.contains("apply -f bench-job.yaml"), "{calls}");
-    assert!(
-        calls.contains("wait --for=condition=complete job/wsprobe-bench"),
-        "{calls}"
     );
 }
 

@@ -1,4 +1,5 @@
 mod bench;
+mod bench_merge;
 mod browser;
 mod close;
 mod deflate;

@@ -1,7 +1,8 @@
 //! Charts as inline SVG, drawn here so the report needs no script, font or file besides
-//! itself: line charts (a linear x axis, or HdrHistogram's percentile axis) and bar charts,
-//! with axes, ticks, grid lines and a legend. Every number is checked to be finite, so a
-//! degenerate run (no points, one point, all zeros) still draws a valid chart.
+//! itself: line charts (a linear x axis, or HdrHistogram's percentile axis; a linear or a
+//! logarithmic y axis) with labelled reference lines, and bar charts, with axes, ticks, grid
+//! lines and a legend. Every number is checked to be finite, so a degenerate run (no points,
+//! one point, all zeros) still draws a valid chart.
 
 use std::fmt::Write as _;
 
@@ -25,13 +26,121 @@ pub enum XAxis {
 pub struct Line<'a> {
     pub name: &'a str,
     pub color: &'a str,
+    /// A point that is not a number (`f64::NAN`) is a gap: the line stops and starts again.
     pub points: Vec<(f64, f64)>,
     /// Dashed, so that a line drawn over another stays visible.
     pub dashed: bool,
 }
 
+/// A horizontal line across a chart at `value`, with its label (what was asked for).
+pub struct Mark<'a> {
+    pub value: f64,
+    pub label: String,
+    pub color: &'a str,
+}
+
+/// The y axis: its label, and whether it is logarithmic.
+#[derive(Debug, Clone, Copy)]
+pub struct YAxis<'a> {
+    pub label: &'a str,
+    pub log: bool,
+}
+
+impl<'a> YAxis<'a> {
+    pub fn linear(label: &'a str) -> Self {
+        YAxis { label, log: false }
+    }
+}
+
+/// How y values map to the chart's height.
+#[derive(Debug, Clone, Copy)]
+enum Scale {
+    /// From 0 to the top.
+    Linear { top: f64 },
+    /// Powers of ten from `lo` to `hi` (their logarithms); values at or below `lo` sit on
+    /// the axis.
+    Log { lo: f64, hi: f64 },
+}
+
+impl Scale {
+    fn of(axis: YAxis<'_>, values: impl Iterator<Item = f64> + Clone) -> Scale {
+        let top = values.clone().fold(0.0, f64::max);
+        let least = values.filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        if !axis.log || !least.is_finite() || top <= 0.0 {
+            return Scale::Linear { top: nice_top(top) };
+        }
+        // Round values of the 1, 2, 5 series around them, the bottom one a little below the
+        // smallest value so that it is not drawn on the axis itself.
+        let lo = round_125(least / 1.25, false).log10();
+        let hi = round_125(top, true).log10().max(lo + 0.3);
+        Scale::Log { lo, hi }
+    }
+
+    /// The pixel row of `y`.
+    fn y(self, y: f64) -> f64 {
+        let part = match self {
+            Scale::Linear { top } => y / top,
+            Scale::Log { lo, hi } => {
+                let l = if y > 0.0 { y.log10().max(lo) } else { lo };
+                (l - lo) / (hi - lo)
+            }
+        };
+        HEIGHT - BOTTOM - part * (HEIGHT - TOP - BOTTOM)
+    }
+
+    /// Round values to draw grid lines at: five or so from 0, or 1, 2 and 5 times each power
+    /// of ten (the powers alone over more than three decades).
+    fn ticks(self) -> Vec<f64> {
+        match self {
+            Scale::Linear { top } => ticks(top),
+            Scale::Log { lo, hi } => {
+                // 1, 2 and 5 times each power of ten over three decades or less; the powers
+                // alone over more.
+                let steps: &[f64] = if hi - lo <= 3.0 {
+                    &[1.0, 2.0, 5.0]
+                } else {
+                    &[1.0]
+                };
+                let mut out = Vec::new();
+                let mut e = lo.floor();
+                while e <= hi.ceil() && out.len() < 40 {
+                    for m in steps {
+                        let t = m * 10f64.powf(e);
+                        let l = t.log10();
+                        if l >= lo - 1e-9 && l <= hi + 1e-9 {
+                            out.push(t);
+                        }
+                    }
+                    e += 1.0;
+                }
+                out
+            }
+        }
+    }
+}
+
+/// The value of the 1, 2, 5, 10, 20, … series next to `v`: at or above it (`up`), or at or
+/// below it.
+fn round_125(v: f64, up: bool) -> f64 {
+    let decade = 10f64.powf(v.log10().floor());
+    let m = v / decade;
+    let series = [1.0, 2.0, 5.0, 10.0];
+    let pick = if up {
+        series.iter().find(|s| **s >= m - 1e-9)
+    } else {
+        series.iter().rev().find(|s| **s <= m + 1e-9)
+    };
+    pick.copied().unwrap_or(1.0) * decade
+}
+
 /// A line chart; `id` names it for the page (and the tests).
-pub fn lines(id: &str, x_axis: XAxis, y_label: &str, lines: &[Line<'_>]) -> String {
+pub fn lines(
+    id: &str,
+    x_axis: XAxis,
+    y_axis: YAxis<'_>,
+    lines: &[Line<'_>],
+    marks: &[Mark<'_>],
+) -> String {
     let pts = || {
         lines
             .iter()
@@ -51,7 +160,8 @@ pub fn lines(id: &str, x_axis: XAxis, y_label: &str, lines: &[Line<'_>]) -> Stri
     if x0.is_nan() {
         x0 = 0.0;
     }
-    let y1 = nice_top(pts().map(|p| p.1).fold(0.0, f64::max));
+    let marked = marks.iter().map(|m| m.value).filter(|v| ok(*v));
+    let scale = Scale::of(y_axis, pts().map(|p| p.1).chain(marked));
     let mut svg = open(id);
     let x_ticks: Vec<(f64, String)> = match x_axis {
         XAxis::Percentile => (0..=x1 as usize)
@@ -59,17 +169,44 @@ pub fn lines(id: &str, x_axis: XAxis, y_label: &str, lines: &[Line<'_>]) -> Stri
             .collect(),
         XAxis::Seconds => ticks(x1).into_iter().map(|t| (t, trim(t))).collect(),
     };
-    axes(&mut svg, &x_ticks, x0, x1, y1, y_label, x_axis);
+    let y_label = if y_axis.log {
+        match y_axis.label.strip_suffix(')') {
+            Some(open) => format!("{open}, log scale)"),
+            None => format!("{} (log scale)", y_axis.label),
+        }
+    } else {
+        y_axis.label.to_owned()
+    };
+    axes(&mut svg, &x_ticks, x0, x1, scale, &y_label, x_axis);
+    for m in marks.iter().filter(|m| ok(m.value)) {
+        let y = scale.y(m.value);
+        let _ = write!(
+            svg,
+            r#"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{}" stroke-width="1.5" stroke-dasharray="2 3" class="mark"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">{}</text>"#,
+            WIDTH - RIGHT,
+            m.color,
+            WIDTH - RIGHT - 4.0,
+            y - 5.0,
+            super::escape(&m.label)
+        );
+    }
     for line in lines {
         let mut d = String::new();
-        for (i, (x, y)) in line
-            .points
-            .iter()
-            .filter(|p| ok(p.0) && ok(p.1))
-            .enumerate()
-        {
-            let (px, py) = (sx(*x, x0, x1), sy(*y, y1));
-            let _ = write!(d, "{}{px:.1},{py:.1}", if i == 0 { "M" } else { " L" });
+        // A point that is not a number breaks the line (a gap between merged runs).
+        let mut pen_up = true;
+        for (x, y) in &line.points {
+            if !(ok(*x) && ok(*y)) {
+                pen_up = true;
+                continue;
+            }
+            let (px, py) = (sx(*x, x0, x1), scale.y(*y));
+            let step = match (pen_up, d.is_empty()) {
+                (true, true) => "M",
+                (true, false) => " M",
+                (false, _) => " L",
+            };
+            let _ = write!(d, "{step}{px:.1},{py:.1}");
+            pen_up = false;
         }
         let _ = write!(
             svg,
@@ -87,7 +224,7 @@ pub fn lines(id: &str, x_axis: XAxis, y_label: &str, lines: &[Line<'_>]) -> Stri
                 svg,
                 r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
                 sx(x, x0, x1),
-                sy(y, y1),
+                scale.y(y),
                 line.color
             );
         }
@@ -111,7 +248,9 @@ pub fn bars(id: &str, x_label: &str, bars: &[(f64, f64, u64)], color: &str) -> S
     if x1 <= x0 {
         x1 = x0 + 1.0;
     }
-    let y1 = nice_top(bars.iter().map(|b| b.2 as f64).fold(0.0, f64::max));
+    let scale = Scale::Linear {
+        top: nice_top(bars.iter().map(|b| b.2 as f64).fold(0.0, f64::max)),
+    };
     let mut svg = open(id);
     let x_ticks: Vec<(f64, String)> = ticks_between(x0, x1)
         .into_iter()
@@ -122,7 +261,7 @@ pub fn bars(id: &str, x_label: &str, bars: &[(f64, f64, u64)], color: &str) -> S
         &x_ticks,
         x0,
         x1,
-        y1,
+        scale,
         "connections",
         XAxis::Seconds,
     );
@@ -135,7 +274,7 @@ pub fn bars(id: &str, x_label: &str, bars: &[(f64, f64, u64)], color: &str) -> S
     );
     for (from, to, n) in bars {
         let (a, b) = (sx(*from, x0, x1), sx(*to, x0, x1));
-        let y = sy(*n as f64, y1);
+        let y = scale.y(*n as f64);
         let _ = write!(
             svg,
             r#"<rect x="{a:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"><title>{} – {} ms: {n}</title></rect>"#,
@@ -173,21 +312,17 @@ fn sx(x: f64, x0: f64, x1: f64) -> f64 {
     LEFT + (x - x0) / (x1 - x0) * (WIDTH - LEFT - RIGHT)
 }
 
-fn sy(y: f64, y1: f64) -> f64 {
-    HEIGHT - BOTTOM - y / y1 * (HEIGHT - TOP - BOTTOM)
-}
-
 fn axes(
     svg: &mut String,
     x_ticks: &[(f64, String)],
     x0: f64,
     x1: f64,
-    y1: f64,
+    scale: Scale,
     y_label: &str,
     x_axis: XAxis,
 ) {
-    for t in ticks(y1) {
-        let y = sy(t, y1);
+    for t in scale.ticks() {
+        let y = scale.y(t);
         let _ = write!(
             svg,
             r#"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" class="grid"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">{}</text>"#,
@@ -348,13 +483,17 @@ mod tests {
             let svg = lines(
                 "c",
                 XAxis::Seconds,
-                "ms",
+                YAxis {
+                    label: "ms",
+                    log: points.len() == 2,
+                },
                 &[Line {
                     name: "p50",
                     color: "#000",
                     points,
                     dashed: false,
                 }],
+                &[],
             );
             assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
             assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
@@ -362,5 +501,71 @@ mod tests {
         let svg = bars("b", "ms", &[(1.0, 1.0, 3)], "#000");
         assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
         assert!(bars("b", "ms", &[], "#000").contains("no connection opened"));
+    }
+
+    #[test]
+    fn a_log_axis_has_decades_and_keeps_small_values_off_the_axis() {
+        let scale = Scale::of(
+            YAxis {
+                label: "ms",
+                log: true,
+            },
+            [1.0, 2.0, 5000.0].into_iter(),
+        );
+        let Scale::Log { lo, hi } = scale else {
+            panic!("{scale:?}")
+        };
+        // From 0.5 (below 1 / 1.25) to 5000.
+        assert_eq!((10f64.powf(lo), 10f64.powf(hi).round()), (0.5, 5000.0));
+        let ticks: Vec<String> = scale.ticks().into_iter().map(trim).collect();
+        assert_eq!(ticks, ["1", "10", "100", "1000"]);
+        assert!(scale.y(1.0) < HEIGHT - BOTTOM - 15.0);
+        assert_eq!(scale.y(0.0), HEIGHT - BOTTOM);
+        assert!((scale.y(5000.0) - TOP).abs() < 1e-9);
+        // Three decades or less: 1, 2 and 5 of each.
+        let near = Scale::Log { lo: 0.0, hi: 2.0 };
+        let ticks: Vec<String> = near.ticks().into_iter().map(trim).collect();
+        assert_eq!(ticks, ["1", "2", "5", "10", "20", "50", "100"]);
+        assert_eq!(round_125(3.0, true), 5.0);
+        assert_eq!(round_125(3.0, false), 2.0);
+        assert_eq!(round_125(0.8, false), 0.5);
+        assert_eq!(round_125(10.0, true), 10.0);
+        assert_eq!(round_125(1000.0, false), 1000.0);
+        // Nothing above zero: linear.
+        let flat = Scale::of(
+            YAxis {
+                label: "ms",
+                log: true,
+            },
+            [0.0].into_iter(),
+        );
+        assert!(matches!(flat, Scale::Linear { .. }), "{flat:?}");
+    }
+
+    #[test]
+    fn a_mark_is_drawn_with_its_label_within_the_axis() {
+        let svg = lines(
+            "t",
+            XAxis::Seconds,
+            YAxis::linear("msg/s"),
+            &[Line {
+                name: "received",
+                color: "#000",
+                points: vec![(1.0, 50.0), (2.0, 60.0)],
+                dashed: false,
+            }],
+            &[Mark {
+                value: 200.0,
+                label: "asked: 200 msg/s".into(),
+                color: "#111",
+            }],
+        );
+        assert!(svg.contains(">asked: 200 msg/s</text>"), "{svg}");
+        // The axis reaches the mark: its row is inside the chart.
+        let row = format!(
+            r##"y1="{TOP:.1}" x2="{:.1}" y2="{TOP:.1}" stroke="#111""##,
+            WIDTH - RIGHT
+        );
+        assert!(svg.contains(&row), "{svg}");
     }
 }
