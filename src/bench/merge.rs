@@ -95,6 +95,7 @@ pub fn merge(runs: &[Summary]) -> Result<Summary> {
         // Runs side by side: their rates add.
         msgs_per_s: fsum(|r| r.msgs_per_s),
         bytes_per_s: fsum(|r| r.bytes_per_s),
+        generator: crate::bench::summary::Generator::merged(runs)?,
         errors,
         error_messages,
         closes,

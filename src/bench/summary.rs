@@ -37,13 +37,17 @@ pub struct Summary {
     pub connected: u64,
     /// Of those, the ones that negotiated permessage-deflate.
     pub compressed: u64,
+    /// From the start to the last connection's end: the time `sent` and `received` cover.
     pub duration_s: f64,
     pub sent: u64,
     pub received: u64,
-    /// Received messages a second.
+    /// Received messages a second over the steady part (`steady_from_s` to `steady_to_s`).
     pub msgs_per_s: f64,
-    /// Received payload bytes a second.
+    /// Received payload bytes a second over the steady part.
     pub bytes_per_s: f64,
+    /// How the load generator kept to its pace (keys of their own in the JSON).
+    #[serde(flatten)]
+    pub generator: Generator,
     /// Error kind → how many.
     pub errors: BTreeMap<String, u64>,
     /// Error kind → the first such error, in words.
@@ -57,6 +61,62 @@ pub struct Summary {
     /// The length of each interval of `series`, in seconds.
     pub interval_s: f64,
     pub series: Vec<Point>,
+}
+
+/// How the generator kept up, and over which part of the run the rates are measured. Every
+/// field has a default, so summaries written before these keys existed still read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Generator {
+    /// Messages sent a second over the steady part.
+    #[serde(default)]
+    pub send_rate: f64,
+    /// Open loop: the rate asked for was not kept (see `backlog`).
+    #[serde(default)]
+    pub fell_behind: bool,
+    /// Open loop: messages that had fallen due by the end of the load and were never sent.
+    #[serde(default)]
+    pub backlog: u64,
+    /// Open loop: how late each message was handed to its connection's writer after it was
+    /// due (a backlog delays them).
+    #[serde(default)]
+    pub send_lag_ms: Option<Stats>,
+    /// The steady part, in seconds since the start: from the end of the `--ramp` to the end of
+    /// the load (the end of `--duration`, a Ctrl-C, or the last connection's end).
+    #[serde(default)]
+    pub steady_from_s: f64,
+    #[serde(default)]
+    pub steady_to_s: f64,
+    /// Messages that answered none of ours (the server's own pushes): counted, not errors.
+    #[serde(default)]
+    pub pushes: u64,
+}
+
+impl Generator {
+    /// Runs made side by side, added up: rates and counts add, the steady part is the one
+    /// they all share, and the send lag histograms are added.
+    pub fn merged(runs: &[Summary]) -> Result<Generator> {
+        let mut lag = crate::bench::record::histogram();
+        for r in runs {
+            if let Some(s) = &r.generator.send_lag_ms {
+                lag.add(&s.histogram()?)
+                    .map_err(|e| anyhow!("a histogram cannot be added: {e:?}"))?;
+            }
+        }
+        let g = runs.iter().map(|r| &r.generator);
+        Ok(Generator {
+            send_rate: g.clone().map(|g| g.send_rate).sum(),
+            fell_behind: g.clone().any(|g| g.fell_behind),
+            backlog: g.clone().map(|g| g.backlog).sum(),
+            send_lag_ms: Stats::of(&lag),
+            steady_from_s: g.clone().map(|g| g.steady_from_s).fold(0.0, f64::max),
+            steady_to_s: g
+                .clone()
+                .map(|g| g.steady_to_s)
+                .reduce(f64::min)
+                .unwrap_or_default(),
+            pushes: g.map(|g| g.pushes).sum(),
+        })
+    }
 }
 
 /// Percentiles of a histogram, in milliseconds, and the histogram itself.
@@ -169,6 +229,15 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A rate asked for: `1,000,000`, `2.5`.
+pub fn rate(r: f64) -> String {
+    if r.fract() == 0.0 && r < 1e15 {
+        count(r as u64)
+    } else {
+        format!("{r}")
+    }
+}
+
 /// Milliseconds, to about three significant digits.
 pub fn millis(v: f64) -> String {
     if v >= 100.0 {
@@ -201,7 +270,7 @@ impl Summary {
         let what = if self.binary { "binary" } else { "text" };
         let pace = match (self.pace.as_str(), self.in_flight, self.rate) {
             ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
-            ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
+            ("open", _, Some(r)) => format!("open loop at {} msg/s", rate(r)),
             _ => "counting what arrives (--no-echo)".to_owned(),
         };
         let runs = if self.runs > 1 {
@@ -233,15 +302,32 @@ impl Summary {
             );
         }
         let _ = writeln!(out, "{line}");
+        let pushes = match self.generator.pushes {
+            0 => String::new(),
+            n => format!(" ({} of them pushes that answer none of ours)", count(n)),
+        };
         let _ = writeln!(
             out,
-            "  messages     {} sent, {} received in {:.2} s: {:.0} msg/s, {}",
+            "  messages     {} sent, {} received{pushes} in {:.2} s",
             count(self.sent),
             count(self.received),
             self.duration_s,
-            self.msgs_per_s,
-            rate_bytes(self.bytes_per_s)
         );
+        let g = &self.generator;
+        let _ = writeln!(
+            out,
+            "  rate         {:.0} msg/s received, {}, {:.0} msg/s sent, over the steady {:.2} s ({:.2}–{:.2} s{})",
+            self.msgs_per_s,
+            rate_bytes(self.bytes_per_s),
+            g.send_rate,
+            g.steady_to_s - g.steady_from_s,
+            g.steady_from_s,
+            g.steady_to_s,
+            if g.steady_from_s > 0.0 { ", after the --ramp" } else { "" },
+        );
+        if let Some(line) = self.sending() {
+            let _ = writeln!(out, "{line}");
+        }
         match &self.latency_ms {
             Some(l) => {
                 let _ = writeln!(
@@ -284,6 +370,35 @@ impl Summary {
         out
     }
 
+    /// Open loop: the rate asked beside the rate sent, whether the generator kept up, and how
+    /// late the backlog made messages.
+    fn sending(&self) -> Option<String> {
+        let asked = self.rate?;
+        let g = &self.generator;
+        let mut line = format!(
+            "  sending      {:.0} msg/s of the {} asked",
+            g.send_rate,
+            rate(asked)
+        );
+        if g.fell_behind {
+            let _ = write!(
+                line,
+                ": the generator could not keep up, {} message(s) due were never sent",
+                count(g.backlog)
+            );
+        }
+        if let Some(l) = &g.send_lag_ms {
+            let _ = write!(
+                line,
+                "; sent late by p50 {}, p99 {}, max {}",
+                millis(l.p50),
+                millis(l.p99),
+                millis(l.max)
+            );
+        }
+        Some(line)
+    }
+
     /// The error count.
     pub fn error_total(&self) -> u64 {
         self.errors.values().sum()
@@ -317,6 +432,11 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
         received: n,
         msgs_per_s: n as f64,
         bytes_per_s: 64.0 * n as f64,
+        generator: Generator {
+            send_rate: n as f64,
+            steady_to_s: 1.0,
+            ..Generator::default()
+        },
         errors: BTreeMap::from([("io".to_owned(), 1)]),
         error_messages: BTreeMap::new(),
         closes: BTreeMap::from([("1000".to_owned(), 2)]),
