@@ -38,7 +38,7 @@ ends, and what it still awaited counts as no-reply.
 
 Exit status: 0 the run completed without errors; 3 no connection could be opened; 4 some
 connections failed or ended abnormally, or errors occurred (messages without a reply, protocol
-errors); 5 a threshold (--max-p50, --max-p99, --max-p999, --min-rate) was not met.";
+errors); 5 a threshold (--max-p50, --max-p99, --max-p999, --min-rate, --max-lag) was not met.";
 
 #[derive(Debug, Subcommand)]
 pub enum BenchSub {
@@ -76,9 +76,15 @@ pub struct ThresholdArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, help_heading = "Thresholds")]
     pub max_p999: Option<Duration>,
 
-    /// Exit 5 when fewer messages a second were received than this
+    /// Exit 5 when fewer messages a second were received than this (over the steady part,
+    /// after the --ramp)
     #[arg(long, value_name = "MSGS_PER_S", value_parser = parse_rate, help_heading = "Thresholds")]
     pub min_rate: Option<f64>,
+
+    /// With --rate: exit 5 when a message went out later than this after it was due, or
+    /// messages due were never sent (the generator fell behind)
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, help_heading = "Thresholds")]
+    pub max_lag: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -183,7 +189,8 @@ pub struct BenchArgs {
     pub thresholds: ThresholdArgs,
 
     /// Worker threads [default: one per CPU this process may use]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          help_heading = "Load")]
     pub threads: Option<u16>,
 }
 

@@ -10,6 +10,7 @@ use super::{client, OutputConfig};
 use crate::cli::{BenchArgs, MergeArgs, ThresholdArgs};
 use crate::dial::handshake::ClientSettings;
 use crate::error::Failure;
+use crate::output::render;
 use crate::session::driver::DriveOpts;
 use crate::value::Close;
 use crate::wire::deflate::frames::Sending;
@@ -91,13 +92,14 @@ pub struct Results {
     pub hdr_out: Option<PathBuf>,
 }
 
-/// `--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`.
+/// `--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`, `--max-lag`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Thresholds {
     pub max_p50: Option<Duration>,
     pub max_p99: Option<Duration>,
     pub max_p999: Option<Duration>,
     pub min_rate: Option<f64>,
+    pub max_lag: Option<Duration>,
 }
 
 /// `bench merge`.
@@ -114,6 +116,7 @@ fn thresholds(args: &ThresholdArgs) -> Thresholds {
         max_p99: args.max_p99,
         max_p999: args.max_p999,
         min_rate: args.min_rate,
+        max_lag: args.max_lag,
     }
 }
 
@@ -140,8 +143,10 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         fragment: args.fragment,
     };
     let body = match &args.payload {
-        Some(p) => Body::Fixed(payload(p)?),
-        None => Body::Generated { size: args.size },
+        Some(p) => Body::Fixed(payload(p, args.max_message_size)?),
+        None => Body::Generated {
+            size: message_size(args.size, args.max_message_size)?,
+        },
     };
     if args.binary {
         // nothing to check: any bytes go in a binary message
@@ -171,6 +176,20 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         Some(n) => Stop::Messages(n),
         None => Stop::After(args.duration),
     };
+    if matches!(pace, Pace::Silent) && args.payload.is_some() {
+        return Err(Failure::usage(
+            "--payload with --no-echo needs --rate: without it nothing is sent",
+        )
+        .hint("add --rate MSGS_PER_S to send the payload at that rate, or leave out --payload to count what the server sends")
+        .into());
+    }
+    if args.thresholds.max_lag.is_some() && args.rate.is_none() {
+        return Err(Failure::usage(
+            "--max-lag needs --rate: only an open loop has messages due at set times",
+        )
+        .hint("add --rate MSGS_PER_S, or leave out --max-lag")
+        .into());
+    }
     if matches!((pace, stop), (Pace::Silent, Stop::Messages(_))) {
         return Err(Failure::usage(
             "--messages with --no-echo needs --rate: nothing is sent without it",
@@ -222,14 +241,78 @@ pub fn merge_plan(args: MergeArgs, out: OutputConfig) -> MergePlan {
     }
 }
 
-/// `--payload TEXT` or `--payload @FILE`.
-fn payload(given: &str) -> Result<Vec<u8>> {
+/// `--size`, checked: no larger than `--max-message-size` (an echo of it would close the
+/// connection with 1009), and memory for it can be had (a failed allocation would abort).
+fn message_size(size: usize, max: usize) -> Result<usize> {
+    if size > max {
+        return Err(too_large("--size", size, max).into());
+    }
+    reserve(size, "--size")?;
+    Ok(size)
+}
+
+fn too_large(what: &str, size: usize, max: usize) -> Failure {
+    Failure::usage(format!(
+        "{what} is {} ({size} bytes), larger than --max-message-size {}: the echo of such a message would be refused",
+        render::size(size),
+        render::size(max)
+    ))
+    .hint("send smaller messages, or raise --max-message-size (as far as the server accepts)")
+}
+
+/// An empty buffer with room for `n` bytes, or a usage error instead of an abort.
+fn reserve(n: usize, what: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| cannot_hold(n, what))?;
+    Ok(v)
+}
+
+fn cannot_hold(n: usize, what: &str) -> Failure {
+    Failure::usage(format!(
+        "{what}: {} ({n} bytes) cannot be held in memory",
+        render::size(n)
+    ))
+    .hint("send smaller messages")
+}
+
+/// `--payload TEXT` or `--payload @FILE`, at most `max` bytes. A file is read no further than
+/// that, into memory reserved as it goes (a huge or endless file is an error, not an abort).
+fn payload(given: &str, max: usize) -> Result<Vec<u8>> {
     let Some(path) = given.strip_prefix('@') else {
+        if given.len() > max {
+            return Err(too_large("--payload", given.len(), max).into());
+        }
         return Ok(given.as_bytes().to_vec());
     };
-    std::fs::read(path).map_err(|e| {
+    let cannot = |e: std::io::Error| -> anyhow::Error {
         Failure::usage(format!("cannot read --payload file '{path}': {e}"))
             .hint("give @PATH to a readable file, or the message's text itself")
             .into()
-    })
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0; 64 * 1024];
+    let mut reader = std::io::Read::take(file, max as u64 + 1);
+    loop {
+        let n = match std::io::Read::read(&mut reader, &mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot(e)),
+        };
+        if bytes.len() + n > max {
+            return Err(Failure::usage(format!(
+                "--payload file '{path}' is larger than --max-message-size {}: the echo of such a message would be refused",
+                render::size(max)
+            ))
+            .hint("send a smaller file, or raise --max-message-size (as far as the server accepts)")
+            .into());
+        }
+        if bytes.try_reserve(n).is_err() {
+            let what = format!("--payload file '{path}'");
+            return Err(cannot_hold(bytes.len() + n, &what).into());
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    Ok(bytes)
 }
