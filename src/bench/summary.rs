@@ -486,6 +486,26 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_written_before_the_generator_keys_still_reads() {
+        let mut v = serde_json::to_value(sample(&[100, 200], 0)).unwrap();
+        let keys = [
+            "send_rate",
+            "fell_behind",
+            "backlog",
+            "send_lag_ms",
+            "steady_from_s",
+            "steady_to_s",
+            "pushes",
+        ];
+        for k in keys {
+            assert!(v.as_object_mut().unwrap().remove(k).is_some(), "{k}");
+        }
+        let old: Summary = serde_json::from_value(v).unwrap();
+        assert!(!old.generator.fell_behind && old.generator.send_lag_ms.is_none());
+        assert_eq!(old.received, 2);
+    }
+
+    #[test]
     fn counts_and_rates_read_well() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
@@ -494,5 +514,7 @@ mod tests {
         assert_eq!(millis(0.0412), "0.041 ms");
         assert_eq!(millis(12.345), "12.3 ms");
         assert_eq!(rate_bytes(2048.0), "2.0 KiB/s");
+        assert_eq!(rate(1e9), "1,000,000,000");
+        assert_eq!(rate(2.5), "2.5");
     }
 }

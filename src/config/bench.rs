@@ -316,3 +316,141 @@ fn payload(given: &str, max: usize) -> Result<Vec<u8>> {
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Command;
+    use crate::error::ExitCode;
+    use proptest::prelude::*;
+
+    /// Parses and resolves `wsprobe bench ws://127.0.0.1:9/ ARGS`: the plan, or the exit
+    /// status of the error (clap's usage errors are 2 as well).
+    fn resolve(args: &[String]) -> Result<BenchPlan, ExitCode> {
+        let mut argv: Vec<std::ffi::OsString> =
+            vec!["wsprobe".into(), "bench".into(), "ws://127.0.0.1:9/".into()];
+        argv.extend(args.iter().map(Into::into));
+        let cli = crate::cli::parse(argv).map_err(|_| ExitCode::Usage)?;
+        let out = OutputConfig::resolve(&cli.output);
+        let Command::Bench(b) = cli.command else {
+            panic!("not bench: {args:?}")
+        };
+        assert!(b.merge.is_none(), "{args:?}");
+        plan(b.run, out, String::new()).map_err(|e| match e.downcast_ref::<Failure>() {
+            Some(f) => {
+                assert!(!f.message.is_empty() && !f.message.contains('\n'), "{f:?}");
+                f.status
+            }
+            None => panic!("{args:?}: an error that is no Failure: {e:#}"),
+        })
+    }
+
+    const FLAGS: &[&str] = &[
+        "-c",
+        "-d",
+        "--messages",
+        "--in-flight",
+        "--rate",
+        "--ramp",
+        "--size",
+        "--payload",
+        "--fragment",
+        "--max-message-size",
+        "--reply-timeout",
+        "--close-timeout",
+        "--threads",
+        "--max-p99",
+        "--min-rate",
+        "--max-lag",
+    ];
+    const SWITCHES: &[&str] = &[
+        "--binary",
+        "--no-echo",
+        "--no-compress",
+        "--json",
+        "-v",
+        "-q",
+    ];
+    const VALUES: &[&str] = &[
+        "0",
+        "1",
+        "15",
+        "16",
+        "2.5",
+        "-1",
+        "1e9",
+        "1e10",
+        "nan",
+        "inf",
+        "abc",
+        "",
+        "1ms",
+        "0s",
+        "1h",
+        "64KiB",
+        "64MiB",
+        "100GiB",
+        "1000TiB",
+        "2000TiB",
+        "18446744073709551615",
+        "hi",
+        "@/dev/null",
+        "@/nonexistent",
+        "\u{0}\u{202e}",
+    ];
+
+    fn arg() -> impl Strategy<Value = Vec<String>> {
+        let value = prop_oneof![
+            4 => proptest::sample::select(VALUES).prop_map(str::to_owned),
+            1 => any::<String>(),
+        ];
+        prop_oneof![
+            (proptest::sample::select(FLAGS), value).prop_map(|(f, v)| vec![f.to_owned(), v]),
+            proptest::sample::select(SWITCHES).prop_map(|s| vec![s.to_owned()]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_bench_arguments_give_a_plan_or_a_clean_usage_error(
+            args in proptest::collection::vec(arg(), 0..6)
+        ) {
+            let args: Vec<String> = args.into_iter().flatten().collect();
+            match resolve(&args) {
+                Ok(plan) => {
+                    // What the plan holds is what it can send.
+                    if let Body::Generated { size } = plan.message.body {
+                        prop_assert!(size <= plan.drive.max_message_size);
+                    }
+                    if let Pace::Open { rate } = plan.pace {
+                        prop_assert!(rate.is_finite() && rate > 0.0);
+                    }
+                }
+                Err(code) => prop_assert_eq!(code, ExitCode::Usage, "{:?}", args),
+            }
+        }
+    }
+
+    #[test]
+    fn what_a_plan_refuses() {
+        let refuse = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+            assert_eq!(resolve(&args).err(), Some(ExitCode::Usage), "{args:?}");
+        };
+        refuse(&["--size", "100GiB"]);
+        refuse(&["--size", "1000TiB", "--max-message-size", "2000TiB"]);
+        refuse(&["--payload", "@/dev/zero"]);
+        refuse(&["--no-echo", "--payload", "x"]);
+        refuse(&["--max-lag", "1s"]);
+        let ok = resolve(&[
+            "--no-echo".into(),
+            "--payload".into(),
+            "x".into(),
+            "--rate".into(),
+            "5".into(),
+        ]);
+        assert!(ok.is_ok());
+    }
+}
