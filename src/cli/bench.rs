@@ -31,10 +31,16 @@ stalls shows in the percentiles (no coordinated omission).
 
 Replies are matched to messages by a send stamp in the first 16 bytes of each generated message
 (an echo server returns it); with --payload, or a --size under 16, the Nth reply answers the Nth
-message. A message that answers none of ours (the server's own push) is counted as unmatched
-and frees no slot. For a server that does not echo (a feed, a broadcast), --no-echo only counts
-what arrives and its rate. With --messages, a connection that hears nothing for --reply-timeout
-ends, and what it still awaited counts as no-reply.
+message. A message that answers none of ours (the server's own push) is counted apart (pushes,
+not an error) and frees no slot. For a server that does not echo (a feed, a broadcast), --no-echo
+only counts what arrives and its rate (it sends only with --rate). With --messages, a connection
+that hears nothing for --reply-timeout ends, and what it still awaited counts as no-reply.
+
+Rates are measured over the steady part: from the end of the --ramp to the end of the load. In
+open loop the summary shows the rate sent beside the rate asked; when the generator cannot keep
+up, messages go out late (send lag, also in the latency) and what is still due at the end is
+counted, never queued without bound (--max-lag makes that a failure). A connection still opening
+when the load ends is a not-opened error. -v prints a line for each interval of the run.
 
 Exit status: 0 the run completed without errors; 3 no connection could be opened; 4 some
 connections failed or ended abnormally, or errors occurred (messages without a reply, protocol

@@ -175,8 +175,13 @@ fn lag_missed(s: &Summary, limit: std::time::Duration) -> Vec<String> {
             humantime::format_duration(limit)
         )),
         Some(_) => {}
-        None if s.sent == 0 && g.backlog == 0 => {
-            missed.push("--max-lag: no message was sent in open loop".to_owned());
+        None if s.rate.is_none() => {
+            missed.push(
+                "--max-lag: no send lag was measured (the runs were not --rate runs)".to_owned(),
+            );
+        }
+        None if g.backlog == 0 => {
+            missed.push("--max-lag: no message was sent".to_owned());
         }
         None => {}
     }

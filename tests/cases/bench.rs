@@ -1096,3 +1096,33 @@ fn verbose_prints_a_line_for_each_interval() {
         );
     }
 }
+
+#[test]
+fn the_progress_line_is_current_and_shows_the_rate_asked() {
+    use expectrl::Expect;
+    // An hour-long run takes a series point every 12 s: the progress line must not wait for
+    // one (it did, showing "0/2 open" until then).
+    let server = Listener::start(&["-q"]);
+    let mut cmd = wsprobe_std();
+    cmd.env("TERM", "xterm").env("NO_COLOR", "1").args([
+        "bench",
+        &server.url,
+        "-c",
+        "2",
+        "--rate",
+        "200",
+        "-d",
+        "1h",
+    ]);
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn wsprobe in a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(10)));
+    let seen = s
+        .expect(expectrl::Regex(
+            r"2/2 open  \d+ msg/s received  \d+ of 200 msg/s sent  p50 ",
+        ))
+        .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned());
+    signal(s.get_process().pid().as_raw() as u32, "INT");
+    let summary = s.expect("2 connections, open loop at 200 msg/s");
+    assert!(seen.is_ok(), "no current progress line: {seen:?}");
+    assert!(summary.is_ok(), "no summary after Ctrl-C: {summary:?}");
+}
