@@ -334,62 +334,121 @@ async fn feed(
     local: &Local,
     index: u32,
     rate: f64,
-    mut quota: u64,
+    quota: u64,
     stop: &mut watch::Receiver<bool>,
 ) {
-    let shard = run.rec.shard_of(index);
-    // Each connection sends at its share of the rate, the connections out of step.
-    let every =
-        Duration::from_secs_f64(f64::from(run.connections) / rate).max(Duration::from_nanos(1));
-    let most = (BATCH_BYTES / run.maker.size().max(1)).clamp(1, 256);
-    let mut due = Instant::now() + every.mul_f64(f64::from(index) / f64::from(run.connections));
     let Some(tx) = local.feed() else { return };
-    let mut dues: Vec<u64> = Vec::with_capacity(most);
-    let mut lags: Vec<u64> = Vec::with_capacity(most);
-    while quota > 0 {
-        tokio::select! {
-            () = tokio::time::sleep_until(due) => {}
-            _ = stop.wait_for(|s| *s) => return left_due(run, due, every, quota),
+    let mut due = Schedule::new(run, index, rate, quota);
+    while due.quota > 0 {
+        if run.stopped() {
+            return due.stopped(run, local, &tx);
         }
-        let now = Instant::now();
-        let mut batch = Vec::with_capacity(most.min(usize::try_from(quota).unwrap_or(most)));
-        dues.clear();
-        while due <= now && quota > 0 && batch.len() < most {
-            let due_ns = u64::try_from((due - run.started).as_nanos()).unwrap_or(u64::MAX);
+        // Biased: what fell due before the stop was seen is sent when the writer can take it.
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(due.next) => {}
+            _ = stop.wait_for(|s| *s) => return due.stopped(run, local, &tx),
+        }
+        let batch = due.batch(run, local, Instant::now());
+        tokio::select! {
+            biased;
+            r = tx.send(batch) => if r.is_err() { return },
+            _ = stop.wait_for(|s| *s) => {
+                // The batch in hand was due and is not sent.
+                run.totals.backlog.fetch_add(due.dues.len() as u64, Ordering::Relaxed);
+                return due.stopped(run, local, &tx);
+            }
+        }
+        due.handed(run);
+    }
+}
+
+/// One connection's open-loop schedule: when its next message is due, and the due times of
+/// the batch in hand.
+struct Schedule {
+    next: Instant,
+    every: Duration,
+    quota: u64,
+    shard: usize,
+    /// The most messages in a batch.
+    most: usize,
+    dues: Vec<u64>,
+    lags: Vec<u64>,
+}
+
+impl Schedule {
+    fn new(run: &Shared, index: u32, rate: f64, quota: u64) -> Schedule {
+        // Each connection sends at its share of the rate, the connections out of step.
+        let every =
+            Duration::from_secs_f64(f64::from(run.connections) / rate).max(Duration::from_nanos(1));
+        let most = (BATCH_BYTES / run.maker.size().max(1)).clamp(1, 256);
+        Schedule {
+            next: Instant::now() + every.mul_f64(f64::from(index) / f64::from(run.connections)),
+            every,
+            quota,
+            shard: run.rec.shard_of(index),
+            most,
+            dues: Vec::with_capacity(most),
+            lags: Vec::with_capacity(most),
+        }
+    }
+
+    /// The messages due by `until` (at most a batch), each stamped with when it was due.
+    fn batch(&mut self, run: &Shared, local: &Local, until: Instant) -> Vec<Message> {
+        let room = usize::try_from(self.quota).map_or(self.most, |q| q.min(self.most));
+        let mut batch = Vec::with_capacity(room);
+        self.dues.clear();
+        while self.next <= until && self.quota > 0 && batch.len() < self.most {
+            let due_ns = since(run, self.next);
             if run.matching == Matching::Order {
                 local.push_due(due_ns);
             }
             batch.push(run.maker.make(due_ns));
-            dues.push(due_ns);
-            quota -= 1;
-            due += every;
+            self.dues.push(due_ns);
+            self.quota -= 1;
+            self.next += self.every;
         }
-        tokio::select! {
-            r = tx.send(batch) => if r.is_err() { return },
-            _ = stop.wait_for(|s| *s) => {
-                // The batch in hand was due and is not sent.
-                run.totals.backlog.fetch_add(dues.len() as u64, Ordering::Relaxed);
-                return left_due(run, due, every, quota);
+        batch
+    }
+
+    /// The batch in hand went to the writer: how late each message was is recorded.
+    fn handed(&mut self, run: &Shared) {
+        let now = run.now_ns();
+        self.lags.clear();
+        self.lags
+            .extend(self.dues.iter().map(|&d| now.saturating_sub(d) / 1000));
+        run.rec.sent_late(self.shard, &self.lags);
+    }
+
+    /// The load stopped. What fell due by then goes out if the writer takes it at once (the
+    /// timer wakes the feeder up to a millisecond late, which is no backlog); the rest of what
+    /// was due is counted as the backlog, never sent.
+    fn stopped(&mut self, run: &Shared, local: &Local, tx: &mpsc::Sender<Batch>) {
+        let stop_ns = run.stop_ns.load(Ordering::Relaxed).min(run.now_ns());
+        let stop_at = run.started + Duration::from_nanos(stop_ns);
+        let batch = self.batch(run, local, stop_at);
+        if !batch.is_empty() {
+            match tx.try_send(batch) {
+                Ok(()) => self.handed(run),
+                Err(_) => {
+                    let n = self.dues.len() as u64;
+                    run.totals.backlog.fetch_add(n, Ordering::Relaxed);
+                }
             }
         }
-        let handed = run.now_ns();
-        lags.clear();
-        lags.extend(dues.iter().map(|&d| handed.saturating_sub(d) / 1000));
-        run.rec.sent_late(shard, &lags);
+        let next_ns = since(run, self.next);
+        if self.quota == 0 || next_ns > stop_ns {
+            return;
+        }
+        let every_ns = u64::try_from(self.every.as_nanos()).map_or(u64::MAX, |e| e.max(1));
+        let n = ((stop_ns - next_ns) / every_ns + 1).min(self.quota);
+        run.totals.backlog.fetch_add(n, Ordering::Relaxed);
     }
 }
 
-/// The load stopped: counts the messages of this connection that had fallen due by then (its
-/// next one due at `due`, one each `every`) and were never sent.
-fn left_due(run: &Shared, due: Instant, every: Duration, quota: u64) {
-    let stop_ns = run.stop_ns.load(Ordering::Relaxed).min(run.now_ns());
-    let due_ns = u64::try_from((due - run.started).as_nanos()).unwrap_or(u64::MAX);
-    if due_ns > stop_ns {
-        return;
-    }
-    let every_ns = u64::try_from(every.as_nanos()).unwrap_or(u64::MAX).max(1);
-    let n = ((stop_ns - due_ns) / every_ns + 1).min(quota);
-    run.totals.backlog.fetch_add(n, Ordering::Relaxed);
+/// `at` in nanoseconds since the start of the run (the stamp of a message due then).
+fn since(run: &Shared, at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(run.started).as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The handler of a connection's replies.
