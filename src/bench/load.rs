@@ -373,7 +373,6 @@ struct Schedule {
     /// The most messages in a batch.
     most: usize,
     dues: Vec<u64>,
-    lags: Vec<u64>,
 }
 
 impl Schedule {
@@ -388,8 +387,8 @@ impl Schedule {
             quota,
             shard: run.rec.shard_of(index),
             most,
-            dues: Vec::with_capacity(most),
-            lags: Vec::with_capacity(most),
+            // Grown to the batches this connection needs (one message at a modest rate).
+            dues: Vec::new(),
         }
     }
 
@@ -413,11 +412,7 @@ impl Schedule {
 
     /// The batch in hand went to the writer: how late each message was is recorded.
     fn handed(&mut self, run: &Shared) {
-        let now = run.now_ns();
-        self.lags.clear();
-        self.lags
-            .extend(self.dues.iter().map(|&d| now.saturating_sub(d) / 1000));
-        run.rec.sent_late(self.shard, &self.lags);
+        run.rec.sent_late(self.shard, run.now_ns(), &self.dues);
     }
 
     /// The load stopped. What fell due by then goes out if the writer takes it at once (the

@@ -119,13 +119,13 @@ impl Recorder {
         self.shard(shard).counts.sent += n;
     }
 
-    /// Open loop: messages were handed to the writer `lags_us` microseconds after they were
-    /// due (one value each).
-    pub fn sent_late(&self, shard: usize, lags_us: &[u64]) {
+    /// Open loop: messages due at `dues_ns` were handed to the writer at `now_ns` (both in
+    /// nanoseconds since the start of the run).
+    pub fn sent_late(&self, shard: usize, now_ns: u64, dues_ns: &[u64]) {
         let mut s = self.shard(shard);
-        s.counts.sent += lags_us.len() as u64;
-        for &us in lags_us {
-            put(&mut s.lag, us);
+        s.counts.sent += dues_ns.len() as u64;
+        for &due in dues_ns {
+            put(&mut s.lag, now_ns.saturating_sub(due) / 1000);
         }
     }
 
@@ -232,5 +232,20 @@ mod tests {
         let again = r.take();
         assert!(again.latency.is_empty());
         assert_eq!(again.counts, Counts::default());
+    }
+
+    #[test]
+    fn lag_unsent_and_a_peek_that_takes_nothing() {
+        let r = Recorder::new(1);
+        // Handed over at 5 ms, due at 1 ms and 4.5 ms: 4 ms and 0.5 ms late.
+        r.sent_late(2, 5_000_000, &[1_000_000, 4_500_000]);
+        r.unsent(1);
+        assert_eq!(r.peek().sent, 2);
+        assert_eq!(r.peek().sent, 2);
+        let i = r.take();
+        assert_eq!((i.counts.sent, i.unsent, i.lag.len()), (2, 1, 2));
+        assert!(i.lag.equivalent(i.lag.max(), 4000));
+        assert!(i.lag.equivalent(i.lag.min(), 500));
+        assert_eq!((r.peek(), r.take().unsent), (Counts::default(), 0));
     }
 }
