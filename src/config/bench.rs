@@ -176,6 +176,11 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         Some(n) => Stop::Messages(n),
         None => Stop::After(args.duration),
     };
+    let size = match &body {
+        Body::Generated { size } => *size,
+        Body::Fixed(b) => b.len(),
+    };
+    held_in_memory(args.connections, size, pace, memory_available())?;
     if matches!(pace, Pace::Silent) && args.payload.is_some() {
         return Err(Failure::usage(
             "--payload with --no-echo needs --rate: without it nothing is sent",
@@ -258,6 +263,43 @@ fn too_large(what: &str, size: usize, max: usize) -> Failure {
         render::size(max)
     ))
     .hint("send smaller messages, or raise --max-message-size (as far as the server accepts)")
+}
+
+/// The messages a run holds at once (each connection's `--in-flight`, or in open loop a
+/// batch in hand, one in the channel and one being written) must fit in the memory available:
+/// beyond it the run would be killed, or abort, instead of measuring anything.
+fn held_in_memory(connections: u32, size: usize, pace: Pace, available: Option<u64>) -> Result<()> {
+    let Some(available) = available else {
+        return Ok(());
+    };
+    let each = match pace {
+        Pace::Closed { in_flight } => u64::from(in_flight),
+        // A batch is at most 16 KiB unless one message is larger.
+        Pace::Open { .. } => 3 * (16 * 1024 / size.max(1)).clamp(1, 256) as u64,
+        Pace::Silent => return Ok(()),
+    };
+    let held = u64::from(connections)
+        .saturating_mul(each)
+        .saturating_mul(size as u64);
+    if held <= available {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "the messages in flight would need {} (-c {connections} × {each} × {} each), more than the {} of memory available",
+        render::size(usize::try_from(held).unwrap_or(usize::MAX)),
+        render::size(size),
+        render::size(usize::try_from(available).unwrap_or(usize::MAX)),
+    ))
+    .hint("use fewer connections, a lower --in-flight or smaller messages, or several machines (wsprobe bench merge adds their runs up)")
+    .into())
+}
+
+/// MemAvailable from /proc/meminfo, in bytes (`None` where there is none to read).
+fn memory_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }
 
 /// An empty buffer with room for `n` bytes, or a usage error instead of an abort.
@@ -434,6 +476,21 @@ mod tests {
     }
 
     #[test]
+    fn messages_held_at_once_must_fit_in_memory() {
+        let gib = 1 << 30;
+        let closed = Pace::Closed { in_flight: 8 };
+        assert!(held_in_memory(10, 1024, closed, Some(gib)).is_ok());
+        assert!(held_in_memory(1000, 1 << 20, closed, Some(gib)).is_err());
+        assert!(held_in_memory(1000, 1 << 20, closed, None).is_ok());
+        // Open loop: three batches of 16 KiB (or of one message, when larger).
+        let open = Pace::Open { rate: 1e9 };
+        assert!(held_in_memory(10_000, 64, open, Some(gib)).is_ok());
+        assert!(held_in_memory(100, 64 << 20, open, Some(gib)).is_err());
+        let e = held_in_memory(u32::MAX, usize::MAX, closed, Some(gib)).unwrap_err();
+        assert!(e.to_string().contains("(-c 4294967295 × 8 × "), "{e}");
+    }
+
+    #[test]
     fn what_a_plan_refuses() {
         let refuse = |args: &[&str]| {
             let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
@@ -444,6 +501,8 @@ mod tests {
         refuse(&["--payload", "@/dev/zero"]);
         refuse(&["--no-echo", "--payload", "x"]);
         refuse(&["--max-lag", "1s"]);
+        refuse(&["--in-flight", "4000000000"]);
+        refuse(&["-c", "100", "--size", "64MiB", "--in-flight", "1000000"]);
         let ok = resolve(&[
             "--no-echo".into(),
             "--payload".into(),

@@ -1030,6 +1030,20 @@ fn a_message_size_that_cannot_be_sent_is_a_usage_error_not_an_abort() {
     assert!(out
         .stderr_text()
         .starts_with("wsprobe: error: --payload is 8 B"));
+    // More messages in flight than memory holds: refused before connecting.
+    let out = wsprobe()
+        .args(["bench", &server.url, "--in-flight", "4000000000"])
+        .assert()
+        .code(2);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.starts_with("wsprobe: error: the messages in flight would need "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(-c 10 × 4000000000 × 64 B each), more than the "),
+        "{stderr}"
+    );
 }
 
 #[test]
