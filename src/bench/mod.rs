@@ -55,6 +55,7 @@ pub struct Outcome {
 /// Runs the load and measures it.
 pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
     file_limit(plan.connections)?;
+    crate::config::bench::check_memory(plan)?;
     let mut settings = plan.client.clone();
     settings.resolved = resolve_once(&settings).await?;
     let progress = Progress::new(!plan.out.quiet);
