@@ -506,6 +506,34 @@ mod tests {
     }
 
     #[test]
+    fn runs_side_by_side_add_their_generator_figures() {
+        let mut lag = crate::bench::record::histogram();
+        lag.record(2000).unwrap();
+        let mut a = sample(&[100], 0);
+        a.generator = Generator {
+            send_rate: 100.0,
+            fell_behind: false,
+            backlog: 0,
+            send_lag_ms: Stats::of(&lag),
+            steady_from_s: 1.0,
+            steady_to_s: 11.0,
+            pushes: 3,
+        };
+        let mut b = a.clone();
+        b.generator.fell_behind = true;
+        b.generator.backlog = 7;
+        b.generator.steady_from_s = 2.0;
+        b.generator.steady_to_s = 10.5;
+        let g = Generator::merged(&[a, b]).unwrap();
+        assert_eq!(
+            (g.send_rate, g.fell_behind, g.backlog, g.pushes),
+            (200.0, true, 7, 6)
+        );
+        assert_eq!((g.steady_from_s, g.steady_to_s), (2.0, 10.5));
+        assert_eq!(g.send_lag_ms.map(|l| (l.count, l.max)), Some((2, 2.0)));
+    }
+
+    #[test]
     fn counts_and_rates_read_well() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
