@@ -142,7 +142,11 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
         }
     }
     let ended = Instant::now();
+    let points = series.points.len();
     series.take(&run, &sink);
+    if plan.out.verbose && series.points.len() > points {
+        progress.println(&series.point_line());
+    }
     series.settle();
     progress.finish();
     let duration = ended.saturating_duration_since(run.started);
