@@ -104,7 +104,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__bench)
-            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --threads --color --json --verbose --quiet --timestamps --help --version merge help"
+            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --max-lag --threads --color --json --verbose --quiet --timestamps --help --version merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,6 +254,10 @@ _wsprobe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -312,7 +316,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__bench__subcmd__merge)
-            opts="-v -q -h -V --report --max-p50 --max-p99 --max-p999 --min-rate --color --json --verbose --quiet --timestamps --help --version"
+            opts="-v -q -h -V --report --max-p50 --max-p99 --max-p999 --min-rate --max-lag --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +339,10 @@ _wsprobe() {
                     return 0
                     ;;
                 --min-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-lag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -27,8 +27,8 @@ end
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c wsprobe -n "__fish_wsprobe_needs_command" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_needs_command" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -92,8 +92,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s i -l interac
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l pretty-json -d 'Pretty-print received JSON text (toggle with /pretty)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s P -l show-ping-pong -d 'Show ping and pong frames from the peer (pongs are sent either way)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-history -d 'Do not read or write the history file'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -148,8 +148,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s i -l interactive -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l pretty-json -d 'Pretty-print received JSON text (toggle with /pretty)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s P -l show-ping-pong -d 'Show ping and pong frames from the peer (pongs are sent either way)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-history -d 'Do not read or write the history file'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -185,8 +185,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l binary -d 'Wi
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l page -d 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l protocol-optional -d 'With --protocol: accept a client that offers none of them, without a subprotocol'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -222,8 +222,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l binary -d 'With --
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l page -d 'Answer plain HTTP GET requests on the same port with a built-in browser test page'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l protocol-optional -d 'With --protocol: accept a client that offers none of them, without a subprotocol'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -250,8 +250,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s L -l location -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l no-deflate -d 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l noproxy -d 'Ignore the proxy environment variables'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -286,7 +286,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_se
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-p50 -d 'Exit 5 when the median latency is above this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-p99 -d 'Exit 5 when the 99th percentile latency is above this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-p999 -d 'Exit 5 when the 99.9th percentile latency is above this' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l min-rate -d 'Exit 5 when fewer messages a second were received than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l min-rate -d 'Exit 5 when fewer messages a second were received than this (over the steady part, after the --ramp)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-lag -d 'With --rate: exit 5 when a message went out later than this after it was due, or messages due were never sent (the generator fell behind)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l threads -d 'Worker threads [default: one per CPU this process may use]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
@@ -298,8 +299,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_se
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l binary -d 'Send binary messages instead of text'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l no-echo -d 'The server does not echo: count what arrives and its rate, no latency (sends only with --rate)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -310,12 +311,13 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_s
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p50 -d 'Exit 5 when the median latency is above this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p99 -d 'Exit 5 when the 99th percentile latency is above this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p999 -d 'Exit 5 when the 99.9th percentile latency is above this' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l min-rate -d 'Exit 5 when fewer messages a second were received than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l min-rate -d 'Exit 5 when fewer messages a second were received than this (over the steady part, after the --ramp)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-lag -d 'With --rate: exit 5 when a message went out later than this after it was due, or messages due were never sent (the generator fell behind)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -325,8 +327,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_s
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -334,8 +336,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s V -l ver
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l json -d 'Print events as JSON lines on stdout (one object per line; the keys are listed under JSON OUTPUT in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s v -l verbose -d 'Also show every message, ping and pong as an event'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'

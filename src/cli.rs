@@ -177,12 +177,14 @@ pub struct OutputArgs {
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     pub color: ColorChoice,
 
-    /// Print events as JSON lines on stdout (one object per line; the keys are listed under
-    /// JSON OUTPUT in `wsprobe man` and in GUIDE.md)
+    /// Print events as JSON lines on stdout (one object per line; bench prints one, its
+    /// summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and
+    /// in GUIDE.md)
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Also show every message, ping and pong as an event
+    /// Also show every message, ping and pong as an event (bench: a line for each interval
+    /// of the run)
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
 

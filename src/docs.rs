@@ -47,8 +47,12 @@ const JSON_KEYS: &[(&str, &str)] = &[
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).
 const BENCH_KEYS: &[(&str, &str)] = &[
     ("connections, connected, compressed", "Connections asked for, those that reached OPEN, and of those the ones that negotiated permessage-deflate."),
-    ("duration_s, sent, received, msgs_per_s, bytes_per_s", "The run's length (--ramp included; a merge: the time at least one of its runs ran), messages sent and received, received messages and payload bytes a second (a merge adds them for runs that overlapped in time, and averages them over the time covered for runs that did not)."),
-    ("errors, error_messages", "Error kind (connect, no-reply, unmatched, io, protocol, too-large, close-timeout, ...) → count, and the first of each kind in words; {} when there were none."),
+    ("duration_s, sent, received", "The time the figures cover (from the start, --ramp included, to the last connection's end; a merge: the time at least one of its runs ran), messages sent and received in it (the sums of series)."),
+    ("msgs_per_s, bytes_per_s, send_rate", "Received messages, received payload bytes and sent messages a second, over the steady part (a merge adds them for runs that overlapped in time, and averages them over the time covered for runs that did not)."),
+    ("steady_from_s, steady_to_s", "The steady part, in seconds since the start: from the end of the --ramp to the end of the load."),
+    ("fell_behind, backlog, send_lag_ms", "Open loop: the generator could not keep to rate (more than 10 ms worth of it still due at the end); the messages due by the end that were never sent; how late messages were handed to the connection after they were due (as latency_ms; null in closed loop)."),
+    ("pushes", "Messages that answered none of ours (the server's own), counted apart, not errors."),
+    ("errors, error_messages", "Error kind (connect, not-opened, no-reply, io, protocol, too-large, close-timeout, ...) → count, and the first of each kind in words; {} when there were none."),
     ("closes", "Close code → how many connections ended with it (1006: no close frame)."),
     ("latency_ms, connect_ms", "count, p50, p90, p99, p999, max, mean, min in milliseconds, and histogram: the HdrHistogram itself (V2, compressed, base64; microseconds), which bench merge adds exactly. latency_ms is null when no reply was timed (--no-echo)."),
     ("pace, in_flight, rate, size, binary", "closed (in_flight per connection), open (rate a second in all) or silent (--no-echo without --rate); a merge of runs paced differently: mixed (with neither); the message size and type."),

@@ -4,8 +4,10 @@
 //! Closed loop: the first `--in-flight` messages go out at OPEN, then each reply is answered
 //! with the next message straight from the [`Inbound`] handler (no hop through another task).
 //! Open loop: a feeder in the same task queues the messages due on the driver's data channel;
-//! when the socket does not keep up, the ones that fell due meanwhile go in one batch, each
-//! stamped with when it was due. When the load ends (the data channel closes, or, in closed
+//! when the socket does not keep up, the ones that fell due meanwhile go in batches of a few
+//! KiB, each stamped with when it was due. A backlog is never stored: it is the distance
+//! between the next due time and the clock, so memory stays bounded whatever the rate, and
+//! what is still due when the load stops is counted (`backlog`), not sent. When the load ends (the data channel closes, or, in closed
 //! loop, which has no channel, `Control::EndOfData`), the driver waits for the replies still
 //! due (`--reply-timeout`) and closes with 1000.
 
@@ -44,6 +46,8 @@ pub struct Shared {
     pub started: Instant,
     /// Set when the load stops (the duration is over, or Ctrl-C).
     pub stopping: AtomicBool,
+    /// When the load stopped, in nanoseconds since `started` (`u64::MAX` until then).
+    pub stop_ns: AtomicU64,
     pub totals: Totals,
 }
 
@@ -54,6 +58,10 @@ pub struct Totals {
     pub sent: AtomicU64,
     pub received: AtomicU64,
     pub bytes_in: AtomicU64,
+    /// Messages that answered none of ours.
+    pub pushes: AtomicU64,
+    /// Open loop: messages due by the end of the load that were never sent.
+    pub backlog: AtomicU64,
 }
 
 impl Shared {
@@ -63,6 +71,22 @@ impl Shared {
 
     fn stopped(&self) -> bool {
         self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// The load stops now.
+    pub fn stop(&self) {
+        self.stop_ns.fetch_min(self.now_ns(), Ordering::Relaxed);
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    /// A connection that did not open before the load ended.
+    fn never_opened(&self, handshaking: bool) {
+        let why = if handshaking {
+            "the load ended before the connection's handshake finished"
+        } else {
+            "the load ended before the connection's turn in the --ramp"
+        };
+        self.sink.count_error("not-opened", 1, why);
     }
 
     /// Connection `index`'s share of `--messages`.
@@ -131,14 +155,14 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
             .mul_f64(f64::from(index) / f64::from(run.connections));
     tokio::select! {
         () = tokio::time::sleep_until(start) => {}
-        _ = stop.wait_for(|s| *s) => return,
+        _ = stop.wait_for(|s| *s) => return run.never_opened(false),
     }
     let conn = Conn::new(Some(u64::from(index) + 1), run.sink.clone());
     // Boxed: the handshake's state is large and only needed until OPEN, and the task keeps
     // the size of its largest stage for its whole life.
     let attempt = tokio::select! {
         c = Box::pin(handshake::connect(&run.settings, &conn)) => c,
-        _ = stop.wait_for(|s| *s) => return,
+        _ = stop.wait_for(|s| *s) => return run.never_opened(true),
     };
     // Only the stream is kept: the request and response go now.
     let ws = match attempt {
@@ -232,19 +256,25 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
 /// Adds what a closed connection did to the run's totals, and what it never got an answer
 /// for to the errors.
 fn tally(run: &Shared, conn: &Conn, ending: &driver::Ending) {
-    let (sent, received, replies, bytes_in) = {
+    let (sent, received, replies, bytes_in, pushes) = {
         let st = conn.state();
         (
             st.msgs_out,
             st.msgs_in,
             st.msgs_in - st.not_replies,
             st.bytes_in,
+            st.not_replies,
         )
     };
+    // Counted as sent when queued: the series must add up to what went out.
+    run.rec.unsent(ending.unsent as u64);
     let t = &run.totals;
     t.sent.fetch_add(sent, Ordering::Relaxed);
     t.received.fetch_add(received, Ordering::Relaxed);
     t.bytes_in.fetch_add(bytes_in, Ordering::Relaxed);
+    if run.matching != Matching::None {
+        t.pushes.fetch_add(pushes, Ordering::Relaxed);
+    }
     if run.matching != Matching::None && sent > replies {
         let missing = sent - replies;
         let why = match ending.close.initiator {
@@ -256,10 +286,19 @@ fn tally(run: &Shared, conn: &Conn, ending: &driver::Ending) {
             }
             _ => "--reply-timeout passed after the load ended".to_owned(),
         };
+        let pushes = match pushes {
+            0 => String::new(),
+            n => format!(
+                " ({n} message(s) arrived that answer none of ours: if the server does not \
+                 echo, use --no-echo)"
+            ),
+        };
         run.sink.count_error(
             "no-reply",
             missing,
-            &format!("a connection closed with {missing} message(s) still awaiting a reply: {why}"),
+            &format!(
+                "a connection closed with {missing} message(s) still awaiting a reply: {why}{pushes}"
+            ),
         );
     }
 }
@@ -283,42 +322,128 @@ async fn until_stop_or_silence(run: &Shared, local: &Local, stop: &mut watch::Re
     }
 }
 
+/// The most bytes of messages the feeder hands the writer at once: a batch is what a
+/// backlog may hold in memory (one in the channel, one being written).
+const BATCH_BYTES: usize = 16 * 1024;
+
 /// Open loop: queues the messages as they fall due until the load stops or the quota is sent.
+/// Each is stamped with when it was due; when the writer does not keep up, the due times fall
+/// behind the clock (that distance is the backlog), and each batch is at most `BATCH_BYTES`.
 async fn feed(
     run: &Shared,
     local: &Local,
     index: u32,
     rate: f64,
-    mut quota: u64,
+    quota: u64,
     stop: &mut watch::Receiver<bool>,
 ) {
-    let shard = run.rec.shard_of(index);
-    // Each connection sends at its share of the rate, the connections out of step.
-    let every = Duration::from_secs_f64(f64::from(run.connections) / rate);
-    let mut due = Instant::now() + every.mul_f64(f64::from(index) / f64::from(run.connections));
     let Some(tx) = local.feed() else { return };
-    while quota > 0 {
-        tokio::select! {
-            () = tokio::time::sleep_until(due) => {}
-            _ = stop.wait_for(|s| *s) => return,
+    let mut due = Schedule::new(run, index, rate, quota);
+    while due.quota > 0 {
+        if run.stopped() {
+            return due.stopped(run, local, &tx);
         }
-        let now = Instant::now();
-        let mut batch = Vec::new();
-        while due <= now && quota > 0 {
-            let due_ns = u64::try_from((due - run.started).as_nanos()).unwrap_or(u64::MAX);
+        // Biased: what fell due before the stop was seen is sent when the writer can take it.
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(due.next) => {}
+            _ = stop.wait_for(|s| *s) => return due.stopped(run, local, &tx),
+        }
+        let batch = due.batch(run, local, Instant::now());
+        tokio::select! {
+            biased;
+            r = tx.send(batch) => if r.is_err() { return },
+            _ = stop.wait_for(|s| *s) => {
+                // The batch in hand was due and is not sent.
+                run.totals.backlog.fetch_add(due.dues.len() as u64, Ordering::Relaxed);
+                return due.stopped(run, local, &tx);
+            }
+        }
+        due.handed(run);
+    }
+}
+
+/// One connection's open-loop schedule: when its next message is due, and the due times of
+/// the batch in hand.
+struct Schedule {
+    next: Instant,
+    every: Duration,
+    quota: u64,
+    shard: usize,
+    /// The most messages in a batch.
+    most: usize,
+    dues: Vec<u64>,
+}
+
+impl Schedule {
+    fn new(run: &Shared, index: u32, rate: f64, quota: u64) -> Schedule {
+        // Each connection sends at its share of the rate, the connections out of step.
+        let every =
+            Duration::from_secs_f64(f64::from(run.connections) / rate).max(Duration::from_nanos(1));
+        let most = (BATCH_BYTES / run.maker.size().max(1)).clamp(1, 256);
+        Schedule {
+            next: Instant::now() + every.mul_f64(f64::from(index) / f64::from(run.connections)),
+            every,
+            quota,
+            shard: run.rec.shard_of(index),
+            most,
+            // Grown to the batches this connection needs (one message at a modest rate).
+            dues: Vec::new(),
+        }
+    }
+
+    /// The messages due by `until` (at most a batch), each stamped with when it was due.
+    fn batch(&mut self, run: &Shared, local: &Local, until: Instant) -> Vec<Message> {
+        let room = usize::try_from(self.quota).map_or(self.most, |q| q.min(self.most));
+        let mut batch = Vec::with_capacity(room);
+        self.dues.clear();
+        while self.next <= until && self.quota > 0 && batch.len() < self.most {
+            let due_ns = since(run, self.next);
             if run.matching == Matching::Order {
                 local.push_due(due_ns);
             }
             batch.push(run.maker.make(due_ns));
-            quota -= 1;
-            due += every;
+            self.dues.push(due_ns);
+            self.quota -= 1;
+            self.next += self.every;
         }
-        run.rec.sent(shard, batch.len() as u64);
-        tokio::select! {
-            r = tx.send(batch) => if r.is_err() { return },
-            _ = stop.wait_for(|s| *s) => return,
-        }
+        batch
     }
+
+    /// The batch in hand went to the writer: how late each message was is recorded.
+    fn handed(&mut self, run: &Shared) {
+        run.rec.sent_late(self.shard, run.now_ns(), &self.dues);
+    }
+
+    /// The load stopped. What fell due by then goes out if the writer takes it at once (the
+    /// timer wakes the feeder up to a millisecond late, which is no backlog); the rest of what
+    /// was due is counted as the backlog, never sent.
+    fn stopped(&mut self, run: &Shared, local: &Local, tx: &mpsc::Sender<Batch>) {
+        let stop_ns = run.stop_ns.load(Ordering::Relaxed).min(run.now_ns());
+        let stop_at = run.started + Duration::from_nanos(stop_ns);
+        let batch = self.batch(run, local, stop_at);
+        if !batch.is_empty() {
+            match tx.try_send(batch) {
+                Ok(()) => self.handed(run),
+                Err(_) => {
+                    let n = self.dues.len() as u64;
+                    run.totals.backlog.fetch_add(n, Ordering::Relaxed);
+                }
+            }
+        }
+        let next_ns = since(run, self.next);
+        if self.quota == 0 || next_ns > stop_ns {
+            return;
+        }
+        let every_ns = u64::try_from(self.every.as_nanos()).map_or(u64::MAX, |e| e.max(1));
+        let n = ((stop_ns - next_ns) / every_ns + 1).min(self.quota);
+        run.totals.backlog.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// `at` in nanoseconds since the start of the run (the stamp of a message due then).
+fn since(run: &Shared, at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(run.started).as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The handler of a connection's replies.
@@ -341,30 +466,11 @@ impl Inbound for Load<'_> {
             _ => &[],
         };
         let due = match run.matching {
-            Matching::Stamp => {
-                let stamp = read_stamp(payload).filter(|&t| t <= now);
-                if stamp.is_none() {
-                    run.sink.count_error(
-                        "unmatched",
-                        1,
-                        "a reply does not start with the send stamp of a message: the server \
-                         does not echo (use --no-echo, or --payload for request/response)",
-                    );
-                }
-                stamp
-            }
-            Matching::Order => {
-                let due = self.local.pop_due();
-                if due.is_none() {
-                    run.sink.count_error(
-                        "unmatched",
-                        1,
-                        "a message arrived while none of ours awaited a reply: the server sends \
-                         messages of its own (use --no-echo to count them)",
-                    );
-                }
-                due
-            }
+            // A message without the stamp of one of ours, or arriving while none awaits its
+            // reply, is the server's own (a push): counted apart, not an error. If the server
+            // does not echo at all, the messages it never answered are `no-reply` errors.
+            Matching::Stamp => read_stamp(payload).filter(|&t| t <= now),
+            Matching::Order => self.local.pop_due(),
             Matching::None => None,
         };
         self.local.arrivals.fetch_add(1, Ordering::Relaxed);

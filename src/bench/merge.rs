@@ -13,7 +13,7 @@ use anyhow::Result;
 use hdrhistogram::Histogram;
 
 use super::record::histogram;
-use super::summary::{decode, Point, PointLatency, Stats, Summary};
+use super::summary::{decode, Generator, Point, PointLatency, Stats, Summary};
 use crate::error::Failure;
 
 /// What `pace` says of a merge of runs paced differently.
@@ -60,7 +60,7 @@ fn histograms(s: &Summary) -> Result<()> {
     let whole = [
         ("latency_ms", &s.latency_ms),
         ("connect_ms", &s.connect_ms),
-        ("send_lag_ms", &s.send_lag_ms),
+        ("send_lag_ms", &s.generator.send_lag_ms),
     ];
     for (key, stats) in whole {
         if let Some(stats) = stats {
@@ -173,11 +173,9 @@ pub fn merge(runs: &[Summary]) -> Result<Merged> {
     };
     let mut latency = histogram();
     let mut connect = histogram();
-    let mut send_lag = histogram();
     for r in runs {
         add(&mut latency, r.latency_ms.as_ref())?;
         add(&mut connect, r.connect_ms.as_ref())?;
-        add(&mut send_lag, r.send_lag_ms.as_ref())?;
     }
     let sum = |f: fn(&Summary) -> u64| runs.iter().map(f).fold(0u64, u64::saturating_add);
     let (errors, error_messages, closes) = problems(runs);
@@ -220,9 +218,10 @@ pub fn merge(runs: &[Summary]) -> Result<Merged> {
         received: sum(|r| r.received),
         msgs_per_s: round3(time.rate(&each(runs, |r| r.msgs_per_s))),
         bytes_per_s: round3(time.rate(&each(runs, |r| r.bytes_per_s))),
-        send_rate: round3(time.rate(&each(runs, |r| r.send_rate))),
-        fell_behind: runs.iter().any(|r| r.fell_behind),
-        send_lag_ms: Stats::of(&send_lag),
+        generator: Generator {
+            send_rate: round3(time.rate(&each(runs, |r| r.generator.send_rate))),
+            ..Generator::merged(runs)?
+        },
         errors,
         error_messages,
         closes,
@@ -482,17 +481,19 @@ mod tests {
     #[test]
     fn runs_side_by_side_add_their_rates() {
         let (mut a, mut b) = (run(&[10; 100], 1000), run(&[20; 300], 1500));
-        (a.pace, a.in_flight, a.rate, a.send_rate) = ("open".into(), None, Some(100.0), 99.0);
-        (b.pace, b.in_flight, b.rate, b.send_rate) = ("open".into(), None, Some(300.0), 290.0);
-        b.fell_behind = true;
+        (a.pace, a.in_flight, a.rate, a.generator.send_rate) =
+            ("open".into(), None, Some(100.0), 99.0);
+        (b.pace, b.in_flight, b.rate, b.generator.send_rate) =
+            ("open".into(), None, Some(300.0), 290.0);
+        b.generator.fell_behind = true;
         let m = merge(&[a, b]).unwrap();
         assert!(m.warning.is_none());
         let s = m.summary;
         assert_eq!(
-            (s.msgs_per_s, s.rate, s.send_rate),
+            (s.msgs_per_s, s.rate, s.generator.send_rate),
             (400.0, Some(400.0), 389.0)
         );
-        assert!(s.fell_behind);
+        assert!(s.generator.fell_behind);
         assert_eq!(s.pace, "open");
         // From the first start to the last end.
         assert_eq!(s.duration_s, 1.5);

@@ -15,10 +15,12 @@ pub mod record;
 pub mod report;
 mod sink;
 mod stamp;
+mod steady;
 pub mod summary;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -34,7 +36,8 @@ use load::{Shared, Totals};
 use progress::Progress;
 use record::{histogram, Counts, Recorder};
 use sink::BenchSink;
-use summary::{Point, PointLatency, Stats, Summary};
+use steady::{Rates, Steady};
+use summary::{Generator, Point, PointLatency, Stats, Summary};
 
 /// A finished run.
 pub struct Outcome {
@@ -52,6 +55,7 @@ pub struct Outcome {
 /// Runs the load and measures it.
 pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
     file_limit(plan.connections)?;
+    crate::config::bench::check_memory(plan)?;
     let mut settings = plan.client.clone();
     settings.resolved = resolve_once(&settings).await?;
     let progress = Progress::new(!plan.out.quiet);
@@ -75,6 +79,7 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
         sink: sink.clone(),
         started: Instant::now(),
         stopping: AtomicBool::new(false),
+        stop_ns: AtomicU64::new(u64::MAX),
         totals: Totals::default(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -91,7 +96,11 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
     let every = interval(plan);
     let mut ticks = tokio::time::interval_at(run.started + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The progress line is redrawn more often than the series takes a point.
+    let mut redraws = tokio::time::interval(PROGRESS_EVERY);
+    redraws.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut series = Series::new(run.started);
+    let mut steady = Steady::new(plan.ramp);
     let mut signal = None;
     let mut stopped_at = None;
     progress.update(format!("0/{} open", plan.connections));
@@ -107,27 +116,47 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
             },
             _ = ticks.tick() => {
                 series.take(&run, &sink);
+                if plan.out.verbose {
+                    progress.println(&series.point_line());
+                }
+            }
+            _ = redraws.tick(), if progress.shown() => {
                 progress.update(series.line(&run, &sink, plan));
+            }
+            () = tokio::time::sleep_until(run.started + plan.ramp), if steady.from.is_none() => {
+                steady.from = Some(series.so_far(&run));
             }
             () = sleep_until(stop_at), if stopped_at.is_none() && stop_at.is_some() => {
                 stopped_at = Some(Instant::now());
-                run.stopping.store(true, Ordering::Relaxed);
+                steady.to = Some(series.so_far(&run));
+                run.stop();
                 let _ = stop_tx.send(true);
             }
             status = &mut signals, if signal.is_none() => {
                 signal = Some(status);
-                stopped_at.get_or_insert_with(Instant::now);
-                run.stopping.store(true, Ordering::Relaxed);
+                if stopped_at.is_none() {
+                    stopped_at = Some(Instant::now());
+                    steady.to = Some(series.so_far(&run));
+                }
+                run.stop();
                 let _ = stop_tx.send(true);
             }
         }
     }
     let ended = Instant::now();
+    let points = series.points.len();
     series.take(&run, &sink);
+    if plan.out.verbose && series.points.len() > points {
+        progress.println(&series.point_line());
+    }
+    series.settle();
     progress.finish();
-    let end = stopped_at.map_or(ended, |s| s.min(ended));
-    let duration = end.saturating_duration_since(run.started);
-    let mut summary = summarize(plan, &run, &sink, &series, duration, started_at);
+    let duration = ended.saturating_duration_since(run.started);
+    let load_end = stopped_at
+        .map_or(ended, |s| s.min(ended))
+        .saturating_duration_since(run.started);
+    let rates = steady.rates(series.counts, plan.ramp, load_end, duration);
+    let mut summary = summarize(plan, &run, &sink, &series, duration, rates, started_at);
     summary.run_id = Some(run_id);
     Ok(Outcome {
         summary,
@@ -137,6 +166,9 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
         started_at,
     })
 }
+
+/// How often the progress line is redrawn.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
 async fn sleep_until(at: Option<Instant>) {
     match at {
@@ -162,11 +194,15 @@ struct Series {
     last: Instant,
     points: Vec<Point>,
     total: Histogram<u64>,
+    /// Open loop: how late messages were handed to the writer.
+    lag: Histogram<u64>,
     counts: Counts,
     errors_before: u64,
     intervals: Vec<(Duration, Duration, Histogram<u64>)>,
-    /// Messages received a second in the last interval (for the progress line).
-    recent_rate: f64,
+    /// Messages counted as sent in a point that never went out, not yet taken off one.
+    unsent: u64,
+    /// The counts so far at the last few redraws of the progress line (its rates).
+    recent: VecDeque<(Instant, Counts)>,
 }
 
 impl Series {
@@ -176,10 +212,12 @@ impl Series {
             last: started,
             points: Vec::new(),
             total: histogram(),
+            lag: histogram(),
             counts: Counts::default(),
             errors_before: 0,
             intervals: Vec::new(),
-            recent_rate: 0.0,
+            unsent: 0,
+            recent: VecDeque::new(),
         }
     }
 
@@ -187,16 +225,19 @@ impl Series {
         let now = Instant::now();
         let i = run.rec.take();
         let length = now.saturating_duration_since(self.last);
-        if length.is_zero() {
+        let _ = self.total.add(&i.latency);
+        let _ = self.lag.add(&i.lag);
+        self.counts.add(&i.counts);
+        self.unsent += i.unsent;
+        if length.is_zero() && i.counts == Counts::default() {
             return;
         }
-        let _ = self.total.add(&i.latency);
-        self.counts.add(&i.counts);
+        let unsent = self.unsent.min(i.counts.sent);
+        self.unsent -= unsent;
         let errors = sink.errors();
-        self.recent_rate = i.counts.received as f64 / length.as_secs_f64();
         self.points.push(Point {
             t_s: round3(now.saturating_duration_since(self.started).as_secs_f64()),
-            sent: i.counts.sent,
+            sent: i.counts.sent - unsent,
             received: i.counts.received,
             bytes_in: i.counts.bytes_in,
             errors: errors - self.errors_before,
@@ -212,19 +253,79 @@ impl Series {
         self.last = now;
     }
 
-    /// The progress line.
-    fn line(&self, run: &Shared, sink: &BenchSink, plan: &BenchPlan) -> String {
+    /// After the last point: messages counted as sent that never went out come off the
+    /// latest points, so the series adds up to what was sent.
+    fn settle(&mut self) {
+        for p in self.points.iter_mut().rev() {
+            let unsent = self.unsent.min(p.sent);
+            p.sent -= unsent;
+            self.unsent -= unsent;
+        }
+    }
+
+    /// The counts so far, including what the recorder holds since the last point.
+    fn so_far(&self, run: &Shared) -> Counts {
+        let mut c = self.counts;
+        c.add(&run.rec.peek());
+        c
+    }
+
+    /// `-v`: the last point as a line of its own.
+    fn point_line(&self) -> String {
+        let Some(p) = self.points.last() else {
+            return String::new();
+        };
         let mut line = format!(
-            "{}/{} open  {:.0} msg/s",
+            "{:>8.3} s  {} open  {} sent  {} received  {} errors",
+            p.t_s,
+            p.open,
+            summary::count(p.sent),
+            summary::count(p.received),
+            summary::count(p.errors)
+        );
+        if let Some(l) = &p.latency_ms {
+            line.push_str(&format!(
+                "  p50 {}  p99 {}  max {}",
+                summary::millis(l.p50),
+                summary::millis(l.p99),
+                summary::millis(l.max)
+            ));
+        }
+        line
+    }
+
+    /// The progress line: rates over about the last second, percentiles so far.
+    fn line(&mut self, run: &Shared, sink: &BenchSink, plan: &BenchPlan) -> String {
+        let now = Instant::now();
+        self.recent.push_back((now, self.so_far(run)));
+        while self.recent.len() > 2
+            && now.saturating_duration_since(self.recent[1].0) >= Duration::from_secs(1)
+        {
+            self.recent.pop_front();
+        }
+        let (then, before) = self.recent[0];
+        let secs = now.saturating_duration_since(then).as_secs_f64();
+        let per_s = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
+        let counts = self.recent.back().map_or(before, |r| r.1);
+        let mut line = format!(
+            "{}/{} open  {:.0} msg/s received",
             run.rec.open(),
             plan.connections,
-            self.recent_rate,
+            per_s(counts.received - before.received),
         );
-        if !self.total.is_empty() {
+        if let Pace::Open { rate } = plan.pace {
+            line.push_str(&format!(
+                "  {:.0} of {rate} msg/s sent",
+                per_s(counts.sent - before.sent)
+            ));
+        }
+        let mut latency = run.rec.peek_latency();
+        let _ = latency.add(&self.total);
+        if !latency.is_empty() {
             line.push_str(&format!(
                 "  p50 {}  p99 {}",
-                summary::millis(self.total.value_at_quantile(0.5) as f64 / 1000.0),
-                summary::millis(self.total.value_at_quantile(0.99) as f64 / 1000.0)
+                summary::millis(latency.value_at_quantile(0.5) as f64 / 1000.0),
+                summary::millis(latency.value_at_quantile(0.99) as f64 / 1000.0)
             ));
         }
         line.push_str(&format!("  {} errors", summary::count(sink.errors())));
@@ -242,11 +343,16 @@ fn summarize(
     sink: &BenchSink,
     series: &Series,
     duration: Duration,
+    rates: Rates,
     started_at: SystemTime,
 ) -> Summary {
     let t = &run.totals;
-    let secs = duration.as_secs_f64().max(1e-9);
     let received = t.received.load(Ordering::Relaxed);
+    let rate = match plan.pace {
+        Pace::Open { rate } => Some(rate),
+        _ => None,
+    };
+    let backlog = t.backlog.load(Ordering::Relaxed);
     let (errors, error_messages, closes) = sink.counts();
     Summary {
         wsprobe: env!("CARGO_PKG_VERSION").to_owned(),
@@ -267,10 +373,7 @@ fn summarize(
             Pace::Closed { in_flight } => Some(in_flight),
             _ => None,
         },
-        rate: match plan.pace {
-            Pace::Open { rate } => Some(rate),
-            _ => None,
-        },
+        rate,
         size: match &plan.message.body {
             Body::Generated { size } => *size,
             Body::Fixed(b) => b.len(),
@@ -283,11 +386,19 @@ fn summarize(
         duration_s: round3(duration.as_secs_f64()),
         sent: t.sent.load(Ordering::Relaxed),
         received,
-        msgs_per_s: round3(received as f64 / secs),
-        bytes_per_s: round3(t.bytes_in.load(Ordering::Relaxed) as f64 / secs),
-        send_rate: 0.0,
-        fell_behind: false,
-        send_lag_ms: None,
+        msgs_per_s: round3(rates.received),
+        bytes_per_s: round3(rates.bytes_in),
+        generator: Generator {
+            send_rate: round3(rates.sent),
+            // More than 10 ms worth of the rate still due at the end: the timer's own
+            // granularity (1 ms) leaves a few behind in a run that kept up.
+            fell_behind: rate.is_some_and(|r| backlog as f64 > (r / 100.0).max(1.0)),
+            backlog,
+            send_lag_ms: Stats::of(&series.lag),
+            steady_from_s: round3(rates.from_s),
+            steady_to_s: round3(rates.to_s),
+            pushes: t.pushes.load(Ordering::Relaxed),
+        },
         errors,
         error_messages,
         closes,

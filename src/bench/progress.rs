@@ -1,5 +1,6 @@
-//! The live progress line on a terminal (indicatif): connections open, messages a second,
-//! p50 and p99 so far, errors. Nothing at all when stderr is not a terminal, or with `-q`.
+//! The live progress line on a terminal (indicatif): connections open, messages received a
+//! second over about the last second (and, in open loop, sent beside the rate asked), p50 and
+//! p99 so far, errors. Nothing at all when stderr is not a terminal, or with `-q`.
 
 use std::time::Duration;
 
@@ -21,6 +22,11 @@ impl Progress {
         }
         bar.enable_steady_tick(Duration::from_millis(200));
         Progress(Some(bar))
+    }
+
+    /// Whether the line is shown at all.
+    pub fn shown(&self) -> bool {
+        self.0.is_some()
     }
 
     pub fn update(&self, line: String) {

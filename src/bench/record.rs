@@ -43,13 +43,19 @@ impl Counts {
 
 struct Shard {
     latency: Histogram<u64>,
+    /// Open loop: how late each message was handed to its connection's writer.
+    lag: Histogram<u64>,
     counts: Counts,
 }
 
 /// One interval's share of the measurements.
 pub struct Interval {
     pub latency: Histogram<u64>,
+    pub lag: Histogram<u64>,
     pub counts: Counts,
+    /// Messages counted as sent (in this or an earlier interval) that never went out: their
+    /// connection closed with them still queued.
+    pub unsent: u64,
 }
 
 pub struct Recorder {
@@ -57,6 +63,7 @@ pub struct Recorder {
     connect: Mutex<Histogram<u64>>,
     /// Connections OPEN now.
     open: AtomicU64,
+    unsent: AtomicU64,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -76,12 +83,14 @@ impl Recorder {
                 .map(|_| {
                     Mutex::new(Shard {
                         latency: histogram(),
+                        lag: histogram(),
                         counts: Counts::default(),
                     })
                 })
                 .collect(),
             connect: Mutex::new(histogram()),
             open: AtomicU64::new(0),
+            unsent: AtomicU64::new(0),
         }
     }
 
@@ -110,6 +119,30 @@ impl Recorder {
         self.shard(shard).counts.sent += n;
     }
 
+    /// Open loop: messages due at `dues_ns` were handed to the writer at `now_ns` (both in
+    /// nanoseconds since the start of the run).
+    pub fn sent_late(&self, shard: usize, now_ns: u64, dues_ns: &[u64]) {
+        let mut s = self.shard(shard);
+        s.counts.sent += dues_ns.len() as u64;
+        for &due in dues_ns {
+            put(&mut s.lag, now_ns.saturating_sub(due) / 1000);
+        }
+    }
+
+    /// `n` messages counted as sent never went out (their connection closed first).
+    pub fn unsent(&self, n: u64) {
+        self.unsent.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The counts recorded since the last [`take`](Self::take), without taking them.
+    pub fn peek(&self) -> Counts {
+        let mut counts = Counts::default();
+        for shard in &self.shards {
+            counts.add(&shard.lock().unwrap_or_else(|e| e.into_inner()).counts);
+        }
+        counts
+    }
+
     /// A connection reached OPEN after `us` microseconds.
     pub fn connected(&self, us: u64) {
         self.open.fetch_add(1, Ordering::Relaxed);
@@ -136,21 +169,41 @@ impl Recorder {
             .clone()
     }
 
+    /// The latencies recorded since the last [`take`](Self::take), without taking them.
+    pub fn peek_latency(&self) -> Histogram<u64> {
+        let mut latency = histogram();
+        for shard in &self.shards {
+            let s = shard.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = latency.add(&s.latency);
+        }
+        latency
+    }
+
     /// Everything recorded since the last call, summed over the shards (and reset there).
     pub fn take(&self) -> Interval {
         let mut latency = histogram();
+        let mut lag = histogram();
         let mut counts = Counts::default();
         for shard in &self.shards {
             let mut s = shard.lock().unwrap_or_else(|e| e.into_inner());
+            // The histograms auto-resize, so adding cannot fail.
             if !s.latency.is_empty() {
-                // Both histograms auto-resize, so adding cannot fail.
                 let _ = latency.add(&s.latency);
                 s.latency.reset();
+            }
+            if !s.lag.is_empty() {
+                let _ = lag.add(&s.lag);
+                s.lag.reset();
             }
             counts.add(&s.counts);
             s.counts = Counts::default();
         }
-        Interval { latency, counts }
+        Interval {
+            latency,
+            lag,
+            counts,
+            unsent: self.unsent.swap(0, Ordering::Relaxed),
+        }
     }
 }
 
@@ -179,5 +232,20 @@ mod tests {
         let again = r.take();
         assert!(again.latency.is_empty());
         assert_eq!(again.counts, Counts::default());
+    }
+
+    #[test]
+    fn lag_unsent_and_a_peek_that_takes_nothing() {
+        let r = Recorder::new(1);
+        // Handed over at 5 ms, due at 1 ms and 4.5 ms: 4 ms and 0.5 ms late.
+        r.sent_late(2, 5_000_000, &[1_000_000, 4_500_000]);
+        r.unsent(1);
+        assert_eq!(r.peek().sent, 2);
+        assert_eq!(r.peek().sent, 2);
+        let i = r.take();
+        assert_eq!((i.counts.sent, i.unsent, i.lag.len()), (2, 1, 2));
+        assert!(i.lag.equivalent(i.lag.max(), 4000));
+        assert!(i.lag.equivalent(i.lag.min(), 500));
+        assert_eq!((r.peek(), r.take().unsent), (Counts::default(), 0));
     }
 }

@@ -353,13 +353,13 @@ fn trim_rate(r: f64) -> String {
 
 /// Open loop: what the generator sent against what was asked, when it could not keep up.
 fn behind(page: &mut String, s: &Summary) {
-    if !s.fell_behind {
+    if !s.generator.fell_behind {
         return;
     }
     let asked = s
         .rate
         .map_or("the rate".to_owned(), |r| format!("{} msg/s", trim_rate(r)));
-    let lag = s.send_lag_ms.as_ref().map_or(String::new(), |l| {
+    let lag = s.generator.send_lag_ms.as_ref().map_or(String::new(), |l| {
         format!(
             "; messages went out up to {} after they were due (p99 {})",
             millis(l.max),
@@ -371,7 +371,7 @@ fn behind(page: &mut String, s: &Summary) {
         "<p class=\"bad\">The generator fell behind: it sent {:.0} msg/s of the {} asked{}. \
          Latency still counts from when each message was due, so it includes that wait; more \
          generators side by side (bench merge) give the rate asked.</p>",
-        s.send_rate,
+        s.generator.send_rate,
         escape(&asked),
         escape(&lag)
     );
@@ -682,8 +682,8 @@ mod tests {
         assert!(!page.contains("fell behind"));
         // Closed loop: nothing was asked.
         assert!(!chart(&render(&summary(true)), "throughput").contains("asked"));
-        s.fell_behind = true;
-        s.send_rate = 1500.0;
+        s.generator.fell_behind = true;
+        s.generator.send_rate = 1500.0;
         let page = render(&s);
         assert!(
             page.contains("The generator fell behind: it sent 1500 msg/s of the 2000 msg/s asked"),

@@ -27,6 +27,11 @@ impl Maker {
         }
     }
 
+    /// The size of each message, in bytes.
+    pub fn size(&self) -> usize {
+        self.template.len()
+    }
+
     /// The message due `due_ns` after the start of the run.
     pub fn make(&self, due_ns: u64) -> Message {
         if !self.stamped {

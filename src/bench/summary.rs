@@ -46,23 +46,17 @@ pub struct Summary {
     pub connected: u64,
     /// Of those, the ones that negotiated permessage-deflate.
     pub compressed: u64,
+    /// From the start to the last connection's end: the time `sent` and `received` cover.
     pub duration_s: f64,
     pub sent: u64,
     pub received: u64,
-    /// Received messages a second.
+    /// Received messages a second over the steady part (`steady_from_s` to `steady_to_s`).
     pub msgs_per_s: f64,
-    /// Received payload bytes a second.
+    /// Received payload bytes a second over the steady part.
     pub bytes_per_s: f64,
-    /// Open loop: messages sent a second over the steady part of the run (measured by the
-    /// load generator; left out until it is).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub send_rate: f64,
-    /// Open loop: the generator could not send at the rate asked for.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub fell_behind: bool,
-    /// Open loop: how late each message went out after it was due.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub send_lag_ms: Option<Stats>,
+    /// How the load generator kept to its pace (keys of their own in the JSON).
+    #[serde(flatten)]
+    pub generator: Generator,
     /// Error kind → how many.
     pub errors: BTreeMap<String, u64>,
     /// Error kind → the first such error, in words.
@@ -76,6 +70,62 @@ pub struct Summary {
     /// The length of each interval of `series`, in seconds.
     pub interval_s: f64,
     pub series: Vec<Point>,
+}
+
+/// How the generator kept up, and over which part of the run the rates are measured. Every
+/// field has a default, so summaries written before these keys existed still read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Generator {
+    /// Messages sent a second over the steady part.
+    #[serde(default)]
+    pub send_rate: f64,
+    /// Open loop: the rate asked for was not kept (see `backlog`).
+    #[serde(default)]
+    pub fell_behind: bool,
+    /// Open loop: messages that had fallen due by the end of the load and were never sent.
+    #[serde(default)]
+    pub backlog: u64,
+    /// Open loop: how late each message was handed to its connection's writer after it was
+    /// due (a backlog delays them).
+    #[serde(default)]
+    pub send_lag_ms: Option<Stats>,
+    /// The steady part, in seconds since the start: from the end of the `--ramp` to the end of
+    /// the load (the end of `--duration`, a Ctrl-C, or the last connection's end).
+    #[serde(default)]
+    pub steady_from_s: f64,
+    #[serde(default)]
+    pub steady_to_s: f64,
+    /// Messages that answered none of ours (the server's own pushes): counted, not errors.
+    #[serde(default)]
+    pub pushes: u64,
+}
+
+impl Generator {
+    /// Runs made side by side, added up: rates and counts add, the steady part is the one
+    /// they all share, and the send lag histograms are added.
+    pub fn merged(runs: &[Summary]) -> Result<Generator> {
+        let mut lag = crate::bench::record::histogram();
+        for r in runs {
+            if let Some(s) = &r.generator.send_lag_ms {
+                lag.add(&s.histogram()?)
+                    .map_err(|e| anyhow!("a histogram cannot be added: {e:?}"))?;
+            }
+        }
+        let g = runs.iter().map(|r| &r.generator);
+        Ok(Generator {
+            send_rate: g.clone().map(|g| g.send_rate).sum(),
+            fell_behind: g.clone().any(|g| g.fell_behind),
+            backlog: g.clone().map(|g| g.backlog).sum(),
+            send_lag_ms: Stats::of(&lag),
+            steady_from_s: g.clone().map(|g| g.steady_from_s).fold(0.0, f64::max),
+            steady_to_s: g
+                .clone()
+                .map(|g| g.steady_to_s)
+                .reduce(f64::min)
+                .unwrap_or_default(),
+            pushes: g.map(|g| g.pushes).sum(),
+        })
+    }
 }
 
 /// Percentiles of a histogram, in milliseconds, and the histogram itself.
@@ -115,10 +165,6 @@ pub struct PointLatency {
     pub p99: f64,
     pub max: f64,
     pub histogram: String,
-}
-
-fn is_zero(v: &f64) -> bool {
-    *v == 0.0
 }
 
 fn ms(us: u64) -> f64 {
@@ -250,6 +296,15 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A rate asked for: `1,000,000`, `2.5`.
+pub fn rate(r: f64) -> String {
+    if r.fract() == 0.0 && r < 1e15 {
+        count(r as u64)
+    } else {
+        format!("{r}")
+    }
+}
+
 /// Milliseconds, to about three significant digits.
 pub fn millis(v: f64) -> String {
     if v >= 100.0 {
@@ -310,15 +365,32 @@ impl Summary {
             );
         }
         let _ = writeln!(out, "{line}");
+        let pushes = match self.generator.pushes {
+            0 => String::new(),
+            n => format!(" ({} of them pushes that answer none of ours)", count(n)),
+        };
         let _ = writeln!(
             out,
-            "  messages     {} sent, {} received in {:.2} s: {:.0} msg/s, {}",
+            "  messages     {} sent, {} received{pushes} in {:.2} s",
             count(self.sent),
             count(self.received),
             self.duration_s,
-            self.msgs_per_s,
-            rate_bytes(self.bytes_per_s)
         );
+        let g = &self.generator;
+        let _ = writeln!(
+            out,
+            "  rate         {:.0} msg/s received, {}, {:.0} msg/s sent, over the steady {:.2} s ({:.2}–{:.2} s{})",
+            self.msgs_per_s,
+            rate_bytes(self.bytes_per_s),
+            g.send_rate,
+            g.steady_to_s - g.steady_from_s,
+            g.steady_from_s,
+            g.steady_to_s,
+            if g.steady_from_s > 0.0 { ", after the --ramp" } else { "" },
+        );
+        if let Some(line) = self.sending() {
+            let _ = writeln!(out, "{line}");
+        }
         match &self.latency_ms {
             Some(l) => {
                 let _ = writeln!(
@@ -366,11 +438,40 @@ impl Summary {
         match (self.pace.as_str(), self.in_flight, self.rate) {
             ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
             ("closed", None, _) => "closed loop, in flight differing between runs".to_owned(),
-            ("open", _, Some(r)) => format!("open loop at {r} msg/s"),
+            ("open", _, Some(r)) => format!("open loop at {} msg/s", rate(r)),
             ("open", _, None) => "open loop".to_owned(),
             (super::merge::MIXED, ..) => "runs paced differently (see their commands)".to_owned(),
             _ => "counting what arrives (--no-echo)".to_owned(),
         }
+    }
+
+    /// Open loop: the rate asked beside the rate sent, whether the generator kept up, and how
+    /// late the backlog made messages.
+    fn sending(&self) -> Option<String> {
+        let asked = self.rate?;
+        let g = &self.generator;
+        let mut line = format!(
+            "  sending      {:.0} msg/s of the {} asked",
+            g.send_rate,
+            rate(asked)
+        );
+        if g.fell_behind {
+            let _ = write!(
+                line,
+                ": the generator could not keep up, {} message(s) due were never sent",
+                count(g.backlog)
+            );
+        }
+        if let Some(l) = &g.send_lag_ms {
+            let _ = write!(
+                line,
+                "; sent late by p50 {}, p99 {}, max {}",
+                millis(l.p50),
+                millis(l.p99),
+                millis(l.max)
+            );
+        }
+        Some(line)
     }
 
     /// The error count.
@@ -411,9 +512,11 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
         received: n,
         msgs_per_s: n as f64,
         bytes_per_s: 64.0 * n as f64,
-        send_rate: 0.0,
-        fell_behind: false,
-        send_lag_ms: None,
+        generator: Generator {
+            send_rate: n as f64,
+            steady_to_s: 1.0,
+            ..Generator::default()
+        },
         errors: BTreeMap::from([("io".to_owned(), 1)]),
         error_messages: BTreeMap::new(),
         closes: BTreeMap::from([("1000".to_owned(), 2)]),
@@ -463,6 +566,54 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_written_before_the_generator_keys_still_reads() {
+        let mut v = serde_json::to_value(sample(&[100, 200], 0)).unwrap();
+        let keys = [
+            "send_rate",
+            "fell_behind",
+            "backlog",
+            "send_lag_ms",
+            "steady_from_s",
+            "steady_to_s",
+            "pushes",
+        ];
+        for k in keys {
+            assert!(v.as_object_mut().unwrap().remove(k).is_some(), "{k}");
+        }
+        let old: Summary = serde_json::from_value(v).unwrap();
+        assert!(!old.generator.fell_behind && old.generator.send_lag_ms.is_none());
+        assert_eq!(old.received, 2);
+    }
+
+    #[test]
+    fn runs_side_by_side_add_their_generator_figures() {
+        let mut lag = crate::bench::record::histogram();
+        lag.record(2000).unwrap();
+        let mut a = sample(&[100], 0);
+        a.generator = Generator {
+            send_rate: 100.0,
+            fell_behind: false,
+            backlog: 0,
+            send_lag_ms: Stats::of(&lag),
+            steady_from_s: 1.0,
+            steady_to_s: 11.0,
+            pushes: 3,
+        };
+        let mut b = a.clone();
+        b.generator.fell_behind = true;
+        b.generator.backlog = 7;
+        b.generator.steady_from_s = 2.0;
+        b.generator.steady_to_s = 10.5;
+        let g = Generator::merged(&[a, b]).unwrap();
+        assert_eq!(
+            (g.send_rate, g.fell_behind, g.backlog, g.pushes),
+            (200.0, true, 7, 6)
+        );
+        assert_eq!((g.steady_from_s, g.steady_to_s), (2.0, 10.5));
+        assert_eq!(g.send_lag_ms.map(|l| (l.count, l.max)), Some((2, 2.0)));
+    }
+
+    #[test]
     fn counts_and_rates_read_well() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
@@ -471,6 +622,8 @@ mod tests {
         assert_eq!(millis(0.0412), "0.041 ms");
         assert_eq!(millis(12.345), "12.3 ms");
         assert_eq!(rate_bytes(2048.0), "2.0 KiB/s");
+        assert_eq!(rate(1e9), "1,000,000,000");
+        assert_eq!(rate(2.5), "2.5");
     }
 
     #[test]

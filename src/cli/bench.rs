@@ -31,14 +31,20 @@ stalls shows in the percentiles (no coordinated omission).
 
 Replies are matched to messages by a send stamp in the first 16 bytes of each generated message
 (an echo server returns it); with --payload, or a --size under 16, the Nth reply answers the Nth
-message. A message that answers none of ours (the server's own push) is counted as unmatched
-and frees no slot. For a server that does not echo (a feed, a broadcast), --no-echo only counts
-what arrives and its rate. With --messages, a connection that hears nothing for --reply-timeout
-ends, and what it still awaited counts as no-reply.
+message. A message that answers none of ours (the server's own push) is counted apart (pushes,
+not an error) and frees no slot. For a server that does not echo (a feed, a broadcast), --no-echo
+only counts what arrives and its rate (it sends only with --rate). With --messages, a connection
+that hears nothing for --reply-timeout ends, and what it still awaited counts as no-reply.
+
+Rates are measured over the steady part: from the end of the --ramp to the end of the load. In
+open loop the summary shows the rate sent beside the rate asked; when the generator cannot keep
+up, messages go out late (send lag, also in the latency) and what is still due at the end is
+counted, never queued without bound (--max-lag makes that a failure). A connection still opening
+when the load ends is a not-opened error. -v prints a line for each interval of the run.
 
 Exit status: 0 the run completed without errors; 3 no connection could be opened; 4 some
 connections failed or ended abnormally, or errors occurred (messages without a reply, protocol
-errors); 5 a threshold (--max-p50, --max-p99, --max-p999, --min-rate) was not met.";
+errors); 5 a threshold (--max-p50, --max-p99, --max-p999, --min-rate, --max-lag) was not met.";
 
 #[derive(Debug, Subcommand)]
 pub enum BenchSub {
@@ -76,9 +82,15 @@ pub struct ThresholdArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, help_heading = "Thresholds")]
     pub max_p999: Option<Duration>,
 
-    /// Exit 5 when fewer messages a second were received than this
+    /// Exit 5 when fewer messages a second were received than this (over the steady part,
+    /// after the --ramp)
     #[arg(long, value_name = "MSGS_PER_S", value_parser = parse_rate, help_heading = "Thresholds")]
     pub min_rate: Option<f64>,
+
+    /// With --rate: exit 5 when a message went out later than this after it was due, or
+    /// messages due were never sent (the generator fell behind)
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, help_heading = "Thresholds")]
+    pub max_lag: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -183,7 +195,8 @@ pub struct BenchArgs {
     pub thresholds: ThresholdArgs,
 
     /// Worker threads [default: one per CPU this process may use]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),
+          help_heading = "Load")]
     pub threads: Option<u16>,
 }
 

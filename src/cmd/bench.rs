@@ -91,6 +91,7 @@ fn status(s: &Summary, t: &Thresholds, connect_hints: &[String]) -> ExitCode {
         let why = s
             .error_messages
             .get("connect")
+            .or_else(|| s.error_messages.get("not-opened"))
             .cloned()
             .unwrap_or_else(|| "stopped before any connection opened".to_owned());
         fail(&format!("no connection could be opened: {why}"));
@@ -140,10 +141,13 @@ fn status(s: &Summary, t: &Thresholds, connect_hints: &[String]) -> ExitCode {
     if let Some(min) = t.min_rate {
         if s.msgs_per_s < min {
             missed.push(format!(
-                "{:.0} msg/s received is below --min-rate {min}",
+                "{:.0} msg/s received (over the steady part) is below --min-rate {min}",
                 s.msgs_per_s
             ));
         }
+    }
+    if let Some(limit) = t.max_lag {
+        missed.extend(lag_missed(s, limit));
     }
     if missed.is_empty() {
         return ExitCode::Ok;
@@ -152,6 +156,38 @@ fn status(s: &Summary, t: &Thresholds, connect_hints: &[String]) -> ExitCode {
         fail(&format!("threshold not met: {m}"));
     }
     ExitCode::Expectation
+}
+
+/// `--max-lag`: the latest a message went out after it was due, and what was never sent.
+fn lag_missed(s: &Summary, limit: std::time::Duration) -> Vec<String> {
+    let g = &s.generator;
+    let mut missed = Vec::new();
+    let limit_ms = limit.as_secs_f64() * 1000.0;
+    match &g.send_lag_ms {
+        Some(l) if l.max > limit_ms => missed.push(format!(
+            "a message went out {} after it was due, above --max-lag {}",
+            bench::summary::millis(l.max),
+            humantime::format_duration(limit)
+        )),
+        Some(_) => {}
+        None if s.rate.is_none() => {
+            missed.push(
+                "--max-lag: no send lag was measured (the runs were not --rate runs)".to_owned(),
+            );
+        }
+        None if g.backlog == 0 => {
+            missed.push("--max-lag: no message was sent".to_owned());
+        }
+        None => {}
+    }
+    if g.fell_behind {
+        missed.push(format!(
+            "the generator fell behind (--max-lag {}): {} message(s) due were never sent",
+            humantime::format_duration(limit),
+            bench::summary::count(g.backlog)
+        ));
+    }
+    missed
 }
 
 fn fail(line: &str) {

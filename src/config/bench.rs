@@ -10,6 +10,7 @@ use super::{client, OutputConfig};
 use crate::cli::{BenchArgs, MergeArgs, ThresholdArgs};
 use crate::dial::handshake::ClientSettings;
 use crate::error::Failure;
+use crate::output::render;
 use crate::session::driver::DriveOpts;
 use crate::value::Close;
 use crate::wire::deflate::frames::Sending;
@@ -91,13 +92,14 @@ pub struct Results {
     pub hdr_out: Option<PathBuf>,
 }
 
-/// `--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`.
+/// `--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`, `--max-lag`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Thresholds {
     pub max_p50: Option<Duration>,
     pub max_p99: Option<Duration>,
     pub max_p999: Option<Duration>,
     pub min_rate: Option<f64>,
+    pub max_lag: Option<Duration>,
 }
 
 /// `bench merge`.
@@ -114,6 +116,7 @@ fn thresholds(args: &ThresholdArgs) -> Thresholds {
         max_p99: args.max_p99,
         max_p999: args.max_p999,
         min_rate: args.min_rate,
+        max_lag: args.max_lag,
     }
 }
 
@@ -140,8 +143,10 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         fragment: args.fragment,
     };
     let body = match &args.payload {
-        Some(p) => Body::Fixed(payload(p)?),
-        None => Body::Generated { size: args.size },
+        Some(p) => Body::Fixed(payload(p, args.max_message_size)?),
+        None => Body::Generated {
+            size: message_size(args.size, args.max_message_size)?,
+        },
     };
     if args.binary {
         // nothing to check: any bytes go in a binary message
@@ -171,6 +176,20 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         Some(n) => Stop::Messages(n),
         None => Stop::After(args.duration),
     };
+    if matches!(pace, Pace::Silent) && args.payload.is_some() {
+        return Err(Failure::usage(
+            "--payload with --no-echo needs --rate: without it nothing is sent",
+        )
+        .hint("add --rate MSGS_PER_S to send the payload at that rate, or leave out --payload to count what the server sends")
+        .into());
+    }
+    if args.thresholds.max_lag.is_some() && args.rate.is_none() {
+        return Err(Failure::usage(
+            "--max-lag needs --rate: only an open loop has messages due at set times",
+        )
+        .hint("add --rate MSGS_PER_S, or leave out --max-lag")
+        .into());
+    }
     if matches!((pace, stop), (Pace::Silent, Stop::Messages(_))) {
         return Err(Failure::usage(
             "--messages with --no-echo needs --rate: nothing is sent without it",
@@ -222,14 +241,277 @@ pub fn merge_plan(args: MergeArgs, out: OutputConfig) -> MergePlan {
     }
 }
 
-/// `--payload TEXT` or `--payload @FILE`.
-fn payload(given: &str) -> Result<Vec<u8>> {
+/// `--size`, checked: no larger than `--max-message-size` (an echo of it would close the
+/// connection with 1009), and memory for it can be had (a failed allocation would abort).
+fn message_size(size: usize, max: usize) -> Result<usize> {
+    if size > max {
+        return Err(too_large("--size", size, max).into());
+    }
+    reserve(size, "--size")?;
+    Ok(size)
+}
+
+fn too_large(what: &str, size: usize, max: usize) -> Failure {
+    Failure::usage(format!(
+        "{what} is {} ({size} bytes), larger than --max-message-size {}: the echo of such a message would be refused",
+        render::size(size),
+        render::size(max)
+    ))
+    .hint("send smaller messages, or raise --max-message-size (as far as the server accepts)")
+}
+
+/// The messages a run holds at once (each connection's `--in-flight`, or in open loop a
+/// batch in hand, one in the channel and one being written) must fit in the memory available:
+/// beyond it the run would be killed, or abort, instead of measuring anything. Checked when
+/// the run starts, after the open-file limit (which speaks first of a huge `-c`).
+pub fn check_memory(plan: &BenchPlan) -> Result<()> {
+    let size = match &plan.message.body {
+        Body::Generated { size } => *size,
+        Body::Fixed(b) => b.len(),
+    };
+    held_in_memory(plan.connections, size, plan.pace, memory_available())
+}
+
+fn held_in_memory(connections: u32, size: usize, pace: Pace, available: Option<u64>) -> Result<()> {
+    let Some(available) = available else {
+        return Ok(());
+    };
+    let each = match pace {
+        Pace::Closed { in_flight } => u64::from(in_flight),
+        // A batch is at most 16 KiB unless one message is larger.
+        Pace::Open { .. } => 3 * (16 * 1024 / size.max(1)).clamp(1, 256) as u64,
+        Pace::Silent => return Ok(()),
+    };
+    let held = u64::from(connections)
+        .saturating_mul(each)
+        .saturating_mul(size as u64);
+    if held <= available {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "the messages in flight would need {} (-c {connections} × {each} × {} each), more than the {} of memory available",
+        render::size(usize::try_from(held).unwrap_or(usize::MAX)),
+        render::size(size),
+        render::size(usize::try_from(available).unwrap_or(usize::MAX)),
+    ))
+    .hint("use fewer connections, a lower --in-flight or smaller messages, or several machines (wsprobe bench merge adds their runs up)")
+    .into())
+}
+
+/// MemAvailable from /proc/meminfo, in bytes (`None` where there is none to read).
+fn memory_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
+}
+
+/// An empty buffer with room for `n` bytes, or a usage error instead of an abort.
+fn reserve(n: usize, what: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| cannot_hold(n, what))?;
+    Ok(v)
+}
+
+fn cannot_hold(n: usize, what: &str) -> Failure {
+    Failure::usage(format!(
+        "{what}: {} ({n} bytes) cannot be held in memory",
+        render::size(n)
+    ))
+    .hint("send smaller messages")
+}
+
+/// `--payload TEXT` or `--payload @FILE`, at most `max` bytes. A file is read no further than
+/// that, into memory reserved as it goes (a huge or endless file is an error, not an abort).
+fn payload(given: &str, max: usize) -> Result<Vec<u8>> {
     let Some(path) = given.strip_prefix('@') else {
+        if given.len() > max {
+            return Err(too_large("--payload", given.len(), max).into());
+        }
         return Ok(given.as_bytes().to_vec());
     };
-    std::fs::read(path).map_err(|e| {
+    let cannot = |e: std::io::Error| -> anyhow::Error {
         Failure::usage(format!("cannot read --payload file '{path}': {e}"))
             .hint("give @PATH to a readable file, or the message's text itself")
             .into()
-    })
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0; 64 * 1024];
+    let mut reader = std::io::Read::take(file, max as u64 + 1);
+    loop {
+        let n = match std::io::Read::read(&mut reader, &mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot(e)),
+        };
+        if bytes.len() + n > max {
+            return Err(Failure::usage(format!(
+                "--payload file '{path}' is larger than --max-message-size {}: the echo of such a message would be refused",
+                render::size(max)
+            ))
+            .hint("send a smaller file, or raise --max-message-size (as far as the server accepts)")
+            .into());
+        }
+        if bytes.try_reserve(n).is_err() {
+            let what = format!("--payload file '{path}'");
+            return Err(cannot_hold(bytes.len() + n, &what).into());
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Command;
+    use crate::error::ExitCode;
+    use proptest::prelude::*;
+
+    /// Parses and resolves `wsprobe bench ws://127.0.0.1:9/ ARGS`: the plan, or the exit
+    /// status of the error (clap's usage errors are 2 as well).
+    fn resolve(args: &[String]) -> Result<BenchPlan, ExitCode> {
+        let mut argv: Vec<std::ffi::OsString> =
+            vec!["wsprobe".into(), "bench".into(), "ws://127.0.0.1:9/".into()];
+        argv.extend(args.iter().map(Into::into));
+        let cli = crate::cli::parse(argv).map_err(|_| ExitCode::Usage)?;
+        let out = OutputConfig::resolve(&cli.output);
+        let Command::Bench(b) = cli.command else {
+            panic!("not bench: {args:?}")
+        };
+        assert!(b.merge.is_none(), "{args:?}");
+        plan(b.run, out, String::new()).map_err(|e| match e.downcast_ref::<Failure>() {
+            Some(f) => {
+                assert!(!f.message.is_empty() && !f.message.contains('\n'), "{f:?}");
+                f.status
+            }
+            None => panic!("{args:?}: an error that is no Failure: {e:#}"),
+        })
+    }
+
+    const FLAGS: &[&str] = &[
+        "-c",
+        "-d",
+        "--messages",
+        "--in-flight",
+        "--rate",
+        "--ramp",
+        "--size",
+        "--payload",
+        "--fragment",
+        "--max-message-size",
+        "--reply-timeout",
+        "--close-timeout",
+        "--threads",
+        "--max-p99",
+        "--min-rate",
+        "--max-lag",
+    ];
+    const SWITCHES: &[&str] = &[
+        "--binary",
+        "--no-echo",
+        "--no-compress",
+        "--json",
+        "-v",
+        "-q",
+    ];
+    const VALUES: &[&str] = &[
+        "0",
+        "1",
+        "15",
+        "16",
+        "2.5",
+        "-1",
+        "1e9",
+        "1e10",
+        "nan",
+        "inf",
+        "abc",
+        "",
+        "1ms",
+        "0s",
+        "1h",
+        "64KiB",
+        "64MiB",
+        "100GiB",
+        "1000TiB",
+        "2000TiB",
+        "18446744073709551615",
+        "hi",
+        "@/dev/null",
+        "@/nonexistent",
+        "\u{0}\u{202e}",
+    ];
+
+    fn arg() -> impl Strategy<Value = Vec<String>> {
+        let value = prop_oneof![
+            4 => proptest::sample::select(VALUES).prop_map(str::to_owned),
+            1 => any::<String>(),
+        ];
+        prop_oneof![
+            (proptest::sample::select(FLAGS), value).prop_map(|(f, v)| vec![f.to_owned(), v]),
+            proptest::sample::select(SWITCHES).prop_map(|s| vec![s.to_owned()]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_bench_arguments_give_a_plan_or_a_clean_usage_error(
+            args in proptest::collection::vec(arg(), 0..6)
+        ) {
+            let args: Vec<String> = args.into_iter().flatten().collect();
+            match resolve(&args) {
+                Ok(plan) => {
+                    // What the plan holds is what it can send.
+                    if let Body::Generated { size } = plan.message.body {
+                        prop_assert!(size <= plan.drive.max_message_size);
+                    }
+                    if let Pace::Open { rate } = plan.pace {
+                        prop_assert!(rate.is_finite() && rate > 0.0);
+                    }
+                }
+                Err(code) => prop_assert_eq!(code, ExitCode::Usage, "{:?}", args),
+            }
+        }
+    }
+
+    #[test]
+    fn messages_held_at_once_must_fit_in_memory() {
+        let gib = 1 << 30;
+        let closed = Pace::Closed { in_flight: 8 };
+        assert!(held_in_memory(10, 1024, closed, Some(gib)).is_ok());
+        assert!(held_in_memory(1000, 1 << 20, closed, Some(gib)).is_err());
+        assert!(held_in_memory(1000, 1 << 20, closed, None).is_ok());
+        // Open loop: three batches of 16 KiB (or of one message, when larger).
+        let open = Pace::Open { rate: 1e9 };
+        assert!(held_in_memory(10_000, 64, open, Some(gib)).is_ok());
+        assert!(held_in_memory(100, 64 << 20, open, Some(gib)).is_err());
+        let e = held_in_memory(u32::MAX, usize::MAX, closed, Some(gib)).unwrap_err();
+        assert!(e.to_string().contains("(-c 4294967295 × 8 × "), "{e}");
+    }
+
+    #[test]
+    fn what_a_plan_refuses() {
+        let refuse = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+            assert_eq!(resolve(&args).err(), Some(ExitCode::Usage), "{args:?}");
+        };
+        refuse(&["--size", "100GiB"]);
+        refuse(&["--size", "1000TiB", "--max-message-size", "2000TiB"]);
+        refuse(&["--payload", "@/dev/zero"]);
+        refuse(&["--no-echo", "--payload", "x"]);
+        refuse(&["--max-lag", "1s"]);
+        let ok = resolve(&[
+            "--no-echo".into(),
+            "--payload".into(),
+            "x".into(),
+            "--rate".into(),
+            "5".into(),
+        ]);
+        assert!(ok.is_ok());
+    }
 }

@@ -129,7 +129,7 @@ fn the_human_summary_says_what_happened() {
         "{stdout}"
     );
     assert!(!stdout.contains("permessage-deflate"), "{stdout}");
-    assert!(stdout.contains(" msg/s, "), "{stdout}");
+    assert!(stdout.contains(" msg/s received, "), "{stdout}");
     assert!(stdout.contains("  latency      p50 "), "{stdout}");
     assert!(stdout.contains("  closes       1000 ×2\n"), "{stdout}");
     assert!(stdout.contains("  errors       none\n"), "{stdout}");
@@ -219,11 +219,20 @@ fn a_fixed_payload_is_matched_in_order_against_a_request_response_server() {
     assert_eq!(code, 0, "{stderr}\n{s}");
     assert_eq!(u(&s, "size"), 12);
     assert_eq!(u(&s["latency_ms"], "count"), u(&s, "received"));
-    // Generated messages expect their stamp back: these replies do not match.
+    // Generated messages expect their stamp back: these replies answer none of them (they
+    // count as pushes), and the message that was sent is never answered.
     let (code, s, stderr) = bench_json(&[&server.url, "-c", "1", "-d", "200ms"]);
     assert_eq!(code, 4, "{s}");
-    assert!(u(&s["errors"], "unmatched") > 0, "{s}");
+    assert_eq!(u(&s["errors"], "no-reply"), 1, "{s}");
+    assert_eq!(u(&s, "pushes"), 1, "{s}");
     assert!(stderr.contains("wsprobe: error: "), "{stderr}");
+    assert!(
+        s["error_messages"]["no-reply"]
+            .as_str()
+            .unwrap()
+            .contains("use --no-echo"),
+        "{s}"
+    );
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), "{\"op\":\"from a file\"}").unwrap();
     let arg = format!("@{}", file.path().display());
@@ -656,10 +665,13 @@ fn a_message_over_the_limit_is_too_large_and_closes_with_1009() {
 }
 
 #[test]
-fn pushes_that_answer_nothing_free_no_slot_and_hide_no_lost_message() {
+fn pushes_are_counted_apart_free_no_slot_and_hide_no_lost_message() {
     // Three messages of its own, no echo, then a close: each connection's one message in
     // flight is never answered, and the pushes must not open more slots.
     let server = Server::ws(|mut ws| async move {
+        // Once the connection's message is in (so that it was sent, not left unsent by a
+        // close that came first).
+        let _ = ws.next().await;
         for i in 0..3 {
             let _ = ws.send(Message::text(format!("push {i}"))).await;
         }
@@ -669,9 +681,14 @@ fn pushes_that_answer_nothing_free_no_slot_and_hide_no_lost_message() {
     assert_eq!(code, 4, "{s}");
     assert_eq!(u(&s, "sent"), 2, "{s}");
     assert_eq!(u(&s, "received"), 6, "{s}");
-    assert_eq!(
-        s["errors"],
-        serde_json::json!({"unmatched": 6, "no-reply": 2})
+    assert_eq!(u(&s, "pushes"), 6, "{s}");
+    assert_eq!(s["errors"], serde_json::json!({"no-reply": 2}));
+    assert!(
+        s["error_messages"]["no-reply"]
+            .as_str()
+            .unwrap()
+            .contains("3 message(s) arrived that answer none of ours: if the server does not echo, use --no-echo"),
+        "{s}"
     );
     // A welcome message before the echoes: --in-flight 1 stays 1, every message is answered.
     let server = Server::ws(|mut ws| async move {
@@ -683,8 +700,10 @@ fn pushes_that_answer_nothing_free_no_slot_and_hide_no_lost_message() {
         }
     });
     let (code, s, _) = bench_json(&[&server.url, "-c", "2", "--messages", "40"]);
-    assert_eq!(code, 4, "{s}");
-    assert_eq!(s["errors"], serde_json::json!({"unmatched": 2}));
+    // A server that pushes besides echoing can be load-tested: its pushes are no error.
+    assert_eq!(code, 0, "{s}");
+    assert_eq!(s["errors"], serde_json::json!({}));
+    assert_eq!(u(&s, "pushes"), 2, "{s}");
     assert_eq!((u(&s, "sent"), u(&s, "received")), (40, 42));
     assert_eq!(u(&s["latency_ms"], "count"), 40);
 }
@@ -707,4 +726,347 @@ fn a_server_that_stops_answering_ends_a_messages_run() {
     assert_eq!(code, 4, "{s}");
     assert_eq!(u(&s["errors"], "no-reply"), 2, "{s}");
     assert!(stderr.contains("no-reply ×2"), "{stderr}");
+}
+
+/// The sums of the series' `sent` and `received`.
+fn series_sums(s: &Value) -> (u64, u64) {
+    let series = s["series"].as_array().unwrap();
+    (
+        series.iter().map(|p| u(p, "sent")).sum(),
+        series.iter().map(|p| u(p, "received")).sum(),
+    )
+}
+
+/// The peak resident memory of a process, in KiB (VmHWM), while it lives.
+fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn an_open_loop_far_above_capacity_keeps_memory_bounded_and_its_figures_add_up() {
+    // Issue #20: --rate 1e9 grew to 24 GB and was killed without a summary.
+    const BOUND_KIB: u64 = 200 * 1024;
+    let server = Listener::start(&["-q"]);
+    let mut child = wsprobe_std()
+        .args(["bench", &server.url, "--rate", "1e9", "-d", "1s", "-c", "1"])
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut peak = 0;
+    let code = loop {
+        // Read before asking whether it exited: the last reading is the one nearest its end.
+        if let Some(kib) = peak_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if peak > BOUND_KIB || started.elapsed() > RUN_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bench grew to {peak} KiB of memory (bound {BOUND_KIB} KiB), or ran over {RUN_TIMEOUT:?}");
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(code, Some(0), "{out}");
+    let s: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    // The figures add up: the series is what was sent and received.
+    let (sent, received) = (u(&s, "sent"), u(&s, "received"));
+    assert!(sent > 0 && received == sent, "{s}");
+    assert_eq!(series_sums(&s), (sent, received), "{s}");
+    // The generator says it fell behind, by how much, and what it did send.
+    assert_eq!(s["rate"], 1e9);
+    assert_eq!(s["fell_behind"], true, "{s}");
+    assert!(u(&s, "backlog") > 0, "{s}");
+    let send_rate = f(&s, &["send_rate"]);
+    assert!(send_rate > 0.0 && send_rate < 1e9, "{s}");
+    assert_eq!(u(&s["send_lag_ms"], "count"), sent, "{s}");
+    assert!(f(&s, &["send_lag_ms", "max"]) > 0.0, "{s}");
+    // The time the figures describe: the whole run, the steady part within it.
+    assert_eq!(f(&s, &["steady_from_s"]), 0.0, "{s}");
+    assert!(f(&s, &["steady_to_s"]) >= 1.0, "{s}");
+    assert!(f(&s, &["duration_s"]) >= f(&s, &["steady_to_s"]), "{s}");
+}
+
+#[test]
+fn a_generator_that_falls_behind_says_so_and_max_lag_fails_the_run() {
+    let server = Listener::start(&["-q"]);
+    let out = wsprobe()
+        .args([
+            "bench",
+            &server.url,
+            "--rate",
+            "1e9",
+            "-d",
+            "300ms",
+            "-c",
+            "1",
+        ])
+        .args(["--max-lag", "50ms"])
+        .assert()
+        .code(5);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stdout = String::from_utf8(out.stdout_bytes()).unwrap();
+    assert!(
+        stdout.contains("open loop at 1,000,000,000 msg/s"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" msg/s of the 1,000,000,000 asked: the generator could not keep up, "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" message(s) due were never sent; sent late by p50 "),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(
+            "wsprobe: error: threshold not met: the generator fell behind (--max-lag 50ms): "
+        ),
+        "{stderr}"
+    );
+    // A rate the server keeps up with: no backlog, the lag is small, --max-lag passes.
+    let (code, s, stderr) = bench_json(&[
+        &server.url,
+        "--rate",
+        "100",
+        "-d",
+        "500ms",
+        "-c",
+        "2",
+        "--max-lag",
+        "5s",
+    ]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(s["fell_behind"], false, "{s}");
+    assert!(f(&s, &["send_rate"]) > 0.0, "{s}");
+    assert!(u(&s["send_lag_ms"], "count") > 0, "{s}");
+    // Closed loop has no due times: --max-lag is refused.
+    let out = wsprobe()
+        .args(["bench", &server.url, "--max-lag", "1s"])
+        .assert()
+        .code(2);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.starts_with("wsprobe: error: --max-lag needs --rate"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_ramped_run_that_held_its_rate_meets_min_rate_over_the_steady_part() {
+    // 4 connections opening over 2 s, then 1 s at 400 msg/s: over the whole run the rate is
+    // about 300 msg/s (what the summary said), over the steady part 400.
+    let server = Listener::start(&["-q"]);
+    let (code, s, stderr) = bench_json(&[
+        &server.url,
+        "-c",
+        "4",
+        "--ramp",
+        "2s",
+        "-d",
+        "1s",
+        "--rate",
+        "400",
+        "--min-rate",
+        "320",
+    ]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(f(&s, &["steady_from_s"]), 2.0, "{s}");
+    let to = f(&s, &["steady_to_s"]);
+    assert!(to >= 3.0 && f(&s, &["duration_s"]) >= to, "{s}");
+    assert!(f(&s, &["msgs_per_s"]) >= 320.0, "{s}");
+    let (sent, received) = (u(&s, "sent"), u(&s, "received"));
+    assert_eq!(series_sums(&s), (sent, received), "{s}");
+    // The human summary says over which part the rates are.
+    let out = wsprobe()
+        .args([
+            "bench",
+            &server.url,
+            "-c",
+            "2",
+            "--ramp",
+            "200ms",
+            "-d",
+            "200ms",
+        ])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.stdout_bytes()).unwrap();
+    assert!(
+        stdout.contains(" msg/s sent, over the steady 0."),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" s, after the --ramp)\n"), "{stdout}");
+}
+
+#[test]
+fn a_message_size_that_cannot_be_sent_is_a_usage_error_not_an_abort() {
+    let server = Server::ws(|_ws| async move {}).unreached();
+    let out = wsprobe()
+        .args(["bench", &server.url, "--size", "100GiB"])
+        .assert()
+        .code(2);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.starts_with("wsprobe: error: --size is 100.0 GiB (107374182400 bytes), larger than --max-message-size 64.0 MiB: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\nhint: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    // Allowed by --max-message-size, but more than memory can hold.
+    let out = wsprobe()
+        .args(["bench", &server.url, "--size", "1000TiB"])
+        .args(["--max-message-size", "2000TiB"])
+        .assert()
+        .code(2);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.starts_with(
+            "wsprobe: error: --size: 1000.0 TiB (1099511627776000 bytes) cannot be held in memory"
+        ),
+        "{stderr}"
+    );
+    // A --payload file is read no further than --max-message-size: an endless one too.
+    let out = wsprobe()
+        .args(["bench", &server.url, "--payload", "@/dev/zero", "--binary"])
+        .assert()
+        .code(2);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.starts_with(
+            "wsprobe: error: --payload file '/dev/zero' is larger than --max-message-size 64.0 MiB"
+        ),
+        "{stderr}"
+    );
+    let out = wsprobe()
+        .args([
+            "bench",
+            &server.url,
+            "--payload",
+            "too long",
+            "--max-message-size",
+            "4",
+        ])
+        .assert()
+        .code(2);
+    assert!(out
+        .stderr_text()
+        .starts_with("wsprobe: error: --payload is 8 B"));
+    // More messages in flight than memory holds: refused before connecting.
+    let out = wsprobe()
+        .args(["bench", &server.url, "--in-flight", "4000000000"])
+        .assert()
+        .code(2);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.starts_with("wsprobe: error: the messages in flight would need "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(-c 10 × 4000000000 × 64 B each), more than the "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn connections_still_opening_when_the_load_ends_are_errors() {
+    // Accepts TCP, never answers the upgrade.
+    let server = Server::tcp(|mut tcp| async move {
+        use tokio::io::AsyncReadExt;
+        let mut sink = [0; 4096];
+        while let Ok(n) = tcp.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    });
+    let (code, s, stderr) = bench_json(&[&server.url, "-c", "3", "-d", "300ms"]);
+    assert_eq!(code, 3, "{stderr}\n{s}");
+    assert_eq!(u(&s, "connected"), 0, "{s}");
+    assert_eq!(s["errors"], serde_json::json!({"not-opened": 3}), "{s}");
+    assert!(
+        stderr.contains("no connection could be opened: the load ended before the connection's handshake finished"),
+        "{stderr}"
+    );
+    let out = wsprobe()
+        .args(["bench", &server.url, "-c", "3", "-d", "300ms"])
+        .assert()
+        .code(3);
+    let stdout = String::from_utf8(out.stdout_bytes()).unwrap();
+    assert!(
+        stdout.contains("  errors       not-opened ×3 (first: the load ended before"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn no_echo_with_a_payload_and_no_rate_is_refused() {
+    let server = Server::ws(|_ws| async move {}).unreached();
+    let out = wsprobe()
+        .args(["bench", &server.url, "--no-echo", "--payload", "hi"])
+        .assert()
+        .code(2);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.starts_with("wsprobe: error: --payload with --no-echo needs --rate: without it nothing is sent\nhint: add --rate"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn verbose_prints_a_line_for_each_interval() {
+    let server = Listener::start(&["-q"]);
+    let out = wsprobe()
+        .args(["bench", &server.url, "-c", "2", "-d", "1500ms", "-v"])
+        .assert()
+        .code(0);
+    let stderr = out.stderr_text();
+    let lines: Vec<&str> = stderr.lines().collect();
+    // One a second, and the last, shorter one up to the end.
+    assert!(lines.len() >= 2, "{stderr}");
+    assert!(lines[0].contains(" s  2 open  "), "{stderr}");
+    for l in &lines {
+        assert!(
+            l.contains(" open  ") && l.contains(" sent  ") && l.contains(" p99 "),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_progress_line_is_current_and_shows_the_rate_asked() {
+    use expectrl::Expect;
+    // An hour-long run takes a series point every 12 s: the progress line must not wait for
+    // one (it did, showing "0/2 open" until then).
+    let server = Listener::start(&["-q"]);
+    let mut cmd = wsprobe_std();
+    cmd.env("TERM", "xterm").env("NO_COLOR", "1").args([
+        "bench",
+        &server.url,
+        "-c",
+        "2",
+        "--rate",
+        "200",
+        "-d",
+        "1h",
+    ]);
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn wsprobe in a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(10)));
+    let seen = s
+        .expect(expectrl::Regex(
+            r"2/2 open  \d+ msg/s received  \d+ of 200 msg/s sent  p50 ",
+        ))
+        .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned());
+    signal(s.get_process().pid().as_raw() as u32, "INT");
+    let summary = s.expect("2 connections, open loop at 200 msg/s");
+    assert!(seen.is_ok(), "no current progress line: {seen:?}");
+    assert!(summary.is_ok(), "no summary after Ctrl-C: {summary:?}");
 }

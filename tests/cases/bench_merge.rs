@@ -189,11 +189,11 @@ fn runs_one_after_another_are_averaged_over_the_time_they_cover_with_a_warning()
     let m: Value = serde_json::from_str(stdout.trim()).unwrap();
     let (da, db) = (f(&ra, &["duration_s"]), f(&rb, &["duration_s"]));
     assert!((f(&m, &["duration_s"]) - (da + db)).abs() < 0.002, "{m}");
-    let received = (u(&ra, "received") + u(&rb, "received")) as f64;
     let want = (f(&ra, &["msgs_per_s"]) * da + f(&rb, &["msgs_per_s"]) * db) / (da + db);
     assert!((f(&m, &["msgs_per_s"]) - want).abs() < 0.01, "{m}");
-    // About what was received over the time covered, not the sum of the two rates.
-    assert!((f(&m, &["msgs_per_s"]) - received / (da + db)).abs() < want * 0.01 + 1.0);
+    // An average over the time covered, not the sum of the two rates.
+    let added = f(&ra, &["msgs_per_s"]) + f(&rb, &["msgs_per_s"]);
+    assert!(f(&m, &["msgs_per_s"]) < added * 0.8, "{m}");
 }
 
 #[test]
