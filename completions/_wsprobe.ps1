@@ -341,7 +341,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Send MSGS_PER_S messages a second in all, whatever the replies do (open loop; latency counts from when each message was due)')
             [CompletionResult]::new('--ramp', '--ramp', [CompletionResultType]::ParameterName, 'Open the connections evenly over this long before the --duration starts')
             [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Size of each generated message')
-            [CompletionResult]::new('--payload', '--payload', [CompletionResultType]::ParameterName, 'Send this message instead of generated ones: TEXT, or @FILE for a file''s content')
+            [CompletionResult]::new('--payload', '--payload', [CompletionResultType]::ParameterName, 'Send this message instead of generated ones: TEXT, or @FILE for a file''s content (as text without its final line ending; with --binary, its bytes exactly)')
             [CompletionResult]::new('--fragment', '--fragment', [CompletionResultType]::ParameterName, 'Send each message in frames of at most SIZE payload bytes (continuation frames)')
             [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'Largest message accepted; a larger one closes its connection with 1009')
             [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'At the end, wait up to this long for replies still due before closing')

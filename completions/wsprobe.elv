@@ -332,7 +332,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --rate 'Send MSGS_PER_S messages a second in all, whatever the replies do (open loop; latency counts from when each message was due)'
             cand --ramp 'Open the connections evenly over this long before the --duration starts'
             cand --size 'Size of each generated message'
-            cand --payload 'Send this message instead of generated ones: TEXT, or @FILE for a file''s content'
+            cand --payload 'Send this message instead of generated ones: TEXT, or @FILE for a file''s content (as text without its final line ending; with --binary, its bytes exactly)'
             cand --fragment 'Send each message in frames of at most SIZE payload bytes (continuation frames)'
             cand --max-message-size 'Largest message accepted; a larger one closes its connection with 1009'
             cand --reply-timeout 'At the end, wait up to this long for replies still due before closing'

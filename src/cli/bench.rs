@@ -146,6 +146,7 @@ pub struct BenchArgs {
     pub binary: bool,
 
     /// Send this message instead of generated ones: TEXT, or @FILE for a file's content
+    /// (as text without its final line ending; with --binary, its bytes exactly)
     #[arg(
         long,
         value_name = "@FILE|TEXT",

@@ -143,7 +143,7 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         fragment: args.fragment,
     };
     let body = match &args.payload {
-        Some(p) => Body::Fixed(payload(p, args.max_message_size)?),
+        Some(p) => Body::Fixed(payload(p, args.max_message_size, args.binary)?),
         None => Body::Generated {
             size: message_size(args.size, args.max_message_size)?,
         },
@@ -323,7 +323,9 @@ fn cannot_hold(n: usize, what: &str) -> Failure {
 
 /// `--payload TEXT` or `--payload @FILE`, at most `max` bytes. A file is read no further than
 /// that, into memory reserved as it goes (a huge or endless file is an error, not an abort).
-fn payload(given: &str, max: usize) -> Result<Vec<u8>> {
+/// A text message is sent without the file's final line ending, as `-x @FILE` is; a binary
+/// one is the file's bytes exactly.
+fn payload(given: &str, max: usize, binary: bool) -> Result<Vec<u8>> {
     let Some(path) = given.strip_prefix('@') else {
         if given.len() > max {
             return Err(too_large("--payload", given.len(), max).into());
@@ -359,6 +361,12 @@ fn payload(given: &str, max: usize) -> Result<Vec<u8>> {
             return Err(cannot_hold(bytes.len() + n, &what).into());
         }
         bytes.extend_from_slice(&chunk[..n]);
+    }
+    if !binary && bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
     }
     Ok(bytes)
 }
@@ -492,6 +500,19 @@ mod tests {
         assert!(held_in_memory(100, 64 << 20, open, Some(gib)).is_err());
         let e = held_in_memory(u32::MAX, usize::MAX, closed, Some(gib)).unwrap_err();
         assert!(e.to_string().contains("(-c 4294967295 × 8 × "), "{e}");
+    }
+
+    #[test]
+    fn a_text_payload_file_loses_its_final_line_ending_a_binary_one_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("request.json");
+        std::fs::write(&file, "{\"op\":1}\r\n").unwrap();
+        let at = format!("@{}", file.display());
+        assert_eq!(payload(&at, 1024, false).unwrap(), b"{\"op\":1}");
+        assert_eq!(payload(&at, 1024, true).unwrap(), b"{\"op\":1}\r\n");
+        std::fs::write(&file, "two\n\n").unwrap();
+        assert_eq!(payload(&at, 1024, false).unwrap(), b"two\n");
+        assert_eq!(payload("literal\n", 1024, false).unwrap(), b"literal\n");
     }
 
     #[test]
