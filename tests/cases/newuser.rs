@@ -172,3 +172,32 @@ fn listen_says_when_a_tls_client_comes_to_its_plain_port() {
     );
     assert!(!log.contains("HTTP ? ?"), "{log}");
 }
+
+#[test]
+fn an_ipv6_address_without_brackets_gets_the_bracketed_url_in_the_hint() {
+    for (url, fixed) in [
+        ("ws://::1:9/", "(try ws://[::1]:9/)"),
+        ("::1:9", "(try ws://[::1]:9)"),
+    ] {
+        let err = wsprobe().arg(url).assert().code(2).stderr_text();
+        assert!(err.contains(fixed), "{url}: {err}");
+        assert!(!err.contains("empty host"), "{url}: {err}");
+    }
+}
+
+#[test]
+fn port_zero_is_a_usage_error_for_a_client() {
+    let server = Server::echo().unreached();
+    let url = server.url.replace(&format!(":{}/", server.port), ":0/");
+    for args in [&[url.as_str()][..], &["ping", &url], &["bench", &url]] {
+        let err = wsprobe().args(args).assert().code(2).stderr_text();
+        assert!(
+            err.contains("has port 0, which no server can listen on"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("CONNECTING"), "{args:?}: {err}");
+    }
+    // For a server, port 0 still means "any free port".
+    let l = crate::support::Listener::start(&[]);
+    assert!(!l.url.ends_with(":0"), "{}", l.url);
+}
