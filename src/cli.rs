@@ -624,6 +624,16 @@ pub struct ListenArgs {
     )]
     pub tls_key: Option<std::path::PathBuf>,
 
+    /// Demand a client certificate signed by a CA in FILE (PEM) during the TLS handshake;
+    /// clients without one, or with one signed by another CA, are refused (mutual TLS)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_cert",
+        help_heading = "Access"
+    )]
+    pub tls_client_ca: Option<std::path::PathBuf>,
+
     /// Accept upgrades only from this Origin (repeatable); others get 403. Requests without an
     /// Origin header (non-browser clients) are accepted
     #[arg(long, value_name = "ORIGIN", help_heading = "Access")]
