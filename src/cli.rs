@@ -12,8 +12,8 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::value::{
-    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex, parse_interval,
-    parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
+    parse_close_code, parse_close_reason, parse_command, parse_duration, parse_header, parse_hex,
+    parse_interval, parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
 };
 use crate::value::{parse_pattern, Pattern};
 
@@ -550,7 +550,8 @@ pub struct ListenArgs {
     /// Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin,
     /// each line it prints becomes a message; its exit closes the connection (1000, or 1011
     /// when it fails). The request reaches it as CGI-style environment variables.
-    #[arg(long, value_name = "CMD", group = "mode", help_heading = "Modes")]
+    #[arg(long, value_name = "CMD", group = "mode", value_parser = parse_command,
+          help_heading = "Modes")]
     pub exec: Option<String>,
 
     /// With --exec: pass raw bytes both ways instead of lines (its output is sent as binary

@@ -109,6 +109,19 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
+/// `--exec CMD`: a command line for `sh -c`. An empty one would run nothing (`sh -c ''` exits
+/// at once), so every connection would be closed as soon as it opened.
+pub fn parse_command(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "the command is empty: give the program to run for each connection, \
+                    e.g. --exec cat"
+                .into(),
+        );
+    }
+    Ok(s.to_owned())
+}
+
 /// `PORT`, `ADDR:PORT` or `[V6]:PORT`. A bare port listens on 127.0.0.1 only, on purpose: a
 /// test server should not be reachable from the network unless asked (`0.0.0.0:PORT`).
 pub fn parse_listen_addr(s: &str) -> Result<SocketAddr, String> {
@@ -210,6 +223,7 @@ mod tests {
         prop_oneof![
             ".*",
             "(ws|wss|http|https|ws\\+unix|ftp)://[^ ]{0,30}",
+            "(wss?://)?\\[?[0-9a-f:.]{0,16}\\]?(:[0-9]{0,6})?(/[a-z]*)?",
             "[a-z0-9.:-]{0,20}:[0-9]{0,8}(/[a-z]*)?",
             "[0-9]{0,25}[a-zA-Z ]{0,4}[0-9]{0,5}[a-z]{0,3}",
             "[ -~]{0,12}:[ -~]{0,20}",
@@ -236,6 +250,7 @@ mod tests {
                 let _ = (u.as_str(), u.request_url(), u.host(), u.port(), u.follow(&s));
             }))?;
             one_line(parse_header(&s).map(drop))?;
+            one_line(parse_command(&s).map(drop))?;
             one_line(parse_duration(&s).map(drop))?;
             one_line(parse_positive_duration(&s).map(|d| assert!(!d.is_zero())))?;
             one_line(parse_interval(&s).map(|d| assert!(d >= MIN_INTERVAL)))?;

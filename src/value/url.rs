@@ -56,7 +56,7 @@ impl WsUrl {
             return Err(format!(
                 "'{shown}' is not a URL: it has no scheme, and an IPv6 address goes in \
                  brackets (try {})",
-                with_brackets("ws://", s)
+                clip(&with_brackets("ws://", s))
             ));
         }
         if looks_like_host_port(s) {

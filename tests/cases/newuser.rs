@@ -201,3 +201,57 @@ fn port_zero_is_a_usage_error_for_a_client() {
     let l = crate::support::Listener::start(&[]);
     assert!(!l.url.ends_with(":0"), "{}", l.url);
 }
+
+#[test]
+fn an_empty_exec_command_is_a_usage_error() {
+    for cmd in ["", "  "] {
+        let err = wsprobe()
+            .args(["listen", "127.0.0.1:0", "--exec", cmd])
+            .assert()
+            .code(2)
+            .stderr_text();
+        assert!(err.contains("the command is empty"), "{cmd:?}: {err}");
+        assert!(!err.contains("listening on"), "{cmd:?}: {err}");
+    }
+}
+
+/// Each line of a usage error is the error or a hint: nothing glued to another line.
+fn assert_clean_lines(err: &str) {
+    let mut lines = err.lines();
+    assert!(
+        lines.next().unwrap().starts_with("wsprobe: error: "),
+        "{err}"
+    );
+    for l in lines {
+        assert!(l.starts_with("hint: "), "{err}");
+        assert!(
+            l.starts_with("hint: usage: ") || !l.contains("wsprobe "),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_negative_bench_rate_gets_one_clear_line() {
+    let err = wsprobe()
+        .args(["bench", "ws://127.0.0.1:1/", "--rate", "-5"])
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert_eq!(
+        err,
+        "wsprobe: error: invalid value '-5' for '--rate <MSGS_PER_S>': '-5' is not a rate: \
+         write messages a second above zero, e.g. 1000 or 2.5\n"
+    );
+    // A usage with several forms (bench and bench merge) is one hint, not glued to the tip.
+    let err = wsprobe()
+        .args(["bench", "ws://127.0.0.1:1/", "-c", "-5"])
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert_clean_lines(&err);
+    assert!(
+        err.contains("hint: usage: wsprobe bench [OPTIONS] <URL> or wsprobe bench <COMMAND>"),
+        "{err}"
+    );
+}
