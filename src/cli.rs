@@ -18,6 +18,7 @@ use crate::value::{
 use crate::value::{parse_pattern, Pattern};
 
 mod bench;
+mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
@@ -66,7 +67,14 @@ fn with_shorthand(cmd: clap::Command) -> clap::Command {
 /// subcommand needs no list kept by hand; the shorthand is then parsed again after the same
 /// top-level flags and the word `connect`, so its errors are connect's.
 pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    let mut matches = with_shorthand(Cli::command()).try_get_matches_from(&args)?;
+    parse_args(&args).map_err(|e| match e.kind() {
+        clap::error::ErrorKind::InvalidUtf8 => utf8::invalid_utf8(&args).unwrap_or(e),
+        _ => e,
+    })
+}
+
+fn parse_args(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut matches = with_shorthand(Cli::command()).try_get_matches_from(args)?;
     let shorthand: Vec<OsString> = matches
         .remove_many(SHORTHAND)
         .map(Iterator::collect)
@@ -79,16 +87,21 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
             return Err(not_a_subcommand(word, shorthand.len() == 1));
         }
     }
+    Cli::try_parse_from(with_connect(args, shorthand.len()))
+}
+
+/// The arguments with `connect` put in where the shorthand (its last `len` arguments) begins.
+fn with_connect(args: &[OsString], len: usize) -> Vec<OsString> {
     // The shorthand is the tail of the arguments, as clap took it; `connect` goes before a
     // `--` that came just before it (`wsprobe -- URL`), so that it is still a subcommand.
-    let mut start = args.len() - shorthand.len();
+    let mut start = args.len() - len;
     if start > 1 && args[start - 1] == "--" {
         start -= 1;
     }
     let mut again = args[..start].to_vec();
     again.push("connect".into());
     again.extend(args[start..].iter().cloned());
-    Cli::try_parse_from(again)
+    again
 }
 
 /// A word that looks like a subcommand someone meant (`wsprobe bench URL`), not like a URL or

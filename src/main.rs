@@ -193,7 +193,19 @@ fn usage_error(e: clap::Error) -> ! {
     ) {
         e.exit();
     }
-    let text = e.render().to_string();
+    let mut text = e.render().to_string();
+    // A 100 KB argument is shown by its start and its length, wherever clap quotes it.
+    for kind in [
+        clap::error::ContextKind::InvalidValue,
+        clap::error::ContextKind::InvalidArg,
+    ] {
+        if let Some(clap::error::ContextValue::String(v)) = e.get(kind) {
+            let clipped = value::clip(v);
+            if clipped != v.as_str() {
+                text = text.replace(v.as_str(), &clipped);
+            }
+        }
+    }
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("error: invalid command line");
     let mut out = format!(

@@ -122,6 +122,37 @@ pub fn parse_command(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
+/// The longest user input an error line shows whole.
+const CLIP_AT: usize = 200;
+
+/// User input as an error line shows it: whole when short, else its first characters and its
+/// length, so that a 100 KB argument does not fill the terminal.
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= CLIP_AT {
+        return s.into();
+    }
+    let head: String = s.chars().take(CLIP_AT / 2).collect();
+    format!("{head}… ({} bytes)", s.len()).into()
+}
+
+/// A line with every overlong word (a URL, a path, a value) clipped as [`clip`] does.
+pub fn clip_words(line: &str) -> String {
+    if line.len() <= CLIP_AT {
+        return line.to_owned();
+    }
+    line.split(' ')
+        .map(|word| {
+            // The punctuation after a word is the sentence's, not the word's.
+            let (word, after) = match word.strip_suffix([':', ',', ';']) {
+                Some(w) => (w, &word[w.len()..]),
+                None => (word, ""),
+            };
+            format!("{}{after}", clip(word))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `PORT`, `ADDR:PORT` or `[V6]:PORT`. A bare port listens on 127.0.0.1 only, on purpose: a
 /// test server should not be reachable from the network unless asked (`0.0.0.0:PORT`).
 pub fn parse_listen_addr(s: &str) -> Result<SocketAddr, String> {

@@ -3,6 +3,8 @@
 
 use url::Url;
 
+use super::clip;
+
 /// A validated WebSocket URL (`ws://` or `wss://` after alias resolution, or `ws+unix://`).
 /// Credentials in it (`ws://user:pass@host/`) are taken out: they become a Basic
 /// `Authorization` header and never appear in output or in the Host header.
@@ -196,19 +198,6 @@ impl WsUrl {
     }
 }
 
-/// The longest user input an error line shows whole.
-const CLIP_AT: usize = 200;
-
-/// User input as an error line shows it: whole when short, else its first characters and its
-/// length, so that a 100 KB argument does not fill the terminal.
-pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.len() <= CLIP_AT {
-        return s.into();
-    }
-    let head: String = s.chars().take(CLIP_AT / 2).collect();
-    format!("{head}… ({} bytes)", s.len()).into()
-}
-
 /// `::1:9000/chat` (what follows `ws://`, or the whole argument): an IPv6 address written
 /// without brackets. Gives the address and what follows it (`:port` and the path), taking a
 /// last group of digits as the port when what precedes it is an address on its own.
@@ -351,6 +340,14 @@ mod tests {
         assert!(e.len() < 400, "{e}");
         assert!(e.contains("… (100009 bytes)"), "{e}");
         assert_eq!(clip("short"), "short");
+        let line = format!(
+            "cannot build a request for ws://h/{}: too long",
+            "a".repeat(300)
+        );
+        assert!(
+            crate::value::clip_words(&line).ends_with("… (307 bytes): too long"),
+            "{line}"
+        );
         assert_eq!(
             clip(&"é".repeat(200)),
             format!("{}… (400 bytes)", "é".repeat(100))

@@ -255,3 +255,56 @@ fn a_negative_bench_rate_gets_one_clear_line() {
         "{err}"
     );
 }
+
+#[test]
+fn an_argument_that_is_not_utf8_is_named() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let bad = |s: &[u8]| OsString::from_vec(s.to_vec());
+    for (args, name) in [
+        (
+            vec![bad(b"ws://h/\xff")],
+            "<URL> is not valid UTF-8: 'ws://h/\u{FFFD}'",
+        ),
+        (
+            vec!["ws://h/".into(), "-H".into(), bad(b"a: \xff")],
+            "the value of --header is not valid UTF-8: 'a: \u{FFFD}'",
+        ),
+        (
+            vec![
+                "listen".into(),
+                "0".into(),
+                "--exec".into(),
+                bad(b"c\xffat"),
+            ],
+            "the value of --exec is not valid UTF-8",
+        ),
+    ] {
+        let err = wsprobe().args(&args).assert().code(2).stderr_text();
+        assert!(
+            err.starts_with(&format!("wsprobe: error: {name}")),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("one or more arguments"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_100_kb_argument_is_clipped_in_error_lines() {
+    let long = "a".repeat(100_000);
+    let server = Server::echo().unreached();
+    for args in [
+        vec![format!("ws://h/{long}#x")],
+        vec!["ws://h/".to_owned(), format!("--{long}")],
+        vec![format!("{}{long}", server.url), "-x".into(), "hi".into()],
+    ] {
+        let err = wsprobe().args(&args).assert().failure().stderr_text();
+        let error = err
+            .lines()
+            .find(|l| l.starts_with("wsprobe: error: "))
+            .unwrap_or_else(|| panic!("no error line in {}", &err[..200]));
+        assert!(error.len() < 500, "{}", &error[..500]);
+        assert!(error.contains(" bytes)"), "{error}");
+        assert!(err.lines().all(|l| l.len() < 500), "{}", &err[..500]);
+    }
+}
