@@ -79,6 +79,9 @@ _wsprobe() {
             wsprobe__subcmd__help__subcmd__bench,merge)
                 cmd="wsprobe__subcmd__help__subcmd__bench__subcmd__merge"
                 ;;
+            wsprobe,ws://*|wsprobe,wss://*|wsprobe,http://*|wsprobe,https://*|wsprobe,ws+unix://*)
+                cmd="wsprobe__subcmd__connect"
+                ;;
             *)
                 ;;
         esac
