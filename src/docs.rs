@@ -109,7 +109,11 @@ pub fn completions(shell: Shell, out: &mut dyn Write) {
     if shell == Shell::Bash {
         // If clap_complete's script changes shape, the test that completes after a URL fails.
         text = String::from_utf8_lossy(&text)
-            .replacen(BASH_LOOP_END, &format!("{BASH_SHORTHAND}{BASH_LOOP_END}"), 1)
+            .replacen(
+                BASH_LOOP_END,
+                &format!("{BASH_SHORTHAND}{BASH_LOOP_END}"),
+                1,
+            )
             .into_bytes();
     }
     // Written to memory by main, which checks stdout afterwards.

@@ -129,7 +129,11 @@ fn bash_completes(words: &[&str]) -> Vec<String> {
         .args(["--norc", "-c", &program])
         .output()
         .expect("bash runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
