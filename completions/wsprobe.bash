@@ -79,6 +79,9 @@ _wsprobe() {
             wsprobe__subcmd__help__subcmd__bench,merge)
                 cmd="wsprobe__subcmd__help__subcmd__bench__subcmd__merge"
                 ;;
+            wsprobe,ws://*|wsprobe,wss://*|wsprobe,http://*|wsprobe,https://*|wsprobe,ws+unix://*)
+                cmd="wsprobe__subcmd__connect"
+                ;;
             *)
                 ;;
         esac
@@ -676,7 +679,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-s -v -q -h -V --max-message-size --no-deflate --deflate --fragment --no-compress --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
+            opts="-s -v -q -h -V --max-message-size --no-deflate --deflate --fragment --no-compress --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --tls-client-ca --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +738,10 @@ _wsprobe() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-client-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

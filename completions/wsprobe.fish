@@ -168,6 +168,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-interval
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l tls-cert -d 'Serve wss:// with this certificate chain (PEM; with --tls-key)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l tls-key -d 'The private key of --tls-cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l tls-client-ca -d 'Demand a client certificate signed by a CA in FILE (PEM) during the TLS handshake; clients without one, or with one signed by another CA, are refused (mutual TLS)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l origin-allow -d 'Accept upgrades only from this Origin (repeatable); others get 403. Requests without an Origin header (non-browser clients) are accepted' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400. Without --protocol, the client\'s first offer is selected (as Node\'s ws does)' -r
@@ -205,6 +206,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-interval -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l ping-timeout -d 'With --ping-interval: a peer that answers no ping within this is dead (the client exits 4, the server drops it)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l tls-cert -d 'Serve wss:// with this certificate chain (PEM; with --tls-key)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l tls-key -d 'The private key of --tls-cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l tls-client-ca -d 'Demand a client certificate signed by a CA in FILE (PEM) during the TLS handshake; clients without one, or with one signed by another CA, are refused (mutual TLS)' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l origin-allow -d 'Accept upgrades only from this Origin (repeatable); others get 403. Requests without an Origin header (non-browser clients) are accepted' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l path -d 'Accept upgrades only on this path (repeatable); others get 404' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s s -l protocol -d 'Support this subprotocol (repeatable): the first the client offers that is listed is selected; a client offering none of them is refused with 400. Without --protocol, the client\'s first offer is selected (as Node\'s ws does)' -r

@@ -12,12 +12,13 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::value::{
-    parse_close_code, parse_close_reason, parse_duration, parse_header, parse_hex, parse_interval,
-    parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
+    parse_close_code, parse_close_reason, parse_command, parse_duration, parse_header, parse_hex,
+    parse_interval, parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
 };
 use crate::value::{parse_pattern, Pattern};
 
 mod bench;
+mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
@@ -66,7 +67,14 @@ fn with_shorthand(cmd: clap::Command) -> clap::Command {
 /// subcommand needs no list kept by hand; the shorthand is then parsed again after the same
 /// top-level flags and the word `connect`, so its errors are connect's.
 pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    let mut matches = with_shorthand(Cli::command()).try_get_matches_from(&args)?;
+    parse_args(&args).map_err(|e| match e.kind() {
+        clap::error::ErrorKind::InvalidUtf8 => utf8::invalid_utf8(&args).unwrap_or(e),
+        _ => e,
+    })
+}
+
+fn parse_args(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut matches = with_shorthand(Cli::command()).try_get_matches_from(args)?;
     let shorthand: Vec<OsString> = matches
         .remove_many(SHORTHAND)
         .map(Iterator::collect)
@@ -79,16 +87,21 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
             return Err(not_a_subcommand(word, shorthand.len() == 1));
         }
     }
+    from_matches(Cli::command().try_get_matches_from(with_connect(args, shorthand.len()))?)
+}
+
+/// The arguments with `connect` put in where the shorthand (its last `len` arguments) begins.
+fn with_connect(args: &[OsString], len: usize) -> Vec<OsString> {
     // The shorthand is the tail of the arguments, as clap took it; `connect` goes before a
     // `--` that came just before it (`wsprobe -- URL`), so that it is still a subcommand.
-    let mut start = args.len() - shorthand.len();
+    let mut start = args.len() - len;
     if start > 1 && args[start - 1] == "--" {
         start -= 1;
     }
     let mut again = args[..start].to_vec();
     again.push("connect".into());
     again.extend(args[start..].iter().cloned());
-    from_matches(Cli::command().try_get_matches_from(again)?)
+    again
 }
 
 /// The typed arguments, with what derive cannot give: where each scripted step stood on the
@@ -592,7 +605,8 @@ pub struct ListenArgs {
     /// Run CMD (with `sh -c`) for each connection: each message becomes a line on its stdin,
     /// each line it prints becomes a message; its exit closes the connection (1000, or 1011
     /// when it fails). The request reaches it as CGI-style environment variables.
-    #[arg(long, value_name = "CMD", group = "mode", help_heading = "Modes")]
+    #[arg(long, value_name = "CMD", group = "mode", value_parser = parse_command,
+          help_heading = "Modes")]
     pub exec: Option<String>,
 
     /// With --exec: pass raw bytes both ways instead of lines (its output is sent as binary
@@ -665,6 +679,16 @@ pub struct ListenArgs {
         help_heading = "Access"
     )]
     pub tls_key: Option<std::path::PathBuf>,
+
+    /// Demand a client certificate signed by a CA in FILE (PEM) during the TLS handshake;
+    /// clients without one, or with one signed by another CA, are refused (mutual TLS)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_cert",
+        help_heading = "Access"
+    )]
+    pub tls_client_ca: Option<std::path::PathBuf>,
 
     /// Accept upgrades only from this Origin (repeatable); others get 403. Requests without an
     /// Origin header (non-browser clients) are accepted

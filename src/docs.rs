@@ -96,9 +96,33 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
+/// The end of the loop in clap's bash script that finds the subcommand among the words typed.
+const BASH_LOOP_END: &str = "            *)\n                ;;\n        esac\n    done\n";
+
+/// `wsprobe URL …` is `wsprobe connect URL …`: a URL where a subcommand may stand completes
+/// as connect (clap_complete knows nothing of the shorthand).
+const BASH_SHORTHAND: &str = "            \
+wsprobe,ws://*|wsprobe,wss://*|wsprobe,http://*|wsprobe,https://*|wsprobe,ws+unix://*)
+                cmd=\"wsprobe__subcmd__connect\"
+                ;;
+";
+
 pub fn completions(shell: Shell, out: &mut dyn Write) {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "wsprobe", out);
+    let mut text = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "wsprobe", &mut text);
+    if shell == Shell::Bash {
+        // If clap_complete's script changes shape, the test that completes after a URL fails.
+        text = String::from_utf8_lossy(&text)
+            .replacen(
+                BASH_LOOP_END,
+                &format!("{BASH_SHORTHAND}{BASH_LOOP_END}"),
+                1,
+            )
+            .into_bytes();
+    }
+    // Written to memory by main, which checks stdout afterwards.
+    let _ = out.write_all(&text);
 }
 
 pub fn man(out: &mut dyn Write) -> io::Result<()> {

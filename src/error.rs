@@ -3,6 +3,8 @@
 //! Everything else is an `anyhow::Error` and exits 1. A `Failure` is found by downcasting at the
 //! top of `main`, so a function deep down only has to return the right variant.
 
+use crate::value::clip_words;
+
 /// How a run ended, as the process's exit status (the discriminant). Each is described once,
 /// in [`EXIT_STATUSES`], which `--help`, the man page and README's table are made from or
 /// checked against.
@@ -248,13 +250,22 @@ impl Failure {
     }
 }
 
-/// Turns any error into its exit status and the lines to print.
+/// Turns any error into its exit status and the lines to print (a 100 KB URL in them is
+/// clipped to its start and its length).
 pub fn report(err: &anyhow::Error) -> (ExitCode, String, Vec<String>) {
     if let Some(f) = err.downcast_ref::<Failure>() {
-        return (f.status, f.message.clone(), f.hints.clone());
+        return (
+            f.status,
+            clip_words(&f.message),
+            f.hints.iter().map(|h| clip_words(h)).collect(),
+        );
     }
     // `{:#}` joins the context chain with ": ", which is the one-line form we want.
-    (ExitCode::Runtime, format!("{err:#}"), Vec::new())
+    (
+        ExitCode::Runtime,
+        clip_words(&format!("{err:#}")),
+        Vec::new(),
+    )
 }
 
 /// The handler error that ends a connection because stdout's reader went away: the

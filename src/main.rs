@@ -193,27 +193,56 @@ fn usage_error(e: clap::Error) -> ! {
     ) {
         e.exit();
     }
-    let text = e.render().to_string();
+    let mut text = e.render().to_string();
+    // A 100 KB argument is shown by its start and its length, wherever clap quotes it.
+    for kind in [
+        clap::error::ContextKind::InvalidValue,
+        clap::error::ContextKind::InvalidArg,
+    ] {
+        if let Some(clap::error::ContextValue::String(v)) = e.get(kind) {
+            let clipped = value::clip(v);
+            if clipped != v.as_str() {
+                text = text.replace(v.as_str(), &clipped);
+            }
+        }
+    }
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("error: invalid command line");
     let mut out = format!(
         "wsprobe: error: {}",
         first.strip_prefix("error: ").unwrap_or(first)
     );
-    let mut usage = None;
+    // The usage block may have several forms (`wsprobe bench <URL>`, `wsprobe bench <COMMAND>`),
+    // one a line: they end up in one hint, never glued to the message.
+    let mut usage: Vec<&str> = Vec::new();
+    // `-c -5`: clap takes `-5` for an option that does not exist.
+    let negative = matches!(
+        e.get(clap::error::ContextKind::InvalidArg),
+        Some(clap::error::ContextValue::String(a)) if a.parse::<f64>().is_ok_and(|n| n < 0.0)
+    );
     for line in lines {
         if let Some(tip) = line.strip_prefix("tip: ") {
-            out.push_str(&format!("\nhint: {tip}"));
+            if negative && tip.starts_with("to pass ") {
+                // `-- -5` would make it the URL: the number is refused whatever is done.
+                out.push_str("\nhint: no value here may be negative");
+            } else {
+                out.push_str(&format!("\nhint: {tip}"));
+            }
         } else if let Some(u) = line.strip_prefix("Usage: ") {
-            usage = Some(u.to_owned());
+            usage.push(u);
         } else if line.starts_with("For more information") {
+        } else if !usage.is_empty() {
+            usage.push(line);
         } else {
             // A continuation of the message (e.g. the list of missing arguments).
             out.push_str(&format!(" {line}"));
         }
     }
-    if let Some(u) = usage {
-        out.push_str(&format!("\nhint: usage: {u} (see --help)"));
+    if !usage.is_empty() {
+        out.push_str(&format!(
+            "\nhint: usage: {} (see --help)",
+            usage.join(" or ")
+        ));
     }
     eprintln!("{out}");
     exit(ExitCode::Usage);

@@ -84,7 +84,8 @@ pub struct ThresholdArgs {
 
     /// Exit 5 when fewer messages a second were received than this (over the steady part,
     /// after the --ramp)
-    #[arg(long, value_name = "MSGS_PER_S", value_parser = parse_rate, help_heading = "Thresholds")]
+    #[arg(long, value_name = "MSGS_PER_S", value_parser = parse_rate, allow_negative_numbers = true,
+          help_heading = "Thresholds")]
     pub min_rate: Option<f64>,
 
     /// With --rate: exit 5 when a message went out later than this after it was due, or
@@ -129,7 +130,7 @@ pub struct BenchArgs {
     /// Send MSGS_PER_S messages a second in all, whatever the replies do (open loop; latency
     /// counts from when each message was due)
     #[arg(long, value_name = "MSGS_PER_S", conflicts_with = "in_flight",
-          value_parser = parse_rate, help_heading = "Load")]
+          value_parser = parse_rate, allow_negative_numbers = true, help_heading = "Load")]
     pub rate: Option<f64>,
 
     /// Open the connections evenly over this long before the --duration starts

@@ -35,7 +35,7 @@ pub struct ListenPlan {
     pub addr: SocketAddr,
     pub out: OutputConfig,
     pub mode: Mode,
-    /// `--tls-cert/--tls-key`: serve wss:// with this configuration.
+    /// `--tls-cert/--tls-key` (and `--tls-client-ca`): serve wss:// with this configuration.
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Which upgrades are accepted.
     pub policy: Policy,
@@ -84,7 +84,11 @@ impl ListenPlan {
 pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
     validate(&args)?;
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+        (Some(cert), Some(key)) => Some(crate::tls::server_config(
+            cert,
+            key,
+            args.tls_client_ca.as_deref(),
+        )?),
         _ => None,
     };
     let mode = mode(&args);

@@ -106,6 +106,7 @@ impl ClientSettings {
         Peer {
             url,
             ca: self.tls.ca.as_deref(),
+            cert: self.tls.cert.as_deref(),
         }
     }
 

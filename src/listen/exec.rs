@@ -160,18 +160,8 @@ impl Program {
             };
         let (input, input_rx) = mpsc::channel::<Bytes>(INPUT_QUEUE);
         tokio::spawn(feed_stdin(stdin, input_rx, latch, conn.clone()));
-        let (stop, stop_rx) = oneshot::channel();
-        let (status_tx, status_rx) = oneshot::channel();
-        tokio::spawn(wait(child, stop_rx, status_tx, conn.clone()));
-        tokio::spawn(read_output(
-            stdout,
-            cfg.binary,
-            data,
-            status_rx,
-            control.clone(),
-        ));
         let log = conn.clone();
-        tokio::spawn(async move {
+        let logged = tokio::spawn(async move {
             let mut lines = BufReader::new(stderr);
             let mut line = Vec::new();
             while matches!(lines.read_until(b'\n', &mut line).await, Ok(n) if n > 0) {
@@ -180,6 +170,16 @@ impl Program {
                 line.clear();
             }
         });
+        let (stop, stop_rx) = oneshot::channel();
+        let (status_tx, status_rx) = oneshot::channel();
+        tokio::spawn(wait(child, logged, stop_rx, status_tx, conn.clone()));
+        tokio::spawn(read_output(
+            stdout,
+            cfg.binary,
+            data,
+            status_rx,
+            control.clone(),
+        ));
         Ok(Program {
             input,
             binary: cfg.binary,
@@ -296,9 +296,12 @@ fn trim_eol(line: &[u8]) -> &[u8] {
 
 /// Owns the child: reports its exit, or terminates its process group when the connection
 /// closes first. Leftover processes of the group are terminated when the program exits, so
-/// that a background child holding stdout cannot keep the connection open.
+/// that a background child holding stdout cannot keep the connection open. The exit is
+/// reported after the program's last stderr line (`logged` ends when stderr does), as it
+/// happened; a leftover process that keeps stderr open delays it by `GRACE` at most.
 async fn wait(
     mut child: Child,
+    logged: tokio::task::JoinHandle<()>,
     stop: oneshot::Receiver<()>,
     status_tx: oneshot::Sender<Option<ExitStatus>>,
     conn: Arc<Conn>,
@@ -318,6 +321,7 @@ async fn wait(
         }
     };
     signal_group(pid, rustix::process::Signal::TERM);
+    let _ = tokio::time::timeout(GRACE, logged).await;
     if let Some(s) = status {
         use std::os::unix::process::ExitStatusExt;
         conn.emit(&Event::Exit {

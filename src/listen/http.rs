@@ -159,16 +159,10 @@ where
 {
     let head = method == "HEAD";
     if method != "GET" && !head {
-        let status = respond_with(
-            stream,
-            405,
-            "text/plain",
-            b"only GET and HEAD (and WebSocket upgrades) are served here\n",
-            &["Allow: GET, HEAD"],
-            head,
-        )
-        .await?;
-        return Ok(answered(method, path, status, 0));
+        let body = b"only GET and HEAD (and WebSocket upgrades) are served here\n";
+        let status =
+            respond_with(stream, 405, "text/plain", body, &["Allow: GET, HEAD"], head).await?;
+        return Ok(answered(method, path, status, body.len() as u64));
     }
     let (status, len) = serve(stream, site, path, head).await?;
     Ok(answered(method, path, status, len))
@@ -326,8 +320,7 @@ client, or restart the server with --page for a browser test page.\n";
         }
         Site::Page => {
             if path == "/favicon.ico" {
-                respond(stream, 404, "text/plain", b"not found\n", head).await?;
-                return Ok((404, 0));
+                return not_found(stream, head).await;
             }
             respond(
                 stream,
@@ -341,8 +334,7 @@ client, or restart the server with --page for a browser test page.\n";
         }
         Site::Static(root) => {
             let Some(file) = resolve(root, path) else {
-                respond(stream, 404, "text/plain", b"not found\n", head).await?;
-                return Ok((404, 0));
+                return not_found(stream, head).await;
             };
             if file.is_dir() {
                 // `/docs` → `/docs/`, so that the page's relative links resolve.
@@ -356,6 +348,16 @@ client, or restart the server with --page for a browser test page.\n";
             send_file(stream, &file, head).await
         }
     }
+}
+
+/// 404, with the length of its body: the log line says what was sent, error or not.
+async fn not_found<S>(stream: &mut S, head: bool) -> io::Result<(u16, u64)>
+where
+    S: AsyncWrite + Unpin,
+{
+    const BODY: &[u8] = b"not found\n";
+    respond(stream, 404, "text/plain", BODY, head).await?;
+    Ok((404, BODY.len() as u64))
 }
 
 /// Maps a request path into `root`, or `None` when it would leave it: `..` segments, encoded
@@ -389,8 +391,7 @@ where
     let (mut f, meta) = match opened {
         Ok((f, m)) if m.is_file() => (f, m),
         _ => {
-            respond(stream, 404, "text/plain", b"not found\n", head).await?;
-            return Ok((404, 0));
+            return not_found(stream, head).await;
         }
     };
     let header = head_lines(200, content_type(file), meta.len(), &[]);

@@ -189,6 +189,8 @@ pub enum Event<'a> {
         method: &'a str,
         path: &'a str,
         status: u16,
+        /// The length of the response's body, error pages included (a HEAD request gets the
+        /// headers that announce it, without it).
         len: u64,
     },
     /// A line the `--exec` program wrote to its stderr.

@@ -21,6 +21,8 @@ pub struct Peer<'a> {
     pub url: &'a WsUrl,
     /// `--ca FILE`, when given.
     pub ca: Option<&'a Path>,
+    /// `--cert FILE`, when given.
+    pub cert: Option<&'a Path>,
 }
 
 /// `url` with ws:// and wss:// swapped, for "try ws://…" hints.
@@ -67,11 +69,11 @@ pub fn handshake_failure(peer: &Peer<'_>, e: &std::io::Error) -> Failure {
             | AlertDescription::BadCertificate
             | AlertDescription::UnknownCA
             | AlertDescription::HandshakeFailure),
-        ) => Failure::connect(format!(
-            "TLS: {host} refused the handshake (alert: {})",
-            alert_words(*a)
-        ))
-        .hint("the server may require a client certificate: give one with --cert FILE --key FILE"),
+        ) => refused(peer, *a),
+        // A certificate whose issuer has the name of a CA the server trusts, but another key.
+        TlsError::AlertReceived(a @ AlertDescription::DecryptError) if peer.cert.is_some() => {
+            refused(peer, *a)
+        }
         TlsError::AlertReceived(a) => Failure::connect(format!(
             "TLS: {host} ended the handshake (alert: {})",
             alert_words(*a)
@@ -86,6 +88,25 @@ pub fn handshake_failure(peer: &Peer<'_>, e: &std::io::Error) -> Failure {
             "TLS handshake with {host} failed: {}",
             tls_words(other)
         )),
+    }
+}
+
+/// The server refused the handshake with an alert about the client's certificate.
+fn refused(peer: &Peer<'_>, a: AlertDescription) -> Failure {
+    let host = peer.url.host();
+    let refused = Failure::connect(format!(
+        "TLS: {host} refused the handshake (alert: {})",
+        alert_words(a)
+    ));
+    match peer.cert {
+        Some(cert) if a != AlertDescription::CertificateRequired => refused.hint(format!(
+            "the server may not accept the client certificate {}: is it signed by a CA the \
+             server trusts?",
+            cert.display()
+        )),
+        _ => refused.hint(
+            "the server may require a client certificate: give one with --cert FILE --key FILE",
+        ),
     }
 }
 
@@ -110,12 +131,35 @@ pub fn accept_failure(e: &std::io::Error) -> String {
         Some(TlsError::InvalidMessage(
             InvalidMessage::InvalidContentType | InvalidMessage::UnknownProtocolVersion,
         )) => "the client does not speak TLS (plain HTTP on a TLS port?)".to_owned(),
+        Some(TlsError::NoCertificatesPresented) => {
+            "the client sent no certificate (--tls-client-ca requires one)".to_owned()
+        }
+        Some(TlsError::InvalidCertificate(c)) => client_certificate_words(c),
         Some(other) => tls_words(other).replace("the server", "the client"),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the client closed the connection".to_owned()
         }
         None => tls::io_words(e),
     }
+}
+
+/// Why `--tls-client-ca` refused the certificate a client presented.
+fn client_certificate_words(c: &CertificateError) -> String {
+    let why = match c {
+        CertificateError::UnknownIssuer => "it is not signed by a CA in --tls-client-ca",
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => "it has expired",
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "it is not valid yet"
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "it is not meant for TLS clients (no clientAuth key usage)"
+        }
+        CertificateError::BadSignature => "the signature on it is invalid",
+        CertificateError::BadEncoding => "it is malformed",
+        CertificateError::Revoked => "it has been revoked",
+        _ => "it was rejected",
+    };
+    format!("the client's certificate was refused: {why}")
 }
 
 fn certificate_failure(peer: &Peer<'_>, error: &TlsError, c: &CertificateError) -> Failure {

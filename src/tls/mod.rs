@@ -1,5 +1,6 @@
 //! TLS with rustls (ring): the client configuration (platform trust store, `--ca`, `-k`,
-//! `--cert/--key`, `SSLKEYLOGFILE`) and the server configuration (`listen --tls-cert/--tls-key`).
+//! `--cert/--key`, `SSLKEYLOGFILE`) and the server configuration (`listen --tls-cert/--tls-key`,
+//! and `--tls-client-ca` to demand client certificates).
 //! Handshake failures are put into words by [`crate::tls::failure`].
 //!
 //! `--ca FILE` trusts the certificates in FILE the way curl and `openssl s_client -CAfile` do:
@@ -155,25 +156,50 @@ pub fn client_config(opts: &TlsOptions) -> anyhow::Result<Arc<ClientConfig>> {
     Ok(Arc::new(config))
 }
 
-/// The server configuration for `listen --tls-cert --tls-key`.
-pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> {
+/// The server configuration for `listen --tls-cert --tls-key`, demanding a client certificate
+/// signed by a CA in `client_ca` (`--tls-client-ca`) when given.
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<&Path>,
+) -> anyhow::Result<Arc<ServerConfig>> {
     let chain = load_certs(cert, "certificate")?;
     let key_der = load_key(key)?;
-    let mut config = ServerConfig::builder_with_provider(provider())
+    let provider = provider();
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| anyhow::anyhow!("TLS setup: {e}"))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key_der)
-        .map_err(|e| {
-            Failure::usage(format!(
-                "the certificate {} and key {} do not work together: {e}",
-                cert.display(),
-                key.display()
-            ))
-        })?;
+        .map_err(|e| anyhow::anyhow!("TLS setup: {e}"))?;
+    let builder = match client_ca {
+        Some(path) => builder.with_client_cert_verifier(client_verifier(path, provider)?),
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_single_cert(chain, key_der).map_err(|e| {
+        Failure::usage(format!(
+            "the certificate {} and key {} do not work together: {e}",
+            cert.display(),
+            key.display()
+        ))
+    })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.key_log = Arc::new(rustls::KeyLogFile::new());
     Ok(Arc::new(config))
+}
+
+/// `--tls-client-ca FILE`: a client must present a certificate signed by a CA in FILE.
+fn client_verifier(
+    path: &Path,
+    provider: Arc<CryptoProvider>,
+) -> anyhow::Result<Arc<dyn rustls::server::danger::ClientCertVerifier>> {
+    const WHAT: &str = "client CA bundle";
+    let mut roots = RootCertStore::empty();
+    for cert in load_certs(path, WHAT)? {
+        roots.add(cert).map_err(|_| {
+            unreadable(WHAT, path, "a CERTIFICATE block is not a valid certificate")
+        })?;
+    }
+    rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| unreadable(WHAT, path, &e.to_string()))
 }
 
 /// `--ca FILE`: webpki with the certificates in FILE as roots, plus a server certificate that

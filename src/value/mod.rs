@@ -123,6 +123,50 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
+/// `--exec CMD`: a command line for `sh -c`. An empty one would run nothing (`sh -c ''` exits
+/// at once), so every connection would be closed as soon as it opened.
+pub fn parse_command(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "the command is empty: give the program to run for each connection, \
+                    e.g. --exec cat"
+                .into(),
+        );
+    }
+    Ok(s.to_owned())
+}
+
+/// The longest user input an error line shows whole.
+const CLIP_AT: usize = 200;
+
+/// User input as an error line shows it: whole when short, else its first characters and its
+/// length, so that a 100 KB argument does not fill the terminal.
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= CLIP_AT {
+        return s.into();
+    }
+    let head: String = s.chars().take(CLIP_AT / 2).collect();
+    format!("{head}… ({} bytes)", s.len()).into()
+}
+
+/// A line with every overlong word (a URL, a path, a value) clipped as [`clip`] does.
+pub fn clip_words(line: &str) -> String {
+    if line.len() <= CLIP_AT {
+        return line.to_owned();
+    }
+    line.split(' ')
+        .map(|word| {
+            // The punctuation after a word is the sentence's, not the word's.
+            let (word, after) = match word.strip_suffix([':', ',', ';']) {
+                Some(w) => (w, &word[w.len()..]),
+                None => (word, ""),
+            };
+            format!("{}{after}", clip(word))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `PORT`, `ADDR:PORT` or `[V6]:PORT`. A bare port listens on 127.0.0.1 only, on purpose: a
 /// test server should not be reachable from the network unless asked (`0.0.0.0:PORT`).
 pub fn parse_listen_addr(s: &str) -> Result<SocketAddr, String> {
@@ -224,6 +268,7 @@ mod tests {
         prop_oneof![
             ".*",
             "(ws|wss|http|https|ws\\+unix|ftp)://[^ ]{0,30}",
+            "(wss?://)?\\[?[0-9a-f:.]{0,16}\\]?(:[0-9]{0,6})?(/[a-z]*)?",
             "[a-z0-9.:-]{0,20}:[0-9]{0,8}(/[a-z]*)?",
             "[0-9]{0,25}[a-zA-Z ]{0,4}[0-9]{0,5}[a-z]{0,3}",
             "[ -~]{0,12}:[ -~]{0,20}",
@@ -250,6 +295,7 @@ mod tests {
                 let _ = (u.as_str(), u.request_url(), u.host(), u.port(), u.follow(&s));
             }))?;
             one_line(parse_header(&s).map(drop))?;
+            one_line(parse_command(&s).map(drop))?;
             one_line(parse_duration(&s).map(drop))?;
             one_line(parse_positive_duration(&s).map(|d| assert!(!d.is_zero())))?;
             one_line(parse_interval(&s).map(|d| assert!(d >= MIN_INTERVAL)))?;

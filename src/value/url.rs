@@ -3,6 +3,8 @@
 
 use url::Url;
 
+use super::clip;
+
 /// A validated WebSocket URL (`ws://` or `wss://` after alias resolution, or `ws+unix://`).
 /// Credentials in it (`ws://user:pass@host/`) are taken out: they become a Basic
 /// `Authorization` header and never appear in output or in the Host header.
@@ -20,27 +22,49 @@ impl WsUrl {
     /// Parses a URL given on the command line. `http://` is accepted as an alias of `ws://`,
     /// `https://` of `wss://`; anything else is refused with the reason.
     pub fn parse_arg(s: &str) -> Result<WsUrl, String> {
+        let shown = clip(s);
         let mut url = match Url::parse(s) {
             Ok(u) => u,
+            Err(_)
+                if s.split_once("://")
+                    .is_some_and(|(_, rest)| bare_ipv6(rest).is_some()) =>
+            {
+                let (scheme, rest) = s.split_once("://").unwrap_or_default();
+                return Err(format!(
+                    "'{shown}' is not a valid URL: an IPv6 address goes in brackets (try {})",
+                    clip(&with_brackets(&format!("{scheme}://"), rest))
+                ));
+            }
             Err(url::ParseError::RelativeUrlWithoutBase) => {
                 return Err(if s.contains(char::is_whitespace) {
-                    format!("'{s}' is not a URL: write ws://HOST[:PORT]/PATH")
+                    format!("'{shown}' is not a URL: write ws://HOST[:PORT]/PATH")
                 } else {
-                    format!("'{s}' is not a URL: it has no scheme (try ws://{s})")
+                    format!(
+                        "'{shown}' is not a URL: it has no scheme (try {})",
+                        clip(&with_brackets("ws://", s))
+                    )
                 });
             }
             Err(url::ParseError::InvalidPort) => {
-                return Err(format!("'{s}' has an invalid port (1-65535)"))
+                return Err(format!("'{shown}' has an invalid port (1-65535)"))
             }
-            Err(e) => return Err(format!("'{s}' is not a valid URL: {e}")),
+            Err(e) => return Err(format!("'{shown}' is not a valid URL: {e}")),
         };
         if url.scheme() == "ws+unix" {
             return Self::unix(s, &url);
         }
+        if bare_ipv6(s).is_some() {
+            // `::1:9000` parses as an empty scheme's URL; it is an address without brackets.
+            return Err(format!(
+                "'{shown}' is not a URL: it has no scheme, and an IPv6 address goes in \
+                 brackets (try {})",
+                clip(&with_brackets("ws://", s))
+            ));
+        }
         if looks_like_host_port(s) {
             // `localhost:9000` parses as the scheme "localhost"; it is a host and a port.
             return Err(format!(
-                "'{s}' is not a URL: it has no scheme (try ws://{s})"
+                "'{shown}' is not a URL: it has no scheme (try ws://{shown})"
             ));
         }
         let scheme = match url.scheme() {
@@ -53,16 +77,24 @@ impl WsUrl {
             }
         };
         if url.host_str().is_none_or(str::is_empty) {
-            return Err(format!("'{s}' has no host"));
+            return Err(format!("'{shown}' has no host"));
+        }
+        if url.port() == Some(0) {
+            // Port 0 means "any free port" to a server binding one; no server listens on it.
+            return Err(format!(
+                "'{shown}' has port 0, which no server can listen on: give the server's port \
+                 (1-65535), or leave it out for {}",
+                if scheme == "wss" { "443" } else { "80" }
+            ));
         }
         if url.scheme() != scheme {
             // Switching between these "special" schemes is always allowed by the url crate.
             url.set_scheme(scheme)
-                .map_err(|()| format!("cannot use '{s}' as a {scheme}:// URL"))?;
+                .map_err(|()| format!("cannot use '{shown}' as a {scheme}:// URL"))?;
         }
         if url.fragment().is_some() {
             return Err(format!(
-                "'{s}' has a #fragment, which WebSocket URLs must not have (RFC 6455 §3)"
+                "'{shown}' has a #fragment, which WebSocket URLs must not have (RFC 6455 §3)"
             ));
         }
         let credentials = (!url.username().is_empty()).then(|| {
@@ -84,6 +116,7 @@ impl WsUrl {
     /// `ws+unix:///run/app.sock` or `ws+unix:///run/app.sock:/chat?room=1` (the part after the
     /// first `:` in the path is the request path, as in Node's ws).
     fn unix(s: &str, url: &Url) -> Result<WsUrl, String> {
+        let shown = clip(s);
         let path = crate::value::percent_decode(url.path());
         let (socket, target) = match path.split_once(':') {
             Some((socket, target)) => (socket.to_owned(), target.to_owned()),
@@ -91,7 +124,7 @@ impl WsUrl {
         };
         if socket.is_empty() || !socket.starts_with('/') {
             return Err(format!(
-                "'{s}' has no socket path: write ws+unix:///path/to.sock or ws+unix:///path/to.sock:/request/path"
+                "'{shown}' has no socket path: write ws+unix:///path/to.sock or ws+unix:///path/to.sock:/request/path"
             ));
         }
         let target = if target.starts_with('/') {
@@ -101,7 +134,7 @@ impl WsUrl {
         };
         let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
         let request = Url::parse(&format!("ws://localhost{target}{query}"))
-            .map_err(|e| format!("'{s}': the request path is not valid: {e}"))?;
+            .map_err(|e| format!("'{shown}': the request path is not valid: {e}"))?;
         Ok(WsUrl {
             url: request,
             unix: Some(socket.into()),
@@ -162,6 +195,37 @@ impl WsUrl {
             next.credentials = self.credentials.clone();
         }
         Ok(next)
+    }
+}
+
+/// `::1:9000/chat` (what follows `ws://`, or the whole argument): an IPv6 address written
+/// without brackets. Gives the address and what follows it (`:port` and the path), taking a
+/// last group of digits as the port when what precedes it is an address on its own.
+fn bare_ipv6(s: &str) -> Option<(&str, &str)> {
+    use std::net::Ipv6Addr;
+    let end = s.find(['/', '?', '#']).unwrap_or(s.len());
+    let (authority, path) = s.split_at(end);
+    if authority.starts_with('[') || authority.matches(':').count() < 2 {
+        return None;
+    }
+    if let Some((addr, port)) = authority.rsplit_once(':') {
+        let port_like =
+            !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+        if port_like && addr.parse::<Ipv6Addr>().is_ok() {
+            return Some((addr, &s[addr.len()..]));
+        }
+    }
+    authority
+        .parse::<Ipv6Addr>()
+        .is_ok()
+        .then_some((authority, path))
+}
+
+/// `scheme` and `rest` with the IPv6 address at the start of `rest` in brackets.
+fn with_brackets(scheme: &str, rest: &str) -> String {
+    match bare_ipv6(rest) {
+        Some((addr, tail)) => format!("{scheme}[{addr}]{tail}"),
+        None => format!("{scheme}{rest}"),
     }
 }
 
@@ -237,6 +301,57 @@ mod tests {
         assert!(parse_proxy("socks5h://p:1080").is_ok());
         assert!(parse_proxy("ftp://p").is_err());
         assert!(parse_proxy("https://p").is_err());
+    }
+
+    #[test]
+    fn an_ipv6_address_without_brackets_gets_them_in_the_hint() {
+        let hint = |s: &str| WsUrl::parse_arg(s).unwrap_err();
+        assert!(
+            hint("ws://::1:9/").ends_with("(try ws://[::1]:9/)"),
+            "{}",
+            hint("ws://::1:9/")
+        );
+        assert!(hint("wss://fe80::1:443").ends_with("(try wss://[fe80::1]:443)"));
+        assert!(
+            hint("ws://::1/x").ends_with("(try ws://[::1]/x)"),
+            "{}",
+            hint("ws://::1/x")
+        );
+        assert!(
+            hint("::1:9000").ends_with("(try ws://[::1]:9000)"),
+            "{}",
+            hint("::1:9000")
+        );
+        assert!(WsUrl::parse_arg("ws://[::1]:9/").is_ok());
+        assert_eq!(hint("ws://"), "'ws://' is not a valid URL: empty host");
+    }
+
+    #[test]
+    fn port_zero_is_refused() {
+        let e = WsUrl::parse_arg("ws://127.0.0.1:0/").unwrap_err();
+        assert!(e.contains("port 0"), "{e}");
+        assert!(WsUrl::parse_arg("ws://127.0.0.1:1/").is_ok());
+    }
+
+    #[test]
+    fn long_input_is_clipped() {
+        let long = format!("ws://h/{}#x", "a".repeat(100_000));
+        let e = WsUrl::parse_arg(&long).unwrap_err();
+        assert!(e.len() < 400, "{e}");
+        assert!(e.contains("… (100009 bytes)"), "{e}");
+        assert_eq!(clip("short"), "short");
+        let line = format!(
+            "cannot build a request for ws://h/{}: too long",
+            "a".repeat(300)
+        );
+        assert!(
+            crate::value::clip_words(&line).ends_with("… (307 bytes): too long"),
+            "{line}"
+        );
+        assert_eq!(
+            clip(&"é".repeat(200)),
+            format!("{}… (400 bytes)", "é".repeat(100))
+        );
     }
 
     #[test]

@@ -245,3 +245,73 @@ fn a_program_that_does_not_read_its_input_cannot_hold_the_close_back() {
         l.interrupt();
     }
 }
+
+#[test]
+fn the_exit_is_logged_after_the_programs_last_stderr_line() {
+    use std::io::BufRead;
+    // Programs that exit right after writing much to stderr, on connections at once: the exit
+    // is seen while their stderr is still being logged. The log is read a little slower than
+    // listen writes it, as a terminal may be.
+    const CONNECTIONS: usize = 8;
+    let program = "i=0; while [ $i -lt 1000 ]; do printf 'err %s %0100d\\n' $i 0 >&2; \
+                   i=$((i+1)); done; echo last >&2; exit 3";
+    let mut child = crate::support::wsprobe_std()
+        .args(["listen", "--exec", program, "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for (n, line) in stderr.lines().enumerate() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+            if n % 20 == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    });
+    let next = || {
+        lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a log line")
+    };
+    let url = next().strip_prefix("listening on ").unwrap().to_owned();
+    let clients = std::thread::spawn(move || {
+        block_on(async {
+            let all = (0..CONNECTIONS).map(|_| async {
+                let mut ws = client(&url).await;
+                close_of(&mut ws).await
+            });
+            futures_util::future::join_all(all).await
+        })
+    });
+    // Connection number → whether its last stderr line came before its EXIT line.
+    let mut last_seen = std::collections::HashSet::new();
+    let mut exits = 0;
+    while exits < CONNECTIONS {
+        let line = next();
+        let Some((_, rest)) = line.split_once('#') else {
+            continue;
+        };
+        let (id, what) = rest.split_once(' ').unwrap();
+        if what == "stderr: last" {
+            last_seen.insert(id.to_owned());
+        } else if what.starts_with("EXIT") {
+            assert_eq!(what, "EXIT 3");
+            assert!(
+                last_seen.contains(id),
+                "#{id} EXIT before its last stderr line"
+            );
+            exits += 1;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for close in clients.join().unwrap() {
+        assert_eq!(close, (1011, "program exited with status 3".to_owned()));
+    }
+}

@@ -294,3 +294,21 @@ fn every_refusal_is_a_well_formed_answer_with_its_body() {
         assert_eq!(next_text(&mut ws).await, "fine");
     });
 }
+
+/// The size each `HTTP` log line gives is the size of the body the client received.
+#[test]
+fn every_http_log_line_gives_the_size_of_the_body_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "hello\n").unwrap();
+    let l = Listener::start(&["--static", dir.path().to_str().unwrap()]);
+    let mut sizes = Vec::new();
+    for (method, path) in [("GET", "/a.txt"), ("GET", "/missing"), ("POST", "/a.txt")] {
+        let (status, head, body) = http_request(&l.url, method, path);
+        sizes.push(format!("HTTP {method} {path} {status} {} B", body.len()));
+        assert!(!body.is_empty(), "{head}");
+    }
+    let (_, log) = l.interrupt();
+    for line in sizes {
+        assert!(log.contains(&line), "{line}: {log}");
+    }
+}

@@ -10,6 +10,7 @@ mod http;
 mod json;
 mod listen;
 mod modes;
+mod mtls;
 mod newuser;
 mod ping;
 mod pipe;

@@ -172,3 +172,139 @@ fn listen_says_when_a_tls_client_comes_to_its_plain_port() {
     );
     assert!(!log.contains("HTTP ? ?"), "{log}");
 }
+
+#[test]
+fn an_ipv6_address_without_brackets_gets_the_bracketed_url_in_the_hint() {
+    for (url, fixed) in [
+        ("ws://::1:9/", "(try ws://[::1]:9/)"),
+        ("::1:9", "(try ws://[::1]:9)"),
+    ] {
+        let err = wsprobe().arg(url).assert().code(2).stderr_text();
+        assert!(err.contains(fixed), "{url}: {err}");
+        assert!(!err.contains("empty host"), "{url}: {err}");
+    }
+}
+
+#[test]
+fn port_zero_is_a_usage_error_for_a_client() {
+    let server = Server::echo().unreached();
+    let url = server.url.replace(&format!(":{}/", server.port), ":0/");
+    for args in [&[url.as_str()][..], &["ping", &url], &["bench", &url]] {
+        let err = wsprobe().args(args).assert().code(2).stderr_text();
+        assert!(
+            err.contains("has port 0, which no server can listen on"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("CONNECTING"), "{args:?}: {err}");
+    }
+    // For a server, port 0 still means "any free port".
+    let l = crate::support::Listener::start(&[]);
+    assert!(!l.url.ends_with(":0"), "{}", l.url);
+}
+
+#[test]
+fn an_empty_exec_command_is_a_usage_error() {
+    for cmd in ["", "  "] {
+        let err = wsprobe()
+            .args(["listen", "127.0.0.1:0", "--exec", cmd])
+            .assert()
+            .code(2)
+            .stderr_text();
+        assert!(err.contains("the command is empty"), "{cmd:?}: {err}");
+        assert!(!err.contains("listening on"), "{cmd:?}: {err}");
+    }
+}
+
+/// Each line of a usage error is the error or a hint: nothing glued to another line.
+fn assert_clean_lines(err: &str) {
+    let mut lines = err.lines();
+    assert!(
+        lines.next().unwrap().starts_with("wsprobe: error: "),
+        "{err}"
+    );
+    for l in lines {
+        assert!(l.starts_with("hint: "), "{err}");
+        assert!(
+            l.starts_with("hint: usage: ") || !l.contains("wsprobe "),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_negative_bench_rate_gets_one_clear_line() {
+    let err = wsprobe()
+        .args(["bench", "ws://127.0.0.1:1/", "--rate", "-5"])
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert_eq!(
+        err,
+        "wsprobe: error: invalid value '-5' for '--rate <MSGS_PER_S>': '-5' is not a rate: \
+         write messages a second above zero, e.g. 1000 or 2.5\n"
+    );
+    // A usage with several forms (bench and bench merge) is one hint, not glued to the tip.
+    let err = wsprobe()
+        .args(["bench", "ws://127.0.0.1:1/", "-c", "-5"])
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert_clean_lines(&err);
+    assert!(
+        err.contains("hint: usage: wsprobe bench [OPTIONS] <URL> or wsprobe bench <COMMAND>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_argument_that_is_not_utf8_is_named() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let bad = |s: &[u8]| OsString::from_vec(s.to_vec());
+    for (args, name) in [
+        (
+            vec![bad(b"ws://h/\xff")],
+            "<URL> is not valid UTF-8: 'ws://h/\u{FFFD}'",
+        ),
+        (
+            vec!["ws://h/".into(), "-H".into(), bad(b"a: \xff")],
+            "the value of --header is not valid UTF-8: 'a: \u{FFFD}'",
+        ),
+        (
+            vec![
+                "listen".into(),
+                "0".into(),
+                "--exec".into(),
+                bad(b"c\xffat"),
+            ],
+            "the value of --exec is not valid UTF-8",
+        ),
+    ] {
+        let err = wsprobe().args(&args).assert().code(2).stderr_text();
+        assert!(
+            err.starts_with(&format!("wsprobe: error: {name}")),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("one or more arguments"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_100_kb_argument_is_clipped_in_error_lines() {
+    let long = "a".repeat(100_000);
+    let server = Server::echo().unreached();
+    for args in [
+        vec![format!("ws://h/{long}#x")],
+        vec!["ws://h/".to_owned(), format!("--{long}")],
+        vec![format!("{}{long}", server.url), "-x".into(), "hi".into()],
+    ] {
+        let err = wsprobe().args(&args).assert().failure().stderr_text();
+        let error = err
+            .lines()
+            .find(|l| l.starts_with("wsprobe: error: "))
+            .unwrap_or_else(|| panic!("no error line in {}", &err[..200]));
+        assert!(error.len() < 500, "{}", &error[..500]);
+        assert!(error.contains(" bytes)"), "{error}");
+        assert!(err.lines().all(|l| l.len() < 500), "{}", &err[..500]);
+    }
+}

@@ -113,3 +113,44 @@ fn the_man_page_has_examples_json_keys_and_no_missing_pages() {
     }
     assert!(!page.contains("wsprobe\\-connect(1)"));
 }
+
+/// What the shipped bash script completes for these words (the last is the one being typed).
+fn bash_completes(words: &[&str]) -> Vec<String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/completions/wsprobe.bash");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let (cur, prev) = (words[words.len() - 1], words[words.len() - 2]);
+    let program = format!(
+        "source '{script}'; COMP_WORDS=({}); COMP_CWORD={}; _wsprobe wsprobe '{cur}' '{prev}'; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        quoted.join(" "),
+        words.len() - 1
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", &program])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_connect_flags_after_the_url_shorthand() {
+    for url in ["ws://x", "wss://h/chat", "http://h:80/"] {
+        let got = bash_completes(&["wsprobe", url, "--he"]);
+        assert!(got.iter().any(|w| w == "--header"), "{url}: {got:?}");
+    }
+    let got = bash_completes(&["wsprobe", "--color", "never", "ws://x", "--no-d"]);
+    assert_eq!(got, ["--no-deflate"]);
+    // The subcommands themselves complete as before.
+    assert!(bash_completes(&["wsprobe", "li"]).contains(&"listen".to_owned()));
+    let got = bash_completes(&["wsprobe", "listen", "--tls-c"]);
+    assert!(got.contains(&"--tls-client-ca".to_owned()), "{got:?}");
+}

@@ -5,9 +5,11 @@
 //
 // permessage-deflate is configured as its users do (--compression sets `perMessageDeflate`):
 //   deflate              true, ws's default for clients (offers
-//                        `permessage-deflate; client_max_window_bits`; messages under 1024
-//                        bytes go uncompressed)
-//   eager                { threshold: 0 }: every message compressed, small ones too
+//                        `permessage-deflate; client_max_window_bits`); its 1024-byte threshold
+//                        applies only without client context takeover, so every message is
+//                        compressed here, small ones too
+//   eager                { threshold: 0 }: every message compressed, small ones too (the same
+//                        as deflate while context takeover is on)
 //   nocontext            { threshold: 0, clientNoContextTakeover: true,
 //                        serverNoContextTakeover: true, clientMaxWindowBits: 9,
 //                        serverMaxWindowBits: 10 }

@@ -6,8 +6,11 @@
 // Usage: node server.js [COMPRESSION]. ws leaves permessage-deflate off in a server unless
 // asked; COMPRESSION sets `perMessageDeflate` as its users do:
 //   (none)               off, ws's default for servers
-//   deflate              perMessageDeflate: true (messages under 1024 bytes go uncompressed)
-//   eager                { threshold: 0 }: every message compressed, small ones too
+//   deflate              perMessageDeflate: true (its 1024-byte threshold applies only without
+//                        server context takeover: with wsprobe's offer, every message is
+//                        compressed, small ones too)
+//   eager                { threshold: 0 }: every message compressed, small ones too (the same
+//                        as deflate while context takeover is on)
 //   nocontext            { threshold: 0, serverNoContextTakeover: true,
 //                        clientNoContextTakeover: true, serverMaxWindowBits: 10,
 //                        clientMaxWindowBits: 9 }

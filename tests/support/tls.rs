@@ -22,12 +22,17 @@ pub struct Pki {
 }
 
 pub fn pki() -> Pki {
+    pki_of("wsprobe test CA")
+}
+
+/// The same set of certificates under a CA of this name (another CA than [`pki`]'s).
+pub fn pki_of(ca_name: &str) -> Pki {
     let dir = tempfile::tempdir().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
-        .push(rcgen::DnType::CommonName, "wsprobe test CA");
+        .push(rcgen::DnType::CommonName, ca_name);
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let write = |name: &str, text: String| {
         let p = dir.path().join(name);
