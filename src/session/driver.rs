@@ -90,8 +90,8 @@ pub struct Ending {
 }
 
 pub(super) enum ReaderEnd {
-    /// The heartbeat gave up on the peer.
-    Dead,
+    /// The heartbeat gave up on the peer (a layer above says why; `None`: no pong).
+    Dead(Option<String>),
     /// The stream ended after a close frame was received (the closing handshake happened).
     Closed(Option<CloseFrame>),
     /// The stream ended with no close frame.
@@ -102,8 +102,9 @@ pub(super) enum ReaderEnd {
 
 enum WriterEnd {
     CloseSent,
-    /// No pong within the heartbeat timeout: the connection is considered dead.
-    Dead,
+    /// No pong within the heartbeat timeout, or a layer above found the peer silent
+    /// (`Control::Dead`): the connection is considered dead.
+    Dead(Option<String>),
     /// The close frame could not be written within the close timeout (the peer reads nothing).
     Stuck,
     Failed(WsError),
@@ -160,7 +161,7 @@ where
                             close_deadline = Some(deadline_after(opts.close_timeout));
                         }
                         // Nothing more is to be expected from a dead peer.
-                        WriterEnd::Dead => break Some(ReaderEnd::Dead),
+                        WriterEnd::Dead(why) => break Some(ReaderEnd::Dead(why)),
                         WriterEnd::Stuck => break None,
                         WriterEnd::Failed(..) => {}
                     }
@@ -194,7 +195,7 @@ where
         report_unsent(conn, unsent);
     }
 
-    let dead = matches!(reader_end, Some(ReaderEnd::Dead));
+    let dead = matches!(reader_end, Some(ReaderEnd::Dead(_)));
     let (close, error) = conclude(
         reader_end,
         sink.into_inner(),
@@ -394,7 +395,7 @@ where
             () = sleep_until(awaiting.map(|a| a.1)), if awaiting.is_some() => {
                 if let Some((pongs_then, _)) = awaiting.take() {
                     if conn.state().pongs_in == pongs_then {
-                        return WriterEnd::Dead;
+                        return WriterEnd::Dead(None);
                     }
                 }
             }
@@ -407,6 +408,7 @@ where
                         finish = Some(c);
                         Ok(())
                     }
+                    Control::Dead(why) => return WriterEnd::Dead(Some(why)),
                     Control::EndOfData => {
                         if let Some(end) = data_over(sink, conn, opts, &mut replies_by).await {
                             return end;
