@@ -15,6 +15,7 @@ use crate::error::{ExitCode, Failure};
 use crate::expect::{Outcome, Script};
 use crate::output::Printer;
 use crate::pipe::{self, StdoutSink};
+use crate::proto::Speaker;
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{CloseInfo, Conn, Event, Side};
@@ -36,11 +37,15 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     let (control_tx, mut control_rx) = crate::session::driver::control();
 
     let scripted_sends = matches!(plan.input, Input::Execute { .. });
+    // An application protocol (--socketio) relays what is sent and reads what is received.
+    let speaker = Speaker::new(plan.proto.as_ref(), &control_tx);
+    let (input_tx, relay) = speaker.relay(data_tx);
     let Sending {
         held: mut held_tx,
         wait,
         stdin_err,
-    } = start_input(&plan.input, data_tx);
+    } = start_input(&plan.input, input_tx);
+    let stdin_err = relay.start(stdin_err);
 
     let interrupted = Arc::new(Stop::default());
     spawn_interrupt_handler(control_tx.clone(), interrupted.clone(), plan.close.clone());
@@ -61,7 +66,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     } else {
         Shown::Stdout(StdoutSink::new(plan.out, plan.binary_output, plan.delim))
     };
-    let mut handler = Script::new(
+    let mut handler = speaker.inbound(Script::new(
         shown,
         expecting,
         checks.expect.clone(),
@@ -76,7 +81,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
                 Control::Close(plan.close.clone())
             }
         }),
-    );
+    ));
 
     let reconnecting = plan.reconnect.is_some();
     let client = Client {
@@ -90,7 +95,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     let finished = lifecycle::run(
         client,
         // Reconnecting clients number their connections, so each cycle is told apart.
-        |cycle| Arc::new(Conn::new(reconnecting.then_some(cycle), printer.clone())),
+        |cycle| speaker.attach(Conn::new(reconnecting.then_some(cycle), printer.clone())),
         |_, _| {
             // After the -x sends: close after --wait, at once, or when the checks are met.
             if scripted_sends && std::mem::take(&mut first) {
@@ -111,8 +116,8 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
         &mut handler,
     )
     .await;
-    handler.inner_mut().finish();
-    let outcome = expecting.then(|| handler.outcome());
+    handler.inner_mut().inner_mut().finish();
+    let outcome = expecting.then(|| handler.into_inner().outcome());
     drop(held_tx);
     printer.flush();
     let finished = finished?;
