@@ -17,5 +17,6 @@ mod reconnect;
 mod repl;
 mod script;
 mod shipped;
+mod socketio;
 mod tls;
 mod usage;
