@@ -8,7 +8,7 @@ use serde_json::Value;
 pub fn parse_namespace(s: &str) -> Result<String, String> {
     if !s.starts_with('/') {
         return Err(format!(
-            "'{s}' is not a namespace: it starts with / (e.g. /admin)"
+            "'{s}' is not a namespace: it must start with / (e.g. /admin)"
         ));
     }
     if s.contains(',') || s.chars().any(char::is_control) {
@@ -50,7 +50,7 @@ mod tests {
         assert_eq!(parse_namespace("/admin").unwrap(), "/admin");
         assert!(parse_namespace("admin")
             .unwrap_err()
-            .contains("starts with /"));
+            .contains("must start with /"));
         assert!(parse_namespace("/a,b").is_err());
     }
 
