@@ -10,7 +10,7 @@
 //! - anything else: emitted back as it came (binary attachments too), and acked with its
 //!   arguments when it asked for an ack (`["add", 1, 2]` is acked with `[3]`).
 //!
-//! After its third pong it emits `["pongs", 3]`.
+//! With `count_pongs`, it emits `["pongs", 3]` after its third pong.
 
 use std::time::Duration;
 
@@ -29,6 +29,8 @@ pub struct Shape {
     pub ping_timeout: Duration,
     /// Never pings after the open packet (a server that has gone silent).
     pub silent: bool,
+    /// Emits `["pongs", 3]` after its third pong.
+    pub count_pongs: bool,
 }
 
 impl Default for Shape {
@@ -37,6 +39,7 @@ impl Default for Shape {
             ping_interval: Duration::from_millis(150),
             ping_timeout: Duration::from_millis(500),
             silent: false,
+            count_pongs: false,
         }
     }
 }
@@ -115,7 +118,7 @@ async fn session(ws: super::Ws, shape: Shape) {
         match msg {
             Message::Text(t) if t.as_str() == "3" => {
                 pongs += 1;
-                if pongs == 3 {
+                if pongs == 3 && shape.count_pongs {
                     let _ = tx.send(Message::text(r#"42["pongs",3]"#));
                 }
             }

@@ -55,7 +55,7 @@ pub async fn relay(
                 }
             }
         }
-        if out.send(packets).await.is_err() {
+        if !packets.is_empty() && out.send(packets).await.is_err() {
             return;
         }
     }
@@ -78,6 +78,10 @@ impl Encoder<'_> {
         let Message::Text(text) = msg else {
             return Ok(vec![msg.clone()]);
         };
+        if text.trim().is_empty() {
+            // A blank line (a file's last one, say) is no event and nothing to send.
+            return Ok(Vec::new());
+        }
         let bad = |why: String| -> anyhow::Error {
             Failure::usage(format!(
                 "stdin line {line_no} is not a Socket.IO event: {why}: {}",
