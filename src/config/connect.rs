@@ -179,15 +179,7 @@ fn session(args: &ConnectArgs, out: &OutputConfig) -> Option<SessionPlan> {
         || !s.expect.is_empty()
         || s.count.is_some()
         || s.expect_close.is_some();
-    // The session speaks plain WebSocket messages only (so far).
-    if scripted
-        || args.echo
-        || args.binary
-        || args.null
-        || out.json
-        || args.reconnect.reconnect
-        || args.proto.socketio
-    {
+    if scripted || args.echo || args.binary || args.null || out.json || args.reconnect.reconnect {
         return None;
     }
     let stdin_tty = std::io::stdin().is_terminal();

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use crate::cli::ConnectArgs;
 use crate::error::Failure;
-use crate::proto::socketio::{codec::event_line, Plan};
+use crate::proto::socketio::{relay::check_event, Plan};
 use crate::proto::Protocol;
 use crate::value::WsUrl;
 
@@ -44,7 +44,7 @@ pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
     };
     let url = args.url.with_target(&p.socketio_path, Some(&engine_query));
     for (i, x) in args.script.execute.iter().enumerate() {
-        if let Err(why) = event_line(x) {
+        if let Err(why) = check_event(x) {
             return Err(Failure::usage(format!(
                 "-x {} is not a Socket.IO event: {why}",
                 i + 1

@@ -29,6 +29,7 @@ pub enum Protocol {
 }
 
 /// A run's protocol, set up: makes the inbound layer and the relay of what is sent.
+#[derive(Clone)]
 pub enum Speaker {
     Raw,
     SocketIo {
@@ -61,10 +62,34 @@ impl Speaker {
     /// Each connection of the run, as it is made (the protocol's events go through it).
     pub fn attach(&self, conn: Conn) -> Arc<Conn> {
         let conn = Arc::new(conn);
-        if let Speaker::SocketIo { shared, .. } = self {
-            shared.attach(&conn);
-        }
+        self.attach_shared(&conn);
         conn
+    }
+
+    /// [`Speaker::attach`] for a connection made already (the interactive session's).
+    pub fn attach_shared(&self, conn: &Arc<Conn>) {
+        if let Speaker::SocketIo { shared, .. } = self {
+            shared.attach(conn);
+        }
+    }
+
+    pub fn is_raw(&self) -> bool {
+        matches!(self, Speaker::Raw)
+    }
+
+    /// Resolves once the protocol's own handshake is over (at once without a protocol).
+    pub async fn ready(&self) {
+        if let Speaker::SocketIo { shared, .. } = self {
+            shared.ready().await;
+        }
+    }
+
+    /// The protocol's line for `/state`, if one is spoken.
+    pub fn state(&self) -> Option<String> {
+        match self {
+            Speaker::Raw => None,
+            Speaker::SocketIo { shared, .. } => Some(shared.state()),
+        }
     }
 
     /// Where the mode puts what it sends: `data` itself, or the relay's input. The relay

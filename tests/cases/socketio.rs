@@ -328,6 +328,21 @@ fn a_bad_execute_is_a_usage_error_before_connecting() {
         stderr.contains("-x 1 is not a Socket.IO event: it is not JSON"),
         "{stderr}"
     );
+    // A {"$binary":…} that is not base64 is found before connecting too.
+    let stderr = wsprobe()
+        .args([
+            "--socketio",
+            "-x",
+            r#"["up",{"$binary":"!!"}]"#,
+            "http://127.0.0.1:1/",
+        ])
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert!(
+        stderr.contains(r#"-x 1 is not a Socket.IO event: "$binary" is not base64"#),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -347,4 +362,28 @@ fn a_server_that_is_not_socket_io_fails_the_run() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn the_interactive_session_emits_events_and_shows_the_namespace_in_state() {
+    let s = peer();
+    let out = wsprobe()
+        .args(["--socketio", "-i", &s.url])
+        .write_stdin("/emit echo hi {\"n\":1}\n[\"echo\",2]\nnot an event\n/emit add 1 2\n/state\n")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for line in [
+        "< [\"echo\",\"hi\",{\"n\":1}]",
+        "< [\"echo\",2]",
+        "error: not a Socket.IO event: it is not JSON",
+        "< [\"add\",1,2]",
+        "socket.io       namespace / connected, sid socket-sid-2 (engine.io sid engine-sid-1)",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.starts_with(line)),
+            "no {line:?}: {stderr}"
+        );
+    }
 }

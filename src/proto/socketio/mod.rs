@@ -58,6 +58,8 @@ pub struct Shared {
     stage: watch::Sender<Stage>,
     /// Emits that asked for an ack: id → event name.
     acks: Mutex<HashMap<u64, String>>,
+    /// The Engine.IO session id and the socket's id in the namespace, once known (`/state`).
+    sids: Mutex<(Option<String>, Option<String>)>,
 }
 
 impl Shared {
@@ -67,6 +69,7 @@ impl Shared {
             conn: Mutex::new(None),
             stage: watch::Sender::new(Stage::Waiting),
             acks: Mutex::new(HashMap::new()),
+            sids: Mutex::new((None, None)),
         })
     }
 
@@ -91,6 +94,35 @@ impl Shared {
 
     fn acks(&self) -> MutexGuard<'_, HashMap<u64, String>> {
         lock(&self.acks)
+    }
+
+    fn sids(&self) -> MutexGuard<'_, (Option<String>, Option<String>)> {
+        lock(&self.sids)
+    }
+
+    /// Resolves once the namespace answered the CONNECT (or the session is over).
+    pub async fn ready(&self) {
+        let _ = self
+            .stage
+            .subscribe()
+            .wait_for(|s| *s != Stage::Waiting)
+            .await;
+    }
+
+    /// The session as `/state` shows it (after `socket.io`).
+    pub fn state(&self) -> String {
+        let (engine, socket) = self.sids().clone();
+        let stage = match *self.stage.borrow() {
+            Stage::Waiting => "connecting",
+            Stage::Connected => "connected",
+            Stage::Over => "disconnected",
+        };
+        format!(
+            "namespace {} {stage}, sid {} (engine.io sid {})",
+            self.plan.namespace,
+            socket.as_deref().unwrap_or("-"),
+            engine.as_deref().unwrap_or("-"),
+        )
     }
 }
 

@@ -67,6 +67,13 @@ pub async fn relay(
     }
 }
 
+/// Whether `text` is an event that can be sent: a JSON array, its name first, and every
+/// `{"$binary":…}` in it base64 (`-x` and the interactive session check before sending).
+pub fn check_event(text: &str) -> Result<(), String> {
+    let mut data = event_line(text)?;
+    binary::extract(&mut data).map(|_| ())
+}
+
 struct Encoder<'a> {
     shared: &'a Shared,
     next_id: u64,

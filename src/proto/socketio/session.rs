@@ -106,6 +106,7 @@ impl<H: Inbound> Session<H> {
     fn open(&mut self, json: &str) -> anyhow::Result<Message> {
         let h = Handshake::decode(json).map_err(|e| not_socketio(json, &e))?;
         self.shared.emit(&Opened(&h));
+        *self.shared.sids() = (Some(h.sid.clone()), None);
         if let Some(conn) = self.shared.conn() {
             // The open packet answers nothing of ours: the wait for replies does not count it.
             conn.state().not_replies += 1;
@@ -142,6 +143,7 @@ impl<H: Inbound> Session<H> {
                     namespace: &p.namespace,
                     sid,
                 });
+                self.shared.sids().1 = sid.map(str::to_owned);
                 self.handshake.disarm();
                 self.shared.set_stage(Stage::Connected);
                 Ok(None)
