@@ -293,3 +293,56 @@ impl ProtoEvent for Pinged {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_ack_names_the_emit_it_answers_in_json_and_in_words() {
+        let data = json!([3]);
+        let ack = Acked {
+            dir: Dir::In,
+            namespace: "/",
+            id: 0,
+            data: &data,
+            answers: Some("add"),
+        };
+        assert_eq!(
+            Value::Object(ack.fields()),
+            json!({"dir": "in", "namespace": "/", "id": 0, "answers": "add", "data": [3]})
+        );
+        assert_eq!(ack.line().text, r#"id=0 (answers emit "add") [3]"#);
+        assert!(ack.hot());
+    }
+
+    #[test]
+    fn the_open_packet_in_words() {
+        let h = Handshake {
+            sid: "abc".into(),
+            ping_interval_ms: 25_000,
+            ping_timeout_ms: 20_000,
+            max_payload: 1_000_000,
+            upgrades: vec![],
+        };
+        assert_eq!(
+            Opened(&h).line().text,
+            "sid=abc pingInterval=25s pingTimeout=20s maxPayload=1000000"
+        );
+        assert!(!Opened(&h).hot());
+    }
+
+    #[test]
+    fn long_events_are_cut_on_their_line_but_whole_in_json() {
+        let data = json!(["big", "x".repeat(500)]);
+        let ev = Emitted {
+            dir: Dir::Out,
+            namespace: "/",
+            id: None,
+            data: &data,
+        };
+        assert!(ev.line().text.ends_with('…'));
+        assert_eq!(ev.fields()["data"], data);
+    }
+}
