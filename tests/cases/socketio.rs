@@ -244,6 +244,33 @@ fn a_refused_namespace_is_a_failed_connection_exit_3_with_the_servers_message() 
 }
 
 #[test]
+fn a_refusal_is_a_json_event_too() {
+    let s = peer();
+    let run = run_open_stdin(
+        &["--socketio", "--json", "--namespace", "/admin", &s.url],
+        "",
+    );
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    let events = json_lines(&run.stdout);
+    let refusal = events
+        .iter()
+        .find(|e| e["event"] == "socketio_connect_error")
+        .unwrap_or_else(|| panic!("no socketio_connect_error in {events:?}"));
+    assert_eq!(refusal["namespace"], "/admin");
+    assert_eq!(refusal["message"], "not authorized");
+    assert_eq!(refusal["data"], serde_json::json!({"need": "token"}));
+    // The run's error line names the refusal; the close is a normal one.
+    assert!(
+        run.stderr
+            .contains("refused the Socket.IO namespace /admin"),
+        "{}",
+        run.stderr
+    );
+    let close = events.iter().find(|e| e["event"] == "close").unwrap();
+    assert_eq!(close["code"], 1000);
+}
+
+#[test]
 fn a_server_disconnect_is_reported_as_such() {
     let s = peer();
     let run = run_open_stdin(&["--socketio", &s.url], "[\"bye\"]\n");
