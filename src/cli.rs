@@ -18,8 +18,10 @@ use crate::value::{
 use crate::value::{parse_pattern, Pattern};
 
 mod bench;
+mod proto;
 mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
+pub use proto::ProtoArgs;
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
@@ -398,6 +400,9 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub script: ScriptArgs,
+
+    #[command(flatten)]
+    pub proto: ProtoArgs,
 }
 
 /// The interactive session (REPL), used when stdin and stderr are terminals.

@@ -29,7 +29,7 @@ const EXAMPLES: &[(&str, &str)] = &[
 
 /// The JSON OUTPUT section: the keys of --json events (GUIDE.md has the same table).
 const JSON_KEYS: &[(&str, &str)] = &[
-    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect."),
+    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping."),
     ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
     ("url, peer", "listening, connecting: the URL (for listen connections the request target); the client's address."),
     ("status, protocol, extensions, handshake_ms", "open: HTTP status (101), the selected subprotocol or null, the accepted extensions, the handshake time."),
@@ -42,6 +42,10 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("method, target, headers; status, reason, body", "request, response (-v): the handshake as sent or received; body (first 2 KiB) for refusals."),
     ("version, cipher, alpn; status, location; attempt, delay_ms, reason", "tls, redirect, reconnect."),
     ("method, path, status, len; text; status, signal", "http (listen --page/--static), stderr and exit (listen --exec)."),
+    ("sid, ping_interval_ms, ping_timeout_ms, max_payload, upgrades", "socketio_open (--socketio): the Engine.IO open packet."),
+    ("namespace, sid; namespace, message, data", "socketio_connect, socketio_connect_error: the namespace's answer to the CONNECT (the server's message and data when refused)."),
+    ("dir, namespace, id, answers, data", "socketio_event, socketio_ack: an event (in, or out with -v) and its ack id or null; an ack, its id and the name of the emit it answers; the arguments as a JSON array, binary attachments as {\"$binary\":\"<base64>\"}."),
+    ("namespace, initiator, engine; dir", "socketio_disconnect: who ended the namespace (engine: the whole Engine.IO session); socketio_ping: a server ping, answered."),
 ];
 
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).

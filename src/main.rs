@@ -53,6 +53,7 @@ mod expect;
 mod listen;
 mod output;
 mod pipe;
+mod proto;
 mod repl;
 mod session;
 mod signals;

@@ -15,6 +15,7 @@ use crate::error::{ExitCode, Failure};
 use crate::expect::{Outcome, Script, Sends};
 use crate::output::Printer;
 use crate::pipe::{self, StdoutSink};
+use crate::proto::Speaker;
 use crate::session::driver::{Batch, Control, ControlTx, Inbound};
 use crate::session::echo::Echo;
 use crate::session::{CloseInfo, Conn, Event, Side};
@@ -41,11 +42,15 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     let (control_tx, mut control_rx) = crate::session::driver::control();
 
     let scripted_sends = matches!(plan.input, Input::Execute { .. });
+    // An application protocol (--socketio) relays what is sent and reads what is received.
+    let speaker = Speaker::new(plan.proto.as_ref(), &control_tx);
+    let (input_tx, relay) = speaker.relay(data_tx);
     let Sending {
         held: held_tx,
         sends,
         stdin_err,
-    } = start_input(&plan.input, data_tx, checks.expect.len());
+    } = start_input(&plan.input, input_tx, checks.expect.len());
+    let stdin_err = relay.start(stdin_err);
     let open_conn = sends.as_ref().map(Sends::connection);
 
     let interrupted = Arc::new(Stop::default());
@@ -67,7 +72,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     } else {
         Shown::Stdout(StdoutSink::new(plan.out, plan.binary_output, plan.delim))
     };
-    let mut handler = Script::new(
+    let mut handler = speaker.inbound(Script::new(
         shown,
         expecting,
         checks.expect.clone(),
@@ -83,7 +88,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
             }
         }),
         sends,
-    );
+    ));
 
     let reconnecting = plan.reconnect.is_some();
     let client = Client {
@@ -96,7 +101,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     let finished = lifecycle::run(
         client,
         // Reconnecting clients number their connections, so each cycle is told apart.
-        |cycle| Arc::new(Conn::new(reconnecting.then_some(cycle), printer.clone())),
+        |cycle| speaker.attach(Conn::new(reconnecting.then_some(cycle), printer.clone())),
         // The script's last -x stage waits for its own replies: it is told the connection.
         |conn, _| {
             if let Some(slot) = &open_conn {
@@ -107,8 +112,8 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
         &mut handler,
     )
     .await;
-    handler.inner_mut().finish();
-    let outcome = expecting.then(|| handler.outcome());
+    handler.inner_mut().inner_mut().finish();
+    let outcome = expecting.then(|| handler.into_inner().outcome());
     drop(held_tx);
     printer.flush();
     let finished = finished?;

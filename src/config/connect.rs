@@ -32,6 +32,8 @@ pub struct ConnectPlan {
     pub reconnect: Option<Reconnect>,
     /// The interactive session, when it is the mode.
     pub session: Option<SessionPlan>,
+    /// The application protocol spoken on the WebSocket (`--socketio`), if any.
+    pub proto: Option<crate::proto::Protocol>,
 }
 
 /// What the client sends.
@@ -169,7 +171,9 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         heartbeat: client::heartbeat(&args.heartbeat),
         keep_unsent: reconnect.is_some(),
     };
-    let mut client = client::settings(&args.url, &args.handshake, args.max_message_size)?;
+    let proto = super::proto::protocol(&args)?;
+    let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
+    let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
     client.sending.fragment = args.fragment;
     client.sending.compress = !args.no_compress;
     // The REPL's /fragment and /compress change them while connected.
@@ -185,6 +189,7 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         checks,
         reconnect,
         session,
+        proto: proto.map(|(p, _)| p),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod listen;
 mod output;
 pub mod ping;
+mod proto;
 
 pub use client::heartbeat;
 pub use output::{OutputConfig, OutputTarget};

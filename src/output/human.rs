@@ -7,7 +7,7 @@ use std::time::Duration;
 use crossterm::style::{Color, Stylize};
 
 use super::render::{self, sanitize};
-use crate::session::{CloseInfo, Data, Dir, Event, MsgType, OpenInfo, Side};
+use crate::session::{CloseInfo, Data, Dir, Event, MsgType, OpenInfo, ProtoLine, Side, Tone};
 
 /// How words are painted: colour or plain, decided once in the output config.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +77,7 @@ pub(super) fn event(
         | Event::Result { .. } => lifecycle(s, elapsed, event)?,
         // Several lines: `ping` prints its summary on stdout itself.
         Event::PingSummary { .. } => return None,
+        Event::Proto(p) => proto(s, &p.line()),
     };
     let prefix = conn.map(|id| format!("#{id} ")).unwrap_or_default();
     if line.contains('\n') {
@@ -140,6 +141,22 @@ fn lifecycle(s: Style, elapsed: Duration, event: &Event<'_>) -> Option<String> {
         Event::Result { .. } => result(s, event)?,
         _ => return None,
     })
+}
+
+/// A protocol's event: `< label text` (traffic) or `LABEL text`.
+fn proto(s: Style, line: &ProtoLine) -> String {
+    let color = match line.tone {
+        Tone::Good => Color::Green,
+        Tone::Bad => Color::Red,
+        Tone::Ending => Color::Yellow,
+        Tone::Traffic => Color::Blue,
+    };
+    let label = s.paint(line.label, color);
+    let text = sanitize(&line.text, false);
+    match line.dir {
+        Some(dir) => format!("{} {label} {text}", s.arrow(dir)),
+        None => format!("{label} {text}"),
+    }
 }
 
 fn connecting(s: Style, url: &str, peer: Option<&str>) -> String {

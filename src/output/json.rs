@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::session::Event;
+use crate::session::{Event, ProtoEvent};
 
 #[derive(Serialize)]
 struct Record<'a> {
@@ -18,14 +18,34 @@ struct Record<'a> {
 
 /// Appends the record of one event, newline included, to `out`.
 pub(super) fn record(out: &mut Vec<u8>, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) {
+    if let Event::Proto(p) = event {
+        return proto(out, conn, elapsed, *p);
+    }
     let rec = Record {
-        t: (elapsed.as_secs_f64() * 1e6).round() / 1e6,
+        t: seconds(elapsed),
         conn,
         event,
     };
     // Serialising plain data into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, &rec);
     out.push(b'\n');
+}
+
+/// A protocol's event: the same `t`, `conn` and `event` keys, then the protocol's own.
+fn proto(out: &mut Vec<u8>, conn: Option<u64>, elapsed: Duration, event: &dyn ProtoEvent) {
+    let mut rec = serde_json::Map::new();
+    rec.insert("t".into(), seconds(elapsed).into());
+    if let Some(c) = conn {
+        rec.insert("conn".into(), c.into());
+    }
+    rec.insert("event".into(), event.name().into());
+    rec.extend(event.fields());
+    let _ = serde_json::to_writer(&mut *out, &rec);
+    out.push(b'\n');
+}
+
+fn seconds(elapsed: Duration) -> f64 {
+    (elapsed.as_secs_f64() * 1e6).round() / 1e6
 }
 
 #[cfg(test)]

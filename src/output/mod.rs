@@ -141,10 +141,11 @@ impl Printer {
     }
 
     pub fn event(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) {
-        let hot = matches!(
-            event,
-            Event::Message { .. } | Event::Ping { .. } | Event::Pong { .. }
-        );
+        let hot = match event {
+            Event::Message { .. } | Event::Ping { .. } | Event::Pong { .. } => true,
+            Event::Proto(p) => p.hot(),
+            _ => false,
+        };
         if self.cfg.json {
             let mut b = self.lock();
             json::record(&mut b.stdout, conn, elapsed, event);

@@ -19,6 +19,8 @@ pub enum Command {
     Compress(Option<bool>),
     /// `/fragment SIZE|off`; `None`: show the setting.
     Fragment(Option<Option<usize>>),
+    /// `/emit EVENT [ARGS…]` (`--socketio`): the event as a JSON array.
+    Emit(String),
     State,
     Headers,
     Pretty,
@@ -65,6 +67,11 @@ pub const COMMANDS: &[Spec] = &[
         "/fragment",
         "[SIZE|off]",
         "send the next messages in frames of at most SIZE bytes",
+    ),
+    spec(
+        "/emit",
+        "EVENT [ARGS…]",
+        "--socketio: emit an event (each ARG JSON, or else a string)",
     ),
     spec(
         "/state",
@@ -161,6 +168,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 .map(|n| Some(Command::Fragment(Some(Some(n)))))
                 .map_err(|e| format!("/fragment: {e} (or off)")),
         },
+        "emit" => emit(args).map(Some),
         "state" => no_args(Command::State),
         "headers" => no_args(Command::Headers),
         "pretty" => no_args(Command::Pretty),
@@ -170,6 +178,38 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             "unknown command /{other}; /help lists the commands (// sends a line starting with /)"
         )),
     }
+}
+
+/// `/emit EVENT [ARGS…]`: the event name, then each argument as JSON when it is JSON (a
+/// number, `true`, `{"n":1}`, `"a b"`), else as a string (a bare word).
+fn emit(args: &str) -> Result<Command, String> {
+    let mut words = args.splitn(2, char::is_whitespace);
+    let name = words.next().unwrap_or_default();
+    if name.is_empty() {
+        return Err("/emit needs the event's name: /emit chat hi {\"n\":1}".into());
+    }
+    let mut event = vec![serde_json::Value::from(name)];
+    let mut rest = words.next().unwrap_or_default().trim_start();
+    while !rest.is_empty() {
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+        let (value, used) = match values.next() {
+            Some(Ok(v))
+                if rest[values.byte_offset()..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace) =>
+            {
+                (v, values.byte_offset())
+            }
+            _ => {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                (serde_json::Value::from(&rest[..end]), end)
+            }
+        };
+        event.push(value);
+        rest = rest[used..].trim_start();
+    }
+    Ok(Command::Emit(serde_json::Value::Array(event).to_string()))
 }
 
 /// `/help`'s text: the commands and what they do, in two aligned columns.
@@ -235,6 +275,13 @@ mod tests {
             .contains("unknown command /nope"));
         assert!(parse(&format!("/ping {}", "x".repeat(126))).is_err());
         assert_eq!(parse("/quit"), Ok(Some(Command::Quit)));
+        assert_eq!(
+            parse(r#"/emit chat hi {"n": 1} "a b" 2 2x"#),
+            Ok(Some(Command::Emit(
+                r#"["chat","hi",{"n":1},"a b",2,"2x"]"#.into()
+            )))
+        );
+        assert!(parse("/emit").is_err());
     }
 
     #[test]

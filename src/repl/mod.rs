@@ -40,6 +40,8 @@ use crate::dial::lifecycle::{self, Client, Verdict};
 use crate::error::ExitCode;
 use crate::output::render;
 use crate::output::Printer;
+use crate::proto::socketio::relay::check_event;
+use crate::proto::Speaker;
 use crate::session::driver::{Batch, Control, ControlTx};
 use crate::session::{Conn, ReadyState};
 use crate::value::Close;
@@ -91,6 +93,8 @@ struct Shared {
     /// sent.
     piped: bool,
     opened: tokio::sync::watch::Sender<bool>,
+    /// The application protocol (`--socketio`): typed lines are its events; `/state` shows it.
+    speaker: Speaker,
 }
 
 pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
@@ -101,6 +105,7 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
     let terminal = start_input(&session, &screen, &printer, input_tx)?;
 
     let conn = Arc::new(Conn::new(None, printer.clone()));
+    let (control_tx, mut control_rx) = crate::session::driver::control();
     let shared = Arc::new(Shared {
         printer: printer.clone(),
         conn: conn.clone(),
@@ -116,9 +121,12 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
         close: plan.close.clone(),
         piped,
         opened: tokio::sync::watch::Sender::new(false),
+        speaker: Speaker::new(plan.proto.as_ref(), &control_tx),
     });
     let (data_tx, mut data_rx) = mpsc::channel::<Batch>(256);
-    let (control_tx, mut control_rx) = crate::session::driver::control();
+    // Lines are checked before they are sent: the relay has no failure of its own to report.
+    let (data_tx, relay) = shared.speaker.relay(data_tx);
+    let _ = relay.start(None);
     tokio::spawn(handle_input(
         input_rx,
         shared.clone(),
@@ -134,10 +142,10 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
         request_quit(&on_signal.0, &on_signal.1, true);
     });
 
-    let mut view = view::View {
+    let mut view = shared.speaker.inbound(view::View {
         printer: printer.clone(),
         pretty: shared.pretty.clone(),
-    };
+    });
     let client = Client {
         settings: &plan.client,
         opts: &plan.drive,
@@ -147,7 +155,10 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
     };
     let finished = lifecycle::run(
         client,
-        |_| conn.clone(),
+        |_| {
+            shared.speaker.attach_shared(&conn);
+            conn.clone()
+        },
         |_, connected| {
             let info = handshake::open_info(&connected.response);
             *shared.handshake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Handshake {
@@ -357,6 +368,7 @@ async fn handle_input(
     if shared.piped {
         // Until then the connection can only fail, which ends the session.
         let _ = shared.opened.subscribe().wait_for(|open| *open).await;
+        shared.speaker.ready().await;
     }
     while let Some(i) = input.recv().await {
         let line = match i {
@@ -413,6 +425,18 @@ fn error(printer: &Printer, message: &str) {
 async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, control: &ControlTx) {
     let printer = &shared.printer;
     let msg = match cmd {
+        Command::Text(t) | Command::Emit(t) if !shared.speaker.is_raw() => {
+            if let Err(why) = check_event(&t) {
+                return error(printer, &format!("not a Socket.IO event: {why}; type a JSON array, [\"chat\",\"hi\"], or /emit chat hi"));
+            }
+            Message::text(t)
+        }
+        Command::Emit(_) => {
+            return error(
+                printer,
+                "/emit emits a Socket.IO event: connect with --socketio",
+            )
+        }
         Command::Text(t) => Message::text(t),
         Command::Binary(b) => Message::binary(b),
         Command::BinaryFile(path) => match std::fs::read(&path) {
@@ -536,6 +560,11 @@ fn state(shared: &Shared) -> String {
         .opened_at
         .map(|t| render::duration(t.elapsed()))
         .unwrap_or_else(|| "-".into());
+    let proto = shared
+        .speaker
+        .state()
+        .map(|l| format!("\nsocket.io       {l}"))
+        .unwrap_or_default();
     let ready = serde_json::to_value(st.ready)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -543,7 +572,7 @@ fn state(shared: &Shared) -> String {
     format!(
         "readyState      {ready}\nurl             {}\nprotocol        {protocol}\nextensions      {extensions}\n\
          bufferedAmount  {buffered}\nmessages in     {} ({})\nmessages out    {} ({})\n\
-         pings sent      {} (pongs {})\nuptime          {uptime}{compression}",
+         pings sent      {} (pongs {})\nuptime          {uptime}{compression}{proto}",
         shared.url,
         st.msgs_in,
         render::size(st.bytes_in as usize),

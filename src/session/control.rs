@@ -24,6 +24,10 @@ pub enum Control {
     /// A connection driven without a data channel (its messages are replies) has no more to
     /// send: what the end of the data channel does, `close_on_eof` after `reply_wait`.
     EndOfData,
+    /// A layer above found the peer silent past its protocol's own heartbeat (Socket.IO's
+    /// pingInterval + pingTimeout): the connection is dead, for the reason given, as when
+    /// `--ping-timeout` passes without a pong.
+    Dead(String),
 }
 
 /// The sending end of a connection's control mailbox; cheap to clone.

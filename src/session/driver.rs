@@ -93,8 +93,8 @@ pub struct Ending {
 }
 
 pub(super) enum ReaderEnd {
-    /// The heartbeat gave up on the peer.
-    Dead,
+    /// The heartbeat gave up on the peer (a layer above says why; `None`: no pong).
+    Dead(Option<String>),
     /// The stream ended after a close frame was received (the closing handshake happened).
     Closed(Option<CloseFrame>),
     /// The stream ended with no close frame.
@@ -105,8 +105,9 @@ pub(super) enum ReaderEnd {
 
 enum WriterEnd {
     CloseSent,
-    /// No pong within the heartbeat timeout: the connection is considered dead.
-    Dead,
+    /// No pong within the heartbeat timeout, or a layer above found the peer silent
+    /// (`Control::Dead`): the connection is considered dead.
+    Dead(Option<String>),
     /// The close frame could not be written within the close timeout (the peer reads nothing).
     Stuck,
     Failed(WsError),
@@ -163,7 +164,7 @@ where
                             close_deadline = Some(deadline_after(opts.close_timeout));
                         }
                         // Nothing more is to be expected from a dead peer.
-                        WriterEnd::Dead => break Some(ReaderEnd::Dead),
+                        WriterEnd::Dead(why) => break Some(ReaderEnd::Dead(why)),
                         WriterEnd::Stuck => break None,
                         WriterEnd::Failed(..) => {}
                     }
@@ -197,7 +198,7 @@ where
         report_unsent(conn, unsent);
     }
 
-    let dead = matches!(reader_end, Some(ReaderEnd::Dead));
+    let dead = matches!(reader_end, Some(ReaderEnd::Dead(_)));
     let own_failure = matches!(reader_end, Some(ReaderEnd::Handler(_)));
     let (close, error) = conclude(
         reader_end,
@@ -399,7 +400,7 @@ where
             () = sleep_until(awaiting.map(|a| a.1)), if awaiting.is_some() => {
                 if let Some((pongs_then, _)) = awaiting.take() {
                     if conn.state().pongs_in == pongs_then {
-                        return WriterEnd::Dead;
+                        return WriterEnd::Dead(None);
                     }
                 }
             }
@@ -412,6 +413,7 @@ where
                         finish = Some(c);
                         Ok(())
                     }
+                    Control::Dead(why) => return WriterEnd::Dead(Some(why)),
                     Control::EndOfData => {
                         if let Some(end) = data_over(sink, conn, opts, &mut replies_by).await {
                             return end;

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use super::driver::{DriveOpts, ReaderEnd};
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, ExitCode, Failure};
 use crate::session::{CloseInfo, Conn, Side};
 use crate::value::Close;
 use crate::wire::deflate::frames::ReadError;
@@ -45,15 +45,15 @@ where
             (info, None)
         }
         Some(ReaderEnd::Dropped) => (abnormal(by.or(Some(Side::Remote))), None),
-        Some(ReaderEnd::Dead) => {
+        Some(ReaderEnd::Dead(why)) => {
             let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
-            conn.error(
-                ErrorKind::Dead,
-                &format!(
+            let why = why.unwrap_or_else(|| {
+                format!(
                     "no pong within {} of a ping: the connection is dead",
                     humantime::format_duration(timeout)
-                ),
-            );
+                )
+            });
+            conn.error(ErrorKind::Dead, &why);
             (abnormal(Some(Side::Local)), None)
         }
         None => {
@@ -70,6 +70,14 @@ where
             let mut info = closed_by_us(code, &reason);
             info.was_clean = clean;
             (info, None)
+        }
+        Some(ReaderEnd::Handler(e)) if refused(&e) => {
+            // The protocol above was refused (a Socket.IO namespace): nothing failed on
+            // either side, the session is just over.
+            let clean = close_politely(&mut sink, &mut stream, conn, 1000, "", opts).await;
+            let mut info = closed_by_us(1000, "");
+            info.was_clean = clean;
+            (info, Some(e))
         }
         Some(ReaderEnd::Handler(e)) => {
             // Our side failed, not the peer: it still gets a full closing handshake.
@@ -123,6 +131,13 @@ where
             }
         },
     }
+}
+
+/// A handler's error that is the peer's refusal of the protocol's session (exit 3, as a
+/// refused handshake), not a failure of ours.
+fn refused(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<Failure>()
+        .is_some_and(|f| f.status == ExitCode::Connect)
 }
 
 fn abnormal(initiator: Option<Side>) -> CloseInfo {

@@ -224,6 +224,50 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         failed: Option<&'a str>,
     },
+    /// An event of the application protocol spoken on the connection (`--socketio`): its
+    /// JSON record and human line are the protocol's (`output/json.rs` writes it).
+    #[serde(skip)]
+    Proto(&'a dyn ProtoEvent),
+}
+
+/// An event of an application protocol on WebSocket (Socket.IO's open, namespace connect,
+/// event, ack, …), defined next to its protocol in `proto/`. The printer shows it without
+/// knowing the protocol: a JSON record (`event` and the other keys) and a human line.
+pub trait ProtoEvent: std::fmt::Debug {
+    /// The JSON record's `event` value (`socketio_event`, …).
+    fn name(&self) -> &'static str;
+    /// The JSON record's other keys, in order.
+    fn fields(&self) -> serde_json::Map<String, serde_json::Value>;
+    /// The human line.
+    fn line(&self) -> ProtoLine;
+    /// Whether it comes with every message (events, acks, pings): then it is buffered as
+    /// message events are.
+    fn hot(&self) -> bool {
+        false
+    }
+}
+
+/// The human line of a protocol event: `< label text` with a direction, `LABEL text`
+/// without. The printer paints the label and sanitises the text.
+#[derive(Debug)]
+pub struct ProtoLine {
+    pub dir: Option<Dir>,
+    pub label: &'static str,
+    pub tone: Tone,
+    pub text: String,
+}
+
+/// How a protocol event's label is painted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// A session that works (open, connected).
+    Good,
+    /// A refusal, an error.
+    Bad,
+    /// An end (disconnect).
+    Ending,
+    /// Traffic (events, acks, pings).
+    Traffic,
 }
 
 /// Round-trip time statistics, in milliseconds.

@@ -4,6 +4,7 @@
 //! whose message says what was wrong and what is accepted. Nothing here imports another module
 //! of wsprobe.
 
+pub mod appproto;
 mod close;
 pub mod deflate;
 mod pattern;

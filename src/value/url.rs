@@ -180,6 +180,23 @@ impl WsUrl {
             .unwrap_or(if self.is_tls() { 443 } else { 80 })
     }
 
+    /// The path (percent-encoded, `/` at least) and the query, if any.
+    pub fn path_and_query(&self) -> (&str, Option<&str>) {
+        (self.url.path(), self.url.query())
+    }
+
+    /// The same server (and credentials, and Unix socket) with another request path and
+    /// query (`--socketio`: the Engine.IO endpoint).
+    pub fn with_target(&self, path: &str, query: Option<&str>) -> WsUrl {
+        let mut next = self.clone();
+        next.url.set_path(path);
+        next.url.set_query(query);
+        if self.unix.is_none() {
+            next.shown = next.url.to_string();
+        }
+        next
+    }
+
     /// A redirect target (`Location`), resolved against this URL; http(s) become ws(s).
     pub fn follow(&self, location: &str) -> Result<WsUrl, String> {
         if self.unix.is_some() {

@@ -19,5 +19,6 @@ mod reconnect;
 mod repl;
 mod script;
 mod shipped;
+mod socketio;
 mod tls;
 mod usage;

@@ -223,6 +223,7 @@ fn help_is_aligned_and_tab_after_a_lone_slash_lists_the_commands() {
         "/text",
         "/compress",
         "/fragment",
+        "/emit",
         "/state",
         "/headers",
         "/pretty",

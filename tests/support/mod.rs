@@ -25,6 +25,7 @@ use tokio_tungstenite::WebSocketStream;
 pub mod deflate;
 pub mod proxy;
 pub mod screen;
+pub mod socketio;
 pub mod tls;
 
 pub type Ws = WebSocketStream<TcpStream>;

@@ -1,0 +1,43 @@
+//! `connect`'s application-protocol flags (clap types only).
+
+use clap::Args;
+use serde_json::Value;
+
+use crate::value::appproto::{parse_engine_path, parse_init, parse_namespace};
+
+/// Speaking an application protocol on the WebSocket.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Socket.IO")]
+pub struct ProtoArgs {
+    /// Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it
+    /// (http://HOST:PORT, https://, ws://, wss://; a path in it is the namespace): each stdin
+    /// line is an event as a JSON array, ["chat message","hi"], and each received event (or
+    /// ack) is one stdout line, its JSON array
+    ///
+    /// The open packet's sid, pingInterval, pingTimeout and maxPayload are shown at OPEN;
+    /// every Engine.IO ping is answered, and a server that sends none for pingInterval +
+    /// pingTimeout is dead (exit 4). A namespace that refuses the CONNECT fails the run with
+    /// the server's message (exit 3); a server's DISCONNECT is reported and the connection
+    /// closed. Binary attachments are shown, and sent, in place as {"$binary":"<base64>"}.
+    #[arg(long, conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect"])]
+    pub socketio: bool,
+
+    /// The Engine.IO endpoint's path (the server's `path` option)
+    #[arg(long, value_name = "PATH", default_value = "/socket.io/", value_parser = parse_engine_path,
+          requires = "socketio")]
+    pub socketio_path: String,
+
+    /// The namespace to connect to [default: the URL's path, or /]
+    #[arg(long, value_name = "NAMESPACE", value_parser = parse_namespace, requires = "socketio")]
+    pub namespace: Option<String>,
+
+    /// The CONNECT packet's auth payload, a JSON object (what the server's middleware reads
+    /// as socket.handshake.auth)
+    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "socketio")]
+    pub init: Option<Value>,
+
+    /// Ask for an acknowledgement of every emitted event (ids 0, 1, …); each ack is one
+    /// stdout line, the JSON array of its arguments (-v and --json say which emit it answers)
+    #[arg(long, requires = "socketio")]
+    pub ack: bool,
+}

@@ -1,0 +1,185 @@
+//! Application protocols spoken on the WebSocket (`connect --socketio`; STOMP, SockJS and
+//! GraphQL are to follow the same shape). Above `session/`, below the commands.
+//!
+//! A protocol is one folder with a pure **codec** (text/bytes ⇄ its packets) and a
+//! **session**: an [`Inbound`] handler that sits between the driver and the mode's handler,
+//! answers the protocol itself (handshakes, heartbeats), reports the protocol's events
+//! (`session::ProtoEvent`) and hands the mode what the user cares about as one text message
+//! each (an event's JSON array), so stdout, `-e` and `-n` work unchanged. What the mode
+//! sends goes through the protocol's **relay** on its way to the driver's data channel.
+//!
+//! [`Speaker`] is how a command plugs a protocol in, and with none asked for it adds nothing:
+//! no task, no channel, and [`Layer::Raw`] is the mode's handler itself.
+
+pub mod socketio;
+pub mod watchdog;
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::session::driver::{Batch, ControlTx, Inbound};
+use crate::session::Conn;
+
+/// The protocol a run speaks on the WebSocket, resolved.
+#[derive(Debug, Clone)]
+pub enum Protocol {
+    SocketIo(socketio::Plan),
+}
+
+/// A run's protocol, set up: makes the inbound layer and the relay of what is sent.
+#[derive(Clone)]
+pub enum Speaker {
+    Raw,
+    SocketIo {
+        shared: Arc<socketio::Shared>,
+        control: ControlTx,
+    },
+}
+
+impl Speaker {
+    pub fn new(protocol: Option<&Protocol>, control: &ControlTx) -> Speaker {
+        match protocol {
+            None => Speaker::Raw,
+            Some(Protocol::SocketIo(plan)) => Speaker::SocketIo {
+                shared: socketio::Shared::new(plan.clone()),
+                control: control.clone(),
+            },
+        }
+    }
+
+    /// The handler the driver gets: `inner` itself, or the protocol's session around it.
+    pub fn inbound<H: Inbound>(&self, inner: H) -> Layer<H> {
+        match self {
+            Speaker::Raw => Layer::Raw(inner),
+            Speaker::SocketIo { shared, control } => Layer::SocketIo(
+                socketio::session::Session::new(inner, shared.clone(), control.clone()),
+            ),
+        }
+    }
+
+    /// Each connection of the run, as it is made (the protocol's events go through it).
+    pub fn attach(&self, conn: Conn) -> Arc<Conn> {
+        let conn = Arc::new(conn);
+        self.attach_shared(&conn);
+        conn
+    }
+
+    /// [`Speaker::attach`] for a connection made already (the interactive session's).
+    pub fn attach_shared(&self, conn: &Arc<Conn>) {
+        if let Speaker::SocketIo { shared, .. } = self {
+            shared.attach(conn);
+        }
+    }
+
+    pub fn is_raw(&self) -> bool {
+        matches!(self, Speaker::Raw)
+    }
+
+    /// Resolves once the protocol's own handshake is over (at once without a protocol).
+    pub async fn ready(&self) {
+        if let Speaker::SocketIo { shared, .. } = self {
+            shared.ready().await;
+        }
+    }
+
+    /// The protocol's line for `/state`, if one is spoken.
+    pub fn state(&self) -> Option<String> {
+        match self {
+            Speaker::Raw => None,
+            Speaker::SocketIo { shared, .. } => Some(shared.state()),
+        }
+    }
+
+    /// Where the mode puts what it sends: `data` itself, or the relay's input. The relay
+    /// starts with [`Relay::start`], once the mode's input is running.
+    pub fn relay(&self, data: mpsc::Sender<Batch>) -> (mpsc::Sender<Batch>, Relay) {
+        match self {
+            Speaker::Raw => (data, Relay::Raw),
+            Speaker::SocketIo { shared, .. } => {
+                let (tx, rx) = mpsc::channel(data.max_capacity());
+                let relay = Relay::SocketIo {
+                    shared: shared.clone(),
+                    input: rx,
+                    out: data,
+                };
+                (tx, relay)
+            }
+        }
+    }
+}
+
+/// The relay of what the mode sends, before it starts.
+pub enum Relay {
+    Raw,
+    SocketIo {
+        shared: Arc<socketio::Shared>,
+        input: mpsc::Receiver<Batch>,
+        out: mpsc::Sender<Batch>,
+    },
+}
+
+impl Relay {
+    /// Starts relaying; returns where the input's failure will be told: stdin's
+    /// (`stdin_err`) as it was, or with the protocol's own (a line that is no event).
+    pub fn start(
+        self,
+        stdin_err: Option<oneshot::Receiver<anyhow::Error>>,
+    ) -> Option<oneshot::Receiver<anyhow::Error>> {
+        match self {
+            Relay::Raw => stdin_err,
+            Relay::SocketIo { shared, input, out } => {
+                let (tx, rx) = oneshot::channel();
+                tokio::spawn(socketio::relay::relay(shared, input, out, stdin_err, tx));
+                Some(rx)
+            }
+        }
+    }
+}
+
+/// The driver's handler: the mode's own, or a protocol's session around it.
+pub enum Layer<H> {
+    Raw(H),
+    SocketIo(socketio::session::Session<H>),
+}
+
+impl<H> Layer<H> {
+    pub fn inner_mut(&mut self) -> &mut H {
+        match self {
+            Layer::Raw(h) => h,
+            Layer::SocketIo(s) => s.inner_mut(),
+        }
+    }
+
+    pub fn into_inner(self) -> H {
+        match self {
+            Layer::Raw(h) => h,
+            Layer::SocketIo(s) => s.into_inner(),
+        }
+    }
+}
+
+impl<H: Inbound> Inbound for Layer<H> {
+    #[inline]
+    fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
+        match self {
+            Layer::Raw(h) => h.message(msg),
+            Layer::SocketIo(s) => s.message(msg),
+        }
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        match self {
+            Layer::Raw(h) => h.idle(),
+            Layer::SocketIo(s) => s.idle(),
+        }
+    }
+
+    fn opened(&mut self) {
+        match self {
+            Layer::Raw(h) => h.opened(),
+            Layer::SocketIo(s) => s.opened(),
+        }
+    }
+}
