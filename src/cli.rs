@@ -269,6 +269,12 @@ pub struct HandshakeArgs {
           conflicts_with = "no_deflate", help_heading = "Handshake")]
     pub deflate: Option<crate::value::deflate::DeflateParams>,
 
+    /// Open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT), as browsers do when the
+    /// server allows it: wss:// asks for h2 in TLS (ALPN), ws:// speaks cleartext HTTP/2
+    /// (h2c) from the first byte
+    #[arg(long, help_heading = "Handshake")]
+    pub http2: bool,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 
@@ -610,6 +616,11 @@ pub struct ListenArgs {
         help_heading = "HTTP"
     )]
     pub static_dir: Option<std::path::PathBuf>,
+
+    /// Speak HTTP/1.1 only: offer no h2 in TLS (ALPN) and treat no cleartext connection as
+    /// HTTP/2 (by default WebSockets over HTTP/2, RFC 8441, are accepted as well)
+    #[arg(long, help_heading = "HTTP")]
+    pub no_http2: bool,
 
     /// With --broadcast: the sender receives its own messages too
     #[arg(long, requires = "broadcast", help_heading = "Modes")]
