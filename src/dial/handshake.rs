@@ -117,8 +117,9 @@ impl ClientSettings {
         }
         let mut c = tls::client_config(&self.tls)?;
         if self.http2 {
-            // Only h2: a server that cannot speak it says so in the TLS handshake.
-            Arc::make_mut(&mut c).alpn_protocols = vec![b"h2".to_vec()];
+            // http/1.1 offered too, so that a server without h2 finishes the handshake (rather
+            // than failing it with an alert) and can be told apart from one that fails.
+            Arc::make_mut(&mut c).alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         }
         Ok(self.tls_cache.0.get_or_init(|| c).clone())
     }

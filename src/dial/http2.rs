@@ -58,10 +58,13 @@ pub(super) async fn handshake(
 ) -> Result<Connected, Refusal> {
     let fail = |f: Failure| Refusal::Failed(f.into());
     if let Transport::Tls(tls) = &stream {
-        if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
+        let chosen = tls.get_ref().1.alpn_protocol();
+        if chosen != Some(b"h2") {
+            let chosen = chosen.map_or("no protocol".into(), String::from_utf8_lossy);
             return Err(fail(
                 Failure::connect(format!(
-                    "{} does not speak HTTP/2: the server did not choose h2 in the TLS handshake (ALPN)",
+                    "{} does not speak HTTP/2: the server chose {chosen} in the TLS handshake \
+                     (ALPN), not h2",
                     url.as_str()
                 ))
                 .hint("connect without --http2 (HTTP/1.1 upgrade)"),
