@@ -535,6 +535,7 @@ mod tests {
         let headers = [("Server".to_owned(), "x\x07y".to_owned())];
         let event = Event::Response {
             dir: Dir::In,
+            http_version: HttpVersion::Http11,
             status: 403,
             reason: "Forbidden",
             headers: &headers,
