@@ -3,8 +3,10 @@
 them, over TLS (h2 chosen in ALPN) and cleartext (h2c with prior knowledge).
 
 Listens on 127.0.0.1, port 0 (a socket bound here, handed to Hypercorn); prints the bound port
-as its first stdout line, then one `close PATH HTTP_VERSION CODE` line per WebSocket once it
-is closed (the close code wsprobe sent; 1006 when there was none).
+as its first stdout line, then `open PATH HTTP_VERSION` when it accepts a WebSocket and
+`close PATH HTTP_VERSION CODE` once it is closed (the code as Hypercorn tells the app: 1006
+when the client closed first, whatever its code; the code itself comes back in Hypercorn's
+close reply, which wsprobe shows).
 
 Usage: h2app.py [CERT KEY]: with a certificate and key, TLS (ALPN h2 and http/1.1).
 
@@ -39,6 +41,7 @@ async def websocket(scope, receive, send):
     await send(
         {"type": "websocket.accept", "subprotocol": offered[0] if offered else None}
     )
+    log(f"open {path} {version}")
     parts = path.split("/")
     if parts[1:2] == ["closenow"]:
         await send({"type": "websocket.close", "code": int(parts[2]), "reason": parts[3]})
