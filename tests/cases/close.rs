@@ -141,7 +141,10 @@ fn a_peer_that_answers_our_close_but_keeps_the_connection_open_closed_cleanly() 
         .assert()
         .success()
         .stderr_text();
-    assert!(stderr.contains("CLOSED 1000 \"\" clean (local)"), "{stderr}");
+    assert!(
+        stderr.contains("CLOSED 1000 \"\" clean (local)"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("did not answer"), "{stderr}");
 }
 
