@@ -1,8 +1,9 @@
 //! WebSocket over HTTP/2 (RFC 8441): `connect --http2` against `listen`, over TLS (h2 chosen
 //! in ALPN, certificates made by the test) and cleartext (h2c): messages both ways, a
 //! binary stream larger than the HTTP/2 windows, close codes both ways, refusals as HTTP/2
-//! statuses, permessage-deflate, what -v and --json say, servers that cannot do it, and plain
-//! requests (`--page`, 426) answered over HTTP/2 to a client made with the h2 crate.
+//! statuses, permessage-deflate, what -v and --json say, servers that cannot do it; and, to a
+//! client made with the h2 crate, two WebSockets as streams of one connection and plain
+//! requests (`--page`, 426) answered over HTTP/2.
 
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::http;
@@ -85,8 +86,16 @@ fn verbose_shows_the_extended_connect_and_json_says_http_version() {
     let l = Listener::start(&["-s", "chat"]);
     let err = wsprobe()
         .args([
-            "connect", "--http2", &l.url, "-v", "-s", "chat", "-x", "hi", "-n", "1",
+            "connect",
+            "--http2",
+            &l.url,
+            "-v",
+            "-s",
+            "chat",
+            "-H",
+            "X-Probe: 1",
         ])
+        .args(["-x", "hi", "-n", "1"])
         .assert()
         .success()
         .stderr_text();
@@ -96,6 +105,7 @@ fn verbose_shows_the_extended_connect_and_json_says_http_version() {
         "> :scheme: http",
         "> sec-websocket-version: 13",
         "> sec-websocket-protocol: chat",
+        "> x-probe: 1",
         "< HTTP/2 200 OK",
         "< sec-websocket-protocol: chat",
     ] {
@@ -304,4 +314,62 @@ fn plain_requests_are_answered_over_http2_too() {
     let (status, _, body) = h2c_get(&l.url, "/");
     assert_eq!(status, 426);
     assert!(String::from_utf8_lossy(&body).contains("WebSocket endpoint"));
+}
+
+/// An extended CONNECT for a WebSocket at `path`, as a browser sends it (no extensions).
+fn connect_request(addr: &str, path: &str) -> http::Request<()> {
+    let mut req = http::Request::builder()
+        .method("CONNECT")
+        .uri(format!("http://{addr}{path}"))
+        .header("sec-websocket-version", "13")
+        .body(())
+        .unwrap();
+    req.extensions_mut()
+        .insert(h2::ext::Protocol::from_static("websocket"));
+    req
+}
+
+/// A masked client text frame (payload under 126 bytes).
+fn text_frame(text: &str) -> Bytes {
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = vec![0x81, 0x80 | text.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(text.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    Bytes::from(frame)
+}
+
+#[test]
+fn two_websockets_share_one_http2_connection_each_on_its_stream() {
+    let l = Listener::start(&[]);
+    let addr = l.url.trim_start_matches("ws://").to_owned();
+    block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let (send, connection) = h2::client::handshake(tcp).await.unwrap();
+        tokio::spawn(connection);
+        let mut send = send.ready().await.unwrap();
+        // Both opened before either is used: two streams of the same connection.
+        let (a, mut a_out) = send
+            .send_request(connect_request(&addr, "/a"), false)
+            .unwrap();
+        let mut send = send.ready().await.unwrap();
+        let (b, mut b_out) = send
+            .send_request(connect_request(&addr, "/b"), false)
+            .unwrap();
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+        assert!(send.is_extended_connect_protocol_enabled());
+        let (mut a_in, mut b_in) = (a.into_body(), b.into_body());
+        b_out.send_data(text_frame("to b"), false).unwrap();
+        a_out.send_data(text_frame("to a"), false).unwrap();
+        // The echoes come back unmasked, each on its own stream.
+        let a_echo = a_in.data().await.unwrap().unwrap();
+        let b_echo = b_in.data().await.unwrap().unwrap();
+        assert_eq!(&a_echo[..], b"\x81\x04to a");
+        assert_eq!(&b_echo[..], b"\x81\x04to b");
+    });
+    let log = log_of(l);
+    for path in ["/a", "/b"] {
+        assert!(log.contains(&format!("{path} from 127.0.0.1")), "{log}");
+    }
+    assert_eq!(log.matches(" over HTTP/2").count(), 2, "{log}");
 }
