@@ -373,3 +373,62 @@ fn two_websockets_share_one_http2_connection_each_on_its_stream() {
     }
     assert_eq!(log.matches(" over HTTP/2").count(), 2, "{log}");
 }
+
+/// An HTTP/2 server made with the h2 crate: `enable` says whether it allows extended CONNECT;
+/// the first request is answered 200 and its stream then reset with INTERNAL_ERROR.
+fn h2_server(enable: bool) -> crate::support::Server {
+    crate::support::Server::tcp(move |tcp| async move {
+        let mut builder = h2::server::Builder::new();
+        if enable {
+            builder.enable_connect_protocol();
+        }
+        let Ok(mut conn) = builder.handshake::<_, Bytes>(tcp).await else {
+            return;
+        };
+        let Some(Ok((_request, mut respond))) = conn.accept().await else {
+            return;
+        };
+        let mut send = respond
+            .send_response(http::Response::new(()), false)
+            .unwrap();
+        let driver = tokio::spawn(async move { while conn.accept().await.is_some() {} });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        send.send_reset(h2::Reason::INTERNAL_ERROR);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), driver).await;
+    })
+}
+
+#[test]
+fn a_reset_stream_is_reported_with_its_error_code_in_words() {
+    let server = h2_server(true);
+    let run = run_open_stdin(&["connect", "--http2", &server.url], "");
+    assert!(run.stderr.contains("over HTTP/2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "the peer reset the HTTP/2 stream: RST_STREAM INTERNAL_ERROR \
+             (unexpected internal error encountered)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("CLOSED 1006"), "{}", run.stderr);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+}
+
+#[test]
+fn a_server_without_extended_connect_fails_with_a_hint() {
+    let server = h2_server(false);
+    let err = wsprobe()
+        .args(["connect", "--http2", &server.url, "-x", "hi"])
+        .assert()
+        .code(3)
+        .stderr_text();
+    assert!(
+        err.contains(
+            "speaks HTTP/2 but takes no WebSocket over it: its SETTINGS do not enable extended \
+             CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 8441)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("hint: connect without --http2"), "{err}");
+}
