@@ -432,3 +432,19 @@ fn a_server_without_extended_connect_fails_with_a_hint() {
     );
     assert!(err.contains("hint: connect without --http2"), "{err}");
 }
+
+#[test]
+fn exec_programs_see_an_http2_request_in_their_environment() {
+    let l = Listener::start(&[
+        "--exec",
+        "echo \"$SERVER_PROTOCOL $REQUEST_METHOD $REQUEST_URI $PATH_INFO\"",
+    ]);
+    let url = format!("{}/p?q=1", l.url);
+    let out = wsprobe()
+        .args(["connect", "--http2", &url, "-n", "1"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout_bytes();
+    assert_eq!(String::from_utf8_lossy(&out), "HTTP/2 CONNECT /p?q=1 /p\n");
+}
