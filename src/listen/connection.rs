@@ -71,7 +71,8 @@ async fn open(server: &Arc<Server>, incoming: Box<Incoming>) -> Option<Box<Open>
     let (stream, prefix) = match opening::upgrade_request(server, &conn, tcp, peer).await? {
         Opened::Upgrade(stream, prefix) => (stream, prefix),
         Opened::Http2(stream) => {
-            http2::serve(server, &conn, stream, (peer, local)).await;
+            // Boxed: inline, its size would be every HTTP/1.1 handshake's too.
+            Box::pin(http2::serve(server, &conn, stream, (peer, local))).await;
             return None;
         }
     };
