@@ -448,3 +448,31 @@ fn exec_programs_see_an_http2_request_in_their_environment() {
         .stdout_bytes();
     assert_eq!(String::from_utf8_lossy(&out), "HTTP/2 CONNECT /p?q=1 /p\n");
 }
+
+#[test]
+fn fragments_and_heartbeats_work_over_http2() {
+    let l = Listener::start(&["--fragment", "5"]);
+    let err = wsprobe()
+        .args([
+            "connect",
+            "--http2",
+            &l.url,
+            "--fragment",
+            "4",
+            "--no-deflate",
+        ])
+        .args(["-x", "a fragmented message", "-e", "a fragmented message"])
+        .assert()
+        .success()
+        .stderr_text();
+    assert!(err.contains("PASS 1/1"), "{err}");
+    let err = wsprobe()
+        .args([
+            "connect", "--http2", &l.url, "-x", "hi", "-w", "500ms", "-v",
+        ])
+        .args(["--ping-interval", "100ms"])
+        .assert()
+        .success()
+        .stderr_text();
+    assert!(err.contains("< pong 11 B heartbeat 1"), "{err}");
+}
