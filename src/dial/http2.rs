@@ -7,6 +7,8 @@
 //! Above the handshake nothing changes: the stream becomes a
 //! [`Transport::H2`] under the same `wire` stack, past its head.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::{header, Method, StatusCode, Uri, Version};
@@ -25,7 +27,7 @@ use crate::value::WsUrl;
 use crate::wire::deflate::frames::Role as FrameRole;
 use crate::wire::deflate::stream::{Decision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::FailFast;
-use crate::wire::http2::{self as h2wire, H2Stream};
+use crate::wire::http2::{self as h2wire, ConnectionEnd, H2Stream};
 use crate::wire::readahead::ReadAhead;
 use crate::wire::sniff::Sniff;
 use crate::wire::transport::Transport;
@@ -71,7 +73,7 @@ pub(super) async fn handshake(
             ));
         }
     }
-    let mut send = start(url, stream).await.map_err(fail)?;
+    let (mut send, end) = start(url, stream).await.map_err(fail)?;
     let request = connect_request(&upgrade).map_err(fail)?;
     if conn.sink().wants_handshake() {
         show_request(conn, &request);
@@ -112,7 +114,8 @@ pub(super) async fn handshake(
             .hint("connect without compression: --no-deflate"),
         ));
     }
-    let stream = Transport::H2(Box::new(H2Stream::new(send_stream, body)));
+    let stream = H2Stream::new(send_stream, body).ending_with(end);
+    let stream = Transport::H2(Box::new(stream));
     // The same stack as over TCP, past its head: nothing above learns it is HTTP/2.
     let (stream, _) = Sniff::new(ReadAhead::new(Bytes::new(), stream));
     let (stream, _) = Offer::new(stream, &[]);
@@ -137,7 +140,10 @@ pub(super) async fn handshake(
 
 /// The HTTP/2 connection, ready for an extended CONNECT: its task runs on its own, and the
 /// server's SETTINGS have arrived (a PING's answer comes after them) and allow it.
-async fn start(url: &WsUrl, stream: Transport) -> Result<h2::client::SendRequest<Bytes>, Failure> {
+async fn start(
+    url: &WsUrl,
+    stream: Transport,
+) -> Result<(h2::client::SendRequest<Bytes>, Arc<ConnectionEnd>), Failure> {
     let not_h2 = |e: &h2::Error| {
         let how = if url.is_tls() {
             "over TLS"
@@ -158,9 +164,11 @@ async fn start(url: &WsUrl, stream: Transport) -> Result<h2::client::SendRequest
         .await
         .map_err(|e| not_h2(&e))?;
     let mut ping = connection.ping_pong();
+    let end = Arc::new(ConnectionEnd::default());
+    let told = end.clone();
     tokio::spawn(async move {
-        // Its failures reach the stream, which reports them.
-        let _ = connection.await;
+        // Its failures reach the stream, which reports them with what this says (a GOAWAY).
+        told.tell(connection.await);
     });
     // A server's first frame is its SETTINGS: once our PING is answered, they are known.
     if let Some(ping) = ping.as_mut() {
@@ -177,7 +185,7 @@ async fn start(url: &WsUrl, stream: Transport) -> Result<h2::client::SendRequest
         ))
         .hint("connect without --http2 (HTTP/1.1 upgrade)"));
     }
-    Ok(send)
+    Ok((send, end))
 }
 
 /// The extended CONNECT for an upgrade request: the same target and headers, less what HTTP/2

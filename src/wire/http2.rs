@@ -10,7 +10,8 @@
 
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{ready, Context, Poll, Waker};
 
 use bytes::{Buf, Bytes};
 use h2::{RecvStream, SendStream};
@@ -27,6 +28,43 @@ pub struct H2Stream {
     pending: Bytes,
     /// END_STREAM was sent.
     ended: bool,
+    /// How the connection under the stream ended, when its task tells (client).
+    connection: Option<Arc<ConnectionEnd>>,
+}
+
+/// How an HTTP/2 connection ended, told by the task that drives it: a stream only sees "broken
+/// pipe" when the connection goes, while the connection knows the GOAWAY that came first.
+#[derive(Default)]
+pub struct ConnectionEnd {
+    /// The GOAWAY or error, in words (none: it ended without one).
+    words: OnceLock<Option<String>>,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl ConnectionEnd {
+    /// The connection's task is over, with this result.
+    pub fn tell(&self, result: Result<(), h2::Error>) {
+        let words = match result {
+            Err(e) if !e.is_io() => Some(words(&e)),
+            _ => None,
+        };
+        let _ = self.words.set(words);
+        if let Some(w) = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            w.wake();
+        }
+    }
+
+    /// What the connection's end says, once it is known; `Pending` (woken) until then.
+    fn poll_told(&self, cx: &mut Context<'_>) -> Poll<Option<String>> {
+        if let Some(w) = self.words.get() {
+            return Poll::Ready(w.clone());
+        }
+        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        match self.words.get() {
+            Some(w) => Poll::Ready(w.clone()),
+            None => Poll::Pending,
+        }
+    }
 }
 
 impl H2Stream {
@@ -36,6 +74,26 @@ impl H2Stream {
             recv: Some(recv),
             pending: Bytes::new(),
             ended: false,
+            connection: None,
+        }
+    }
+
+    /// A stream whose connection's task tells `end` how it ended: the stream's errors that are
+    /// the connection going away then name its GOAWAY.
+    pub fn ending_with(mut self, end: Arc<ConnectionEnd>) -> H2Stream {
+        self.connection = Some(end);
+        self
+    }
+
+    /// An h2 error as the stream reports it: when it is the connection going away (an I/O
+    /// error), what the connection's end says, once known.
+    fn poll_error(&self, cx: &mut Context<'_>, e: &h2::Error) -> Poll<io::Error> {
+        match (&self.connection, e.is_io()) {
+            (Some(end), true) => match ready!(end.poll_told(cx)) {
+                Some(words) => Poll::Ready(io::Error::new(io::ErrorKind::ConnectionReset, words)),
+                None => Poll::Ready(io_error(e)),
+            },
+            _ => Poll::Ready(io_error(e)),
         }
     }
 
@@ -64,7 +122,7 @@ impl H2Stream {
                 io::ErrorKind::BrokenPipe,
                 format!("the peer reset the HTTP/2 stream: {}", reason_words(reason)),
             )),
-            Err(e) => Poll::Ready(io_error(&e)),
+            Err(e) => self.poll_error(cx, &e),
         }
     }
 }
@@ -97,7 +155,7 @@ impl AsyncRead for H2Stream {
                 Some(Err(e)) if e.is_reset() && e.reason() == Some(h2::Reason::NO_ERROR) => {
                     return Poll::Ready(Ok(()))
                 }
-                Some(Err(e)) => return Poll::Ready(Err(io_error(&e))),
+                Some(Err(e)) => return this.poll_error(cx, &e).map(Err),
             }
         }
     }

@@ -375,8 +375,9 @@ fn two_websockets_share_one_http2_connection_each_on_its_stream() {
 }
 
 /// An HTTP/2 server made with the h2 crate: `enable` says whether it allows extended CONNECT;
-/// the first request is answered 200 and its stream then reset with INTERNAL_ERROR.
-fn h2_server(enable: bool) -> crate::support::Server {
+/// the first request is answered 200, then (200 ms later) its stream is reset with
+/// INTERNAL_ERROR, or with `goaway` the connection ends with GOAWAY ENHANCE_YOUR_CALM.
+fn h2_server(enable: bool, goaway: bool) -> crate::support::Server {
     crate::support::Server::tcp(move |tcp| async move {
         let mut builder = h2::server::Builder::new();
         if enable {
@@ -391,8 +392,24 @@ fn h2_server(enable: bool) -> crate::support::Server {
         let mut send = respond
             .send_response(http::Response::new(()), false)
             .unwrap();
+        let pause = tokio::time::sleep(std::time::Duration::from_millis(200));
+        if goaway {
+            // The connection is driven (accept) until the pause is over, then ends.
+            tokio::pin!(pause);
+            loop {
+                tokio::select! {
+                    _ = conn.accept() => {}
+                    () = &mut pause => break,
+                }
+            }
+            conn.abrupt_shutdown(h2::Reason::ENHANCE_YOUR_CALM);
+            let limit = std::time::Duration::from_secs(5);
+            let _ =
+                tokio::time::timeout(limit, async { while conn.accept().await.is_some() {} }).await;
+            return;
+        }
         let driver = tokio::spawn(async move { while conn.accept().await.is_some() {} });
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        pause.await;
         send.send_reset(h2::Reason::INTERNAL_ERROR);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), driver).await;
     })
@@ -400,7 +417,7 @@ fn h2_server(enable: bool) -> crate::support::Server {
 
 #[test]
 fn a_reset_stream_is_reported_with_its_error_code_in_words() {
-    let server = h2_server(true);
+    let server = h2_server(true, false);
     let run = run_open_stdin(&["connect", "--http2", &server.url], "");
     assert!(run.stderr.contains("over HTTP/2"), "{}", run.stderr);
     assert!(
@@ -417,7 +434,7 @@ fn a_reset_stream_is_reported_with_its_error_code_in_words() {
 
 #[test]
 fn a_server_without_extended_connect_fails_with_a_hint() {
-    let server = h2_server(false);
+    let server = h2_server(false, false);
     let err = wsprobe()
         .args(["connect", "--http2", &server.url, "-x", "hi"])
         .assert()
@@ -475,4 +492,21 @@ fn fragments_and_heartbeats_work_over_http2() {
         .success()
         .stderr_text();
     assert!(err.contains("< pong 11 B heartbeat 1"), "{err}");
+}
+
+#[test]
+fn a_goaway_is_reported_with_its_error_code_in_words() {
+    let server = h2_server(true, true);
+    let run = run_open_stdin(&["connect", "--http2", &server.url], "");
+    assert!(run.stderr.contains("over HTTP/2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "the peer closed the HTTP/2 connection: GOAWAY ENHANCE_YOUR_CALM \
+             (detected excessive load generating behavior)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("CLOSED 1006"), "{}", run.stderr);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
 }
