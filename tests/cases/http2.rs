@@ -6,6 +6,7 @@
 //! requests (`--page`, 426) answered over HTTP/2.
 
 use bytes::Bytes;
+use expectrl::Expect;
 use tokio_tungstenite::tungstenite::http;
 
 use crate::support::tls::pki;
@@ -509,4 +510,31 @@ fn a_goaway_is_reported_with_its_error_code_in_words() {
     );
     assert!(run.stderr.contains("CLOSED 1006"), "{}", run.stderr);
     assert_eq!(run.code, Some(4), "{}", run.stderr);
+}
+
+#[test]
+fn the_repl_runs_over_http2_and_headers_shows_the_extended_connect() {
+    let l = Listener::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = crate::support::wsprobe_std();
+    cmd.env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env("XDG_DATA_HOME", home.path())
+        .args(["connect", "--http2", &l.url, "--no-history"]);
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn wsprobe in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(10)));
+    let expect = |s: &mut expectrl::session::OsSession, needle: &str| {
+        if let Err(e) = s.expect(needle) {
+            panic!("{needle:?} did not appear: {e}");
+        }
+    };
+    expect(&mut s, "over HTTP/2");
+    s.send_line("hello over h2").unwrap();
+    expect(&mut s, "< hello over h2");
+    s.send_line("/headers").unwrap();
+    for line in ["CONNECT / HTTP/2", ":protocol: websocket", "HTTP/2 200 OK"] {
+        expect(&mut s, line);
+    }
+    s.send_line("/quit").unwrap();
+    expect(&mut s, "CLOSED 1000");
 }
