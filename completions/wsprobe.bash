@@ -107,7 +107,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__bench)
-            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --max-lag --threads --color --json --verbose --quiet --timestamps --help --version merge help"
+            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --max-lag --threads --color --json --verbose --quiet --timestamps --help --version merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,7 +379,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__connect)
-            opts="-H -o -s -L -k -b -0 -i -P -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --fragment --no-compress --binary-output --echo --close-code --close-reason --close-timeout --reply-timeout --no-close --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --interactive --pretty-json --show-ping-pong --no-history --execute --execute-binary --wait --expect --expect-close --timeout --count --socketio --socketio-path --namespace --init --ack --color --json --verbose --quiet --timestamps --help --version"
+            opts="-H -o -s -L -k -b -0 -i -P -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --fragment --no-compress --binary-output --echo --close-code --close-reason --close-timeout --reply-timeout --no-close --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --interactive --pretty-json --show-ping-pong --no-history --execute --execute-binary --wait --expect --expect-close --timeout --count --socketio --socketio-path --namespace --init --ack --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -691,7 +691,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-s -v -q -h -V --max-message-size --no-deflate --deflate --fragment --no-compress --echo --broadcast --stdio --exec --binary --page --static --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --tls-client-ca --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
+            opts="-s -v -q -h -V --max-message-size --no-deflate --deflate --fragment --no-compress --echo --broadcast --stdio --exec --binary --page --static --no-http2 --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --tls-client-ca --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,7 +811,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__ping)
-            opts="-H -o -s -L -k -c -i -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --timestamps --help --version"
+            opts="-H -o -s -L -k -c -i -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --count --interval --ping-timeout --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -12,16 +12,17 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::value::{
-    parse_close_code, parse_close_reason, parse_command, parse_duration, parse_header, parse_hex,
+    parse_close_code, parse_close_reason, parse_command, parse_duration, parse_header,
     parse_interval, parse_listen_addr, parse_positive_duration, parse_size, Header, WsUrl,
 };
-use crate::value::{parse_pattern, Pattern};
 
 mod bench;
 mod proto;
+mod script;
 mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 pub use proto::ProtoArgs;
+pub use script::{ScriptArgs, ScriptOrder};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
@@ -286,6 +287,12 @@ pub struct HandshakeArgs {
           conflicts_with = "no_deflate", help_heading = "Handshake")]
     pub deflate: Option<crate::value::deflate::DeflateParams>,
 
+    /// Open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT), as browsers do when the
+    /// server allows it: wss:// asks for h2 in TLS (ALPN), ws:// speaks cleartext HTTP/2
+    /// (h2c) from the first byte
+    #[arg(long, help_heading = "Handshake")]
+    pub http2: bool,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 
@@ -472,59 +479,6 @@ pub struct HeartbeatArgs {
     pub ping_timeout: Duration,
 }
 
-/// Send/expect for smoke tests and CI.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Scripted checks")]
-pub struct ScriptArgs {
-    /// Send this text message after OPEN, or once every -e written before it is met
-    /// (repeatable; @FILE sends a file's content without its final line ending); stdin is not
-    /// read
-    #[arg(short = 'x', long = "execute", value_name = "MSG")]
-    pub execute: Vec<String>,
-
-    /// Send a binary message given in hex, in command-line order with -x and -e (repeatable)
-    #[arg(long = "execute-binary", value_name = "HEX", value_parser = parse_hex)]
-    pub execute_binary: Vec<Vec<u8>>,
-
-    /// Keep the connection open this long after the last -x send, then close
-    /// [default: until the replies are in (--reply-timeout), the expectations are met or the
-    /// peer closes; 0 closes at once]
-    #[arg(short = 'w', long, value_name = "DURATION", value_parser = parse_duration)]
-    pub wait: Option<Duration>,
-
-    /// Expect a received text message matching PATTERN (repeatable, matched in order):
-    /// a substring, re:REGEX, or json:PATH=VALUE
-    #[arg(short = 'e', long = "expect", value_name = "PATTERN", value_parser = parse_pattern)]
-    pub expect: Vec<Pattern>,
-
-    /// Expect the peer to close the connection with this code
-    #[arg(long, value_name = "CODE")]
-    pub expect_close: Option<u16>,
-
-    /// Bound the whole run: unmet expectations at the deadline exit 5, a handshake not done by
-    /// then exits 3
-    #[arg(short = 't', long, value_name = "DURATION", value_parser = parse_positive_duration)]
-    pub timeout: Option<Duration>,
-
-    /// Expect at least N received messages, then close (fewer by -t or the close: exit 5;
-    /// 0 closes right after the -x sends)
-    #[arg(short = 'n', long, value_name = "N")]
-    pub count: Option<u64>,
-
-    /// Where each -x, --execute-binary and -e stood on the command line (`cli::parse` fills
-    /// it in): a message is sent once every -e written before it has been met.
-    #[arg(skip)]
-    pub order: ScriptOrder,
-}
-
-/// The command-line positions of the scripted steps, one list per flag, in the flag's order.
-#[derive(Debug, Default, Clone)]
-pub struct ScriptOrder {
-    pub execute: Vec<usize>,
-    pub execute_binary: Vec<usize>,
-    pub expect: Vec<usize>,
-}
-
 #[derive(Debug, Args)]
 pub struct PingArgs {
     /// The server's URL: ws://HOST[:PORT][/PATH], wss:// (TLS), http:// and https:// (aliases
@@ -631,6 +585,11 @@ pub struct ListenArgs {
         help_heading = "HTTP"
     )]
     pub static_dir: Option<std::path::PathBuf>,
+
+    /// Speak HTTP/1.1 only: offer no h2 in TLS (ALPN) and treat no cleartext connection as
+    /// HTTP/2 (by default WebSockets over HTTP/2, RFC 8441, are accepted as well)
+    #[arg(long, help_heading = "HTTP")]
+    pub no_http2: bool,
 
     /// With --broadcast: the sender receives its own messages too
     #[arg(long, requires = "broadcast", help_heading = "Modes")]

@@ -70,6 +70,7 @@ pub fn settings(url: &WsUrl, args: &HandshakeArgs, max_message: usize) -> Result
         sending: Sending::default(),
         sending_may_change: false,
         resolved: None,
+        http2: args.http2,
     };
     settings.check_tls()?;
     Ok(settings)

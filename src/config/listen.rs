@@ -53,6 +53,8 @@ pub struct ListenPlan {
     pub deflate: Option<ServerPolicy>,
     /// How messages are sent (`--fragment`, `--no-compress`).
     pub sending: Sending,
+    /// WebSockets over HTTP/2 are accepted too (not `--no-http2`).
+    pub http2: bool,
 }
 
 /// What a connection does with the messages it receives.
@@ -91,6 +93,13 @@ pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
         )?),
         _ => None,
     };
+    let tls = tls.map(|mut c| {
+        if !args.no_http2 {
+            // A browser then opens its WebSocket on the HTTP/2 connection it loaded the page on.
+            Arc::make_mut(&mut c).alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        }
+        c
+    });
     let mode = mode(&args);
     let site = match (&args.static_dir, args.page) {
         (Some(dir), _) => Site::Static(dir.clone()),
@@ -122,6 +131,7 @@ pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
         deflate: (!args.no_deflate).then(|| ServerPolicy {
             wanted: args.deflate.unwrap_or_default(),
         }),
+        http2: !args.no_http2,
         ws: client::ws_config(args.max_message_size).read_buffer_size(READ_BUFFER),
         drive,
         policy: Policy {

@@ -18,7 +18,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::dial::offer::Offer;
 use crate::dial::proxy::{self, ProxySetting};
 use crate::error::Failure;
-use crate::session::{Conn, Dir, Event, OpenInfo};
+use crate::session::{Conn, Dir, Event, HttpVersion, OpenInfo};
 use crate::tls::failure::{self as tls_failure, Peer};
 use crate::tls::{self, TlsOptions};
 use crate::value::deflate::DeflateParams;
@@ -31,7 +31,7 @@ use crate::wire::sniff::{FirstBytes, Sniff};
 use crate::wire::transport::Transport;
 
 /// How much of a refusal's body is shown.
-const BODY_SHOWN: usize = 2048;
+pub(super) const BODY_SHOWN: usize = 2048;
 
 /// Everything needed to open the same connection again (reconnects re-use it).
 #[derive(Debug, Clone)]
@@ -58,6 +58,8 @@ pub struct ClientSettings {
     pub sending_may_change: bool,
     /// The server's addresses, when they were looked up once for many connections (bench).
     pub resolved: Option<Arc<[std::net::SocketAddr]>>,
+    /// `--http2`: the WebSocket is an extended CONNECT on an HTTP/2 stream (RFC 8441).
+    pub http2: bool,
 }
 
 /// A client TLS configuration built once and shared by every connection with these settings.
@@ -114,7 +116,12 @@ impl ClientSettings {
         if let Some(c) = self.tls_cache.0.get() {
             return Ok(c.clone());
         }
-        let c = tls::client_config(&self.tls)?;
+        let mut c = tls::client_config(&self.tls)?;
+        if self.http2 {
+            // http/1.1 offered too, so that a server without h2 finishes the handshake (rather
+            // than failing it with an alert) and can be told apart from one that fails.
+            Arc::make_mut(&mut c).alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        }
         Ok(self.tls_cache.0.get_or_init(|| c).clone())
     }
 
@@ -184,7 +191,7 @@ impl ClientSettings {
 }
 
 /// How one handshake attempt ended badly.
-enum Refusal {
+pub(super) enum Refusal {
     Redirect(u16, String),
     Failed(anyhow::Error),
 }
@@ -201,7 +208,11 @@ pub async fn connect(settings: &ClientSettings, conn: &Conn) -> Result<Connected
             let mut timings = Timings::default();
             let stream = open(settings, &url, &mut timings, conn).await?;
             let started = Instant::now();
-            match handshake(settings, &url, request, stream, conn).await {
+            let opened = match settings.http2 {
+                true => super::http2::handshake(settings, &url, request, stream, conn).await,
+                false => handshake(settings, &url, request, stream, conn).await,
+            };
+            match opened {
                 Ok(mut connected) => {
                     timings.upgrade = started.elapsed();
                     connected.timings = timings;
@@ -352,6 +363,16 @@ async fn tcp_connect(
 /// The request's lines exactly as tungstenite writes them (request line, then headers).
 /// Credentials are the one thing not shown: `Authorization: Basic ****`.
 pub fn request_lines(request: &Request) -> Vec<String> {
+    if request.version() == tokio_tungstenite::tungstenite::http::Version::HTTP_2 {
+        let (method, target, headers) = super::http2::request_parts(request);
+        let mut lines = vec![format!("{method} {target} HTTP/2")];
+        lines.extend(
+            headers
+                .iter()
+                .map(|(n, v)| hide_credentials(&format!("{n}: {v}"))),
+        );
+        return lines;
+    }
     match generate_request(request.clone()) {
         Ok((bytes, _)) => String::from_utf8_lossy(&bytes)
             .lines()
@@ -381,7 +402,8 @@ fn hide_credentials(line: &str) -> String {
 pub fn response_lines(resp: &Response) -> Vec<String> {
     let status = resp.status();
     let mut lines = vec![format!(
-        "HTTP/1.1 {} {}",
+        "{} {} {}",
+        http_version(resp.version()).as_str(),
         status.as_u16(),
         status.canonical_reason().unwrap_or("")
     )];
@@ -407,13 +429,23 @@ fn show_request(conn: &Conn, request: &Request) {
         .collect();
     conn.emit(&Event::Request {
         dir: Dir::Out,
+        http_version: HttpVersion::Http11,
         method,
         target,
         headers: &headers,
     });
 }
 
-fn header_pairs(headers: &header::HeaderMap) -> Vec<(String, String)> {
+/// HTTP/2 for a message of an HTTP/2 stream, HTTP/1.1 for any other.
+pub fn http_version(v: tokio_tungstenite::tungstenite::http::Version) -> HttpVersion {
+    if v == tokio_tungstenite::tungstenite::http::Version::HTTP_2 {
+        HttpVersion::Http2
+    } else {
+        HttpVersion::Http11
+    }
+}
+
+pub(super) fn header_pairs(headers: &header::HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(n, v)| {
@@ -431,6 +463,7 @@ pub fn show_request_in(conn: &Conn, req: &Request) {
     let target = req.uri().to_string();
     conn.emit(&Event::Request {
         dir: Dir::In,
+        http_version: http_version(req.version()),
         method: req.method().as_str(),
         target: &target,
         headers: &headers,
@@ -450,6 +483,7 @@ pub fn show_response<T>(
         .map(|b| String::from_utf8_lossy(&b[..b.len().min(BODY_SHOWN)]).into_owned());
     conn.emit(&Event::Response {
         dir,
+        http_version: http_version(resp.version()),
         status: resp.status().as_u16(),
         reason: resp.status().canonical_reason().unwrap_or(""),
         headers: &headers,
@@ -564,7 +598,7 @@ async fn handshake(
 
 /// The server answered the upgrade with something else than 101: a redirect (followed with
 /// -L) or a refusal, shown whole because why the server said no is the point.
-fn refused(
+pub(super) fn refused(
     settings: &ClientSettings,
     url: &WsUrl,
     resp: &Response,
@@ -655,7 +689,7 @@ fn chosen_in(head: &HeadTap) -> Vec<String> {
 }
 
 /// What was offered and what the server chose.
-fn subprotocol_mismatch(offered: &[String], chosen: Vec<String>) -> Failure {
+pub(super) fn subprotocol_mismatch(offered: &[String], chosen: Vec<String>) -> Failure {
     let offered_text = if offered.is_empty() {
         "none was offered".to_owned()
     } else {
@@ -725,6 +759,7 @@ pub fn open_info(resp: &Response) -> OpenInfo {
     };
     OpenInfo {
         status: resp.status().as_u16(),
+        http_version: http_version(resp.version()),
         protocol: text(header::SEC_WEBSOCKET_PROTOCOL).map(str::to_owned),
         extensions: h
             .get_all(header::SEC_WEBSOCKET_EXTENSIONS)

@@ -16,8 +16,9 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::exec::Program;
 use super::handler::{CloseAfter, Handler};
+use super::http2;
 use super::hub::{self, Broadcast};
-use super::opening;
+use super::opening::{self, Opened};
 use super::server::Server;
 use super::stdio::{self, StdinLease};
 use super::upgrade::{self, Admitted, Candidate, ServerStream, Upgraded};
@@ -26,7 +27,7 @@ use crate::error::ErrorKind;
 use crate::pipe::StdoutSink;
 use crate::session::driver::{self, Batch, Control, ControlRx, ControlTx};
 use crate::session::echo::Echo;
-use crate::session::{Conn, OpenInfo};
+use crate::session::{Conn, HttpVersion, OpenInfo};
 use crate::value::Close;
 use crate::wire::deflate::stream::Decision as DeflateDecision;
 use crate::wire::readahead::ReadAhead;
@@ -39,7 +40,7 @@ pub(super) struct Incoming {
 }
 
 /// An OPEN connection, ready to be driven.
-struct Open {
+pub(super) struct Open {
     conn: Arc<Conn>,
     ws: WebSocketStream<ServerStream>,
     admitted: Admitted,
@@ -60,48 +61,98 @@ pub(super) async fn serve(server: Arc<Server>, incoming: Box<Incoming>) {
 }
 
 /// From the first byte to OPEN; `None` when the connection ended before (each way of ending
-/// is logged where it happens).
-async fn open(server: &Server, incoming: Box<Incoming>) -> Option<Box<Open>> {
+/// is logged where it happens). An HTTP/2 connection is served here to its end, each of its
+/// WebSockets by a task of its own.
+async fn open(server: &Arc<Server>, incoming: Box<Incoming>) -> Option<Box<Open>> {
     let Incoming { tcp, peer, id } = *incoming;
     let _ = tcp.set_nodelay(true);
     let conn = Arc::new(Conn::new(Some(id), server.printer.clone()));
     let local = tcp.local_addr().unwrap_or(peer);
-    let (stream, prefix) = opening::upgrade_request(server, &conn, tcp, peer).await?;
-    let (control_tx, control_rx) = driver::control();
-    let (queue_tx, queue_rx) = match server.plan.queues() {
-        true => {
-            let (tx, rx) = mpsc::channel(hub::QUEUE);
-            (Some(tx), Some(rx))
+    let (stream, prefix) = match opening::upgrade_request(server, &conn, tcp, peer).await? {
+        Opened::Upgrade(stream, prefix) => (stream, prefix),
+        Opened::Http2(stream) => {
+            // Boxed: inline, its size would be every HTTP/1.1 handshake's too.
+            Box::pin(http2::serve(server, &conn, stream, (peer, local))).await;
+            return None;
         }
-        false => (None, None),
     };
+    let channels = Channels::new(server);
     let candidate = Candidate {
         server,
         conn: &conn,
         peer,
         local,
-        control: &control_tx,
-        queue: queue_tx.as_ref(),
+        control: &channels.control_tx,
+        queue: channels.queue_tx.as_ref(),
     };
     let stream = ReadAhead::new(prefix, stream);
+    let upgraded = upgrade::handshake(&candidate, stream).await?;
+    Some(opened(conn, upgraded, channels, HttpVersion::Http11))
+}
+
+/// A connection's own channels: control (close, ping…) and, when the mode needs one, its
+/// queue of messages to send.
+pub(super) struct Channels {
+    pub control_tx: ControlTx,
+    control_rx: ControlRx,
+    pub queue_tx: Option<mpsc::Sender<Batch>>,
+    queue_rx: Option<mpsc::Receiver<Batch>>,
+}
+
+impl Channels {
+    pub fn new(server: &Server) -> Channels {
+        let (control_tx, control_rx) = driver::control();
+        let (queue_tx, queue_rx) = match server.plan.queues() {
+            true => {
+                let (tx, rx) = mpsc::channel(hub::QUEUE);
+                (Some(tx), Some(rx))
+            }
+            false => (None, None),
+        };
+        Channels {
+            control_tx,
+            control_rx,
+            queue_tx,
+            queue_rx,
+        }
+    }
+}
+
+/// The connection is OPEN: says so, with what its handshake negotiated.
+pub(super) fn opened(
+    conn: Arc<Conn>,
+    upgraded: Upgraded,
+    channels: Channels,
+    http_version: HttpVersion,
+) -> Box<Open> {
     let Upgraded {
         ws,
         admitted,
         latch,
         deflate,
-    } = upgrade::handshake(&candidate, stream).await?;
+    } = upgraded;
     let extensions = match deflate.decision() {
         DeflateDecision::On(n) => vec![n.to_string()],
         _ => Vec::new(),
     };
     conn.deflate(deflate);
     conn.opened(OpenInfo {
-        status: 101,
+        status: match http_version {
+            HttpVersion::Http11 => 101,
+            HttpVersion::Http2 => 200,
+        },
+        http_version,
         protocol: admitted.protocol.clone(),
         extensions,
         ..OpenInfo::default()
     });
-    Some(Box::new(Open {
+    let Channels {
+        control_tx,
+        control_rx,
+        queue_tx,
+        queue_rx,
+    } = channels;
+    Box::new(Open {
         conn,
         ws,
         admitted,
@@ -110,11 +161,11 @@ async fn open(server: &Server, incoming: Box<Incoming>) -> Option<Box<Open>> {
         control_rx,
         queue_tx,
         queue_rx,
-    }))
+    })
 }
 
 /// What an OPEN connection keeps while it is driven.
-struct Live {
+pub(super) struct Live {
     conn: Arc<Conn>,
     handler: CloseAfter<Handler>,
     control: ControlRx,
@@ -125,7 +176,10 @@ struct Live {
 
 /// Gives the connection its handler; the WebSocket comes back boxed, so the task does not hold
 /// it twice while it is driven.
-fn prepare(server: &Server, open: Box<Open>) -> (Live, Box<WebSocketStream<ServerStream>>) {
+pub(super) fn prepare(
+    server: &Server,
+    open: Box<Open>,
+) -> (Live, Box<WebSocketStream<ServerStream>>) {
     let Open {
         conn,
         ws,
@@ -193,7 +247,7 @@ fn prepare(server: &Server, open: Box<Open>) -> (Live, Box<WebSocketStream<Serve
 /// client that got all of stdin stops the server. (An async block, not an async fn: a fn's
 /// arguments would be stored twice in the future, and every idle connection pays for it.)
 #[allow(clippy::manual_async_fn)]
-fn drive(
+pub(super) fn drive(
     server: &Server,
     mut live: Live,
     ws: Box<WebSocketStream<ServerStream>>,

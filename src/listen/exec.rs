@@ -51,23 +51,32 @@ impl RequestEnv {
     pub fn new(req: &Request, remote: SocketAddr, local: SocketAddr, conn_id: u64) -> RequestEnv {
         let uri = req.uri();
         let path = uri.path();
+        // Over HTTP/2 the host is the request's :authority, and the target is absolute.
         let host = req
             .headers()
             .get("host")
             .and_then(|h| h.to_str().ok())
+            .or(uri.authority().map(|a| a.as_str()))
             .map(|h| host_name(h).to_owned())
             .unwrap_or_else(|| local.ip().to_string());
+        let (protocol, target) = match req.version() {
+            tokio_tungstenite::tungstenite::http::Version::HTTP_2 => (
+                "HTTP/2",
+                uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
+            ),
+            _ => ("HTTP/1.1", uri.to_string()),
+        };
         let mut vars = vec![
             ("GATEWAY_INTERFACE".into(), "CGI/1.1".into()),
             (
                 "SERVER_SOFTWARE".into(),
                 concat!("wsprobe/", env!("CARGO_PKG_VERSION")).into(),
             ),
-            ("SERVER_PROTOCOL".into(), "HTTP/1.1".into()),
+            ("SERVER_PROTOCOL".into(), protocol.into()),
             ("SERVER_NAME".into(), host),
             ("SERVER_PORT".into(), local.port().to_string()),
             ("REQUEST_METHOD".into(), req.method().to_string()),
-            ("REQUEST_URI".into(), uri.to_string()),
+            ("REQUEST_URI".into(), target),
             ("SCRIPT_NAME".into(), String::new()),
             ("PATH_INFO".into(), crate::value::percent_decode(path)),
             ("QUERY_STRING".into(), uri.query().unwrap_or("").into()),

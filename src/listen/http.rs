@@ -152,10 +152,11 @@ where
     Ok(refused(method, path, bad.status, body, &bad.why))
 }
 
-/// A plain request: GET and HEAD are served from `site`, other methods get 405.
-async fn answer<S>(stream: &mut S, site: &Site, method: &str, path: &str) -> io::Result<Peeked>
+/// A plain request: GET and HEAD are served from `site`, other methods get 405. (HTTP/2
+/// writes the answer into a buffer and sends it in frames.)
+pub async fn answer<S>(stream: &mut S, site: &Site, method: &str, path: &str) -> io::Result<Peeked>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncWrite + Unpin,
 {
     let head = method == "HEAD";
     if method != "GET" && !head {

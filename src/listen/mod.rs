@@ -6,6 +6,8 @@
 //!    task), periodic pushes, and on Ctrl-C/SIGTERM close everyone with 1001.
 //! 2. [`opening`]: TLS (`--tls-*`) and the request head: plain HTTP is answered there
 //!    ([`http`]: `--page`, `--static`, 426), an idle socket is let go, an upgrade goes on.
+//!    HTTP/2 (h2 in TLS, or the h2c preface) is served by [`http2`]: each extended CONNECT
+//!    goes through stages 3 and 4 as an upgrade does, on a task of its own.
 //! 3. [`upgrade`]: the [`policy`] decides on the upgrade request (path, origin, subprotocol,
 //!    `--max-connections`, `--stdio`'s one client), the connection joins the [`hub`], and
 //!    tungstenite answers 101 over the [`readahead`](crate::wire::readahead) stream.
@@ -17,6 +19,7 @@ mod connection;
 pub mod exec;
 mod handler;
 pub mod http;
+mod http2;
 pub mod hub;
 mod opening;
 pub mod policy;

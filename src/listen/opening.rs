@@ -1,6 +1,7 @@
 //! A connection's first bytes: TLS (with `--tls-*`), then the request head. A plain HTTP
 //! request is answered here ([`http`](super::http)); an upgrade request goes on to the
-//! handshake with the bytes already read.
+//! handshake with the bytes already read; HTTP/2 (h2 chosen in TLS, or the cleartext
+//! preface) goes on to [`http2`](super::http2).
 
 use std::net::SocketAddr;
 
@@ -15,20 +16,75 @@ use crate::error::ErrorKind;
 use crate::session::{Conn, Event};
 use crate::wire::transport::Accepted;
 
-/// The stream and the upgrade request's bytes, or `None` when the connection ended here (a
-/// plain HTTP request answered, an idle socket, a failure, each logged as it deserves).
+/// How a connection goes on after its first bytes.
+pub(super) enum Opened {
+    /// An HTTP/1.1 upgrade request: the stream and the request's bytes.
+    Upgrade(Accepted, Bytes),
+    /// HTTP/2: h2 chosen in TLS (ALPN), or the cleartext connection preface (h2c).
+    Http2(Accepted),
+}
+
+/// The start of the HTTP/2 connection preface (`PRI * HTTP/2.0`): no HTTP/1.1 method.
+const PREFACE_START: &[u8] = b"PRI ";
+
+/// The stream and what it starts with, or `None` when the connection ended here (a plain
+/// HTTP request answered, an idle socket, a failure, each logged as it deserves).
 pub(super) async fn upgrade_request(
     server: &Server,
     conn: &Conn,
     tcp: TcpStream,
     peer: SocketAddr,
-) -> Option<(Accepted, Bytes)> {
+) -> Option<Opened> {
     let mut stream = match &server.tls {
+        None if server.plan.http2 => match first_bytes(&tcp).await {
+            First::Preface => return Some(Opened::Http2(Accepted::Tcp(tcp))),
+            First::Other => Accepted::Tcp(tcp),
+            First::Nothing => {
+                idle(server, conn, peer);
+                return None;
+            }
+        },
         None => Accepted::Tcp(tcp),
         Some(acceptor) => tls(server, conn, acceptor, tcp, peer).await?,
     };
+    if let Accepted::Tls(s) = &stream {
+        if s.get_ref().1.alpn_protocol() == Some(b"h2") {
+            return Some(Opened::Http2(stream));
+        }
+    }
     let prefix = request_head(server, conn, &mut stream, peer).await?;
-    Some((stream, prefix))
+    Some(Opened::Upgrade(stream, prefix))
+}
+
+/// What a cleartext connection starts with.
+enum First {
+    /// The HTTP/2 preface (h2c).
+    Preface,
+    /// Anything else (or the end): HTTP/1.1 reads it.
+    Other,
+    /// Nothing within the handshake time.
+    Nothing,
+}
+
+/// Looks at (does not read) a cleartext connection's first bytes for the HTTP/2 preface.
+async fn first_bytes(tcp: &TcpStream) -> First {
+    let mut first = [0u8; 4];
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    loop {
+        let n = match tokio::time::timeout_at(deadline, tcp.peek(&mut first)).await {
+            Ok(Ok(n)) => n,
+            Ok(Err(_)) => return First::Other,
+            Err(_) => return First::Nothing,
+        };
+        if n == 0 || first[..n] != PREFACE_START[..n] {
+            return First::Other;
+        }
+        if n == PREFACE_START.len() {
+            return First::Preface;
+        }
+        // Part of it so far: wait a moment for the rest rather than spin on peek.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
 }
 
 /// The TLS handshake, once the client has sent something.

@@ -3,6 +3,7 @@
 //! waits for their close frames up to `--close-timeout`.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,15 @@ pub(super) struct Server {
     pub stdio_drive: DriveOpts,
     /// Told when the server should stop by itself (`--stdio` after end of input).
     pub finished: Notify,
+    /// The next connection's number (each WebSocket of an HTTP/2 connection gets one too).
+    pub next_id: AtomicU64,
+}
+
+impl Server {
+    /// A number for a new connection or HTTP/2 stream.
+    pub fn number(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
 }
 
 /// Runs the server until it is stopped; the exit status.
@@ -59,6 +69,7 @@ pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
         stdin: stdin.as_ref().map(|(queue, _)| queue.clone()),
         hub: Arc::new(Hub::default()),
         finished: Notify::new(),
+        next_id: AtomicU64::new(1),
         printer,
         plan,
     });
@@ -113,13 +124,11 @@ fn signal(kind: SignalKind) -> Result<Signal> {
 /// Accepts connections, each numbered and served by its own task, until the server is to
 /// stop; the exit status.
 async fn accept(server: &Arc<Server>, listener: &TcpListener, signals: &mut Signals) -> ExitCode {
-    let mut next_id: u64 = 1;
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
-                    let incoming = Box::new(Incoming { tcp, peer, id: next_id });
-                    next_id += 1;
+                    let incoming = Box::new(Incoming { tcp, peer, id: server.number() });
                     tokio::spawn(connection::serve(server.clone(), incoming));
                 }
                 // Running out of file descriptors and the like: report, back off, go on.

@@ -72,7 +72,7 @@ pub(super) async fn handshake(
     let deflate = DeflateShared::new(who.server.plan.sending);
     let limit = who.server.plan.drive.max_message_size;
     let stream = Deflate::server(stream, deflate.clone(), limit);
-    let (stream, latch) = wrap(who.server, stream);
+    let (stream, latch) = wrap(who.server, stream, false);
     let mut admitted = None;
     let decide = Decide {
         who,
@@ -128,26 +128,7 @@ impl Callback for Decide<'_, '_> {
             resp.headers_mut()
                 .insert(header::SEC_WEBSOCKET_PROTOCOL, value);
         }
-        let negotiated = self.who.server.plan.deflate.as_ref().and_then(|policy| {
-            let offers = req
-                .headers()
-                .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect::<Vec<_>>()
-                .join(", ");
-            // An offer that does not parse is declined, like one with unknown parameters.
-            let offers = params::parse_header(&offers).ok()?;
-            params::accept_offer(&offers, policy)
-        });
-        match negotiated.and_then(|a| Some((a.negotiated, a.answer.parse().ok()?))) {
-            Some((n, value)) => {
-                resp.headers_mut()
-                    .insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
-                self.deflate.decide(DeflateDecision::On(n));
-            }
-            None => self.deflate.decide(DeflateDecision::Off),
-        }
+        negotiate(self.who.server, req, resp.headers_mut(), self.deflate);
         if self.who.server.printer.wants_handshake() {
             show_response(self.who.conn, Dir::Out, &resp, None);
         }
@@ -156,11 +137,40 @@ impl Callback for Decide<'_, '_> {
     }
 }
 
+/// permessage-deflate: the client's offer against the server's policy, the answer added to
+/// the response's headers and the decision given to the stream.
+pub(super) fn negotiate(
+    server: &Server,
+    req: &Request,
+    answer: &mut header::HeaderMap,
+    deflate: &DeflateShared,
+) {
+    let negotiated = server.plan.deflate.as_ref().and_then(|policy| {
+        let offers = req
+            .headers()
+            .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // An offer that does not parse is declined, like one with unknown parameters.
+        let offers = params::parse_header(&offers).ok()?;
+        params::accept_offer(&offers, policy)
+    });
+    match negotiated.and_then(|a| Some((a.negotiated, a.answer.parse().ok()?))) {
+        Some((n, value)) => {
+            answer.insert(header::SEC_WEBSOCKET_EXTENSIONS, value);
+            deflate.decide(DeflateDecision::On(n));
+        }
+        None => deflate.decide(DeflateDecision::Off),
+    }
+}
+
 /// Decides on an upgrade request (logging it, and the refusal if it is one): the policy, then
 /// `--stdio`'s one client at a time. An accepted connection joins the hub here, before the 101
 /// goes out, so a client that has its answer gets every broadcast.
 #[allow(clippy::result_large_err)] // tungstenite's callback answers with an ErrorResponse
-fn admit(who: &Candidate<'_>, req: &Request) -> Result<Admitted, ErrorResponse> {
+pub(super) fn admit(who: &Candidate<'_>, req: &Request) -> Result<Admitted, ErrorResponse> {
     let Candidate { server, conn, .. } = who;
     let target = req.uri().to_string();
     conn.connecting(&target, Some(&who.peer.to_string()));
@@ -170,7 +180,9 @@ fn admit(who: &Candidate<'_>, req: &Request) -> Result<Admitted, ErrorResponse> 
     }
     let refuse = |status: StatusCode, why: &str| {
         conn.error(ErrorKind::Refused, &format!("{} {why}", status.as_u16()));
-        let answer = policy::refusal(status, why);
+        let mut answer = policy::refusal(status, why);
+        // HTTP/2's refusals go out in frames; shown with their version.
+        *answer.version_mut() = req.version();
         if verbose {
             let body = answer.body().as_deref().map(str::as_bytes);
             show_response(conn, Dir::Out, &answer, body);
@@ -205,7 +217,11 @@ fn admit(who: &Candidate<'_>, req: &Request) -> Result<Admitted, ErrorResponse> 
 
 /// The stream tungstenite reads: UTF-8 checked as it arrives and, for `--close-after` and
 /// `--exec`, with a gate (and the latch the program's side holds).
-fn wrap<S>(server: &Server, stream: S) -> (FailFast<S>, Option<Arc<Latch>>) {
+pub(super) fn wrap<S>(
+    server: &Server,
+    stream: S,
+    past_head: bool,
+) -> (FailFast<S>, Option<Arc<Latch>>) {
     // `--close-after` sends its close before anything read after the Nth message is handed
     // to tungstenite; `--exec` forwards the program's last words before answering a close.
     let hold = Hold {
@@ -213,12 +229,18 @@ fn wrap<S>(server: &Server, stream: S) -> (FailFast<S>, Option<Arc<Latch>>) {
         at_close: matches!(server.plan.mode, Mode::Exec(_)),
     };
     if hold.after_messages.is_none() && !hold.at_close {
-        return (FailFast::new(stream), None);
+        return match past_head {
+            true => (FailFast::past_head(stream, None), None),
+            false => (FailFast::new(stream), None),
+        };
     }
     let latch = Arc::new(Latch::default());
     // The program's last words are bounded in time; --close-after's close is bounded by the
     // driver (it gives up on a peer that does not take the close frame).
     let limit = hold.at_close.then_some(server.plan.drive.close_timeout);
     let gate = Gate::new(hold, latch.clone(), limit);
-    (FailFast::with_gate(stream, gate), Some(latch))
+    match past_head {
+        true => (FailFast::past_head(stream, Some(gate)), Some(latch)),
+        false => (FailFast::with_gate(stream, gate), Some(latch)),
+    }
 }

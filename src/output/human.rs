@@ -7,7 +7,9 @@ use std::time::Duration;
 use crossterm::style::{Color, Stylize};
 
 use super::render::{self, sanitize};
-use crate::session::{CloseInfo, Data, Dir, Event, MsgType, OpenInfo, ProtoLine, Side, Tone};
+use crate::session::{
+    CloseInfo, Data, Dir, Event, HttpVersion, MsgType, OpenInfo, ProtoLine, Side, Tone,
+};
 
 /// How words are painted: colour or plain, decided once in the output config.
 #[derive(Debug, Clone, Copy)]
@@ -170,8 +172,13 @@ fn open(s: Style, info: &OpenInfo) -> String {
     } else {
         info.extensions.join(", ")
     };
+    // Over HTTP/2 the line says so; the usual upgrade needs no word.
+    let over = match info.http_version {
+        HttpVersion::Http11 => "",
+        HttpVersion::Http2 => " over HTTP/2",
+    };
     format!(
-        "{} {} protocol={} extensions={exts}",
+        "{} {} protocol={} extensions={exts}{over}",
         s.paint("OPEN", Color::Green),
         render::duration(Duration::from_secs_f64(info.handshake_ms / 1000.0)),
         info.protocol.as_deref().unwrap_or("-"),
@@ -329,21 +336,27 @@ fn handshake(s: Style, event: &Event<'_>) -> Option<String> {
         ),
         Event::Request {
             dir,
+            http_version,
             method,
             target,
             headers,
         } => {
             let arrow = s.arrow(*dir);
-            let first = format!("{arrow} {method} {} HTTP/1.1", sanitize(target, false));
+            let first = format!(
+                "{arrow} {method} {} {}",
+                sanitize(target, false),
+                http_version.as_str()
+            );
             with_headers(first, &arrow, headers)
         }
         Event::Response {
             dir,
+            http_version,
             status,
             reason,
             headers,
             body,
-        } => response(s, *dir, *status, reason, headers, *body),
+        } => response(s, *dir, (*http_version, *status), reason, headers, *body),
         _ => return None,
     })
 }
@@ -351,19 +364,24 @@ fn handshake(s: Style, event: &Event<'_>) -> Option<String> {
 fn response(
     s: Style,
     dir: Dir,
-    status: u16,
+    (version, status): (HttpVersion, u16),
     reason: &str,
     headers: &[(String, String)],
     body: Option<&str>,
 ) -> String {
     let arrow = s.arrow(dir);
-    let color = if status == 101 {
+    let accepted = match version {
+        HttpVersion::Http11 => 101,
+        HttpVersion::Http2 => 200,
+    };
+    let color = if status == accepted {
         Color::Green
     } else {
         Color::Red
     };
     let first = format!(
-        "{arrow} HTTP/1.1 {} {reason}",
+        "{arrow} {} {} {reason}",
+        version.as_str(),
         s.paint(&status.to_string(), color)
     );
     let mut out = with_headers(first, &arrow, headers);
@@ -536,6 +554,7 @@ mod tests {
         let headers = [("Server".to_owned(), "x\x07y".to_owned())];
         let event = Event::Response {
             dir: Dir::In,
+            http_version: HttpVersion::Http11,
             status: 403,
             reason: "Forbidden",
             headers: &headers,

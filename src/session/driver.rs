@@ -136,13 +136,15 @@ where
     let mut pending = carry;
     // Told by the reader of every data message, for the writer waiting for replies.
     let arrived = Notify::new();
+    // The peer's close frame, once the reader has it.
+    let peer_close = std::sync::Mutex::new(None);
     let reader_end = {
         let reader = read_loop(
             &mut stream,
             &sink,
             conn,
             inbound,
-            opts.close_timeout,
+            (opts.close_timeout, &peer_close),
             &arrived,
         );
         let writer = write_loop(
@@ -170,7 +172,11 @@ where
                     }
                     writer_end = Some(w);
                 }
-                () = sleep_until(close_deadline), if close_deadline.is_some() => break None,
+                // The peer answered our close but has not ended the connection (an HTTP/2
+                // server may leave the stream open): the closing handshake is complete.
+                () = sleep_until(close_deadline), if close_deadline.is_some() => {
+                    break lock(&peer_close).take().map(ReaderEnd::Closed)
+                }
             }
         }
     };
@@ -245,7 +251,7 @@ async fn read_loop<S, H>(
     sink: &Sink<S>,
     conn: &Conn,
     inbound: &mut H,
-    close_timeout: Duration,
+    (close_timeout, peer_close): (Duration, &std::sync::Mutex<Option<Option<CloseFrame>>>),
     arrived: &Notify,
 ) -> ReaderEnd
 where
@@ -319,6 +325,7 @@ where
             Message::Close(frame) => {
                 let (code, reason) = frame_parts(&frame);
                 conn.closing(Side::Remote, code, &reason);
+                *lock(peer_close) = Some(frame.clone());
                 close_frame = Some(frame);
                 Ok(None)
             }
@@ -601,4 +608,9 @@ where
         // The peer reads nothing: the close frame cannot even be written.
         Err(_) => WriterEnd::Stuck,
     }
+}
+
+/// The lock, whether or not a holder panicked.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

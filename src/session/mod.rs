@@ -55,11 +55,33 @@ pub enum MsgType {
     Binary,
 }
 
+/// The HTTP version a WebSocket was opened with: an HTTP/1.1 upgrade, or an extended CONNECT
+/// on an HTTP/2 stream (RFC 8441).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum HttpVersion {
+    #[default]
+    #[serde(rename = "1.1")]
+    Http11,
+    #[serde(rename = "2")]
+    Http2,
+}
+
+impl HttpVersion {
+    /// `HTTP/1.1` or `HTTP/2`, as a status line writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpVersion::Http11 => "HTTP/1.1",
+            HttpVersion::Http2 => "HTTP/2",
+        }
+    }
+}
+
 /// What the handshake negotiated.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OpenInfo {
-    /// HTTP status of the handshake response (101).
+    /// HTTP status of the handshake response (101; 200 over HTTP/2).
     pub status: u16,
+    pub http_version: HttpVersion,
     /// The subprotocol the server selected, if any.
     pub protocol: Option<String>,
     /// The extensions the server accepted.
@@ -159,6 +181,7 @@ pub enum Event<'a> {
     /// The upgrade request, as sent (client) or received (server) (`-v`).
     Request {
         dir: Dir,
+        http_version: HttpVersion,
         method: &'a str,
         target: &'a str,
         headers: &'a [(String, String)],
@@ -166,6 +189,7 @@ pub enum Event<'a> {
     /// The handshake response (`-v`, and always when it is not 101).
     Response {
         dir: Dir,
+        http_version: HttpVersion,
         status: u16,
         reason: &'a str,
         headers: &'a [(String, String)],

@@ -338,6 +338,18 @@ impl<S> FailFast<S> {
         }
     }
 
+    /// A stream with no HTTP head in it (a WebSocket over an HTTP/2 stream): frames start at
+    /// the first byte; with `gate` as [`FailFast::with_gate`].
+    pub fn past_head(inner: S, gate: Option<Gate>) -> FailFast<S> {
+        let mut this = Self::new(inner);
+        this.tracker.phase = Phase::Header {
+            buf: [0; 14],
+            len: 0,
+        };
+        this.gate = gate.map(|g| Box::new(g.past_head()));
+        this
+    }
+
     /// Like [`FailFast::new`], copying the HTTP head it reads into `tap`.
     pub fn tapped(inner: S, tap: HeadTap) -> FailFast<S> {
         let mut this = Self::new(inner);

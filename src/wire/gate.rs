@@ -112,6 +112,15 @@ impl Gate {
         }
     }
 
+    /// A gate on a stream with no HTTP head in it: our frames start at the first byte.
+    pub fn past_head(mut self) -> Gate {
+        self.out = OutFrames::Header {
+            buf: [0; 14],
+            len: 0,
+        };
+        self
+    }
+
     /// Whether the held frames may go; if not, `waker` is woken when they may.
     pub fn released(&mut self, waker: &Waker) -> bool {
         let mut st = self.latch.lock();

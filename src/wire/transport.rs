@@ -1,5 +1,6 @@
-//! The byte streams a WebSocket runs over: TCP, TLS over TCP, or a Unix socket (client side),
-//! and TCP or TLS over TCP (server side).
+//! The byte streams a WebSocket runs over: TCP, TLS over TCP, a Unix socket (client side),
+//! TCP or TLS over TCP (server side), or in either role one HTTP/2 stream (RFC 8441, over
+//! TLS or cleartext).
 
 use std::io;
 use std::pin::Pin;
@@ -7,6 +8,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
+
+use super::http2::H2Stream;
 
 /// Implements AsyncRead and AsyncWrite for an enum whose variants all hold a stream.
 macro_rules! delegate_io {
@@ -70,14 +73,17 @@ pub enum Transport {
     Tcp(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     Unix(UnixStream),
+    /// Boxed: a connection over TCP pays nothing for it.
+    H2(Box<H2Stream>),
 }
 
-delegate_io!(Transport { Tcp, Tls, Unix });
+delegate_io!(Transport { Tcp, Tls, Unix, H2 });
 
 /// A server connection's stream.
 pub enum Accepted {
     Tcp(TcpStream),
     Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    H2(Box<H2Stream>),
 }
 
-delegate_io!(Accepted { Tcp, Tls });
+delegate_io!(Accepted { Tcp, Tls, H2 });

@@ -319,7 +319,8 @@ fn assert_page_log(log: &str, ws_url: &str) {
     );
 }
 
-/// What `listen` logged about the page and the connection.
+/// What `listen` logged about the page and the connection: over TLS, Chromium loads the page
+/// over HTTP/2 (listen offers h2) and opens its WebSocket on that connection (RFC 8441).
 fn assert_server_log(l: Listener) {
     let (_, server_log) = l.interrupt();
     assert!(server_log.contains("HTTP GET / 200"), "{server_log}");
@@ -327,6 +328,12 @@ fn assert_server_log(l: Listener) {
         server_log.contains("CLOSED 4001 \"test done\" clean (remote)"),
         "{server_log}"
     );
+    assert!(server_log.contains(": HTTP/2 connection"), "{server_log}");
+    let open = server_log
+        .lines()
+        .find(|l| l.contains(" OPEN "))
+        .unwrap_or_else(|| panic!("no OPEN line:\n{server_log}"));
+    assert!(open.ends_with(" over HTTP/2"), "{open}");
 }
 
 #[test]
@@ -371,6 +378,7 @@ fn chromium_trusts_a_self_signed_ca_true_certificate_and_talks_wss() {
     let home = home_trusting(&certutil, &own.cert);
     let l = Listener::start(&[
         "--page",
+        "-v",
         "--tls-cert",
         own.cert.to_str().unwrap(),
         "--tls-key",

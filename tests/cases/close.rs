@@ -128,6 +128,27 @@ fn a_connection_dropped_without_close_frame_is_1006_and_exits_4() {
 }
 
 #[test]
+fn a_peer_that_answers_our_close_but_keeps_the_connection_open_closed_cleanly() {
+    // Answers the close frame (tungstenite does, reading it) and then holds the connection
+    // open, as Hypercorn holds an HTTP/2 stream: the closing handshake is complete.
+    let server = Server::ws(|mut ws| async move {
+        while let Some(Ok(_)) = ws.next().await {}
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        drop(ws);
+    });
+    let stderr = wsprobe()
+        .args(["--close-timeout", "300ms", &server.url, "-x", "hi"])
+        .assert()
+        .success()
+        .stderr_text();
+    assert!(
+        stderr.contains("CLOSED 1000 \"\" clean (local)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("did not answer"), "{stderr}");
+}
+
+#[test]
 fn a_peer_that_never_answers_our_close_is_1006_after_close_timeout() {
     // Reads nothing after the handshake: our close frame goes unanswered.
     let server = Server::ws(|ws| async move {

@@ -7,6 +7,7 @@ mod exec;
 mod handshake;
 mod heartbeat;
 mod http;
+mod http2;
 mod json;
 mod listen;
 mod modes;

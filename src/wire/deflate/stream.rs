@@ -533,6 +533,28 @@ fn follow_head(matched: &mut u8, data: &[u8]) -> Option<usize> {
 }
 
 impl<S: AsyncWrite + Unpin> Deflate<S> {
+    /// A stream whose handshake went elsewhere (HTTP/2's extended CONNECT is answered in
+    /// HEADERS frames): no head goes by, the decision is already in `shared` (none: off),
+    /// and frames start at the first byte. `always_follow` as [`Deflate::always_follow`].
+    pub fn past_head(
+        inner: S,
+        role: Role,
+        shared: Arc<Shared>,
+        limit: usize,
+        always_follow: bool,
+    ) -> Self {
+        let mut this = Self::new(inner, role, None, shared, limit);
+        this.may_fragment |= always_follow;
+        let d = match this.shared.decision() {
+            Decision::On(n) => Decision::On(n),
+            _ => Decision::Off,
+        };
+        this.shared.decide(d.clone());
+        this.read = this.rewriting_read(&d);
+        this.start_frames();
+        this
+    }
+
     /// Writes out rewritten bytes until none wait or the socket is full.
     fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match &mut self.write {
