@@ -18,7 +18,9 @@ use crate::value::{
 use crate::value::{parse_pattern, Pattern};
 
 mod bench;
+mod check;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
+pub use check::CheckArgs;
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
@@ -160,6 +162,8 @@ pub enum Command {
     Ping(PingArgs),
     /// Load-test a server: many connections, messages at a set pace, latency percentiles
     Bench(Box<BenchCmd>),
+    /// Check a server's RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts
+    Check(Box<CheckArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell to complete for
@@ -727,6 +731,7 @@ mod tests {
             Command::Listen(_) => "listen",
             Command::Ping(_) => "ping",
             Command::Bench(_) => "bench",
+            Command::Check(_) => "check",
             Command::Completions { .. } => "completions",
             Command::Man => "man",
         }

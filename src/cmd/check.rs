@@ -1,0 +1,31 @@
+//! `wsprobe check URL`: runs the conformance cases, prints the table (or the `--json` object)
+//! on stdout, and picks the exit status: 5 when a case FAILED (with `--strict`, also when one
+//! was NON-STRICT or UNIMPLEMENTED).
+
+use anyhow::Result;
+
+use crate::check::case::Behavior;
+use crate::check::{self, report};
+use crate::config::check::CheckRun;
+use crate::error::ExitCode;
+use crate::output::write_stdout;
+
+pub async fn run(run: CheckRun) -> Result<ExitCode> {
+    let summary = check::run(&run.plan).await?;
+    let mut text = if run.json {
+        format!("{}\n", report::json(&summary))
+    } else {
+        report::human(&summary)
+    }
+    .into_bytes();
+    write_stdout(&mut text);
+    let fails = |b: Behavior| {
+        b == Behavior::Failed
+            || (run.strict && matches!(b, Behavior::NonStrict | Behavior::Unimplemented))
+    };
+    Ok(if summary.outcomes.iter().any(|o| fails(o.behavior)) {
+        ExitCode::Expectation
+    } else {
+        ExitCode::Ok
+    })
+}
