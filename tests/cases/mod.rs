@@ -1,5 +1,6 @@
 mod bench;
 mod browser;
+mod check;
 mod close;
 mod deflate;
 mod exec;
