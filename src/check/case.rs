@@ -77,7 +77,10 @@ impl CloseBehavior {
 /// One thing the prober observed, as Autobahn records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ev {
-    Message { payload: Vec<u8>, binary: bool },
+    Message {
+        payload: Vec<u8>,
+        binary: bool,
+    },
     Pong(Vec<u8>),
     /// A wait of the case ended with the connection still open.
     Timeout(&'static str),
@@ -182,7 +185,10 @@ pub enum Rule {
     /// 7.1.6, 7.13.x: the spec leaves the outcome open.
     Informational,
     /// 10.1.1: the prober's own frames must be 1300 bytes apart.
-    AutoFragment { len: usize, size: usize },
+    AutoFragment {
+        len: usize,
+        size: usize,
+    },
 }
 
 /// One case of the suite.

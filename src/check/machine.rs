@@ -164,7 +164,10 @@ impl<'c> Machine<'c> {
     }
 
     fn resume(&mut self, at: usize, now: Instant) {
-        if let Some(Step::Later { mark: Some(tag), .. }) = self.case.steps.get(at - 1) {
+        if let Some(Step::Later {
+            mark: Some(tag), ..
+        }) = self.case.steps.get(at - 1)
+        {
             if self.state != State::Open {
                 return;
             }
@@ -386,7 +389,10 @@ impl<'c> Machine<'c> {
                 self.violation("control frame with payload length > 125 octets");
             }
             if !matches!(head.opcode, 8..=10) {
-                self.violation(&format!("control frame using reserved opcode {}", head.opcode));
+                self.violation(&format!(
+                    "control frame using reserved opcode {}",
+                    head.opcode
+                ));
             }
             if head.opcode == 8 && head.len7 == 1 {
                 self.violation("close frame with payload length 1");
@@ -497,7 +503,8 @@ impl<'c> Machine<'c> {
             State::Closing => {
                 self.timers.retain(|(_, t)| *t != Timer::CloseHandshake);
                 self.was_clean = true;
-                self.timers.push((now + HANDSHAKE_TIMEOUT, Timer::ServerDrop));
+                self.timers
+                    .push((now + HANDSHAKE_TIMEOUT, Timer::ServerDrop));
             }
             State::Open => {
                 self.was_clean = true;
@@ -517,7 +524,11 @@ impl<'c> Machine<'c> {
                 self.handler_ok = binary == want && payload.len() == len;
                 self.send_close(Some(1000), None);
             }
-            OnMessage::RoundTrips { len, count, binary: want } => {
+            OnMessage::RoundTrips {
+                len,
+                count,
+                binary: want,
+            } => {
                 if binary != want || payload.len() != len {
                     self.handler_ok = false;
                     self.send_close(Some(1000), None);
@@ -604,7 +615,10 @@ mod tests {
         assert!(!v.complete());
         assert!(v.feed(b"\xba"));
         assert!(v.complete());
-        assert!(!v.feed(b"\xf4\x90"), "past U+10FFFF fails at its second byte");
+        assert!(
+            !v.feed(b"\xf4\x90"),
+            "past U+10FFFF fails at its second byte"
+        );
         let mut v = Utf8::default();
         assert!(!v.feed(b"\xed\xa0"), "a surrogate fails at its second byte");
     }

@@ -73,7 +73,11 @@ pub fn select(all: Vec<Case>, cases: &[String], exclude: &[String]) -> Result<Ve
             .iter()
             .map(|p| {
                 let re = format!("^{}", regex::escape(p).replace(r"\*", ".*"));
-                let re = if p.contains('*') { re } else { format!("{re}$") };
+                let re = if p.contains('*') {
+                    re
+                } else {
+                    format!("{re}$")
+                };
                 regex::Regex::new(&re)
                     .map_err(|e| Failure::usage(format!("bad case pattern '{p}': {e}")).into())
             })
@@ -111,12 +115,16 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
     };
     // The first case alone: a server that cannot be reached is a connect failure (exit 3),
     // not 301 failed cases.
-    let (first, rest) = cases.split_first().expect("select() keeps at least one case");
+    let (first, rest) = cases
+        .split_first()
+        .expect("select() keeps at least one case");
     let first_run = probe::run(first, &plan.client, &conn, plan.case_timeout).await;
     if let Some(e) = &first_run.handshake_error {
-        return Err(Failure::connect(format!("cannot check {}: {e}", plan.client.url.as_str()))
-            .hint("is the server running? check the URL")
-            .into());
+        return Err(
+            Failure::connect(format!("cannot check {}: {e}", plan.client.url.as_str()))
+                .hint("is the server running? check the URL")
+                .into(),
+        );
     }
     let mut outcomes = vec![outcome(first, first_run)];
     show(&first.id);

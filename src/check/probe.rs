@@ -45,7 +45,10 @@ pub async fn open(
         .unwrap_or_else(|| {
             base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>())
         });
-    let mut head = format!("GET {} HTTP/1.1\r\n", request.uri().path_and_query().map_or("/", |p| p.as_str()));
+    let mut head = format!(
+        "GET {} HTTP/1.1\r\n",
+        request.uri().path_and_query().map_or("/", |p| p.as_str())
+    );
     for (name, value) in request.headers() {
         head.push_str(name.as_str());
         head.push_str(": ");
@@ -111,7 +114,12 @@ fn check_response(head: &[u8], key: &str, settings: &ClientSettings) -> Result<(
 }
 
 /// Runs one case: connect, play, record, until the connection is gone (or `cap` passed).
-pub async fn run<'c>(case: &'c Case, settings: &ClientSettings, conn: &Conn, cap: Duration) -> Run<'c> {
+pub async fn run<'c>(
+    case: &'c Case,
+    settings: &ClientSettings,
+    conn: &Conn,
+    cap: Duration,
+) -> Run<'c> {
     let (stream, early) = match open(settings, conn).await {
         Ok(s) => s,
         Err(e) => {

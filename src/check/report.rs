@@ -39,7 +39,10 @@ fn event_words(e: &Ev) -> String {
             if payload.is_empty() {
                 format!("an empty {kind} message")
             } else {
-                format!("a {kind} message of {} ({preview})", render::size(payload.len()))
+                format!(
+                    "a {kind} message of {} ({preview})",
+                    render::size(payload.len())
+                )
             }
         }
         Ev::Pong(p) if p.is_empty() => "a pong".to_owned(),
@@ -52,7 +55,11 @@ fn events_words(events: &[Ev]) -> String {
     if events.is_empty() {
         return "nothing".to_owned();
     }
-    events.iter().map(event_words).collect::<Vec<_>>().join(", ")
+    events
+        .iter()
+        .map(event_words)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What the case expects, in words.
@@ -74,9 +81,15 @@ pub fn what_was_expected(case: &Case) -> String {
     };
     let codes: Vec<String> = case.close.codes.iter().map(u16::to_string).collect();
     let close = if case.close.closed_by_me {
-        format!("then a close from the prober, answered with {}", codes.join(" or "))
+        format!(
+            "then a close from the prober, answered with {}",
+            codes.join(" or ")
+        )
     } else {
-        format!("the server fails the connection with {}", codes.join(" or "))
+        format!(
+            "the server fails the connection with {}",
+            codes.join(" or ")
+        )
     };
     format!("{events}; {close}")
 }
@@ -98,10 +111,16 @@ pub fn what_happened(m: &Machine<'_>, cut_off: bool) -> String {
     if !objections.is_empty() {
         let _ = write!(s, "; the prober objected: {}", objections.join("; "));
     }
-    let who = if m.closed_by_me { "the prober" } else { "the server" };
+    let who = if m.closed_by_me {
+        "the prober"
+    } else {
+        "the server"
+    };
     let _ = match m.remote_close_code {
         Some(c) => write!(s, "; {who} started the close, the server's code {c}"),
-        None if m.was_clean || m.closed_by_me => write!(s, "; {who} started the close, the server sent no code"),
+        None if m.was_clean || m.closed_by_me => {
+            write!(s, "; {who} started the close, the server sent no code")
+        }
         None => write!(s, "; the server sent no close"),
     };
     if !m.was_clean {
@@ -216,7 +235,10 @@ pub fn json(s: &Summary) -> Value {
     let all = counts(s.outcomes.iter());
     let mut totals = serde_json::Map::new();
     for b in Behavior::ALL {
-        totals.insert(b.word().to_owned(), json!(all.get(&b).copied().unwrap_or(0)));
+        totals.insert(
+            b.word().to_owned(),
+            json!(all.get(&b).copied().unwrap_or(0)),
+        );
     }
     json!({
         "url": s.url,

@@ -51,7 +51,10 @@ pub fn judge(case: &Case, m: Option<&Machine<'_>>) -> Verdicts {
         let codes: Vec<String> = want.codes.iter().map(u16::to_string).collect();
         (
             CloseBehavior::WrongCode,
-            format!("the close code should have been {} or empty", codes.join(",")),
+            format!(
+                "the close code should have been {} or empty",
+                codes.join(",")
+            ),
         )
     } else if m.dropped_by_me {
         (

@@ -36,11 +36,22 @@ pub struct CheckArgs {
     pub handshake: HandshakeArgs,
 
     /// Cases to run: ids or patterns, comma-separated (Autobahn's: 1.*,6.4.*,7.1.1)
-    #[arg(long, value_name = "PATTERNS", value_delimiter = ',', default_value = "*", help_heading = "Cases")]
+    #[arg(
+        long,
+        value_name = "PATTERNS",
+        value_delimiter = ',',
+        default_value = "*",
+        help_heading = "Cases"
+    )]
     pub cases: Vec<String>,
 
     /// Cases to leave out: ids or patterns, comma-separated (9.*)
-    #[arg(long, value_name = "PATTERNS", value_delimiter = ',', help_heading = "Cases")]
+    #[arg(
+        long,
+        value_name = "PATTERNS",
+        value_delimiter = ',',
+        help_heading = "Cases"
+    )]
     pub exclude: Vec<String>,
 
     /// Fail (exit 5) on NON-STRICT and UNIMPLEMENTED cases too

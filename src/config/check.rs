@@ -16,8 +16,7 @@ pub struct CheckRun {
 }
 
 pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
-    let mut settings =
-        client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?;
+    let mut settings = client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?;
     // The prober speaks plain RFC 6455: no extension is offered (12.x/13.x are not run).
     settings.deflate = None;
     settings.check_tls()?;

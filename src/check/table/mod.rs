@@ -9,7 +9,6 @@ mod utf8;
 use super::case::step::{chopped, close_after, frame, kill_after, later, message, raw, synced};
 use super::case::{Behavior, Case, Ev, ExpectClose, OnMessage, Rule, Step};
 
-
 /// Every case, in Autobahn's order.
 pub fn all() -> Vec<Case> {
     let mut cases = Vec::new();
@@ -87,15 +86,21 @@ fn pings() -> Vec<Case> {
         })
         .collect();
     cases.push(
-        Case::new("2.5", "a ping with 126 bytes of payload (over the control frame limit)")
-            .expect(Behavior::Ok, vec![])
-            .close(ExpectClose::server_fails(1002))
-            .steps(vec![frame(9, vec![0xfe; 126]), kill_after(1.0)]),
+        Case::new(
+            "2.5",
+            "a ping with 126 bytes of payload (over the control frame limit)",
+        )
+        .expect(Behavior::Ok, vec![])
+        .close(ExpectClose::server_fails(1002))
+        .steps(vec![frame(9, vec![0xfe; 126]), kill_after(1.0)]),
     );
     cases.push(
-        Case::new("2.6", "a ping with 125 bytes of payload, written one byte at a time")
-            .expect(Behavior::Ok, vec![pong(&fe125)])
-            .steps(vec![chopped(frame(9, fe125.clone()), 1), close_after(2.0)]),
+        Case::new(
+            "2.6",
+            "a ping with 125 bytes of payload, written one byte at a time",
+        )
+        .expect(Behavior::Ok, vec![pong(&fe125)])
+        .steps(vec![chopped(frame(9, fe125.clone()), 1), close_after(2.0)]),
     );
     for (id, payload) in [("2.7", &b""[..]), ("2.8", b"unsolicited pong payload")] {
         cases.push(
@@ -239,7 +244,10 @@ fn opcodes() -> Vec<Case> {
         ));
         cases.push(bad_after_good(
             &format!("4.{group}.3"),
-            format!("a text message, a frame with reserved opcode {}, a ping", op(2)),
+            format!(
+                "a text message, a frame with reserved opcode {}, a ping",
+                op(2)
+            ),
             frame(op(2), Vec::new()),
             same,
         ));
@@ -307,7 +315,10 @@ fn fragmentation() -> Vec<Case> {
         echoed(
             "5.4",
             "a text message in 2 fragments, each on its own write",
-            vec![synced(f(1, false, "fragment1")), synced(f(0, true, "fragment2"))],
+            vec![
+                synced(f(1, false, "fragment1")),
+                synced(f(0, true, "fragment2")),
+            ],
             vec![msg(both, false)],
         ),
         echoed(
@@ -347,7 +358,9 @@ fn fragmentation() -> Vec<Case> {
         let what = if fin { "final" } else { "unfinished" };
         cases.push(fails(
             id,
-            &format!("a {what} continuation frame with nothing to continue, then a text message{how}"),
+            &format!(
+                "a {what} continuation frame with nothing to continue, then a text message{how}"
+            ),
             vec![each(f(0, fin, nc)), each(f(1, true, hello))],
         ));
     }
@@ -456,7 +469,17 @@ fn limits() -> Vec<Case> {
             ));
         }
     }
-    let frags = [64, 256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, mib, 4 * mib];
+    let frags = [
+        64,
+        256,
+        1 << 10,
+        4 << 10,
+        16 << 10,
+        64 << 10,
+        256 << 10,
+        mib,
+        4 * mib,
+    ];
     for (group, binary) in [(3, false), (4, true)] {
         for (i, size) in frags.iter().enumerate() {
             let fill = if binary && i == 0 { 0xfe } else { b'*' };
@@ -496,7 +519,14 @@ fn limits() -> Vec<Case> {
             ));
         }
     }
-    let trips = [(0, 60.0), (16, 60.0), (64, 60.0), (256, 120.0), (1024, 240.0), (4096, 480.0)];
+    let trips = [
+        (0, 60.0),
+        (16, 60.0),
+        (64, 60.0),
+        (256, 120.0),
+        (1024, 240.0),
+        (4096, 480.0),
+    ];
     for (group, binary) in [(7, false), (8, true)] {
         for (i, (len, wait)) in trips.iter().enumerate() {
             let kind = if binary { "binary" } else { "text" };
@@ -525,14 +555,7 @@ fn size_words(n: usize) -> String {
     }
 }
 
-fn size_case(
-    id: String,
-    sends: String,
-    send: Step,
-    len: usize,
-    binary: bool,
-    wait: f64,
-) -> Case {
+fn size_case(id: String, sends: String, send: Step, len: usize, binary: bool, wait: f64) -> Case {
     Case::new(id, sends)
         .on_message(OnMessage::Size { len, binary })
         .steps(vec![send, close_after(wait)])
@@ -566,7 +589,9 @@ mod tests {
         assert_eq!(ids.len(), n, "duplicate ids");
         // Autobahn's 517 cases less the 216 of 12.x and 13.x.
         assert_eq!(n, 301);
-        for id in ["1.1.8", "2.11", "3.7", "4.2.5", "5.20", "6.23.7", "7.13.2", "9.8.6", "10.1.1"] {
+        for id in [
+            "1.1.8", "2.11", "3.7", "4.2.5", "5.20", "6.23.7", "7.13.2", "9.8.6", "10.1.1",
+        ] {
             assert!(ids.contains(&id), "{id} missing");
         }
     }

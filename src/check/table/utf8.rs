@@ -134,7 +134,11 @@ fn fail_fast() -> Vec<Case> {
                 kill_after(1.0),
             ]
         };
-        let unit = if frames { "3 frames" } else { "3 parts of one frame" };
+        let unit = if frames {
+            "3 frames"
+        } else {
+            "3 parts of one frame"
+        };
         let cut = if parts[1].len() == 1 {
             "the invalid byte alone in the middle"
         } else {
@@ -146,7 +150,10 @@ fn fail_fast() -> Vec<Case> {
                 format!("invalid UTF-8 text in {unit}, 1 s apart, {cut}"),
             )
             .expect(Behavior::Ok, vec![Ev::Timeout("A")])
-            .expect(Behavior::NonStrict, vec![Ev::Timeout("A"), Ev::Timeout("B")])
+            .expect(
+                Behavior::NonStrict,
+                vec![Ev::Timeout("A"), Ev::Timeout("B")],
+            )
             .close(invalid())
             .steps(steps),
         );
@@ -167,7 +174,9 @@ fn sequence_cases() -> Vec<Case> {
                 case.expect(Behavior::Ok, vec![msg(&payload, false)])
                     .steps(steps)
             } else {
-                case.expect(Behavior::Ok, vec![]).close(invalid()).steps(steps)
+                case.expect(Behavior::Ok, vec![])
+                    .close(invalid())
+                    .steps(steps)
             });
         }
     }
@@ -189,12 +198,22 @@ pub fn sequences() -> Vec<(&'static str, Vec<(bool, Vec<u8>)>)> {
         ],
     )];
     let prefixes = (1..=KOSME.len())
-        .map(|i| (std::str::from_utf8(&KOSME[..i]).is_ok(), KOSME[..i].to_vec()))
+        .map(|i| {
+            (
+                std::str::from_utf8(&KOSME[..i]).is_ok(),
+                KOSME[..i].to_vec(),
+            )
+        })
         .collect();
     groups.push(("all prefixes of a valid UTF-8 string", prefixes));
     groups.push((
         "first possible sequence of a certain length",
-        vec![v(b"\x00"), v(b"\xc2\x80"), v(b"\xe0\xa0\x80"), v(b"\xf0\x90\x80\x80")],
+        vec![
+            v(b"\x00"),
+            v(b"\xc2\x80"),
+            v(b"\xe0\xa0\x80"),
+            v(b"\xf0\x90\x80\x80"),
+        ],
     ));
     groups.push((
         "first possible sequence of length 5/6",
@@ -202,7 +221,12 @@ pub fn sequences() -> Vec<(&'static str, Vec<(bool, Vec<u8>)>)> {
     ));
     groups.push((
         "last possible sequence of a certain length",
-        vec![v(b"\x7f"), v(b"\xdf\xbf"), v(b"\xef\xbf\xbf"), v(b"\xf4\x8f\xbf\xbf")],
+        vec![
+            v(b"\x7f"),
+            v(b"\xdf\xbf"),
+            v(b"\xef\xbf\xbf"),
+            v(b"\xf4\x8f\xbf\xbf"),
+        ],
     ));
     groups.push((
         "last possible sequence of length 4/5/6",
@@ -236,10 +260,16 @@ pub fn sequences() -> Vec<(&'static str, Vec<(bool, Vec<u8>)>)> {
             x(&all_continuations),
         ],
     ));
-    let lonely = [(0xc0u8, 0xdfu8), (0xe0, 0xef), (0xf0, 0xf7), (0xf8, 0xfb), (0xfc, 0xfd)]
-        .iter()
-        .map(|(a, b)| x(&(*a..*b).flat_map(|c| [c, 0x20]).collect::<Vec<u8>>()))
-        .collect();
+    let lonely = [
+        (0xc0u8, 0xdfu8),
+        (0xe0, 0xef),
+        (0xf0, 0xf7),
+        (0xf8, 0xfb),
+        (0xfc, 0xfd),
+    ]
+    .iter()
+    .map(|(a, b)| x(&(*a..*b).flat_map(|c| [c, 0x20]).collect::<Vec<u8>>()))
+    .collect();
     groups.push(("lonely start characters", lonely));
     let cut: [&[u8]; 10] = [
         b"\xc0",
@@ -257,7 +287,10 @@ pub fn sequences() -> Vec<(&'static str, Vec<(bool, Vec<u8>)>)> {
         "sequences with the last continuation byte missing",
         cut.iter().map(|s| x(s)).collect(),
     ));
-    groups.push(("concatenation of incomplete sequences", vec![x(&cut.concat())]));
+    groups.push((
+        "concatenation of incomplete sequences",
+        vec![x(&cut.concat())],
+    ));
     groups.push((
         "impossible bytes",
         vec![x(b"\xfe"), x(b"\xff"), x(b"\xfe\xfe\xff\xff")],
@@ -295,14 +328,24 @@ pub fn sequences() -> Vec<(&'static str, Vec<(bool, Vec<u8>)>)> {
     groups.push((
         "single UTF-16 surrogates",
         [
-            b"\xed\xa0\x80", b"\xed\xad\xbf", b"\xed\xae\x80", b"\xed\xaf\xbf", b"\xed\xb0\x80",
-            b"\xed\xbe\x80", b"\xed\xbf\xbf",
+            b"\xed\xa0\x80",
+            b"\xed\xad\xbf",
+            b"\xed\xae\x80",
+            b"\xed\xaf\xbf",
+            b"\xed\xb0\x80",
+            b"\xed\xbe\x80",
+            b"\xed\xbf\xbf",
         ]
         .iter()
         .map(|s| x(*s))
         .collect(),
     ));
-    let highs: [&[u8]; 4] = [b"\xed\xa0\x80", b"\xed\xad\xbf", b"\xed\xae\x80", b"\xed\xaf\xbf"];
+    let highs: [&[u8]; 4] = [
+        b"\xed\xa0\x80",
+        b"\xed\xad\xbf",
+        b"\xed\xae\x80",
+        b"\xed\xaf\xbf",
+    ];
     let lows: [&[u8]; 2] = [b"\xed\xb0\x80", b"\xed\xbf\xbf"];
     groups.push((
         "paired UTF-16 surrogates",
@@ -321,7 +364,10 @@ pub fn sequences() -> Vec<(&'static str, Vec<(bool, Vec<u8>)>)> {
 
 /// U+FFFE, U+FFFF and the non-characters at the end of planes 1–16.
 fn noncharacters() -> Vec<(bool, Vec<u8>)> {
-    let mut out = vec![(true, b"\xef\xbf\xbe".to_vec()), (true, b"\xef\xbf\xbf".to_vec())];
+    let mut out = vec![
+        (true, b"\xef\xbf\xbe".to_vec()),
+        (true, b"\xef\xbf\xbf".to_vec()),
+    ];
     for z1 in [0xf0u8, 0xf1, 0xf2, 0xf3, 0xf4] {
         for z2 in [0x8fu8, 0x9f, 0xaf, 0xbf] {
             if z1 == 0xf4 && z2 != 0x8f {

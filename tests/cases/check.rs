@@ -1,0 +1,242 @@
+//! `wsprobe check`: Autobahn's cases and verdicts against real servers — `wsprobe listen`
+//! (all OK or INFORMATIONAL, as Autobahn says), a deliberately careless raw echo server (the
+//! FAILED verdicts Autobahn gives it, checked against Autobahn by `.ci/check-compare`), and a
+//! server that fails every connection at once (NON-STRICT, which only `--strict` fails).
+
+use futures_util::StreamExt;
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+
+use crate::support::careless::Careless;
+use crate::support::{wsprobe, Listener, Printed, Server};
+
+/// `check --json ARGS URL`: the exit status and the one JSON object on stdout's last line.
+fn check_json(url: &str, args: &[&str]) -> (i32, Value) {
+    let out = wsprobe()
+        .arg("check")
+        .arg("--json")
+        .args(args)
+        .arg(url)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run wsprobe check");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().unwrap_or_else(|| {
+        panic!(
+            "no output; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_str(last).unwrap(),
+    )
+}
+
+fn verdicts(report: &Value, id: &str) -> (String, String) {
+    let case = &report["cases"][id];
+    assert!(case.is_object(), "{id} missing from {report}");
+    (
+        case["behavior"].as_str().unwrap().to_owned(),
+        case["behaviorClose"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn wsprobe_listen_passes_every_case_but_the_load_ones() {
+    let server = Listener::start(&["-q"]);
+    let (code, report) = check_json(&server.url, &["--exclude", "9.*"]);
+    assert_eq!(code, 0, "{report}");
+    let cases = report["cases"].as_object().unwrap();
+    assert_eq!(cases.len(), 247, "every case of 1.x–7.x and 10.x");
+    for (id, case) in cases {
+        let informational = ["7.1.6", "7.13.1", "7.13.2"].contains(&id.as_str());
+        let (b, c) = verdicts(&report, id);
+        if informational {
+            assert_eq!(
+                (b.as_str(), c.as_str()),
+                ("INFORMATIONAL", "INFORMATIONAL"),
+                "{id}"
+            );
+        } else {
+            assert_eq!((b.as_str(), c.as_str()), ("OK", "OK"), "{id}: {case}");
+        }
+    }
+    assert_eq!(report["totals"]["OK"], 244);
+    assert_eq!(report["totals"]["INFORMATIONAL"], 3);
+    assert_eq!(report["totals"]["FAILED"], 0);
+    assert_eq!(report["count"], 247);
+    // Autobahn's close codes: the echo's 1000, the 1002 and 1007 of the failing cases.
+    assert_eq!(report["cases"]["1.1.1"]["remoteCloseCode"], 1000);
+    assert_eq!(report["cases"]["4.1.1"]["remoteCloseCode"], 1002);
+    assert_eq!(report["cases"]["6.3.1"]["remoteCloseCode"], 1007);
+    assert!(report["cases"]["6.4.1"]["duration_ms"].as_u64().unwrap() >= 1000);
+}
+
+#[test]
+fn wsprobe_listen_passes_the_load_cases_it_is_quick_on() {
+    let server = Listener::start(&["-q"]);
+    let (code, report) = check_json(&server.url, &["--cases", "9.1.1,9.2.1,9.7.1,9.8.2"]);
+    assert_eq!(code, 0, "{report}");
+    for id in ["9.1.1", "9.2.1", "9.7.1", "9.8.2"] {
+        assert_eq!(verdicts(&report, id), ("OK".into(), "OK".into()), "{id}");
+    }
+}
+
+/// Autobahn's verdicts for the careless server (autobahntestsuite 25.10.1, see
+/// `.ci/check-compare`), one or more of each kind.
+const CARELESS: &[(&str, &str, &str)] = &[
+    ("1.1.1", "OK", "OK"),
+    ("2.5", "FAILED", "FAILED"),
+    ("3.1", "OK", "FAILED"),
+    ("3.2", "FAILED", "FAILED"),
+    ("4.1.1", "OK", "FAILED"),
+    ("5.1", "FAILED", "FAILED"),
+    ("5.15", "OK", "FAILED"),
+    ("6.3.1", "FAILED", "FAILED"),
+    ("6.5.1", "OK", "OK"),
+    ("6.12.1", "FAILED", "FAILED"),
+    ("7.1.1", "OK", "OK"),
+    ("7.3.2", "OK", "FAILED BY CLIENT"),
+    ("7.5.1", "FAILED", "WRONG CODE"),
+    ("7.9.1", "FAILED", "WRONG CODE"),
+    ("7.13.1", "INFORMATIONAL", "INFORMATIONAL"),
+    ("10.1.1", "OK", "OK"),
+];
+
+#[test]
+fn a_careless_server_fails_where_autobahn_fails_it() {
+    let server = Careless::start();
+    let ids: Vec<&str> = CARELESS.iter().map(|(id, _, _)| *id).collect();
+    let (code, report) = check_json(&server.url, &["--cases", &ids.join(",")]);
+    assert_eq!(code, 5, "a FAILED case exits 5: {report}");
+    for (id, behavior, close) in CARELESS {
+        assert_eq!(
+            verdicts(&report, id),
+            ((*behavior).into(), (*close).into()),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        report["cases"]["7.9.1"]["remoteCloseCode"], 0,
+        "its echo of code 0"
+    );
+    assert_eq!(report["cases"]["6.3.1"]["remoteCloseCode"], Value::Null);
+}
+
+#[test]
+fn the_table_says_what_was_sent_expected_and_received() {
+    let server = Careless::start();
+    let out = wsprobe()
+        .args(["check", "--cases", "4.1.*,6.3.1", &server.url])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(5);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("6 cases in"), "{stdout}");
+    assert!(
+        stdout.contains(" 4 Opcodes                5 cases  OK 2, FAILED 3"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("6 UTF-8 Handling"), "{stdout}");
+    assert!(stdout.contains("6.3.1 FAILED (close: FAILED"), "{stdout}");
+    assert!(
+        stdout.contains("sent:     invalid UTF-8 text (a surrogate) in one frame"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("expected: nothing (OK); the server fails the connection with 1007"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the prober objected: invalid UTF-8 in a text message"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the prober objected: data frame using reserved opcode 3"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("total: OK=2 NON-STRICT=0 INFORMATIONAL=0 UNIMPLEMENTED=0 FAILED=4"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn strict_fails_non_strict_cases() {
+    // A server that fails every connection with 1002 at once, before echoing anything: in 3.2
+    // (a good message, then one with RSV = 2) it never echoes the good one, which Autobahn
+    // calls NON-STRICT. That passes, unless --strict.
+    let server = Server::ws(|mut ws| async move {
+        let close = CloseFrame {
+            code: CloseCode::Protocol,
+            reason: "".into(),
+        };
+        let _ = ws.close(Some(close)).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let (code, report) = check_json(&server.url, &["--cases", "3.2"]);
+    assert_eq!(
+        verdicts(&report, "3.2"),
+        ("NON-STRICT".into(), "OK".into()),
+        "{report}"
+    );
+    assert_eq!(code, 0);
+    let (code, report) = check_json(&server.url, &["--cases", "3.2", "--strict"]);
+    assert_eq!(verdicts(&report, "3.2").0, "NON-STRICT", "{report}");
+    assert_eq!(code, 5);
+}
+
+#[test]
+fn cases_and_exclude_pick_by_autobahns_patterns() {
+    let server = Listener::start(&["-q"]);
+    let (code, report) = check_json(
+        &server.url,
+        &["--cases", "1.1.*,2.1", "--exclude", "1.1.8", "-j", "1"],
+    );
+    assert_eq!(code, 0);
+    let ids: Vec<&str> = report["cases"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        ids,
+        ["1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "2.1"]
+    );
+}
+
+#[test]
+fn no_case_matching_is_a_usage_error() {
+    let stderr = wsprobe()
+        .args(["check", "--cases", "12.*", "ws://127.0.0.1:9/"])
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert!(
+        stderr.contains("wsprobe: error: no case matches --cases (less --exclude)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_exits_3() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let stderr = wsprobe()
+        .args(["check", &format!("ws://127.0.0.1:{port}/")])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr_text();
+    assert!(
+        stderr.contains(&format!(
+            "wsprobe: error: cannot check ws://127.0.0.1:{port}/: could not connect to 127.0.0.1:{port}"
+        )),
+        "{stderr}"
+    );
+}
