@@ -465,11 +465,7 @@ impl<'c> Machine<'c> {
     fn control_frame(&mut self, opcode: u8, payload: Vec<u8>, now: Instant) {
         match opcode {
             8 => self.close_frame(payload, now),
-            9 => {
-                if self.state == State::Open {
-                    self.send_frame(&Out::new(10, payload), None);
-                }
-            }
+            9 if self.state == State::Open => self.send_frame(&Out::new(10, payload), None),
             10 => {
                 self.received.push(Ev::Pong(payload));
                 self.finish_when_done();

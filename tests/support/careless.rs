@@ -111,8 +111,11 @@ fn connection(mut s: TcpStream) -> std::io::Result<()> {
     }
 }
 
-/// One whole frame at the start of `buf`: (first byte, opcode, unmasked payload), bytes used.
-fn parse(buf: &[u8]) -> Option<((u8, u8, Vec<u8>), usize)> {
+/// A frame as received: its first byte, its opcode, its payload unmasked.
+type Frame = (u8, u8, Vec<u8>);
+
+/// One whole frame at the start of `buf`, and how many bytes it took.
+fn parse(buf: &[u8]) -> Option<(Frame, usize)> {
     if buf.len() < 2 {
         return None;
     }

@@ -90,7 +90,15 @@ pub fn cases() -> Vec<Case> {
             kill_after(1.0),
         ]),
     );
-    cases.extend([
+    cases.extend(payloads());
+    cases.extend(codes());
+    cases
+}
+
+/// 7.3, 7.5: close payloads of each length, and a reason that is not UTF-8.
+fn payloads() -> Vec<Case> {
+    let normal = Some(1000);
+    vec![
         closing(
             "7.3.1",
             "a close without payload",
@@ -140,7 +148,12 @@ pub fn cases() -> Vec<Case> {
             false,
             vec![close_frame(normal, KOSME_SURROGATE)],
         ),
-    ]);
+    ]
+}
+
+/// 7.7, 7.9, 7.13: valid, invalid and undefined close codes.
+fn codes() -> Vec<Case> {
+    let mut cases = Vec::new();
     let valid = [
         1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999,
     ];

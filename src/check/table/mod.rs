@@ -4,9 +4,10 @@
 //! `autobahntestsuite/case/`); permessage-deflate (12.x, 13.x) is not in the table.
 
 mod closing;
+mod fragmentation;
 mod utf8;
 
-use super::case::step::{chopped, close_after, frame, kill_after, later, message, raw, synced};
+use super::case::step::{chopped, close_after, frame, kill_after, message, raw, synced};
 use super::case::{Behavior, Case, Ev, ExpectClose, OnMessage, Rule, Step};
 
 /// Every case, in Autobahn's order.
@@ -16,7 +17,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(pings());
     cases.extend(reserved_bits());
     cases.extend(opcodes());
-    cases.extend(fragmentation());
+    cases.extend(fragmentation::cases());
     cases.extend(utf8::cases());
     cases.extend(closing::cases());
     cases.extend(limits());
@@ -269,174 +270,6 @@ fn opcodes() -> Vec<Case> {
             frame(op(4), hello),
             bytewise,
         ));
-    }
-    cases
-}
-
-/// 5.x: fragmentation.
-fn fragmentation() -> Vec<Case> {
-    let f = |opcode: u8, fin: bool, p: &str| raw(opcode, fin, 0, p.as_bytes());
-    let fails = |id: &str, sends: &str, frames: Vec<Step>| {
-        let mut steps = frames;
-        steps.push(kill_after(1.0));
-        Case::new(id, sends)
-            .expect(Behavior::Ok, vec![])
-            .close(ExpectClose::server_fails(1002))
-            .steps(steps)
-    };
-    let both = b"fragment1fragment2";
-    let echoed = |id: &str, sends: &str, frames: Vec<Step>, events: Vec<Ev>| {
-        let mut steps = frames;
-        steps.push(close_after(1.0));
-        Case::new(id, sends)
-            .expect(Behavior::Ok, events)
-            .steps(steps)
-    };
-    let ping = b"ping payload";
-    let nc = "non-continuation payload";
-    let hello = "Hello, world!";
-    let mut cases = vec![
-        fails(
-            "5.1",
-            "a fragmented ping",
-            vec![f(9, false, "fragment1"), f(0, true, "fragment2")],
-        ),
-        fails(
-            "5.2",
-            "a fragmented pong",
-            vec![f(10, false, "fragment1"), f(0, true, "fragment2")],
-        ),
-        echoed(
-            "5.3",
-            "a text message in 2 fragments",
-            vec![f(1, false, "fragment1"), f(0, true, "fragment2")],
-            vec![msg(both, false)],
-        ),
-        echoed(
-            "5.4",
-            "a text message in 2 fragments, each on its own write",
-            vec![
-                synced(f(1, false, "fragment1")),
-                synced(f(0, true, "fragment2")),
-            ],
-            vec![msg(both, false)],
-        ),
-        echoed(
-            "5.5",
-            "a text message in 2 fragments, one byte at a time",
-            vec![
-                bytewise(f(1, false, "fragment1")),
-                bytewise(f(0, true, "fragment2")),
-            ],
-            vec![msg(both, false)],
-        ),
-    ];
-    for (id, each, how) in [
-        ("5.6", same as fn(Step) -> Step, ""),
-        ("5.7", synced, ", each on its own write"),
-        ("5.8", bytewise, ", one byte at a time"),
-    ] {
-        cases.push(echoed(
-            id,
-            &format!("a text message in 2 fragments with a ping between them{how}"),
-            vec![
-                each(f(1, false, "fragment1")),
-                each(raw(9, true, 0, &ping[..])),
-                each(f(0, true, "fragment2")),
-            ],
-            vec![pong(ping), msg(both, false)],
-        ));
-    }
-    for (id, fin, each, how) in [
-        ("5.9", true, same as fn(Step) -> Step, ""),
-        ("5.10", true, synced, ", each on its own write"),
-        ("5.11", true, bytewise, ", one byte at a time"),
-        ("5.12", false, same, ""),
-        ("5.13", false, synced, ", each on its own write"),
-        ("5.14", false, bytewise, ", one byte at a time"),
-    ] {
-        let what = if fin { "final" } else { "unfinished" };
-        cases.push(fails(
-            id,
-            &format!(
-                "a {what} continuation frame with nothing to continue, then a text message{how}"
-            ),
-            vec![each(f(0, fin, nc)), each(f(1, true, hello))],
-        ));
-    }
-    cases.push(
-        Case::new(
-            "5.15",
-            "a text message in 2 fragments, then a continuation and a text frame that are not a message",
-        )
-        .expect(Behavior::Ok, vec![msg(both, false)])
-        .expect(Behavior::NonStrict, vec![])
-        .close(ExpectClose::server_fails(1002))
-        .steps(vec![
-            f(1, false, "fragment1"),
-            f(0, true, "fragment2"),
-            f(0, false, "fragment3"),
-            f(1, true, "fragment4"),
-            kill_after(1.0),
-        ]),
-    );
-    let mut frames = Vec::new();
-    for _ in 0..2 {
-        frames.extend([
-            f(0, false, "fragment1"),
-            f(1, false, "fragment2"),
-            f(0, true, "fragment3"),
-        ]);
-    }
-    cases.push(fails(
-        "5.16",
-        "twice: a continuation frame, a text frame, a final continuation",
-        frames,
-    ));
-    let mut frames = Vec::new();
-    for _ in 0..2 {
-        frames.extend([
-            f(0, true, "fragment1"),
-            f(1, false, "fragment2"),
-            f(0, true, "fragment3"),
-        ]);
-    }
-    cases.push(fails(
-        "5.17",
-        "twice: a final continuation frame, a text frame, a final continuation",
-        frames,
-    ));
-    cases.push(fails(
-        "5.18",
-        "a text frame, then another text frame instead of a continuation",
-        vec![f(1, false, "fragment1"), f(1, true, "fragment2")],
-    ));
-    for (id, each, how) in [
-        ("5.19", same as fn(Step) -> Step, ""),
-        ("5.20", synced, ", each frame on its own write"),
-    ] {
-        let text = b"fragment1fragment2fragment3fragment4fragment5";
-        cases.push(
-            Case::new(
-                id,
-                format!("a text message in 5 fragments over 1 s, with 2 pings between them{how}"),
-            )
-            .expect(
-                Behavior::Ok,
-                vec![pong(b"pongme 1!"), pong(b"pongme 2!"), msg(text, false)],
-            )
-            .steps(vec![
-                each(f(1, false, "fragment1")),
-                each(f(0, false, "fragment2")),
-                each(f(9, true, "pongme 1!")),
-                later(1.0, None),
-                each(f(0, false, "fragment3")),
-                each(f(0, false, "fragment4")),
-                each(f(9, true, "pongme 2!")),
-                each(f(0, true, "fragment5")),
-                close_after(1.0),
-            ]),
-        );
     }
     cases
 }
