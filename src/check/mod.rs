@@ -150,6 +150,7 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
         results.push(outcome(case, r));
     }
     outcomes.append(&mut results);
+    outcomes.sort_by_key(|o| id_key(&o.id));
     if plan.progress {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
@@ -158,6 +159,11 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
         outcomes,
         elapsed: started.elapsed(),
     })
+}
+
+/// An id as numbers, for Autobahn's order (9.8.6 before 10.1.1).
+fn id_key(id: &str) -> Vec<u32> {
+    id.split('.').filter_map(|p| p.parse().ok()).collect()
 }
 
 fn outcome(case: &Case, run: probe::Run<'_>) -> Outcome {
