@@ -151,14 +151,23 @@ fn counts_words(c: &BTreeMap<Behavior, usize>) -> String {
         .join(", ")
 }
 
+/// "1 case", "247 cases".
+fn cases(n: usize) -> String {
+    if n == 1 {
+        "1 case".to_owned()
+    } else {
+        format!("{n} cases")
+    }
+}
+
 /// The human table.
 pub fn human(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "wsprobe check {}: {} cases in {}",
+        "wsprobe check {}: {} in {}",
         s.url,
-        s.outcomes.len(),
+        cases(s.outcomes.len()),
         render::duration(s.elapsed)
     );
     let mut groups: Vec<&str> = Vec::new();
@@ -177,8 +186,9 @@ pub fn human(s: &Summary) -> String {
         let n = of_group().count();
         let _ = writeln!(
             out,
-            "  {g:>2} {:<20} {n:>3} cases  {}",
+            "  {g:>2} {:<20} {:>9}  {}",
             group_name(g),
+            cases(n),
             counts_words(&counts(of_group()))
         );
     }

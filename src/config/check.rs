@@ -3,8 +3,9 @@
 use anyhow::Result;
 
 use super::{client, OutputConfig};
-use crate::check::CheckPlan;
+use crate::check::{self, CheckPlan};
 use crate::cli::CheckArgs;
+use crate::error::Failure;
 
 /// Everything `check` runs with: the probe's plan and how to show the result.
 #[derive(Debug)]
@@ -16,6 +17,18 @@ pub struct CheckRun {
 }
 
 pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
+    if args.handshake.location {
+        return Err(Failure::usage("check does not follow redirects (-L)")
+            .hint("give check the URL the server upgrades on")
+            .into());
+    }
+    if args.handshake.deflate.is_some() {
+        return Err(Failure::usage(
+            "check offers no extension: the permessage-deflate cases (12.x, 13.x) are not implemented",
+        )
+        .hint("leave out --deflate")
+        .into());
+    }
     let mut settings = client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?;
     // The prober speaks plain RFC 6455: no extension is offered (12.x/13.x are not run).
     settings.deflate = None;
@@ -23,8 +36,7 @@ pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
     Ok(CheckRun {
         plan: CheckPlan {
             client: settings,
-            cases: args.cases,
-            exclude: args.exclude,
+            cases: check::select(check::table::all(), &args.cases, &args.exclude)?,
             parallel: usize::from(args.parallel),
             case_timeout: args.case_timeout,
             progress: out.stderr_tty && !out.quiet && !out.json,
