@@ -30,8 +30,13 @@ pub enum State {
 /// What the driver is asked to do with the socket.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Cmd {
-    /// Write these bytes, `chop` bytes per write (each flushed) when given.
-    Write { bytes: Vec<u8>, chop: Option<usize> },
+    /// Write these bytes, `chop` bytes per write (each flushed) when given; `alone`: in a
+    /// write of their own (Autobahn's `sync`), not joined to the writes around them.
+    Write {
+        bytes: Vec<u8>,
+        chop: Option<usize>,
+        alone: bool,
+    },
     /// Close the connection: at once (`abort`), or after what is queued was written.
     Drop { abort: bool },
 }
@@ -179,7 +184,7 @@ impl<'c> Machine<'c> {
     fn run_steps(&mut self, from: usize, now: Instant) {
         for (i, step) in self.case.steps.iter().enumerate().skip(from) {
             match step {
-                Step::Frame { frame, chop, .. } => self.send_frame(frame, *chop),
+                Step::Frame { frame, chop, sync } => self.send_frame_as(frame, *chop, *sync),
                 Step::Message {
                     payload,
                     binary,
@@ -222,10 +227,7 @@ impl<'c> Machine<'c> {
             rsv: 0,
             len,
         });
-        self.cmds.push(Cmd::Write {
-            bytes: frame::header(opcode, fin, 0, len, key),
-            chop: None,
-        });
+        self.write(frame::header(opcode, fin, 0, len, key), None, false);
     }
 
     fn frame_data(&mut self, data: &[u8]) {
@@ -235,10 +237,32 @@ impl<'c> Machine<'c> {
         let mut bytes = data.to_vec();
         frame::mask(&mut bytes, key, at);
         self.pending = Some((key, at + data.len()));
-        self.cmds.push(Cmd::Write { bytes, chop: None });
+        self.write(bytes, None, false);
     }
 
     fn send_frame(&mut self, f: &Out, chop: Option<usize>) {
+        self.send_frame_as(f, chop, false);
+    }
+
+    /// Queues bytes to write. Writes that need no write of their own are joined, as Twisted's
+    /// transport joins them: a message in 65536 frames is not 65536 system calls.
+    fn write(&mut self, bytes: Vec<u8>, chop: Option<usize>, alone: bool) {
+        if chop.is_none() && !alone {
+            if let Some(Cmd::Write {
+                bytes: last,
+                chop: None,
+                alone: false,
+            }) = self.cmds.last_mut()
+            {
+                last.extend_from_slice(&bytes);
+                return;
+            }
+        }
+        self.cmds.push(Cmd::Write { bytes, chop, alone });
+    }
+
+    /// Autobahn's `sendFrame`: any frame, in any state but closed.
+    fn send_frame_as(&mut self, f: &Out, chop: Option<usize>, alone: bool) {
         if self.state == State::Closed {
             return;
         }
@@ -249,10 +273,7 @@ impl<'c> Machine<'c> {
             rsv: f.rsv,
             len: f.payload.len(),
         });
-        self.cmds.push(Cmd::Write {
-            bytes: frame::encode(f),
-            chop,
-        });
+        self.write(frame::encode(f), chop, alone);
     }
 
     /// Autobahn's `sendMessage`: nothing unless open; fragments of `size` bytes, the last

@@ -5,8 +5,9 @@
 //! (`frame.rs`), plays Autobahn's client protocol as a state machine (`machine.rs`), one
 //! connection per case (`probe.rs`), and judges by Autobahn's rules (`verdict.rs`). The cases
 //! are data (`case.rs`, `table/`). Cases run several at a time where that cannot change a
-//! verdict (each case is its own connection, judged only on what happens on it); the 9.x
-//! cases, which measure the server under load, run one at a time after the others.
+//! verdict: each case is its own connection, judged only on what happens on it, and no case
+//! but the 9.x ones loads the server; those (large messages, 1000 round trips, with waits of
+//! 10 s and more) run one at a time, beside the others.
 
 pub mod case;
 pub mod frame;
@@ -131,24 +132,27 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
     let (load, others): (Vec<&Case>, Vec<&Case>) =
         rest.iter().partition(|c| c.id.starts_with("9."));
     let parallel = plan.parallel.max(1);
-    let mut results: Vec<Outcome> = stream::iter(others)
-        .map(|case| {
-            let conn = &conn;
-            let show = &show;
-            async move {
-                let r = probe::run(case, &plan.client, conn, plan.case_timeout).await;
-                show(&case.id);
-                outcome(case, r)
-            }
-        })
-        .buffered(parallel)
-        .collect()
-        .await;
-    for case in load {
-        let r = probe::run(case, &plan.client, &conn, plan.case_timeout).await;
-        show(&case.id);
-        results.push(outcome(case, r));
-    }
+    let run_one = |case| one(case, plan, &conn, &show);
+    let mut results = if parallel == 1 {
+        let mut results = Vec::new();
+        for case in rest {
+            results.push(run_one(case).await);
+        }
+        results
+    } else {
+        // The load cases one after another, beside the others (which mostly wait).
+        let others = stream::iter(others)
+            .map(run_one)
+            .buffered(parallel)
+            .collect::<Vec<_>>();
+        let load = stream::iter(load)
+            .map(run_one)
+            .buffered(1)
+            .collect::<Vec<_>>();
+        let (mut a, b) = tokio::join!(others, load);
+        a.extend(b);
+        a
+    };
     outcomes.append(&mut results);
     outcomes.sort_by_key(|o| id_key(&o.id));
     if plan.progress {
@@ -159,6 +163,13 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
         outcomes,
         elapsed: started.elapsed(),
     })
+}
+
+/// Runs one case and shows it done.
+async fn one(case: &Case, plan: &CheckPlan, conn: &Conn, show: &dyn Fn(&str)) -> Outcome {
+    let r = probe::run(case, &plan.client, conn, plan.case_timeout).await;
+    show(&case.id);
+    outcome(case, r)
 }
 
 /// An id as numbers, for Autobahn's order (9.8.6 before 10.1.1).

@@ -196,17 +196,27 @@ where
     cut_off
 }
 
+/// Byte-wise writes are paced like Autobahn's, which makes one write per turn of its event
+/// loop: a server's answer to one frame can race with the arrival of the next, and a byte
+/// every 50 µs gives such a server about the time Autobahn gives it.
+const BYTE_PACE: Duration = Duration::from_micros(50);
+
 /// Writes what the machine asks, in order; a chopped write is flushed piece by piece.
 async fn write<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::UnboundedReceiver<Cmd>) {
     while let Some(cmd) = rx.recv().await {
         match cmd {
-            Cmd::Write { bytes, chop } => {
+            Cmd::Write { bytes, chop, .. } => {
                 let size = chop.unwrap_or(bytes.len()).max(1);
                 for piece in bytes.chunks(size) {
+                    let written = Instant::now();
                     if wr.write_all(piece).await.is_err() || wr.flush().await.is_err() {
                         return;
                     }
-                    if chop.is_some() {
+                    if chop == Some(1) {
+                        while written.elapsed() < BYTE_PACE {
+                            tokio::task::yield_now().await;
+                        }
+                    } else if chop.is_some() {
                         tokio::task::yield_now().await;
                     }
                 }

@@ -16,9 +16,9 @@ behavior (OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED) and behaviorClos
 CODE, UNCLEAN, FAILED BY CLIENT, FAILED). The permessage-deflate cases (12.x, 13.x) are not
 implemented.
 
-Each case is its own connection. Cases run --parallel at a time, except the 9.x cases
-(performance under load), which run one at a time after the others; --parallel 1 runs every
-case in order, as Autobahn does.
+Each case is its own connection, judged only on what happens on it. Cases run --parallel at
+a time, except the 9.x cases (large messages and round trips, the load), which run one at a
+time beside the others; --parallel 1 runs every case in order, as Autobahn does.
 
 Exit status: 0 no case FAILED; 5 some case FAILED (with --strict: or was NON-STRICT or
 UNIMPLEMENTED); 3 the server could not be reached; 2 usage error.";

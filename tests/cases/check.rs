@@ -246,3 +246,77 @@ fn an_unreachable_server_exits_3() {
         "{stderr}"
     );
 }
+
+#[test]
+fn checks_over_tls_with_the_clients_ca_option() {
+    let pki = crate::support::tls::pki();
+    let server = Listener::start(&[
+        "--tls-cert",
+        pki.server_cert.to_str().unwrap(),
+        "--tls-key",
+        pki.server_key.to_str().unwrap(),
+    ]);
+    assert!(server.url.starts_with("wss://"), "{}", server.url);
+    let (code, report) = check_json(
+        &server.url,
+        &[
+            "--ca",
+            pki.ca.to_str().unwrap(),
+            "--cases",
+            "1.1.8,2.6,5.19,6.2.3",
+        ],
+    );
+    assert_eq!(code, 0, "{report}");
+    for id in ["1.1.8", "2.6", "5.19", "6.2.3"] {
+        assert_eq!(verdicts(&report, id), ("OK".into(), "OK".into()), "{id}");
+    }
+}
+
+#[test]
+fn the_handshake_carries_the_clients_headers() {
+    // Every case's upgrade request has the -H header and the Origin (the server refuses
+    // the others with 403, which would be a connect failure).
+    let server = Server::tcp(|tcp| async move {
+        let check = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, resp| {
+            let ok = req.headers().get("x-token").is_some_and(|v| v == "s3cret")
+                && req
+                    .headers()
+                    .get("origin")
+                    .is_some_and(|v| v == "https://app.example");
+            if ok {
+                Ok(resp)
+            } else {
+                let mut refusal =
+                    tokio_tungstenite::tungstenite::handshake::server::ErrorResponse::new(None);
+                *refusal.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::FORBIDDEN;
+                Err(refusal)
+            }
+        };
+        if let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, check).await {
+            while let Some(Ok(msg)) = ws.next().await {
+                if (msg.is_text() || msg.is_binary())
+                    && futures_util::SinkExt::send(&mut ws, msg).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+    });
+    let args = [
+        "-H",
+        "X-Token: s3cret",
+        "-o",
+        "https://app.example",
+        "--cases",
+        "1.1.1,1.2.1",
+    ];
+    let (code, report) = check_json(&server.url, &args);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(verdicts(&report, "1.2.1"), ("OK".into(), "OK".into()));
+    let stderr = wsprobe()
+        .args(["check", "--cases", "1.1.1", &server.url])
+        .assert()
+        .code(3)
+        .stderr_text();
+    assert!(stderr.contains("HTTP 403"), "{stderr}");
+}
