@@ -277,6 +277,7 @@ fn the_handshake_carries_the_clients_headers() {
     // Every case's upgrade request has the -H header and the Origin (the server refuses
     // the others with 403, which would be a connect failure).
     let server = Server::tcp(|tcp| async move {
+        #[allow(clippy::result_large_err)] // tungstenite's callback type
         let check = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, resp| {
             let ok = req.headers().get("x-token").is_some_and(|v| v == "s3cret")
                 && req
