@@ -356,7 +356,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__check)
-            opts="-H -o -s -L -k -j -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --cases --exclude --strict --parallel --case-timeout --color --json --verbose --quiet --timestamps --help --version"
+            opts="-H -o -s -L -k -j -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --ca --insecure --cert --key --proxy --noproxy --cases --exclude --strict --parallel --report --case-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,6 +431,10 @@ _wsprobe() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -413,6 +413,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand --exclude 'Cases to leave out: ids or patterns, comma-separated (9.*)'
             cand -j 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order'
             cand --parallel 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order'
+            cand --report 'Also write an HTML page with every case''s verdicts, details and wire log'
             cand --case-timeout 'A case still running after this long is cut off and FAILED (Autobahn''s own waits end every case sooner against a server that answers)'
             cand --color 'When to colour the event lines on stderr'
             cand -L 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'

@@ -17,6 +17,9 @@ use super::frame::{self, Out, Piece, Reader};
 /// Autobahn's `closeHandshakeTimeout` and `serverConnectionDropTimeout`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How many lines of a case's wire log are kept.
+const WIRE_LOG: usize = 400;
+
 /// The close codes a close frame may carry (RFC 6455 7.4.1 and 3000–4999).
 const ALLOWED: [u16; 9] = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011];
 
@@ -85,7 +88,12 @@ pub struct Machine<'c> {
     pub tx_frames: [u64; 16],
     /// What the 9.x cases' own message handler decided (OK when the echo was right).
     pub handler_ok: bool,
+    /// The wire log, its first `WIRE_LOG` lines (Autobahn keeps none for the 9.x cases).
     pub wire: Vec<Wire>,
+    /// Lines left out of the wire log.
+    pub wire_left_out: usize,
+    /// What the prober objected to in the server's frames, in order.
+    pub objections: Vec<String>,
     pub cmds: Vec<Cmd>,
     timers: Vec<(Instant, Timer)>,
     reader: Reader,
@@ -115,6 +123,8 @@ impl<'c> Machine<'c> {
             tx_frames: [0; 16],
             handler_ok: false,
             wire: Vec::new(),
+            wire_left_out: 0,
+            objections: Vec::new(),
             cmds: Vec::new(),
             timers: Vec::new(),
             reader: Reader::default(),
@@ -126,6 +136,14 @@ impl<'c> Machine<'c> {
             utf8: None,
             round_trips: 0,
             pending: None,
+        }
+    }
+
+    fn log(&mut self, line: Wire) {
+        if self.wire.len() < WIRE_LOG {
+            self.wire.push(line);
+        } else {
+            self.wire_left_out += 1;
         }
     }
 
@@ -221,7 +239,7 @@ impl<'c> Machine<'c> {
         let key: [u8; 4] = rand::random();
         self.pending = Some((key, 0));
         self.tx_frames[usize::from(opcode & 15)] += 1;
-        self.wire.push(Wire::Sent {
+        self.log(Wire::Sent {
             opcode,
             fin,
             rsv: 0,
@@ -267,7 +285,7 @@ impl<'c> Machine<'c> {
             return;
         }
         self.tx_frames[usize::from(f.opcode & 15)] += 1;
-        self.wire.push(Wire::Sent {
+        self.log(Wire::Sent {
             opcode: f.opcode,
             fin: f.fin,
             rsv: f.rsv,
@@ -349,12 +367,14 @@ impl<'c> Machine<'c> {
     }
 
     fn violation(&mut self, why: &str) {
-        self.wire.push(Wire::Violation(why.to_owned()));
+        self.objections.push(why.to_owned());
+        self.log(Wire::Violation(why.to_owned()));
         self.fail(1002, why.as_bytes());
     }
 
     fn invalid_payload(&mut self, why: &str) {
-        self.wire.push(Wire::Violation(why.to_owned()));
+        self.objections.push(why.to_owned());
+        self.log(Wire::Violation(why.to_owned()));
         self.fail(1007, why.as_bytes());
     }
 
@@ -390,7 +410,7 @@ impl<'c> Machine<'c> {
 
     /// Autobahn's checks of a server frame's header, each answered on its own.
     fn frame_begins(&mut self, head: frame::Head) {
-        self.wire.push(Wire::Received {
+        self.log(Wire::Received {
             opcode: head.opcode,
             fin: head.fin,
             rsv: head.rsv,

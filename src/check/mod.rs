@@ -12,6 +12,7 @@
 pub mod case;
 pub mod frame;
 pub mod machine;
+pub mod page;
 pub mod probe;
 pub mod report;
 pub mod table;
@@ -56,6 +57,9 @@ pub struct Outcome {
     pub close_words: String,
     pub duration: Duration,
     pub remote_close_code: Option<u16>,
+    /// The wire log in words (`--report`), and how many lines were left out.
+    pub wire: Vec<String>,
+    pub wire_left_out: usize,
 }
 
 /// A whole run.
@@ -199,6 +203,12 @@ fn outcome(case: &Case, run: probe::Run<'_>) -> Outcome {
         close_words: v.close_words,
         duration: run.duration,
         remote_close_code,
+        wire: run
+            .machine
+            .as_ref()
+            .map(|m| m.wire.iter().map(page::wire_line).collect())
+            .unwrap_or_default(),
+        wire_left_out: run.machine.as_ref().map_or(0, |m| m.wire_left_out),
     }
 }
 

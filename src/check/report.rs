@@ -8,7 +8,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::case::{Behavior, Case, CloseBehavior, Ev, OnMessage};
-use super::machine::{Machine, Wire};
+use super::machine::Machine;
 use super::{Outcome, Summary};
 use crate::output::render;
 
@@ -100,16 +100,8 @@ pub fn what_happened(m: &Machine<'_>, cut_off: bool) -> String {
         true => "the echo".to_owned(),
         false => events_words(&m.received),
     };
-    let objections: Vec<&str> = m
-        .wire
-        .iter()
-        .filter_map(|w| match w {
-            Wire::Violation(why) => Some(why.as_str()),
-            _ => None,
-        })
-        .collect();
-    if !objections.is_empty() {
-        let _ = write!(s, "; the prober objected: {}", objections.join("; "));
+    if !m.objections.is_empty() {
+        let _ = write!(s, "; the prober objected: {}", m.objections.join("; "));
     }
     let who = if m.closed_by_me {
         "the prober"

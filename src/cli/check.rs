@@ -62,6 +62,10 @@ pub struct CheckArgs {
     #[arg(short = 'j', long, value_name = "N", default_value = "8", value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Cases")]
     pub parallel: u16,
 
+    /// Also write an HTML page with every case's verdicts, details and wire log
+    #[arg(long, value_name = "FILE.html", help_heading = "Output")]
+    pub report: Option<std::path::PathBuf>,
+
     /// A case still running after this long is cut off and FAILED (Autobahn's own waits
     /// end every case sooner against a server that answers)
     #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_positive_duration, help_heading = "Cases")]

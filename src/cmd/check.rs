@@ -12,6 +12,10 @@ use crate::output::write_stdout;
 
 pub async fn run(run: CheckRun) -> Result<ExitCode> {
     let summary = check::run(&run.plan).await?;
+    if let Some(path) = &run.report {
+        std::fs::write(path, check::page::html(&summary))
+            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?;
+    }
     let mut text = if run.json {
         format!("{}\n", report::json(&summary))
     } else {

@@ -14,6 +14,8 @@ pub struct CheckRun {
     pub json: bool,
     /// NON-STRICT and UNIMPLEMENTED fail too.
     pub strict: bool,
+    /// `--report FILE.html`.
+    pub report: Option<std::path::PathBuf>,
 }
 
 pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
@@ -29,6 +31,12 @@ pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
         .hint("leave out --deflate")
         .into());
     }
+    if let Some(path) = &args.report {
+        // A path that cannot be written is found now, not after the run.
+        std::fs::write(path, "").map_err(|e| {
+            Failure::usage(format!("cannot write --report {}: {e}", path.display()))
+        })?;
+    }
     let mut settings = client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?;
     // The prober speaks plain RFC 6455: no extension is offered (12.x/13.x are not run).
     settings.deflate = None;
@@ -43,5 +51,6 @@ pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
         },
         json: out.json,
         strict: args.strict,
+        report: args.report,
     })
 }

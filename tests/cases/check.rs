@@ -321,3 +321,48 @@ fn the_handshake_carries_the_clients_headers() {
         .stderr_text();
     assert!(stderr.contains("HTTP 403"), "{stderr}");
 }
+
+#[test]
+fn report_has_every_case_with_its_wire_log() {
+    let server = Careless::start();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("check.html");
+    wsprobe()
+        .args(["check", "--cases", "1.1.1,4.1.1", "--report"])
+        .arg(&page)
+        .arg(&server.url)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    assert!(html.contains("<h2 id=\"case-4.1.1\">4.1.1: <span class=\"ok\">OK</span> / <span class=\"fail\">FAILED</span></h2>"), "{html}");
+    assert!(html.contains("→ opcode 3 (reserved), 0 B"), "{html}");
+    assert!(html.contains("← opcode 3 (reserved), 0 B"), "{html}");
+    assert!(
+        html.contains("! the prober objects: data frame using reserved opcode 3"),
+        "{html}"
+    );
+    assert!(
+        html.contains("→ text, 0 B"),
+        "the echo case's frame: {html}"
+    );
+}
+
+#[test]
+fn an_unwritable_report_is_a_usage_error_before_connecting() {
+    let stderr = wsprobe()
+        .args([
+            "check",
+            "--report",
+            "/nonexistent/dir/check.html",
+            "ws://127.0.0.1:1/",
+        ])
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert!(
+        stderr.contains("wsprobe: error: cannot write --report /nonexistent/dir/check.html"),
+        "{stderr}"
+    );
+}
