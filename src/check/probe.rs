@@ -120,7 +120,16 @@ pub async fn run<'c>(
     conn: &Conn,
     cap: Duration,
 ) -> Run<'c> {
-    let (stream, early) = match open(settings, conn).await {
+    let opened = tokio::time::timeout(settings.connect_timeout, open(settings, conn))
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure::connect(format!(
+                "timed out after {} (--connect-timeout)",
+                humantime::format_duration(settings.connect_timeout)
+            ))
+            .into())
+        });
+    let (stream, early) = match opened {
         Ok(s) => s,
         Err(e) => {
             return Run {

@@ -1,6 +1,6 @@
 //! `wsprobe check URL`: runs the conformance cases, prints the table (or the `--json` object)
 //! on stdout, and picks the exit status: 5 when a case FAILED (with `--strict`, also when one
-//! was NON-STRICT or UNIMPLEMENTED).
+//! was NON-STRICT or UNIMPLEMENTED); Ctrl-C stops it (130, 143 for SIGTERM).
 
 use anyhow::Result;
 
@@ -11,7 +11,11 @@ use crate::error::ExitCode;
 use crate::output::write_stdout;
 
 pub async fn run(run: CheckRun) -> Result<ExitCode> {
-    let summary = check::run(&run.plan).await?;
+    // Ctrl-C (or SIGTERM) stops the run: the cases under way end with their connections.
+    let summary = tokio::select! {
+        summary = check::run(&run.plan) => summary?,
+        status = crate::signals::next() => return Ok(status),
+    };
     if let Some(path) = &run.report {
         std::fs::write(path, check::page::html(&summary))
             .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?;

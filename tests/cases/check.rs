@@ -366,3 +366,37 @@ fn an_unwritable_report_is_a_usage_error_before_connecting() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_server_that_never_answers_the_upgrade_times_out_with_exit_3() {
+    let server = Server::tcp(|tcp| async move {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        drop(tcp);
+    });
+    let stderr = wsprobe()
+        .args(["check", "--connect-timeout", "300ms", &server.url])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(3)
+        .stderr_text();
+    assert!(
+        stderr.contains("timed out after 300ms (--connect-timeout)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_run_with_exit_130() {
+    // The server never answers: every case waits for its own timers, about 2 s each.
+    let server = crate::support::swallowing_server();
+    let mut child = crate::support::wsprobe_std()
+        .args(["check", "-j", "1", "--cases", "1.*", &server.url])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    crate::support::signal(child.id(), "INT");
+    let status = crate::support::wait_timeout(&mut child, std::time::Duration::from_secs(10));
+    assert_eq!(status, Some(130));
+}
