@@ -400,3 +400,39 @@ fn ctrl_c_stops_a_run_with_exit_130() {
     let status = crate::support::wait_timeout(&mut child, std::time::Duration::from_secs(10));
     assert_eq!(status, Some(130));
 }
+
+#[test]
+fn checks_a_server_on_a_unix_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    // A tokio-tungstenite echo server on the socket, on its own runtime; it ends with the test.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::UnixListener::from_std(listener).unwrap();
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await {
+                        while let Some(Ok(msg)) = ws.next().await {
+                            if (msg.is_text() || msg.is_binary())
+                                && futures_util::SinkExt::send(&mut ws, msg).await.is_err()
+                            {
+                                break;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    });
+    let url = format!("ws+unix://{}", path.display());
+    let (code, report) = check_json(&url, &["--cases", "1.1.*,2.*"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["count"], 19);
+    assert_eq!(report["totals"]["OK"], 19, "{report}");
+}
