@@ -124,12 +124,19 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
         .split_first()
         .expect("select() keeps at least one case");
     let first_run = probe::run(first, &plan.client, &conn, plan.case_timeout).await;
-    if let Some(e) = &first_run.handshake_error {
-        return Err(
-            Failure::connect(format!("cannot check {}: {e}", plan.client.url.as_str()))
+    if let Some(e) = first_run.handshake_error {
+        let url = plan.client.url.as_str();
+        return Err(match e.downcast::<Failure>() {
+            // The connect failure's own words and hints, naming what was being checked.
+            Ok(f) => Failure {
+                message: format!("cannot check {url}: {}", f.message),
+                ..f
+            }
+            .into(),
+            Err(e) => Failure::connect(format!("cannot check {url}: {e:#}"))
                 .hint("is the server running? check the URL")
                 .into(),
-        );
+        });
     }
     let mut outcomes = vec![outcome(first, first_run)];
     show(&first.id);
@@ -188,7 +195,9 @@ fn outcome(case: &Case, run: probe::Run<'_>) -> Outcome {
         None => (
             format!(
                 "no connection: {}",
-                run.handshake_error.as_deref().unwrap_or("?")
+                run.handshake_error
+                    .as_ref()
+                    .map_or("?".to_owned(), |e| format!("{e:#}"))
             ),
             None,
         ),

@@ -21,7 +21,7 @@ use crate::session::Conn;
 pub struct Run<'c> {
     /// `None` when the handshake failed (the error says why).
     pub machine: Option<Machine<'c>>,
-    pub handshake_error: Option<String>,
+    pub handshake_error: Option<anyhow::Error>,
     /// From the open connection to its end (Autobahn's duration).
     pub duration: Duration,
     /// The case did not end within the cap and was cut off.
@@ -97,6 +97,9 @@ fn check_response(head: &[u8], key: &str, settings: &ClientSettings) -> Result<(
             "the server refused the WebSocket handshake: HTTP {code} {}",
             resp.reason.unwrap_or("")
         ))
+        .hint(
+            "is this the server's WebSocket path? (wsprobe connect -v URL shows the whole answer)",
+        )
         .into());
     }
     let accept = resp
@@ -134,7 +137,7 @@ pub async fn run<'c>(
         Err(e) => {
             return Run {
                 machine: None,
-                handshake_error: Some(format!("{e:#}")),
+                handshake_error: Some(e),
                 duration: Duration::ZERO,
                 cut_off: false,
             }

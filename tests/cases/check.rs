@@ -319,7 +319,14 @@ fn the_handshake_carries_the_clients_headers() {
         .assert()
         .code(3)
         .stderr_text();
-    assert!(stderr.contains("HTTP 403"), "{stderr}");
+    assert!(
+        stderr.contains("the server refused the WebSocket handshake: HTTP 403"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: is this the server's WebSocket path?"),
+        "{stderr}"
+    );
 }
 
 #[test]
