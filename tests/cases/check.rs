@@ -443,3 +443,28 @@ fn checks_a_server_on_a_unix_socket() {
     assert_eq!(report["count"], 19);
     assert_eq!(report["totals"]["OK"], 19, "{report}");
 }
+
+#[test]
+fn a_terminal_shows_a_progress_line_that_the_table_replaces() {
+    use expectrl::Expect;
+    let server = Listener::start(&["-q"]);
+    let mut cmd = crate::support::wsprobe_std();
+    cmd.env("TERM", "xterm")
+        .args(["check", "-j", "1", "--cases", "5.19,5.20", &server.url]);
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn wsprobe in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+    // After the first case (1 s of waits), the line says how far the run is.
+    s.expect("checking: 1/2 cases (5.19)").unwrap();
+    let rest = s.expect("total: OK=2").unwrap();
+    let shown = crate::support::screen::render(rest.before());
+    assert!(
+        shown.iter().all(|l| !l.contains("checking:")),
+        "the progress line is erased: {shown:?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.contains("5 Fragmentation") && l.contains("OK 2")),
+        "{shown:?}"
+    );
+}
