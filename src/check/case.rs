@@ -130,6 +130,9 @@ pub enum Step {
         frame: Out,
         chop: Option<usize>,
         sync: bool,
+        /// The payload is a pattern repeated to this length when sent (Autobahn's
+        /// `payload_len`), so that the table holds no megabytes.
+        repeat_to: Option<usize>,
     },
     /// A message (only while open), in frames of `fragment` bytes (the last one may be empty,
     /// as Autobahn's are when the size divides the payload).
@@ -137,6 +140,8 @@ pub enum Step {
         payload: Vec<u8>,
         binary: bool,
         fragment: Option<usize>,
+        /// As for `Frame`.
+        repeat_to: Option<usize>,
     },
     /// A close frame with this code and reason, raw (only while open).
     Close {
@@ -263,6 +268,7 @@ pub mod step {
             frame: Out::new(opcode, payload),
             chop: None,
             sync: false,
+            repeat_to: None,
         }
     }
 
@@ -277,31 +283,32 @@ pub mod step {
             },
             chop: None,
             sync: false,
+            repeat_to: None,
         }
     }
 
     /// The same step written `chop` bytes at a time.
-    pub fn chopped(step: Step, n: usize) -> Step {
-        match step {
-            Step::Frame { frame, sync, .. } => Step::Frame {
-                frame,
-                chop: Some(n),
-                sync,
-            },
-            other => other,
+    pub fn chopped(mut step: Step, n: usize) -> Step {
+        if let Step::Frame { chop, .. } = &mut step {
+            *chop = Some(n);
         }
+        step
     }
 
     /// The same step on its own write.
-    pub fn synced(step: Step) -> Step {
-        match step {
-            Step::Frame { frame, chop, .. } => Step::Frame {
-                frame,
-                chop,
-                sync: true,
-            },
-            other => other,
+    pub fn synced(mut step: Step) -> Step {
+        if let Step::Frame { sync, .. } = &mut step {
+            *sync = true;
         }
+        step
+    }
+
+    /// The same step with its payload repeated to `len` bytes when sent.
+    pub fn repeated(mut step: Step, len: usize) -> Step {
+        if let Step::Frame { repeat_to, .. } | Step::Message { repeat_to, .. } = &mut step {
+            *repeat_to = Some(len);
+        }
+        step
     }
 
     pub fn close(code: Option<u16>, reason: Option<&[u8]>) -> Step {
@@ -331,6 +338,7 @@ pub mod step {
             payload: payload.into(),
             binary,
             fragment,
+            repeat_to: None,
         }
     }
 }

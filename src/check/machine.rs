@@ -202,12 +202,33 @@ impl<'c> Machine<'c> {
     fn run_steps(&mut self, from: usize, now: Instant) {
         for (i, step) in self.case.steps.iter().enumerate().skip(from) {
             match step {
-                Step::Frame { frame, chop, sync } => self.send_frame_as(frame, *chop, *sync),
+                Step::Frame {
+                    frame,
+                    chop,
+                    sync,
+                    repeat_to: None,
+                } => self.send_frame_as(frame, *chop, *sync),
+                Step::Frame {
+                    frame,
+                    chop,
+                    sync,
+                    repeat_to: Some(len),
+                } => {
+                    let whole = Out {
+                        payload: frame::repeat_to(&frame.payload, *len),
+                        ..frame.clone()
+                    };
+                    self.send_frame_as(&whole, *chop, *sync);
+                }
                 Step::Message {
                     payload,
                     binary,
                     fragment,
-                } => self.send_message(payload, *binary, *fragment),
+                    repeat_to,
+                } => {
+                    let whole = repeat_to.map(|len| frame::repeat_to(payload, len));
+                    self.send_message(whole.as_deref().unwrap_or(payload), *binary, *fragment);
+                }
                 Step::Close { code, reason } => self.send_close(*code, reason.as_deref()),
                 Step::FrameBegin { opcode, fin, len } => {
                     if self.state == State::Open {

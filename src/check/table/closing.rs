@@ -2,7 +2,7 @@
 //! close reason that is not UTF-8 (7.5), valid (7.7) and invalid (7.9) close codes, and codes
 //! the spec leaves open (7.13). A wrong close code fails these cases.
 
-use super::super::case::step::{close, frame, kill_after, raw};
+use super::super::case::step::{close, frame, kill_after, raw, repeated};
 use super::super::case::{Behavior, Case, ExpectClose, Rule, Step};
 use super::msg;
 
@@ -83,7 +83,7 @@ pub fn cases() -> Vec<Case> {
         .rule(Rule::Informational)
         .suppress_close()
         .steps(vec![
-            frame(1, super::super::frame::repeat_to(b"BAsd7&jh23", 256 << 10)),
+            repeated(frame(1, &b"BAsd7&jh23"[..]), 256 << 10),
             frame(1, hello),
             close(normal, None),
             frame(9, Vec::new()),

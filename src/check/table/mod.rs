@@ -7,7 +7,7 @@ mod closing;
 mod fragmentation;
 mod utf8;
 
-use super::case::step::{chopped, close_after, frame, kill_after, message, raw, synced};
+use super::case::step::{chopped, close_after, frame, kill_after, message, raw, repeated, synced};
 use super::case::{Behavior, Case, Ev, ExpectClose, OnMessage, Rule, Step};
 
 /// Every case, in Autobahn's order.
@@ -292,10 +292,7 @@ fn limits() -> Vec<Case> {
             cases.push(size_case(
                 format!("9.{group}.{}", i + 1),
                 format!("a {kind} message of {}", size_words(*len)),
-                frame(
-                    if binary { 2 } else { 1 },
-                    super::frame::repeat_to(pattern, *len),
-                ),
+                repeated(frame(if binary { 2 } else { 1 }, pattern), *len),
                 *len,
                 binary,
                 wait,
@@ -323,7 +320,7 @@ fn limits() -> Vec<Case> {
                     "a {kind} message of 4 MiB in frames of {}",
                     size_words(*size)
                 ),
-                message(vec![fill; 4 * mib], binary, Some(*size)),
+                repeated(message(vec![fill], binary, Some(*size)), 4 * mib),
                 4 * mib,
                 binary,
                 100.0,
@@ -340,10 +337,7 @@ fn limits() -> Vec<Case> {
                 format!("9.{group}.{}", i + 1),
                 format!("a {kind} message of 1 MiB written {chop} bytes at a time"),
                 chopped(
-                    frame(
-                        if binary { 2 } else { 1 },
-                        super::frame::repeat_to(pattern, mib),
-                    ),
+                    repeated(frame(if binary { 2 } else { 1 }, pattern), mib),
                     *chop,
                 ),
                 mib,
