@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('l', 'l', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send pings and show the pong round-trip times, like ping(8)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a server: many connections, messages at a set pace, latency percentiles')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a server''s RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -427,6 +428,48 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
         'wsprobe;bench;help;help' {
             break
         }
+        'wsprobe;check' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header to the handshake (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header to the handshake (repeatable)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Set the Origin header')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Set the Origin header')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable; the server picks one)')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable; the server picks one)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up if the TCP connection and handshake take longer than this')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)')
+            [CompletionResult]::new('--max-redirs', '--max-redirs', [CompletionResultType]::ParameterName, 'With -L: how many redirects to follow at most')
+            [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'The permessage-deflate parameters to offer, as in the header: e.g. ''server_no_context_takeover; client_max_window_bits=10'' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust the CAs in this PEM file instead of the system''s (like curl --cacert)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Present this client certificate (PEM; with --key) to servers that ask for one')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key of --cert (PEM)')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]')
+            [CompletionResult]::new('--cases', '--cases', [CompletionResultType]::ParameterName, 'Cases to run: ids or patterns, comma-separated (Autobahn''s: 1.*,6.4.*,7.1.1)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Cases to leave out: ids or patterns, comma-separated (9.*)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write an HTML page with every case''s verdicts, details and wire log')
+            [CompletionResult]::new('--case-timeout', '--case-timeout', [CompletionResultType]::ParameterName, 'A case still running after this long is cut off and FAILED (Autobahn''s own waits end every case sooner against a server that answers)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request')
+            [CompletionResult]::new('--location', '--location', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request')
+            [CompletionResult]::new('--no-deflate', '--no-deflate', [CompletionResultType]::ParameterName, 'Do not offer permessage-deflate (browsers offer it; the server may then compress)')
+            [CompletionResult]::new('--http2', '--http2', [CompletionResultType]::ParameterName, 'Open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT), as browsers do when the server allows it: wss:// asks for h2 in TLS (ALPN), ws:// speaks cleartext HTTP/2 (h2c) from the first byte')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Accept any server certificate (testing only; handshake signatures are still checked)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any server certificate (testing only; handshake signatures are still checked)')
+            [CompletionResult]::new('--noproxy', '--noproxy', [CompletionResultType]::ParameterName, 'Ignore the proxy environment variables')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 5) on NON-STRICT and UNIMPLEMENTED cases too')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no events, only errors')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'wsprobe;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)')
@@ -460,6 +503,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send pings and show the pong round-trip times, like ping(8)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a server: many connections, messages at a set pace, latency percentiles')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a server''s RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -479,6 +523,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             break
         }
         'wsprobe;help;bench;merge' {
+            break
+        }
+        'wsprobe;help;check' {
             break
         }
         'wsprobe;help;completions' {

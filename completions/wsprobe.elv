@@ -35,6 +35,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand l 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
             cand ping 'Send pings and show the pong round-trip times, like ping(8)'
             cand bench 'Load-test a server: many connections, messages at a set pace, latency percentiles'
+            cand check 'Check a server''s RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -413,6 +414,47 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
         }
         &'wsprobe;bench;help;help'= {
         }
+        &'wsprobe;check'= {
+            cand -H 'Add a request header to the handshake (repeatable)'
+            cand --header 'Add a request header to the handshake (repeatable)'
+            cand -o 'Set the Origin header'
+            cand --origin 'Set the Origin header'
+            cand -s 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --protocol 'Offer a subprotocol (repeatable; the server picks one)'
+            cand --connect-timeout 'Give up if the TCP connection and handshake take longer than this'
+            cand --auth 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)'
+            cand --max-redirs 'With -L: how many redirects to follow at most'
+            cand --deflate 'The permessage-deflate parameters to offer, as in the header: e.g. ''server_no_context_takeover; client_max_window_bits=10'' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]'
+            cand --ca 'Trust the CAs in this PEM file instead of the system''s (like curl --cacert)'
+            cand --cert 'Present this client certificate (PEM; with --key) to servers that ask for one'
+            cand --key 'The private key of --cert (PEM)'
+            cand --proxy 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]'
+            cand --cases 'Cases to run: ids or patterns, comma-separated (Autobahn''s: 1.*,6.4.*,7.1.1)'
+            cand --exclude 'Cases to leave out: ids or patterns, comma-separated (9.*)'
+            cand -j 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order'
+            cand --parallel 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order'
+            cand --report 'Also write an HTML page with every case''s verdicts, details and wire log'
+            cand --case-timeout 'A case still running after this long is cut off and FAILED (Autobahn''s own waits end every case sooner against a server that answers)'
+            cand --color 'When to colour the event lines on stderr'
+            cand -L 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+            cand --location 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+            cand --no-deflate 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
+            cand --http2 'Open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT), as browsers do when the server allows it: wss:// asks for h2 in TLS (ALPN), ws:// speaks cleartext HTTP/2 (h2c) from the first byte'
+            cand -k 'Accept any server certificate (testing only; handshake signatures are still checked)'
+            cand --insecure 'Accept any server certificate (testing only; handshake signatures are still checked)'
+            cand --noproxy 'Ignore the proxy environment variables'
+            cand --strict 'Fail (exit 5) on NON-STRICT and UNIMPLEMENTED cases too'
+            cand --json 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+            cand -v 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+            cand --verbose 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+            cand -q 'Print no events, only errors'
+            cand --quiet 'Print no events, only errors'
+            cand --timestamps 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'wsprobe;completions'= {
             cand --color 'When to colour the event lines on stderr'
             cand --json 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
@@ -444,6 +486,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand listen 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
             cand ping 'Send pings and show the pong round-trip times, like ping(8)'
             cand bench 'Load-test a server: many connections, messages at a set pace, latency percentiles'
+            cand check 'Check a server''s RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -458,6 +501,8 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand merge 'Add up the --json summaries of runs made side by side (exact merged percentiles)'
         }
         &'wsprobe;help;bench;merge'= {
+        }
+        &'wsprobe;help;check'= {
         }
         &'wsprobe;help;completions'= {
         }

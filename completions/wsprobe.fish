@@ -39,6 +39,7 @@ complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "listen" -d 'Run a W
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "l" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "bench" -d 'Load-test a server: many connections, messages at a set pace, latency percentiles'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "check" -d 'Check a server\'s RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -342,6 +343,37 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_s
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Add up the --json summaries of runs made side by side (exact merged percentiles)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s H -l header -d 'Add a request header to the handshake (repeatable)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s o -l origin -d 'Set the Origin header' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s s -l protocol -d 'Offer a subprotocol (repeatable; the server picks one)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l connect-timeout -d 'Give up if the TCP connection and handshake take longer than this' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l auth -d 'Send Basic credentials (credentials in the URL, ws://user:pass@host/, work too)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l max-redirs -d 'With -L: how many redirects to follow at most' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l deflate -d 'The permessage-deflate parameters to offer, as in the header: e.g. \'server_no_context_takeover; client_max_window_bits=10\' (client_max_window_bits is always offered, without a value unless given one) [default: client_max_window_bits]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l ca -d 'Trust the CAs in this PEM file instead of the system\'s (like curl --cacert)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l cert -d 'Present this client certificate (PEM; with --key) to servers that ask for one' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l key -d 'The private key of --cert (PEM)' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l cases -d 'Cases to run: ids or patterns, comma-separated (Autobahn\'s: 1.*,6.4.*,7.1.1)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l exclude -d 'Cases to leave out: ids or patterns, comma-separated (9.*)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s j -l parallel -d 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l report -d 'Also write an HTML page with every case\'s verdicts, details and wire log' -r -F
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l case-timeout -d 'A case still running after this long is cut off and FAILED (Autobahn\'s own waits end every case sooner against a server that answers)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l no-deflate -d 'Do not offer permessage-deflate (browsers offer it; the server may then compress)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l http2 -d 'Open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT), as browsers do when the server allows it: wss:// asks for h2 in TLS (ALPN), ws:// speaks cleartext HTTP/2 (h2c) from the first byte'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l noproxy -d 'Ignore the proxy environment variables'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l strict -d 'Fail (exit 5) on NON-STRICT and UNIMPLEMENTED cases too'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s q -l quiet -d 'Print no events, only errors'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s V -l version -d 'Print version'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -360,11 +392,12 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'P
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s V -l version -d 'Print version'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "bench" -d 'Load-test a server: many connections, messages at a set pace, latency percentiles'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "connect" -d 'Connect to a WebSocket server; stdin lines become messages, messages go to stdout'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "listen" -d 'Run a WebSocket server for testing clients (echo, broadcast, periodic pushes)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "ping" -d 'Send pings and show the pong round-trip times, like ping(8)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "bench" -d 'Load-test a server: many connections, messages at a set pace, latency percentiles'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "check" -d 'Check a server\'s RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and not __fish_seen_subcommand_from connect listen ping bench check completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Add up the --json summaries of runs made side by side (exact merged percentiles)'

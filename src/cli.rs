@@ -17,10 +17,12 @@ use crate::value::{
 };
 
 mod bench;
+mod check;
 mod proto;
 mod script;
 mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
+pub use check::CheckArgs;
 pub use proto::ProtoArgs;
 pub use script::{ScriptArgs, ScriptOrder};
 
@@ -176,6 +178,8 @@ pub enum Command {
     Ping(PingArgs),
     /// Load-test a server: many connections, messages at a set pace, latency percentiles
     Bench(Box<BenchCmd>),
+    /// Check a server's RFC 6455 conformance: the Autobahn|Testsuite cases, its verdicts
+    Check(Box<CheckArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell to complete for
@@ -717,6 +721,7 @@ mod tests {
             Command::Listen(_) => "listen",
             Command::Ping(_) => "ping",
             Command::Bench(_) => "bench",
+            Command::Check(_) => "check",
             Command::Completions { .. } => "completions",
             Command::Man => "man",
         }

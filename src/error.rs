@@ -69,7 +69,8 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
         name: "expectation not met",
         description: "a scripted check (`-e`, `-n`, `--expect-close`) was not met before the \
             deadline (`-t`) or the close; for `ping`, some pings got no pong; for `bench`, a \
-            threshold (`--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`, `--max-lag`) was not met",
+            threshold (`--max-p50`, `--max-p99`, `--max-p999`, `--min-rate`, `--max-lag`) was not met; for \
+            `check`, a case FAILED (with `--strict`, also NON-STRICT or UNIMPLEMENTED)",
     },
     ExitStatus {
         code: ExitCode::Interrupted,

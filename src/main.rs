@@ -43,6 +43,7 @@ macro_rules! forward_write {
 }
 
 mod bench;
+mod check;
 mod cli;
 mod cmd;
 mod config;
@@ -131,6 +132,7 @@ fn main() {
                     }
                     None => cmd::bench::run(config::bench::plan(b.run, out, command_line)?).await,
                 },
+                Command::Check(args) => cmd::check::run(config::check::plan(*args, out)?).await,
                 Command::Completions { .. } | Command::Man => unreachable!("handled above"),
             }
         };

@@ -3,6 +3,7 @@
 //! decisions are made here, once.
 
 pub mod bench;
+pub mod check;
 pub mod client;
 pub mod connect;
 pub mod listen;

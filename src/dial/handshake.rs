@@ -264,7 +264,7 @@ pub async fn connect(settings: &ClientSettings, conn: &Conn) -> Result<Connected
 
 /// The byte stream to `url`: a Unix socket, or TCP (direct or through a proxy) with TLS for
 /// wss://.
-async fn open(
+pub(crate) async fn open(
     settings: &ClientSettings,
     url: &WsUrl,
     timings: &mut Timings,

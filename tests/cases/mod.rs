@@ -1,6 +1,7 @@
 mod bench;
 mod bench_merge;
 mod browser;
+mod check;
 mod close;
 mod deflate;
 mod exec;

@@ -25,6 +25,7 @@ const FILES: &[(&[&str], &str)] = &[
     (&["man", "--help"], "tests/snapshots/man-help.txt"),
     (&["ping", "--help"], "tests/snapshots/ping-help.txt"),
     (&["bench", "--help"], "tests/snapshots/bench-help.txt"),
+    (&["check", "--help"], "tests/snapshots/check-help.txt"),
     (
         &["bench", "merge", "--help"],
         "tests/snapshots/bench-merge-help.txt",

@@ -1,0 +1,249 @@
+//! `wsprobe check URL`: the Autobahn|Testsuite fuzzingclient's cases against a server, with
+//! Autobahn's verdicts.
+//!
+//! The prober does not go through tungstenite: it writes the frames a case asks for itself
+//! (`frame.rs`), plays Autobahn's client protocol as a state machine (`machine.rs`), one
+//! connection per case (`probe.rs`), and judges by Autobahn's rules (`verdict.rs`). The cases
+//! are data (`case.rs`, `table/`). Cases run several at a time where that cannot change a
+//! verdict: each case is its own connection, judged only on what happens on it, and no case
+//! but the 9.x ones loads the server; those (large messages, 1000 round trips, with waits of
+//! 10 s and more) run one at a time, beside the others.
+
+pub mod case;
+pub mod frame;
+pub mod machine;
+pub mod page;
+pub mod probe;
+pub mod report;
+pub mod table;
+pub mod verdict;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use futures_util::stream::{self, StreamExt};
+
+use crate::dial::handshake::ClientSettings;
+use crate::error::Failure;
+use crate::session::{Conn, Dir, Event, EventSink};
+use case::{Behavior, Case, CloseBehavior};
+
+/// What a run needs.
+#[derive(Debug)]
+pub struct CheckPlan {
+    pub client: ClientSettings,
+    /// The cases to run, chosen by `select`.
+    pub cases: Vec<Case>,
+    /// Cases at a time (1: one after another, as Autobahn runs them).
+    pub parallel: usize,
+    /// A case still running after this long is cut off (and FAILED).
+    pub case_timeout: Duration,
+    /// Show a progress line on stderr.
+    pub progress: bool,
+}
+
+/// One case's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: String,
+    pub sends: String,
+    pub expected: String,
+    pub received: String,
+    pub behavior: Behavior,
+    pub close: CloseBehavior,
+    pub close_words: String,
+    pub duration: Duration,
+    pub remote_close_code: Option<u16>,
+    /// The wire log in words (`--report`), and how many lines were left out.
+    pub wire: Vec<String>,
+    pub wire_left_out: usize,
+}
+
+/// A whole run.
+#[derive(Debug)]
+pub struct Summary {
+    pub url: String,
+    pub outcomes: Vec<Outcome>,
+    pub elapsed: Duration,
+}
+
+/// The cases `--cases` picks, less those `--exclude` picks, in Autobahn's order. Patterns are
+/// Autobahn's: `*` is any run of characters, a pattern matches from the start of an id.
+pub fn select(all: Vec<Case>, cases: &[String], exclude: &[String]) -> Result<Vec<Case>> {
+    let picks = |patterns: &[String]| -> Result<Vec<regex::Regex>> {
+        patterns
+            .iter()
+            .map(|p| {
+                let re = format!("^{}", regex::escape(p).replace(r"\*", ".*"));
+                let re = if p.contains('*') {
+                    re
+                } else {
+                    format!("{re}$")
+                };
+                regex::Regex::new(&re)
+                    .map_err(|e| Failure::usage(format!("bad case pattern '{p}': {e}")).into())
+            })
+            .collect()
+    };
+    let want = picks(cases)?;
+    let skip = picks(exclude)?;
+    let chosen: Vec<Case> = all
+        .into_iter()
+        .filter(|c| want.iter().any(|r| r.is_match(&c.id)))
+        .filter(|c| !skip.iter().any(|r| r.is_match(&c.id)))
+        .collect();
+    if chosen.is_empty() {
+        return Err(Failure::usage("no case matches --cases (less --exclude)")
+            .hint("case ids look like 1.1.1, 6.4.2, 9.7.3; patterns like 1.*,6.4.* (12.x and 13.x are not implemented)")
+            .into());
+    }
+    Ok(chosen)
+}
+
+/// Runs the plan's cases against its server.
+pub async fn run(plan: &CheckPlan) -> Result<Summary> {
+    let cases = &plan.cases;
+    let started = Instant::now();
+    let conn = Conn::new(None, Arc::new(Quiet::default()));
+    let done = AtomicUsize::new(0);
+    let total = cases.len();
+    let show = |id: &str| {
+        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+        if plan.progress {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r\x1b[2Kchecking: {n}/{total} cases ({id})");
+            let _ = err.flush();
+        }
+    };
+    // The first case alone: a server that cannot be reached is a connect failure (exit 3),
+    // not 301 failed cases.
+    let (first, rest) = cases
+        .split_first()
+        .expect("select() keeps at least one case");
+    let first_run = probe::run(first, &plan.client, &conn, plan.case_timeout).await;
+    if let Some(e) = first_run.handshake_error {
+        let url = plan.client.url.as_str();
+        return Err(match e.downcast::<Failure>() {
+            // The connect failure's own words and hints, naming what was being checked.
+            Ok(f) => Failure {
+                message: format!("cannot check {url}: {}", f.message),
+                ..f
+            }
+            .into(),
+            Err(e) => Failure::connect(format!("cannot check {url}: {e:#}"))
+                .hint("is the server running? check the URL")
+                .into(),
+        });
+    }
+    let mut outcomes = vec![outcome(first, first_run)];
+    show(&first.id);
+    let (load, others): (Vec<&Case>, Vec<&Case>) =
+        rest.iter().partition(|c| c.id.starts_with("9."));
+    let parallel = plan.parallel.max(1);
+    let run_one = |case| one(case, plan, &conn, &show);
+    let mut results = if parallel == 1 {
+        let mut results = Vec::new();
+        for case in rest {
+            results.push(run_one(case).await);
+        }
+        results
+    } else {
+        // The load cases one after another, beside the others (which mostly wait).
+        let others = stream::iter(others)
+            .map(run_one)
+            .buffered(parallel)
+            .collect::<Vec<_>>();
+        let load = stream::iter(load)
+            .map(run_one)
+            .buffered(1)
+            .collect::<Vec<_>>();
+        let (mut a, b) = tokio::join!(others, load);
+        a.extend(b);
+        a
+    };
+    outcomes.append(&mut results);
+    outcomes.sort_by_key(|o| id_key(&o.id));
+    if plan.progress {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    Ok(Summary {
+        url: plan.client.url.as_str().to_owned(),
+        outcomes,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Runs one case and shows it done.
+async fn one(case: &Case, plan: &CheckPlan, conn: &Conn, show: &dyn Fn(&str)) -> Outcome {
+    let r = probe::run(case, &plan.client, conn, plan.case_timeout).await;
+    show(&case.id);
+    outcome(case, r)
+}
+
+/// An id as numbers, for Autobahn's order (9.8.6 before 10.1.1).
+fn id_key(id: &str) -> Vec<u32> {
+    id.split('.').filter_map(|p| p.parse().ok()).collect()
+}
+
+fn outcome(case: &Case, run: probe::Run<'_>) -> Outcome {
+    let v = verdict::judge(case, run.machine.as_ref());
+    let (received, remote_close_code) = match &run.machine {
+        Some(m) => (report::what_happened(m, run.cut_off), m.remote_close_code),
+        None => (
+            format!(
+                "no connection: {}",
+                run.handshake_error
+                    .as_ref()
+                    .map_or("?".to_owned(), |e| format!("{e:#}"))
+            ),
+            None,
+        ),
+    };
+    Outcome {
+        id: case.id.clone(),
+        sends: case.sends.clone(),
+        expected: report::what_was_expected(case),
+        received,
+        behavior: v.behavior,
+        close: v.close,
+        close_words: v.close_words,
+        duration: run.duration,
+        remote_close_code,
+        wire: run
+            .machine
+            .as_ref()
+            .map(|m| m.wire.iter().map(page::wire_line).collect())
+            .unwrap_or_default(),
+        wire_left_out: run.machine.as_ref().map_or(0, |m| m.wire_left_out),
+    }
+}
+
+/// The connection's events are not printed: a check reports per case. A note (`-k`'s
+/// warning) is shown once, not once per case.
+#[derive(Debug, Default)]
+struct Quiet(std::sync::atomic::AtomicBool);
+
+impl EventSink for Quiet {
+    fn wants_messages(&self, _: Dir) -> bool {
+        false
+    }
+    fn wants_control(&self) -> bool {
+        false
+    }
+    fn wants_rtt(&self) -> bool {
+        false
+    }
+    fn wants_handshake(&self) -> bool {
+        false
+    }
+    fn event(&self, _: Option<u64>, _: Duration, _: &Event<'_>) {}
+    fn note(&self, line: &str) {
+        if !self.0.swap(true, Ordering::SeqCst) {
+            eprintln!("{line}");
+        }
+    }
+    fn flush(&self) {}
+}

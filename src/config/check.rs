@@ -1,0 +1,63 @@
+//! `check` resolved.
+
+use anyhow::Result;
+
+use super::{client, OutputConfig};
+use crate::check::{self, CheckPlan};
+use crate::cli::CheckArgs;
+use crate::error::Failure;
+
+/// Everything `check` runs with: the probe's plan and how to show the result.
+#[derive(Debug)]
+pub struct CheckRun {
+    pub plan: CheckPlan,
+    pub json: bool,
+    /// NON-STRICT and UNIMPLEMENTED fail too.
+    pub strict: bool,
+    /// `--report FILE.html`.
+    pub report: Option<std::path::PathBuf>,
+}
+
+pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
+    if args.handshake.location {
+        return Err(Failure::usage("check does not follow redirects (-L)")
+            .hint("give check the URL the server upgrades on")
+            .into());
+    }
+    if args.handshake.http2 {
+        return Err(Failure::usage(
+            "check runs its cases over HTTP/1.1 upgrades: --http2 is not supported by check yet",
+        )
+        .hint("leave out --http2")
+        .into());
+    }
+    if args.handshake.deflate.is_some() {
+        return Err(Failure::usage(
+            "check offers no extension: the permessage-deflate cases (12.x, 13.x) are not implemented",
+        )
+        .hint("leave out --deflate")
+        .into());
+    }
+    if let Some(path) = &args.report {
+        // A path that cannot be written is found now, not after the run.
+        std::fs::write(path, "").map_err(|e| {
+            Failure::usage(format!("cannot write --report {}: {e}", path.display()))
+        })?;
+    }
+    let mut settings = client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?;
+    // The prober speaks plain RFC 6455: no extension is offered (12.x/13.x are not run).
+    settings.deflate = None;
+    settings.check_tls()?;
+    Ok(CheckRun {
+        plan: CheckPlan {
+            client: settings,
+            cases: check::select(check::table::all(), &args.cases, &args.exclude)?,
+            parallel: usize::from(args.parallel),
+            case_timeout: args.case_timeout,
+            progress: out.stderr_tty && !out.quiet && !out.json,
+        },
+        json: out.json,
+        strict: args.strict,
+        report: args.report,
+    })
+}
