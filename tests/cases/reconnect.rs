@@ -163,3 +163,68 @@ fn a_refused_handshake_is_retried_with_the_same_request_until_max_retries() {
     // --max-retries 2 makes 2 attempts, and every attempt carried the same handshake.
     assert_eq!(*requests.lock().unwrap(), vec![Some("abc".to_owned()); 2]);
 }
+
+/// `--reconnect` over HTTP/2 (h2c): the server restarts on the same port, and the client opens
+/// a new HTTP/2 connection and its WebSocket on it; what was typed after the restart arrives.
+#[test]
+fn reconnect_works_over_http2_across_a_server_restart() {
+    let first = crate::support::Listener::start(&["-q"]);
+    let url = first.url.clone();
+    let addr = url
+        .trim_start_matches("ws://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut child = wsprobe_std()
+        .args(["connect", "--http2", &url, "--reconnect"])
+        .args([
+            "--reconnect-delay",
+            "50ms",
+            "--reconnect-max-delay",
+            "200ms",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let (out_tx, out) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = out_tx.send(line);
+        }
+    });
+    let echoed = |want: &str| {
+        let got = out.recv_timeout(Duration::from_secs(10)).expect("an echo");
+        assert_eq!(got, want);
+    };
+    let mut log = Vec::new();
+    let open = wait_line(&lines, " OPEN ", &mut log);
+    assert!(
+        open.starts_with("#1 ") && open.ends_with(" over HTTP/2"),
+        "{open}"
+    );
+    writeln!(stdin, "before").unwrap();
+    echoed("before");
+
+    let (status, _) = first.interrupt();
+    assert_eq!(status, Some(0));
+    let _second = crate::support::Listener::start_on(&addr, &["-q"]);
+    let open = wait_line(&lines, " OPEN ", &mut log);
+    assert!(
+        !open.starts_with("#1 ") && open.ends_with(" over HTTP/2"),
+        "{open}"
+    );
+    writeln!(stdin, "after").unwrap();
+    echoed("after");
+    drop(stdin);
+    assert_eq!(wait_timeout(&mut child, Duration::from_secs(10)), Some(0));
+}
