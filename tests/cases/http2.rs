@@ -538,3 +538,25 @@ fn the_repl_runs_over_http2_and_headers_shows_the_extended_connect() {
     s.send_line("/quit").unwrap();
     expect(&mut s, "CLOSED 1000");
 }
+
+#[test]
+fn bench_runs_each_connection_over_its_own_http2_connection() {
+    let l = Listener::start(&[]);
+    let out = wsprobe()
+        .args([
+            "bench", "--http2", &l.url, "-c", "2", "-d", "300ms", "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8(out).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(summary["connected"], 2, "{summary}");
+    assert_eq!(summary["errors"], serde_json::json!({}), "{summary}");
+    assert!(summary["sent"].as_u64().unwrap() > 0, "{summary}");
+    assert_eq!(summary["sent"], summary["received"], "{summary}");
+    let log = log_of(l);
+    assert_eq!(log.matches("over HTTP/2").count(), 2, "{log}");
+}
