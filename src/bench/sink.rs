@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::session::{Dir, Event, EventSink};
+use crate::session::{Event, EventSink};
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -107,22 +107,6 @@ fn kind_name(kind: crate::error::ErrorKind) -> String {
 }
 
 impl EventSink for BenchSink {
-    fn wants_messages(&self, _dir: Dir) -> bool {
-        false
-    }
-
-    fn wants_control(&self) -> bool {
-        false
-    }
-
-    fn wants_rtt(&self) -> bool {
-        false
-    }
-
-    fn wants_handshake(&self) -> bool {
-        false
-    }
-
     fn event(&self, _conn: Option<u64>, _elapsed: Duration, event: &Event<'_>) {
         match event {
             Event::Error { kind, message } => self.count_error(&kind_name(*kind), 1, message),

@@ -28,7 +28,7 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::dial::handshake::ClientSettings;
 use crate::error::Failure;
-use crate::session::{Conn, Dir, Event, EventSink};
+use crate::session::{Conn, Event, EventSink};
 use case::{Behavior, Case, CloseBehavior};
 
 /// What a run needs.
@@ -227,18 +227,6 @@ fn outcome(case: &Case, run: probe::Run<'_>) -> Outcome {
 struct Quiet(std::sync::atomic::AtomicBool);
 
 impl EventSink for Quiet {
-    fn wants_messages(&self, _: Dir) -> bool {
-        false
-    }
-    fn wants_control(&self) -> bool {
-        false
-    }
-    fn wants_rtt(&self) -> bool {
-        false
-    }
-    fn wants_handshake(&self) -> bool {
-        false
-    }
     fn event(&self, _: Option<u64>, _: Duration, _: &Event<'_>) {}
     fn note(&self, line: &str) {
         if !self.0.swap(true, Ordering::SeqCst) {

@@ -11,13 +11,22 @@ use super::{Dir, Event};
 
 pub trait EventSink: Send + Sync + std::fmt::Debug {
     /// Whether message events in this direction are wanted (they cost a format per message).
-    fn wants_messages(&self, dir: Dir) -> bool;
+    /// Not unless a sink says so, as a sink that only aggregates does not.
+    fn wants_messages(&self, _dir: Dir) -> bool {
+        false
+    }
     /// Whether ping and pong events are wanted.
-    fn wants_control(&self) -> bool;
+    fn wants_control(&self) -> bool {
+        false
+    }
     /// Whether a pong answering one of our pings is wanted (its round-trip time).
-    fn wants_rtt(&self) -> bool;
+    fn wants_rtt(&self) -> bool {
+        false
+    }
     /// Whether handshake requests, responses and TLS sessions are wanted.
-    fn wants_handshake(&self) -> bool;
+    fn wants_handshake(&self) -> bool {
+        false
+    }
     /// One event of connection `conn` (servers number theirs), `elapsed` after it started.
     fn event(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>);
     /// A line that is not an event: a warning such as `-k`'s.
