@@ -11,7 +11,7 @@
 //! loop, which has no channel, `Control::EndOfData`), the driver waits for the replies still
 //! due (`--reply-timeout`) and closes with 1000.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::record::Recorder;
 use super::sink::BenchSink;
-use super::stamp::{read_stamp, Maker};
+use super::stamp::{read_seq, read_stamp, Maker};
 use crate::config::bench::{Matching, Pace};
 use crate::dial::handshake::{self, ClientSettings};
 use crate::session::driver::{self, control, Batch, Control, ControlTx, DriveOpts, Inbound};
@@ -108,8 +108,8 @@ struct Local {
     /// Closed loop (no data channel: the messages are replies): told when the load ends.
     control: ControlTx,
     ended: AtomicBool,
-    /// With `Matching::Order`: when each message awaiting its reply was due.
-    due: Mutex<VecDeque<u64>>,
+    /// The messages awaiting their reply, when the reply does not say when it was due.
+    awaiting: Mutex<Awaiting>,
     /// Messages received so far (for the watch on a server that stops answering).
     arrivals: AtomicU64,
 }
@@ -132,19 +132,54 @@ impl Local {
         self.feed.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn push_due(&self, due: u64) {
-        self.due
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(due);
+    /// The next message of this connection, due `due` (ns since the start), noted as
+    /// awaiting its reply where the reply will not carry its due time.
+    fn next_message(&self, run: &Shared, due: u64) -> Message {
+        if !run.maker.numbered() && run.matching != Matching::Order {
+            return run.maker.make(due, 0);
+        }
+        let mut a = self.awaiting.lock().unwrap_or_else(|e| e.into_inner());
+        let seq = a.next_seq;
+        a.next_seq += 1;
+        match run.matching {
+            Matching::Order => a.order.push_back(due),
+            Matching::Json(_) => {
+                a.ids.insert(seq, due);
+            }
+            Matching::Stamp | Matching::None => {}
+        }
+        run.maker.make(due, seq)
     }
 
-    fn pop_due(&self) -> Option<u64> {
-        self.due
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front()
+    /// When the message `payload` answers was due, taken off those awaiting their reply.
+    fn answered(&self, run: &Shared, payload: &[u8], now: u64) -> Option<u64> {
+        let lock = || self.awaiting.lock().unwrap_or_else(|e| e.into_inner());
+        match &run.matching {
+            // A message without the stamp of one of ours, or arriving while none awaits its
+            // reply, is the server's own (a push): counted apart, not an error. If the server
+            // does not echo at all, the messages it never answered are `no-reply` errors.
+            Matching::Stamp => read_stamp(payload).filter(|&t| t <= now),
+            Matching::Order => lock().order.pop_front(),
+            Matching::Json(path) => {
+                let seq = read_seq(path, payload)?;
+                lock().ids.remove(&seq)
+            }
+            Matching::None => None,
+        }
     }
+}
+
+/// A connection's messages awaiting their reply, for the matchings that keep them: small,
+/// since closed loop has at most `--in-flight` of them (open loop keeps each unanswered one
+/// until the connection ends).
+#[derive(Debug, Default)]
+struct Awaiting {
+    /// `Matching::Order`: the due times, oldest first.
+    order: VecDeque<u64>,
+    /// `Matching::Json`: sequence number → due time.
+    ids: HashMap<u64, u64>,
+    /// The next message's sequence number (`{seq}`), from 0.
+    next_seq: u64,
 }
 
 /// Runs connection `index` (from 0) to its end.
@@ -191,7 +226,7 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         feed: Mutex::new(tx),
         control: control_tx,
         ended: AtomicBool::new(false),
-        due: Mutex::new(VecDeque::new()),
+        awaiting: Mutex::new(Awaiting::default()),
         arrivals: AtomicU64::new(0),
     };
     let mut quota = run.quota(index);
@@ -200,10 +235,7 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         let now = run.now_ns();
         while first.len() < in_flight as usize && quota > 0 && !run.stopped() {
             quota -= 1;
-            if run.matching == Matching::Order {
-                local.push_due(now);
-            }
-            first.push_back(run.maker.make(now));
+            first.push_back(local.next_message(&run, now));
         }
         run.rec.sent(shard, first.len() as u64);
     }
@@ -399,10 +431,7 @@ impl Schedule {
         self.dues.clear();
         while self.next <= until && self.quota > 0 && batch.len() < self.most {
             let due_ns = since(run, self.next);
-            if run.matching == Matching::Order {
-                local.push_due(due_ns);
-            }
-            batch.push(run.maker.make(due_ns));
+            batch.push(local.next_message(run, due_ns));
             self.dues.push(due_ns);
             self.quota -= 1;
             self.next += self.every;
@@ -465,16 +494,9 @@ impl Inbound for Load<'_> {
             Message::Binary(b) => b,
             _ => &[],
         };
-        let due = match run.matching {
-            // A message without the stamp of one of ours, or arriving while none awaits its
-            // reply, is the server's own (a push): counted apart, not an error. If the server
-            // does not echo at all, the messages it never answered are `no-reply` errors.
-            Matching::Stamp => read_stamp(payload).filter(|&t| t <= now),
-            Matching::Order => self.local.pop_due(),
-            Matching::None => None,
-        };
+        let due = self.local.answered(run, payload, now);
         self.local.arrivals.fetch_add(1, Ordering::Relaxed);
-        let latency_us = due.map(|d| (now - d) / 1000);
+        let latency_us = due.map(|d| now.saturating_sub(d) / 1000);
         if due.is_none() && run.matching != Matching::None {
             // A push that answers none of our messages: it frees no slot, and the wait for
             // the replies at the end does not count it.
@@ -483,10 +505,7 @@ impl Inbound for Load<'_> {
         let next = if matches!(run.pace, Pace::Closed { .. }) && due.is_some() {
             if self.quota > 0 && !run.stopped() {
                 self.quota -= 1;
-                if run.matching == Matching::Order {
-                    self.local.push_due(now);
-                }
-                Some(run.maker.make(now))
+                Some(self.local.next_message(run, now))
             } else {
                 self.local.end_feed();
                 None

@@ -209,6 +209,10 @@ pub fn merge(runs: &[Summary]) -> Result<Merged> {
         },
         size: first.size,
         binary: first.binary,
+        matching: first
+            .matching
+            .clone()
+            .filter(|m| runs.iter().all(|r| r.matching.as_ref() == Some(m))),
         runs: sum(|r| r.runs),
         connections: sum(|r| r.connections),
         connected: sum(|r| r.connected),

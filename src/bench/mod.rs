@@ -30,7 +30,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::config::bench::{BenchPlan, Body, Pace, Stop};
+use crate::config::bench::{BenchPlan, Body, Matching, Pace, Stop};
 use crate::error::{ExitCode, Failure};
 use load::{Shared, Totals};
 use progress::Progress;
@@ -67,7 +67,7 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
         settings,
         drive: plan.drive.clone(),
         pace: plan.pace,
-        matching: plan.message.matching,
+        matching: plan.message.matching.clone(),
         maker: stamp::Maker::new(&plan.message),
         connections: plan.connections,
         ramp: plan.ramp,
@@ -376,9 +376,14 @@ fn summarize(
         rate,
         size: match &plan.message.body {
             Body::Generated { size } => *size,
-            Body::Fixed(b) => b.len(),
+            // With {seq}, the first message's.
+            Body::Fixed(t) => t.render(0).len(),
         },
         binary: plan.message.binary,
+        matching: match &plan.message.matching {
+            Matching::Json(path) => Some(format!("json:{path}")),
+            _ => None,
+        },
         runs: 1,
         connections: u64::from(plan.connections),
         connected: t.connected.load(Ordering::Relaxed),

@@ -39,6 +39,10 @@ pub struct Summary {
     /// The size of each message sent, in bytes.
     pub size: usize,
     pub binary: bool,
+    /// `--match json:PATH`: how replies were matched to their requests (`null`: by the stamp
+    /// an echo returns, or in order); a merge of runs matched differently: `null`.
+    #[serde(rename = "match", default)]
+    pub matching: Option<String>,
     /// How many runs this adds up (1 unless merged).
     pub runs: u64,
     pub connections: u64,
@@ -433,8 +437,16 @@ impl Summary {
         out
     }
 
-    /// How the load was paced, in words.
+    /// How the load was paced (and replies matched, with `--match`), in words.
     pub fn pace_words(&self) -> String {
+        let pace = self.pace_only();
+        match &self.matching {
+            Some(m) => format!("{pace}, replies matched by {m}"),
+            None => pace,
+        }
+    }
+
+    fn pace_only(&self) -> String {
         match (self.pace.as_str(), self.in_flight, self.rate) {
             ("closed", Some(k), _) => format!("closed loop, {k} in flight per connection"),
             ("closed", None, _) => "closed loop, in flight differing between runs".to_owned(),
@@ -503,6 +515,7 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
         rate: None,
         size: 64,
         binary: false,
+        matching: None,
         runs: 1,
         connections: 2,
         connected: 2,

@@ -147,7 +147,8 @@ pub struct BenchArgs {
     pub binary: bool,
 
     /// Send this message instead of generated ones: TEXT, or @FILE for a file's content
-    /// (as text without its final line ending; with --binary, its bytes exactly)
+    /// (as text without its final line ending; with --binary, its bytes exactly); each
+    /// {seq} in it becomes the message's sequence number on its connection (0, 1, 2, …)
     #[arg(
         long,
         value_name = "@FILE|TEXT",
@@ -155,6 +156,17 @@ pub struct BenchArgs {
         help_heading = "Messages"
     )]
     pub payload: Option<String>,
+
+    /// Match each reply to its request by the value at this JSON path (dotted, array indexes
+    /// allowed), which must be the {seq} the --payload sent, as a number or a string; without
+    /// it the Nth reply answers the Nth message
+    #[arg(
+        long = "match",
+        value_name = "json:PATH",
+        conflicts_with = "no_echo",
+        help_heading = "Messages"
+    )]
+    pub match_by: Option<String>,
 
     /// The server does not echo: count what arrives and its rate, no latency (sends only
     /// with --rate)

@@ -12,7 +12,7 @@ use crate::dial::handshake::ClientSettings;
 use crate::error::Failure;
 use crate::output::render;
 use crate::session::driver::DriveOpts;
-use crate::value::Close;
+use crate::value::{Close, JsonPath, SeqTemplate, SEQ};
 use crate::wire::deflate::frames::Sending;
 
 /// The bytes of a send stamp at the start of each generated message.
@@ -70,16 +70,18 @@ pub struct MessagePlan {
 pub enum Body {
     /// `--size` bytes, a send stamp first when there is room.
     Generated { size: usize },
-    /// `--payload`, sent as it is.
-    Fixed(Vec<u8>),
+    /// `--payload`, sent as it is but for each `{seq}`, which becomes the message's number.
+    Fixed(SeqTemplate),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Matching {
     /// By the send stamp the reply carries back.
     Stamp,
     /// The Nth reply answers the Nth message.
     Order,
+    /// `--match json:PATH`: the reply whose value at PATH is a message's `{seq}` answers it.
+    Json(JsonPath),
     /// Replies are not expected (--no-echo): counted only.
     None,
 }
@@ -143,15 +145,20 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         fragment: args.fragment,
     };
     let body = match &args.payload {
-        Some(p) => Body::Fixed(payload(p, args.max_message_size, args.binary)?),
+        Some(p) => Body::Fixed(SeqTemplate::new(&payload(
+            p,
+            args.max_message_size,
+            args.binary,
+        )?)),
         None => Body::Generated {
             size: message_size(args.size, args.max_message_size)?,
         },
     };
     if args.binary {
         // nothing to check: any bytes go in a binary message
-    } else if let Body::Fixed(b) = &body {
-        if std::str::from_utf8(b).is_err() {
+    } else if let Body::Fixed(t) = &body {
+        // `{seq}` is ASCII, and so are the numbers in its place.
+        if std::str::from_utf8(&t.literal()).is_err() {
             return Err(Failure::usage(
                 "the --payload is not UTF-8, so it cannot be a text message",
             )
@@ -162,6 +169,7 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
     let threads = threads(&args);
     let matching = match (&body, args.no_echo) {
         (_, true) => Matching::None,
+        _ if args.match_by.is_some() => Matching::Json(match_by(args.match_by.as_deref(), &body)?),
         (Body::Generated { size }, false) if *size >= STAMP_LEN => Matching::Stamp,
         _ => Matching::Order,
     };
@@ -241,6 +249,32 @@ pub fn merge_plan(args: MergeArgs, out: OutputConfig) -> MergePlan {
     }
 }
 
+/// `--match json:PATH`, which needs a `--payload` with `{seq}` in it.
+fn match_by(given: Option<&str>, body: &Body) -> Result<JsonPath> {
+    let given = given.unwrap_or_default();
+    let path = given
+        .strip_prefix("json:")
+        .ok_or_else(|| "it is not json:PATH".to_owned())
+        .and_then(JsonPath::parse)
+        .map_err(|why| {
+            Failure::usage(format!("invalid --match '{given}': {why}"))
+                .hint("write json:PATH, the dotted path to the id in each reply, e.g. --match json:id or --match json:result.0.id")
+        })?;
+    match body {
+        Body::Fixed(t) if t.numbered() => Ok(path),
+        Body::Fixed(_) => Err(Failure::usage(format!(
+            "--match needs {SEQ} in the --payload: each message's number goes there, and its reply brings it back at {path}"
+        ))
+        .hint(r#"put {seq} where the request's id goes, e.g. --payload '{"id":{seq},"op":"get"}'"#)
+        .into()),
+        Body::Generated { .. } => Err(Failure::usage(
+            "--match needs a --payload: the replies are matched by the {seq} each message carries",
+        )
+        .hint(r#"add --payload with {seq} where the request's id goes, e.g. --payload '{"id":{seq},"op":"get"}'"#)
+        .into()),
+    }
+}
+
 /// `--size`, checked: no larger than `--max-message-size` (an echo of it would close the
 /// connection with 1009), and memory for it can be had (a failed allocation would abort).
 fn message_size(size: usize, max: usize) -> Result<usize> {
@@ -267,7 +301,7 @@ fn too_large(what: &str, size: usize, max: usize) -> Failure {
 pub fn check_memory(plan: &BenchPlan) -> Result<()> {
     let size = match &plan.message.body {
         Body::Generated { size } => *size,
-        Body::Fixed(b) => b.len(),
+        Body::Fixed(t) => t.max_len(),
     };
     held_in_memory(plan.connections, size, plan.pace, memory_available())
 }
@@ -408,6 +442,7 @@ mod tests {
         "--ramp",
         "--size",
         "--payload",
+        "--match",
         "--fragment",
         "--max-message-size",
         "--reply-timeout",
@@ -451,6 +486,11 @@ mod tests {
         "@/dev/null",
         "@/nonexistent",
         "\u{0}\u{202e}",
+        "json:id",
+        "json:a.0.b",
+        "json:",
+        "{seq}",
+        "{\"id\":{seq}}",
     ];
 
     fn arg() -> impl Strategy<Value = Vec<String>> {
@@ -483,6 +523,44 @@ mod tests {
                     }
                 }
                 Err(code) => prop_assert_eq!(code, ExitCode::Usage, "{:?}", args),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_payload_with_or_without_seq_builds_or_is_a_clean_error(
+            before in ".*",
+            after in ".*",
+            seq in any::<bool>(),
+            matched in any::<bool>(),
+            binary in any::<bool>(),
+        ) {
+            let payload = if seq { format!("{before}{SEQ}{after}") } else { format!("{before}{after}") };
+            let mut args = vec!["--payload".to_owned(), payload.clone()];
+            if matched {
+                args.extend(["--match".to_owned(), "json:id".to_owned()]);
+            }
+            if binary {
+                args.push("--binary".to_owned());
+            }
+            match resolve(&args) {
+                Ok(plan) => {
+                    let Body::Fixed(t) = &plan.message.body else { panic!("no payload: {args:?}") };
+                    prop_assert_eq!(t.numbered(), payload.contains(SEQ));
+                    prop_assert_eq!(matches!(plan.message.matching, Matching::Json(_)), matched);
+                    // The numbered message is the payload with the number in place of {seq}.
+                    if !payload.starts_with('@') {
+                        prop_assert_eq!(t.render(7), payload.replace(SEQ, "7").into_bytes());
+                    }
+                }
+                Err(code) => {
+                    prop_assert_eq!(code, ExitCode::Usage);
+                    // Refused only for --match without {seq}, or a @FILE that cannot be read.
+                    prop_assert!((matched && !payload.contains(SEQ)) || payload.starts_with('@'), "{:?}", args);
+                }
             }
         }
     }
@@ -526,6 +604,22 @@ mod tests {
         refuse(&["--payload", "@/dev/zero"]);
         refuse(&["--no-echo", "--payload", "x"]);
         refuse(&["--max-lag", "1s"]);
+        refuse(&["--match", "json:id"]);
+        refuse(&["--match", "json:id", "--payload", "{\"id\":1}"]);
+        refuse(&["--match", "id", "--payload", "{seq}"]);
+        refuse(&["--match", "json:", "--payload", "{seq}"]);
+        refuse(&["--match", "json:id", "--payload", "{seq}", "--no-echo"]);
+        let numbered = resolve(&[
+            "--match".into(),
+            "json:a.0.id".into(),
+            "--payload".into(),
+            "[{seq}]".into(),
+        ])
+        .unwrap();
+        assert_eq!(
+            numbered.message.matching,
+            Matching::Json(JsonPath::parse("a.0.id").unwrap())
+        );
         let ok = resolve(&[
             "--no-echo".into(),
             "--payload".into(),

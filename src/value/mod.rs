@@ -8,6 +8,7 @@ pub mod appproto;
 mod close;
 pub mod deflate;
 mod pattern;
+mod template;
 mod url;
 
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 
 pub use close::*;
 pub use pattern::*;
+pub use template::*;
 pub use url::*;
 
 /// One `-H 'Name: value'` request header.

@@ -14,9 +14,33 @@ enum Kind {
     Substring(String),
     Regex(regex::Regex),
     Json {
-        path: Vec<String>,
+        path: JsonPath,
         value: serde_json::Value,
     },
+}
+
+/// A dotted path into a JSON document (`user.id`, `items.1.name`): a key of an object, or
+/// the index of an array's element, at each step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPath(Vec<String>);
+
+impl JsonPath {
+    /// `PATH`, or why it is none (an empty path).
+    pub fn parse(path: &str) -> Result<JsonPath, String> {
+        if path.is_empty() {
+            return Err("the JSON path is empty".to_owned());
+        }
+        Ok(JsonPath(path.split('.').map(str::to_owned).collect()))
+    }
+
+    /// The value at this path in `doc`, if there is one.
+    pub fn find<'a>(&self, doc: &'a serde_json::Value) -> Option<&'a serde_json::Value> {
+        self.0.iter().try_fold(doc, |v, key| match v {
+            serde_json::Value::Object(m) => m.get(key),
+            serde_json::Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        })
+    }
 }
 
 pub fn parse_pattern(s: &str) -> Result<Pattern, String> {
@@ -34,15 +58,10 @@ pub fn parse_pattern(s: &str) -> Result<Pattern, String> {
         let (path, value) = spec.split_once('=').ok_or_else(|| {
             format!("'{s}' needs a value: write json:PATH=VALUE, e.g. json:user.id=42")
         })?;
-        if path.is_empty() {
-            return Err(format!("'{s}' has an empty JSON path"));
-        }
+        let path = JsonPath::parse(path).map_err(|_| format!("'{s}' has an empty JSON path"))?;
         let value = serde_json::from_str(value)
             .unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
-        Kind::Json {
-            path: path.split('.').map(str::to_owned).collect(),
-            value,
-        }
+        Kind::Json { path, value }
     } else {
         Kind::Substring(s.to_owned())
     };
@@ -61,14 +80,15 @@ impl Pattern {
                 let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
                     return false;
                 };
-                let found = path.iter().try_fold(&doc, |v, key| match v {
-                    serde_json::Value::Object(m) => m.get(key),
-                    serde_json::Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
-                    _ => None,
-                });
-                found == Some(value)
+                path.find(&doc) == Some(value)
             }
         }
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("."))
     }
 }
 
