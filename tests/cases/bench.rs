@@ -708,6 +708,163 @@ fn pushes_are_counted_apart_free_no_slot_and_hide_no_lost_message() {
     assert_eq!(u(&s["latency_ms"], "count"), 40);
 }
 
+/// A request/response server that answers out of order, as one that hands requests to
+/// workers does: it holds each request until the next one arrives (or `hold` passes), then
+/// sends a notification of its own (`{"event":"tick"}`), answers the second request at once
+/// and the first `late` after. A reply is `{"id":…,"ok":true}`, the request's id copied.
+fn out_of_order(hold: Duration, late: Duration) -> Server {
+    Server::ws(move |ws| async move {
+        let (mut tx, mut rx) = ws.split();
+        let (q, mut out) = tokio::sync::mpsc::unbounded_channel::<Message>();
+        let writer = tokio::spawn(async move {
+            while let Some(m) = out.recv().await {
+                if tx.send(m).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let reply = |m: &Message| -> Option<Message> {
+            let request: Value = serde_json::from_str(m.to_text().ok()?).ok()?;
+            let reply = serde_json::json!({"id": request["id"], "ok": true});
+            Some(Message::text(reply.to_string()))
+        };
+        let mut held: Option<Message> = None;
+        loop {
+            let next = match held.take() {
+                None => rx.next().await,
+                Some(first) => match tokio::time::timeout(hold, rx.next()).await {
+                    Ok(next) => {
+                        held = Some(first);
+                        next
+                    }
+                    Err(_) => {
+                        let _ = q.send(first);
+                        continue;
+                    }
+                },
+            };
+            let Some(Ok(m)) = next else { break };
+            let Some(r) = reply(&m) else { continue };
+            match held.take() {
+                None => held = Some(r),
+                Some(first) => {
+                    let _ = q.send(Message::text(r#"{"event":"tick"}"#));
+                    let _ = q.send(r);
+                    let q = q.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(late).await;
+                        let _ = q.send(first);
+                    });
+                }
+            }
+        }
+        drop(q);
+        let _ = writer.await;
+    })
+}
+
+#[test]
+fn match_json_times_each_reply_from_its_own_request_when_the_server_answers_out_of_order() {
+    // Open loop, one connection, a request every 200 ms: the server answers #1 at once and
+    // #0 600 ms later (after a tick of its own), then #3 and #2 the same way.
+    let server = out_of_order(Duration::from_secs(5), Duration::from_millis(600));
+    let run = |matching: &[&str]| {
+        let mut args = vec![
+            server.url.as_str(),
+            "-c",
+            "1",
+            "--rate",
+            "5",
+            "--messages",
+            "4",
+        ];
+        args.extend([
+            "--payload",
+            r#"{"id":{seq},"op":"get"}"#,
+            "--reply-timeout",
+            "3s",
+        ]);
+        args.extend(matching);
+        bench_json(&args)
+    };
+    let (code, s, stderr) = run(&["--match", "json:id"]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(s["match"], "json:id", "{s}");
+    assert_eq!(s["errors"], serde_json::json!({}), "{s}");
+    assert_eq!((u(&s, "sent"), u(&s, "received")), (4, 6), "{s}");
+    // The ticks answer none of the requests: pushes, not replies.
+    assert_eq!(u(&s, "pushes"), 2, "{s}");
+    assert_eq!(u(&s["latency_ms"], "count"), 4, "{s}");
+    // #0 and #2 waited for the next request (200 ms) and 600 ms more; #1 and #3 did not.
+    assert!(f(&s, &["latency_ms", "max"]) >= 800.0, "{s}");
+    assert!(f(&s, &["latency_ms", "min"]) < 600.0, "{s}");
+    // The same run matched in order: the first tick is taken for #0's reply, #1's reply for
+    // #1's, and so on; the run ends once four "replies" are in, and the 800 ms that #0 and
+    // #2 waited are never seen.
+    let (code, s, stderr) = run(&[]);
+    assert_eq!(code, 0, "{stderr}\n{s}");
+    assert_eq!(s["match"], Value::Null, "{s}");
+    assert_eq!(u(&s["latency_ms"], "count"), 4, "{s}");
+    assert!(f(&s, &["latency_ms", "max"]) < 800.0, "{s}");
+}
+
+#[test]
+fn match_json_keeps_in_flight_requests_answered_out_of_order_and_says_so() {
+    let server = out_of_order(Duration::from_secs(1), Duration::ZERO);
+    let out = wsprobe()
+        .args([
+            "bench",
+            &server.url,
+            "-c",
+            "2",
+            "--in-flight",
+            "4",
+            "--messages",
+            "40",
+        ])
+        .args([
+            "--payload",
+            r#"{"id":"{seq}","op":"get"}"#,
+            "--match",
+            "json:id",
+        ])
+        .args(["--json"])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let s: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    // Ids sent as strings come back as strings, and match as well.
+    assert_eq!(s["errors"], serde_json::json!({}), "{s}");
+    assert_eq!(u(&s, "sent"), 40, "{s}");
+    assert_eq!(u(&s["latency_ms"], "count"), 40, "{s}");
+    assert!(u(&s, "pushes") > 0, "{s}");
+    assert_eq!(u(&s, "received"), 40 + u(&s, "pushes"), "{s}");
+    assert_eq!(u(&s, "in_flight"), 4, "{s}");
+    // The human summary says how replies were matched.
+    let out = wsprobe()
+        .args([
+            "bench",
+            &server.url,
+            "-c",
+            "1",
+            "--in-flight",
+            "4",
+            "--messages",
+            "8",
+        ])
+        .args(["--payload", r#"{"id":{seq}}"#, "--match", "json:id"])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.lines().next().unwrap().ends_with(
+            "/: 1 connections, closed loop, 4 in flight per connection, replies matched by json:id, 8-byte text messages"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  errors       none\n"), "{stdout}");
+}
+
 #[test]
 fn a_server_that_stops_answering_ends_a_messages_run() {
     // --messages has no clock to stop it: silence for --reply-timeout ends each connection.
