@@ -528,6 +528,25 @@ mod tests {
     }
 
     #[test]
+    fn runs_keep_their_match_only_when_they_all_share_it() {
+        let by_id = || {
+            let mut r = run(&[10], 1000);
+            r.matching = Some("json:id".into());
+            r
+        };
+        let m = merge(&[by_id(), by_id()]).unwrap().summary;
+        assert_eq!(m.matching.as_deref(), Some("json:id"));
+        assert!(m.human().contains(", replies matched by json:id, "));
+        let m = merge(&[by_id(), run(&[10], 1000)]).unwrap().summary;
+        assert_eq!(m.matching, None);
+        // A summary written before the key existed reads as matched without it.
+        let mut old = serde_json::to_value(by_id()).unwrap();
+        old.as_object_mut().unwrap().remove("match");
+        let old: Summary = serde_json::from_value(old).unwrap();
+        assert_eq!(old.matching, None);
+    }
+
+    #[test]
     fn runs_paced_differently_are_mixed() {
         let mut open = run(&[10], 1000);
         (open.pace, open.in_flight, open.rate) = ("open".into(), None, Some(50.0));
