@@ -154,6 +154,18 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
             size: message_size(args.size, args.max_message_size)?,
         },
     };
+    if let Body::Fixed(t) = &body {
+        // Each {seq} may become up to 20 digits.
+        if t.max_len() > args.max_message_size {
+            return Err(Failure::usage(format!(
+                "--payload may be {} bytes once each {SEQ} is a number, larger than --max-message-size {}: the echo of such a message would be refused",
+                t.max_len(),
+                render::size(args.max_message_size)
+            ))
+            .hint("send a smaller payload, or raise --max-message-size (as far as the server accepts)")
+            .into());
+        }
+    }
     if args.binary {
         // nothing to check: any bytes go in a binary message
     } else if let Body::Fixed(t) = &body {
@@ -609,6 +621,15 @@ mod tests {
         refuse(&["--match", "id", "--payload", "{seq}"]);
         refuse(&["--match", "json:", "--payload", "{seq}"]);
         refuse(&["--match", "json:id", "--payload", "{seq}", "--no-echo"]);
+        // 5 bytes as written, up to 20 once numbered.
+        refuse(&["--payload", "{seq}", "--max-message-size", "19"]);
+        assert!(resolve(&[
+            "--payload".into(),
+            "{seq}".into(),
+            "--max-message-size".into(),
+            "20".into()
+        ])
+        .is_ok());
         let numbered = resolve(&[
             "--match".into(),
             "json:a.0.id".into(),
