@@ -153,6 +153,8 @@ pub struct BenchArgs {
         long,
         value_name = "@FILE|TEXT",
         conflicts_with = "size",
+        // A message may start with '-' ("-1", "- item").
+        allow_hyphen_values = true,
         help_heading = "Messages"
     )]
     pub payload: Option<String>,
