@@ -33,6 +33,7 @@
 //   /refuse              refuse the handshake: 403 `go away` (verifyClient)
 //   /zeros/N             send N zero bytes as one binary message (compressed to almost nothing
 //                        when deflate is on), then echo
+//   /swap                answer each pair of messages in reverse order (out of order)
 //   /login               a login flow: `hello`; `login` answered `welcome` 100 ms later, then
 //                        `get` answered `data`; anything early closes with 1008 "MSG too early"
 // Anything else echoes too, so a unique path can tag a connection in the close log.
@@ -138,6 +139,19 @@ wss.on('connection', (ws, req) => {
     case 'closenow':
       ws.close(Number(parts[1]), parts[2] || '');
       break;
+    case 'swap': {
+      let held = null;
+      ws.on('message', (data, isBinary) => {
+        if (held === null) {
+          held = { data, isBinary };
+          return;
+        }
+        ws.send(data, { binary: isBinary });
+        ws.send(held.data, { binary: held.isBinary });
+        held = null;
+      });
+      break;
+    }
     case 'login': {
       ws.send('hello');
       let checking = false;

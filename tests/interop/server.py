@@ -28,6 +28,8 @@ The request path picks the behaviour:
   /refuse               refuse the handshake: 403 with the body `go away` (process_request)
   /zeros/N              send N zero bytes as one binary message (compressed to almost nothing
                         when deflate is on), then echo
+  /swap                 answer each pair of messages in reverse order (a request/response
+                        server that answers out of order)
   /login                a login flow: send `hello`; take `login` (answered `welcome` 100 ms
                         later, after a password check), then `get` (answered `data`);
                         anything before its turn closes with 1008 "MSG too early"
@@ -121,6 +123,11 @@ async def behave(ws, parts):
         await ws.close(int(parts[2]), parts[3] if len(parts) > 3 else "")
     elif mode == "login":
         await login(ws)
+    elif mode == "swap":
+        while True:
+            first = await ws.recv()
+            await ws.send(await ws.recv())
+            await ws.send(first)
     elif mode in ("close", "closenow"):
         if mode == "close":
             await ws.recv()
