@@ -22,10 +22,10 @@ use super::handshake::{
 use super::offer::Offer;
 use crate::error::Failure;
 use crate::session::{Conn, Dir, Event, HttpVersion};
-use crate::value::deflate::{self as params, DeflateParams};
+use crate::value::deflate::DeflateParams;
 use crate::value::WsUrl;
 use crate::wire::deflate::frames::Role as FrameRole;
-use crate::wire::deflate::stream::{Decision, Deflate, Shared as DeflateShared};
+use crate::wire::deflate::stream::{answer_decision, Decision, Deflate, Shared as DeflateShared};
 use crate::wire::failfast::FailFast;
 use crate::wire::http2::{self as h2wire, ConnectionEnd, H2Stream};
 use crate::wire::readahead::ReadAhead;
@@ -322,15 +322,7 @@ fn decision(offer: Option<&DeflateParams>, response: &Response) -> Decision {
             )),
         };
     };
-    let checked =
-        params::parse_header(&value).and_then(|exts| params::check_response(&exts, offer));
-    match checked {
-        Ok(Some(n)) => Decision::On(n),
-        Ok(None) => Decision::Off,
-        Err(why) => Decision::Refused(format!(
-            "the server's Sec-WebSocket-Extensions ({value}): {why}"
-        )),
-    }
+    answer_decision(&value, offer)
 }
 
 /// A failure of the CONNECT stream: a reset or a GOAWAY in words.

@@ -398,8 +398,13 @@ fn client_decision(head: &[u8], offer: &DeflateParams) -> Decision {
         .map(|h| String::from_utf8_lossy(h.value).into_owned())
         .collect::<Vec<_>>()
         .join(", ");
-    let checked =
-        params::parse_header(&value).and_then(|exts| params::check_response(&exts, offer));
+    answer_decision(&value, offer)
+}
+
+/// What the server's `Sec-WebSocket-Extensions` (its values joined with ", ") accepted of
+/// our offer: the one reading of an answer, whichever HTTP version carried it.
+pub fn answer_decision(value: &str, offer: &DeflateParams) -> Decision {
+    let checked = params::parse_header(value).and_then(|exts| params::check_response(&exts, offer));
     match checked {
         Ok(Some(n)) => Decision::On(n),
         Ok(None) => Decision::Off,
