@@ -8,6 +8,7 @@ use crate::value::appproto::{parse_engine_path, parse_init, parse_namespace};
 /// Speaking an application protocol on the WebSocket.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Socket.IO")]
+#[command(group = clap::ArgGroup::new("app_protocol").args(["socketio", "graphql"]))]
 pub struct ProtoArgs {
     /// Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it
     /// (http://HOST:PORT, https://, ws://, wss://; a path in it is the namespace): each stdin
@@ -31,13 +32,30 @@ pub struct ProtoArgs {
     #[arg(long, value_name = "NAMESPACE", value_parser = parse_namespace, requires = "socketio")]
     pub namespace: Option<String>,
 
-    /// The CONNECT packet's auth payload, a JSON object (what the server's middleware reads
-    /// as socket.handshake.auth)
-    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "socketio")]
+    /// The CONNECT packet's auth payload (--socketio: what the server's middleware reads as
+    /// socket.handshake.auth) or connection_init's payload (--graphql: what onConnect reads
+    /// as connectionParams), a JSON object
+    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "app_protocol")]
     pub init: Option<Value>,
 
     /// Ask for an acknowledgement of every emitted event (ids 0, 1, …); each ack is one
     /// stdout line, the JSON array of its arguments (-v and --json say which emit it answers)
     #[arg(long, requires = "socketio")]
     pub ack: bool,
+
+    /// Speak GraphQL over WebSocket: offer graphql-transport-ws (graphql-ws) and graphql-ws
+    /// (subscriptions-transport-ws) and speak the one the server picks; each stdin line (or
+    /// -x) is an operation, { hello } or subscription { greetings } or
+    /// {"query":…,"variables":{…}}, and each result is one stdout line, its JSON
+    ///
+    /// connection_init goes first (its payload from --init) and connection_ack is shown;
+    /// pings are answered, and the legacy keep-alive (ka) is watched. When the input has ended
+    /// and every operation has completed, the connection closes with 1000. An operation that
+    /// fails, or a result with errors, shows the errors and exits 1; the protocol's close
+    /// codes (4400, 4401, 4403, 4408, 4409, 4429) are explained in words. A stock
+    /// subscriptions-transport-ws server takes the first subprotocol offered and closes with
+    /// 1002 when it is graphql-transport-ws: -s graphql-ws offers only the legacy one.
+    #[arg(long, help_heading = "GraphQL",
+          conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect", "socketio"])]
+    pub graphql: bool,
 }

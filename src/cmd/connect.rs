@@ -42,7 +42,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     let (control_tx, mut control_rx) = crate::session::driver::control();
 
     let scripted_sends = matches!(plan.input, Input::Execute { .. });
-    // An application protocol (--socketio) relays what is sent and reads what is received.
+    // An application protocol (--socketio, --graphql) relays what is sent and reads what is received.
     let speaker = Speaker::new(plan.proto.as_ref(), &control_tx);
     let (input_tx, relay) = speaker.relay(data_tx);
     let Sending {
@@ -103,7 +103,15 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
         // Reconnecting clients number their connections, so each cycle is told apart.
         |cycle| speaker.attach(Conn::new(reconnecting.then_some(cycle), printer.clone())),
         // The script's last -x stage waits for its own replies: it is told the connection.
-        |conn, _| {
+        |conn, connected| {
+            // GraphQL speaks the subprotocol the server picked.
+            speaker.negotiated(
+                connected
+                    .response
+                    .headers()
+                    .get("sec-websocket-protocol")
+                    .and_then(|v| v.to_str().ok()),
+            );
             if let Some(slot) = &open_conn {
                 *slot.lock().expect("not poisoned") = Some(conn.clone());
             }
@@ -117,6 +125,10 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     drop(held_tx);
     printer.flush();
     let finished = finished?;
+    if let Some(ending) = &finished.ending {
+        // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
+        speaker.closed(&finished.conn, ending.close.code);
+    }
 
     let timed_out = timed_out.load(Ordering::SeqCst);
     let verdict = Verdict {

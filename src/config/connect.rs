@@ -174,6 +174,13 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
     let proto = super::proto::protocol(&args)?;
     let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
+    // A protocol with subprotocols of its own (GraphQL's two) offers them, unless -s chose.
+    if let (Some(offered), true) = (
+        crate::proto::Speaker::offered(proto.as_ref().map(|(p, _)| p)),
+        args.handshake.protocols.is_empty(),
+    ) {
+        client.protocols = offered;
+    }
     client.sending.fragment = args.fragment;
     client.sending.compress = !args.no_compress;
     // The REPL's /fragment and /compress change them while connected.

@@ -1,5 +1,6 @@
 //! `connect --socketio` resolved: the Engine.IO URL the WebSocket goes to, the namespace, the
-//! CONNECT payload, and the -x events checked before anything connects.
+//! CONNECT payload, and the -x events checked before anything connects. `connect --graphql`
+//! likewise: its `connection_init` payload and the -x operations checked.
 
 use anyhow::Result;
 
@@ -12,6 +13,9 @@ use crate::value::WsUrl;
 /// The protocol asked for, and the URL the WebSocket connects to for it.
 pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
     let p = &args.proto;
+    if p.graphql {
+        return graphql(args).map(Some);
+    }
     if !p.socketio {
         return Ok(None);
     }
@@ -60,4 +64,37 @@ pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
         handshake_timeout: args.handshake.connect_timeout,
     };
     Ok(Some((Protocol::SocketIo(plan), url)))
+}
+
+/// `--graphql`: the URL as given (ws://, wss://; http:// and https:// as graphql-ws's
+/// clients take them), connection_init's payload, and every -x an operation.
+fn graphql(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
+    for (i, x) in args.script.execute.iter().enumerate() {
+        if let Err(why) = crate::proto::graphql::relay::check_operation(x) {
+            return Err(Failure::usage(format!(
+                "-x {} is not a GraphQL operation: {why}",
+                i + 1
+            ))
+            .hint("with --graphql each -x is an operation: -x '{ hello }', -x 'subscription { greetings }' or -x '{\"query\":…,\"variables\":{…}}'")
+            .into());
+        }
+    }
+    use crate::proto::graphql::codec::Flavor;
+    if let Some(p) = args
+        .handshake
+        .protocols
+        .iter()
+        .find(|p| Flavor::from_subprotocol(p).is_none())
+    {
+        return Err(Failure::usage(format!(
+            "--graphql speaks graphql-transport-ws and graphql-ws, not the subprotocol {p}"
+        ))
+        .hint("-s graphql-ws offers only the legacy protocol (subscriptions-transport-ws); without -s both are offered")
+        .into());
+    }
+    let plan = crate::proto::graphql::Plan {
+        init: args.proto.init.clone(),
+        handshake_timeout: args.handshake.connect_timeout,
+    };
+    Ok((Protocol::GraphQl(plan), args.url.clone()))
 }

@@ -1,5 +1,5 @@
-//! Application protocols spoken on the WebSocket (`connect --socketio`; STOMP, SockJS and
-//! GraphQL are to follow the same shape). Above `session/`, below the commands.
+//! Application protocols spoken on the WebSocket (`connect --socketio`, `connect --graphql`;
+//! STOMP and SockJS are to follow the same shape). Above `session/`, below the commands.
 //!
 //! A protocol is one folder with a pure **codec** (text/bytes ⇄ its packets) and a
 //! **session**: an [`Inbound`] handler that sits between the driver and the mode's handler,
@@ -11,6 +11,7 @@
 //! [`Speaker`] is how a command plugs a protocol in, and with none asked for it adds nothing:
 //! no task, no channel, and [`Layer::Raw`] is the mode's handler itself.
 
+pub mod graphql;
 pub mod socketio;
 pub mod watchdog;
 
@@ -26,6 +27,7 @@ use crate::session::Conn;
 #[derive(Debug, Clone)]
 pub enum Protocol {
     SocketIo(socketio::Plan),
+    GraphQl(graphql::Plan),
 }
 
 /// A run's protocol, set up: makes the inbound layer and the relay of what is sent.
@@ -34,6 +36,10 @@ pub enum Speaker {
     Raw,
     SocketIo {
         shared: Arc<socketio::Shared>,
+        control: ControlTx,
+    },
+    GraphQl {
+        shared: Arc<graphql::Shared>,
         control: ControlTx,
     },
 }
@@ -46,6 +52,10 @@ impl Speaker {
                 shared: socketio::Shared::new(plan.clone()),
                 control: control.clone(),
             },
+            Some(Protocol::GraphQl(plan)) => Speaker::GraphQl {
+                shared: graphql::Shared::new(plan.clone()),
+                control: control.clone(),
+            },
         }
     }
 
@@ -56,6 +66,11 @@ impl Speaker {
             Speaker::SocketIo { shared, control } => Layer::SocketIo(
                 socketio::session::Session::new(inner, shared.clone(), control.clone()),
             ),
+            Speaker::GraphQl { shared, control } => Layer::GraphQl(graphql::session::Session::new(
+                inner,
+                shared.clone(),
+                control.clone(),
+            )),
         }
     }
 
@@ -68,8 +83,60 @@ impl Speaker {
 
     /// [`Speaker::attach`] for a connection made already (the interactive session's).
     pub fn attach_shared(&self, conn: &Arc<Conn>) {
-        if let Speaker::SocketIo { shared, .. } = self {
-            shared.attach(conn);
+        match self {
+            Speaker::Raw => {}
+            Speaker::SocketIo { shared, .. } => shared.attach(conn),
+            Speaker::GraphQl { shared, .. } => shared.attach(conn),
+        }
+    }
+
+    /// The subprotocol the server selected at OPEN (GraphQL speaks the one it picked).
+    pub fn negotiated(&self, protocol: Option<&str>) {
+        if let Speaker::GraphQl { shared, .. } = self {
+            shared.negotiated(protocol);
+        }
+    }
+
+    /// The subprotocols the protocol offers at the handshake, if it has its own.
+    pub fn offered(protocol: Option<&Protocol>) -> Option<Vec<String>> {
+        match protocol {
+            Some(Protocol::GraphQl(_)) => Some(
+                graphql::codec::Flavor::OFFERED
+                    .iter()
+                    .map(|p| (*p).to_owned())
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The connection ended with `code`: the protocol says what it means, if it has words
+    /// for it (GraphQL's 4400, 4401, 4403, …).
+    pub fn closed(&self, conn: &Conn, code: u16) {
+        if let Speaker::GraphQl { shared, .. } = self {
+            graphql::closes::explain(conn, code, shared);
+        }
+    }
+
+    /// Whether a typed line can be sent as the protocol's message (the interactive session
+    /// checks before sending, so a typo never ends the input): why not, in words.
+    pub fn check(&self, line: &str) -> Result<(), String> {
+        match self {
+            Speaker::Raw => Ok(()),
+            Speaker::SocketIo { .. } => socketio::relay::check_event(line).map_err(|why| {
+                format!("not a Socket.IO event: {why}; type a JSON array, [\"chat\",\"hi\"], or /emit chat hi")
+            }),
+            Speaker::GraphQl { .. } => graphql::relay::check_operation(line).map_err(|why| {
+                format!("not a GraphQL operation: {why}; type a document, {{ hello }}, or /subscribe {{ greetings }}")
+            }),
+        }
+    }
+
+    /// The GraphQL session, when it is the protocol (`/complete`).
+    pub fn graphql(&self) -> Option<&graphql::Shared> {
+        match self {
+            Speaker::GraphQl { shared, .. } => Some(shared),
+            _ => None,
         }
     }
 
@@ -79,8 +146,10 @@ impl Speaker {
 
     /// Resolves once the protocol's own handshake is over (at once without a protocol).
     pub async fn ready(&self) {
-        if let Speaker::SocketIo { shared, .. } = self {
-            shared.ready().await;
+        match self {
+            Speaker::Raw => {}
+            Speaker::SocketIo { shared, .. } => shared.ready().await,
+            Speaker::GraphQl { shared, .. } => shared.ready().await,
         }
     }
 
@@ -89,6 +158,16 @@ impl Speaker {
         match self {
             Speaker::Raw => None,
             Speaker::SocketIo { shared, .. } => Some(shared.state()),
+            Speaker::GraphQl { shared, .. } => Some(shared.state()),
+        }
+    }
+
+    /// The `/state` label of the protocol's line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Speaker::Raw => "",
+            Speaker::SocketIo { .. } => "socket.io",
+            Speaker::GraphQl { .. } => "graphql",
         }
     }
 
@@ -106,6 +185,15 @@ impl Speaker {
                 };
                 (tx, relay)
             }
+            Speaker::GraphQl { shared, .. } => {
+                let (tx, rx) = mpsc::channel(data.max_capacity());
+                let relay = Relay::GraphQl {
+                    shared: shared.clone(),
+                    input: rx,
+                    out: data,
+                };
+                (tx, relay)
+            }
         }
     }
 }
@@ -115,6 +203,11 @@ pub enum Relay {
     Raw,
     SocketIo {
         shared: Arc<socketio::Shared>,
+        input: mpsc::Receiver<Batch>,
+        out: mpsc::Sender<Batch>,
+    },
+    GraphQl {
+        shared: Arc<graphql::Shared>,
         input: mpsc::Receiver<Batch>,
         out: mpsc::Sender<Batch>,
     },
@@ -134,6 +227,12 @@ impl Relay {
                 tokio::spawn(socketio::relay::relay(shared, input, out, stdin_err, tx));
                 Some(rx)
             }
+            Relay::GraphQl { shared, input, out } => {
+                let (tx, rx) = oneshot::channel();
+                shared.fail_to(tx);
+                tokio::spawn(graphql::relay::relay(shared, input, out, stdin_err));
+                Some(rx)
+            }
         }
     }
 }
@@ -142,6 +241,7 @@ impl Relay {
 pub enum Layer<H> {
     Raw(H),
     SocketIo(socketio::session::Session<H>),
+    GraphQl(graphql::session::Session<H>),
 }
 
 impl<H> Layer<H> {
@@ -149,6 +249,7 @@ impl<H> Layer<H> {
         match self {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.inner_mut(),
+            Layer::GraphQl(s) => s.inner_mut(),
         }
     }
 
@@ -156,6 +257,7 @@ impl<H> Layer<H> {
         match self {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.into_inner(),
+            Layer::GraphQl(s) => s.into_inner(),
         }
     }
 }
@@ -166,6 +268,7 @@ impl<H: Inbound> Inbound for Layer<H> {
         match self {
             Layer::Raw(h) => h.message(msg),
             Layer::SocketIo(s) => s.message(msg),
+            Layer::GraphQl(s) => s.message(msg),
         }
     }
 
@@ -173,6 +276,7 @@ impl<H: Inbound> Inbound for Layer<H> {
         match self {
             Layer::Raw(h) => h.idle(),
             Layer::SocketIo(s) => s.idle(),
+            Layer::GraphQl(s) => s.idle(),
         }
     }
 
@@ -180,6 +284,7 @@ impl<H: Inbound> Inbound for Layer<H> {
         match self {
             Layer::Raw(h) => h.opened(),
             Layer::SocketIo(s) => s.opened(),
+            Layer::GraphQl(s) => s.opened(),
         }
     }
 }

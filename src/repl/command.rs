@@ -21,6 +21,13 @@ pub enum Command {
     Fragment(Option<Option<usize>>),
     /// `/emit EVENT [ARGS…]` (`--socketio`): the event as a JSON array.
     Emit(String),
+    /// `/query DOC` (`--graphql`): an operation.
+    Query(String),
+    /// `/subscribe DOC` (`--graphql`): an operation; a bare selection set `{ … }` is a
+    /// subscription.
+    Subscribe(String),
+    /// `/complete ID` (`--graphql`): stop an active operation.
+    Complete(String),
     State,
     Headers,
     Pretty,
@@ -72,6 +79,21 @@ pub const COMMANDS: &[Spec] = &[
         "/emit",
         "EVENT [ARGS…]",
         "--socketio: emit an event (each ARG JSON, or else a string)",
+    ),
+    spec(
+        "/query",
+        "DOCUMENT",
+        "--graphql: send a query or mutation ({ hello })",
+    ),
+    spec(
+        "/subscribe",
+        "DOCUMENT",
+        "--graphql: subscribe ({ greetings } is subscription { greetings })",
+    ),
+    spec(
+        "/complete",
+        "ID",
+        "--graphql: stop an active operation (/state lists them)",
     ),
     spec(
         "/state",
@@ -169,6 +191,27 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 .map_err(|e| format!("/fragment: {e} (or off)")),
         },
         "emit" => emit(args).map(Some),
+        "query" | "subscribe" if args.is_empty() => Err(format!(
+            "/{name} needs a GraphQL document: /{name} {{ {} }}",
+            if name == "query" {
+                "hello"
+            } else {
+                "greetings"
+            }
+        )),
+        "query" => Ok(Some(Command::Query(args.to_owned()))),
+        // A selection set alone is a query in GraphQL; here it is what /subscribe is for.
+        "subscribe" if args.starts_with('{') && !args[1..].trim_start().starts_with('"') => {
+            Ok(Some(Command::Subscribe(format!("subscription {args}"))))
+        }
+        "subscribe" => Ok(Some(Command::Subscribe(args.to_owned()))),
+        "complete" => match args {
+            "" => Err("/complete needs an operation's id (/state lists them)".into()),
+            id if id.contains(char::is_whitespace) => {
+                Err(format!("/complete takes one id, not '{id}'"))
+            }
+            id => Ok(Some(Command::Complete(id.to_owned()))),
+        },
         "state" => no_args(Command::State),
         "headers" => no_args(Command::Headers),
         "pretty" => no_args(Command::Pretty),
@@ -282,6 +325,29 @@ mod tests {
             )))
         );
         assert!(parse("/emit").is_err());
+        assert_eq!(
+            parse("/query { hello }"),
+            Ok(Some(Command::Query("{ hello }".into())))
+        );
+        assert_eq!(
+            parse("/subscribe { greetings }"),
+            Ok(Some(Command::Subscribe(
+                "subscription { greetings }".into()
+            )))
+        );
+        assert_eq!(
+            parse("/subscribe subscription S { greetings }"),
+            Ok(Some(Command::Subscribe(
+                "subscription S { greetings }".into()
+            )))
+        );
+        assert_eq!(
+            parse("/complete 2"),
+            Ok(Some(Command::Complete("2".into())))
+        );
+        assert!(parse("/complete").is_err());
+        assert!(parse("/complete 1 2").is_err());
+        assert!(parse("/query").is_err());
     }
 
     #[test]
@@ -319,7 +385,7 @@ mod tests {
 
         #[test]
         fn any_command_line_gives_a_command_or_a_clean_error(
-            name in "(ping|pong|close|binary|text|state|headers|pretty|help|quit|exit|q|\\?|x|)",
+            name in "(ping|pong|close|binary|text|state|headers|pretty|help|quit|exit|q|\\?|x|query|subscribe|complete|emit|)",
             sep in "[ \t\u{a0}\u{3000}]{0,2}",
             args in "\\PC{0,200}",
         ) {

@@ -40,7 +40,6 @@ use crate::dial::lifecycle::{self, Client, Verdict};
 use crate::error::ExitCode;
 use crate::output::render;
 use crate::output::Printer;
-use crate::proto::socketio::relay::check_event;
 use crate::proto::Speaker;
 use crate::session::driver::{Batch, Control, ControlTx};
 use crate::session::{Conn, ReadyState};
@@ -161,6 +160,7 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
         },
         |_, connected| {
             let info = handshake::open_info(&connected.response);
+            shared.speaker.negotiated(info.protocol.as_deref());
             *shared.handshake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Handshake {
                 protocol: info.protocol,
                 extensions: info.extensions,
@@ -187,6 +187,10 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
         ..Verdict::default()
     };
     let finished = finished?;
+    if let Some(ending) = &finished.ending {
+        // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
+        shared.speaker.closed(&finished.conn, ending.close.code);
+    }
     if finished.ending.is_none() {
         // The user left before the connection was open.
         return Ok(verdict.signal.unwrap_or(ExitCode::Ok));
@@ -425,16 +429,38 @@ fn error(printer: &Printer, message: &str) {
 async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, control: &ControlTx) {
     let printer = &shared.printer;
     let msg = match cmd {
-        Command::Text(t) | Command::Emit(t) if !shared.speaker.is_raw() => {
-            if let Err(why) = check_event(&t) {
-                return error(printer, &format!("not a Socket.IO event: {why}; type a JSON array, [\"chat\",\"hi\"], or /emit chat hi"));
-            }
-            Message::text(t)
-        }
-        Command::Emit(_) => {
+        Command::Emit(_) if shared.speaker.name() != "socket.io" => {
             return error(
                 printer,
                 "/emit emits a Socket.IO event: connect with --socketio",
+            )
+        }
+        Command::Query(_) | Command::Subscribe(_) | Command::Complete(_)
+            if shared.speaker.graphql().is_none() =>
+        {
+            return error(
+                printer,
+                "/query, /subscribe and /complete speak GraphQL: connect with --graphql",
+            )
+        }
+        Command::Complete(id) => {
+            if let Some(Err(e)) = shared.speaker.graphql().map(|g| g.complete(&id)) {
+                error(printer, &e);
+            }
+            return;
+        }
+        Command::Text(t) | Command::Emit(t) | Command::Query(t) | Command::Subscribe(t)
+            if !shared.speaker.is_raw() =>
+        {
+            if let Err(why) = shared.speaker.check(&t) {
+                return error(printer, &why);
+            }
+            Message::text(t)
+        }
+        Command::Emit(_) | Command::Query(_) | Command::Subscribe(_) => {
+            return error(
+                printer,
+                "this command speaks a protocol: connect with --socketio or --graphql",
             )
         }
         Command::Text(t) => Message::text(t),
@@ -563,7 +589,7 @@ fn state(shared: &Shared) -> String {
     let proto = shared
         .speaker
         .state()
-        .map(|l| format!("\nsocket.io       {l}"))
+        .map(|l| format!("\n{:<16}{l}", shared.speaker.name()))
         .unwrap_or_default();
     let ready = serde_json::to_value(st.ready)
         .ok()
