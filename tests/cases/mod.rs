@@ -5,6 +5,7 @@ mod check;
 mod close;
 mod deflate;
 mod exec;
+mod graphql;
 mod handshake;
 mod heartbeat;
 mod http;

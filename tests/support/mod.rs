@@ -24,6 +24,7 @@ use tokio_tungstenite::WebSocketStream;
 
 pub mod careless;
 pub mod deflate;
+pub mod graphql;
 pub mod proxy;
 pub mod screen;
 pub mod socketio;

@@ -20,7 +20,7 @@ mod events;
 pub mod relay;
 pub mod session;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -68,6 +68,8 @@ pub struct Shared {
     flavor: Mutex<Flavor>,
     stage: watch::Sender<Stage>,
     ops: Mutex<BTreeMap<String, Op>>,
+    /// Operations we stopped: what the server had in flight for them is no error.
+    stopped: Mutex<HashSet<String>>,
     /// How many operations are active (the relay ends the data when none is, after input).
     active: watch::Sender<usize>,
     /// Where the run's failure (a bad line, stdin's error, an operation's errors) is told:
@@ -89,6 +91,7 @@ impl Shared {
             flavor: Mutex::new(Flavor::TransportWs),
             stage: watch::Sender::new(Stage::Waiting),
             ops: Mutex::new(BTreeMap::new()),
+            stopped: Mutex::new(HashSet::new()),
             active: watch::Sender::new(0),
             failure: Mutex::new(None),
             cancels: (tx, Mutex::new(Some(rx))),
@@ -136,6 +139,18 @@ impl Shared {
         self.active.send_replace(ops.len());
     }
 
+    /// We stopped operation `id`; returns it if it was active.
+    fn stop(&self, id: &str) -> Option<Op> {
+        let op = self.ended(id)?;
+        lock(&self.stopped).insert(id.to_owned());
+        Some(op)
+    }
+
+    /// Whether we stopped operation `id` ourselves.
+    fn was_stopped(&self, id: &str) -> bool {
+        lock(&self.stopped).contains(id)
+    }
+
     /// Operation `id` is over; returns it if it was ours.
     fn ended(&self, id: &str) -> Option<Op> {
         let mut ops = self.ops();
@@ -156,14 +171,9 @@ impl Shared {
         }
     }
 
-    /// Stops operation `id` (`/complete ID`); an error when no such operation is active.
+    /// Stops operation `id` (`/complete ID`): the relay sends the protocol's stop after what
+    /// was typed before it, or tells that no such operation is active.
     pub fn complete(&self, id: &str) -> Result<(), String> {
-        if !self.ops().contains_key(id) {
-            return Err(match self.active_ids().as_str() {
-                "" => format!("no operation {id} is active (none is)"),
-                ids => format!("no operation {id} is active (active: {ids})"),
-            });
-        }
         self.cancels
             .0
             .send(id.to_owned())

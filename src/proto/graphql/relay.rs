@@ -56,6 +56,8 @@ pub async fn relay(
     let mut input_open = true;
     loop {
         tokio::select! {
+            // What was typed before a /complete is sent before it.
+            biased;
             batch = input.recv(), if input_open => {
                 let Some(batch) = batch else {
                     input_open = false;
@@ -71,12 +73,8 @@ pub async fn relay(
                 }
             }
             Some(id) = recv(&mut cancels) => {
-                if let Some(op) = shared.ended(&id) {
-                    let msg = Msg::cancel(shared.flavor(), id.clone()).encode(shared.flavor());
-                    shared.emit(&Completed { id: &id, initiator: Side::Local, results: op.results });
-                    if out.send(vec![Message::text(msg)]).await.is_err() {
-                        return;
-                    }
+                if !cancel(&shared, &out, id).await {
+                    return;
                 }
             }
             done = async { active.wait_for(|n| *n == 0).await.is_ok() }, if !input_open => {
@@ -94,6 +92,32 @@ pub async fn relay(
     } {
         shared.fail(e);
     }
+}
+
+/// `/complete ID`: the protocol's stop for an active operation, or an error line saying
+/// which are active. Returns whether the data channel is still open.
+async fn cancel(shared: &Shared, out: &mpsc::Sender<Batch>, id: String) -> bool {
+    let Some(op) = shared.stop(&id) else {
+        if let Some(c) = shared.conn() {
+            let active = match shared.active_ids() {
+                ids if ids.is_empty() => "none is".to_owned(),
+                ids => format!("active: {ids}"),
+            };
+            c.error(
+                crate::error::ErrorKind::Usage,
+                &format!("/complete {id}: no operation {id} is active ({active})"),
+            );
+        }
+        return true;
+    };
+    let flavor = shared.flavor();
+    shared.emit(&Completed {
+        id: &id,
+        initiator: Side::Local,
+        results: op.results,
+    });
+    let msg = Msg::cancel(flavor, id).encode(flavor);
+    out.send(vec![Message::text(msg)]).await.is_ok()
 }
 
 async fn recv(rx: &mut Option<mpsc::UnboundedReceiver<String>>) -> Option<String> {

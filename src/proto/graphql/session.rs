@@ -176,6 +176,10 @@ impl<H: Inbound> Session<H> {
             }
         };
         let Some(query) = query else {
+            if self.shared.was_stopped(id) {
+                // In flight when we stopped it.
+                return Ok(None);
+            }
             if let Some(c) = self.shared.conn() {
                 c.error(
                     crate::error::ErrorKind::Protocol,
