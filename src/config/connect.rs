@@ -171,7 +171,11 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         heartbeat: client::heartbeat(&args.heartbeat),
         keep_unsent: reconnect.is_some(),
     };
-    let proto = super::proto::protocol(&args)?;
+    let mut proto = super::proto::protocol(&args)?;
+    if let Some((crate::proto::Protocol::GraphQl(p), _)) = proto.as_mut() {
+        // GraphQL knows when every answer is in: it closes then, without the reply wait.
+        p.close_at_end = drive.close_on_eof.clone();
+    }
     let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
     // A protocol with subprotocols of its own (GraphQL's two) offers them, unless -s chose.

@@ -95,6 +95,8 @@ fn graphql(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
     let plan = crate::proto::graphql::Plan {
         init: args.proto.init.clone(),
         handshake_timeout: args.handshake.connect_timeout,
+        // Set from the drive options once they are decided (`config::connect`).
+        close_at_end: None,
     };
     Ok((Protocol::GraphQl(plan), args.url.clone()))
 }

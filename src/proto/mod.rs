@@ -185,12 +185,13 @@ impl Speaker {
                 };
                 (tx, relay)
             }
-            Speaker::GraphQl { shared, .. } => {
+            Speaker::GraphQl { shared, control } => {
                 let (tx, rx) = mpsc::channel(data.max_capacity());
                 let relay = Relay::GraphQl {
                     shared: shared.clone(),
                     input: rx,
                     out: data,
+                    control: control.clone(),
                 };
                 (tx, relay)
             }
@@ -210,6 +211,7 @@ pub enum Relay {
         shared: Arc<graphql::Shared>,
         input: mpsc::Receiver<Batch>,
         out: mpsc::Sender<Batch>,
+        control: ControlTx,
     },
 }
 
@@ -227,10 +229,20 @@ impl Relay {
                 tokio::spawn(socketio::relay::relay(shared, input, out, stdin_err, tx));
                 Some(rx)
             }
-            Relay::GraphQl { shared, input, out } => {
+            Relay::GraphQl {
+                shared,
+                input,
+                out,
+                control,
+            } => {
                 let (tx, rx) = oneshot::channel();
                 shared.fail_to(tx);
-                tokio::spawn(graphql::relay::relay(shared, input, out, stdin_err));
+                let sending = graphql::relay::Sending {
+                    input,
+                    out,
+                    control,
+                };
+                tokio::spawn(graphql::relay::relay(shared, sending, stdin_err));
                 Some(rx)
             }
         }

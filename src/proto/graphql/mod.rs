@@ -37,6 +37,9 @@ pub struct Plan {
     pub init: Option<Value>,
     /// How long `connection_ack` may take (`--connect-timeout`).
     pub handshake_timeout: Duration,
+    /// The close once the input has ended and every operation has completed (what the end
+    /// of input closes with; `None` with `--no-close` or checks, which decide the end).
+    pub close_at_end: Option<crate::value::Close>,
 }
 
 /// Where the connection's handshake is.

@@ -15,7 +15,7 @@ use super::codec::{operation, Flavor, Msg};
 use super::events::{Completed, Subscribed};
 use super::{Op, Shared, Stage};
 use crate::error::Failure;
-use crate::session::driver::Batch;
+use crate::session::driver::{Batch, Control, ControlTx};
 use crate::session::{Dir, Side};
 
 /// Whether `text` is an operation that can be sent (`-x` and the interactive session check
@@ -24,15 +24,28 @@ pub fn check_operation(text: &str) -> Result<(), String> {
     operation(text).map(|_| ())
 }
 
+/// The relay's channels: the mode's messages in, the driver's data channel out, and the
+/// connection's control (the close once everything is answered).
+pub struct Sending {
+    pub input: mpsc::Receiver<Batch>,
+    pub out: mpsc::Sender<Batch>,
+    pub control: ControlTx,
+}
+
 /// Passes what `input` carries to `out` as operations until `input` ends and no operation
-/// is active, then hands on stdin's own failure (`stdin_err`), if any. Ends early (dropping
-/// `out`, which ends the data) when the server refused, or after a bad line.
+/// is active, then closes (`Plan::close_at_end`) and hands on stdin's own failure
+/// (`stdin_err`), if any. Ends early (dropping `out`, which ends the data) when the server
+/// refused, or after a bad line.
 pub async fn relay(
     shared: Arc<Shared>,
-    mut input: mpsc::Receiver<Batch>,
-    out: mpsc::Sender<Batch>,
+    sending: Sending,
     stdin_err: Option<oneshot::Receiver<anyhow::Error>>,
 ) {
+    let Sending {
+        mut input,
+        out,
+        control,
+    } = sending;
     let mut cancels = super::lock(&shared.cancels.1).take();
     // connection_init reads the same in both protocols: it can go before the server picked.
     let init = Msg::ConnectionInit(shared.plan.init.clone()).encode(Flavor::TransportWs);
@@ -84,6 +97,10 @@ pub async fn relay(
             }
             () = async { let _ = stage.wait_for(|s| *s == Stage::Over).await; } => return,
         }
+    }
+    // Every answer is in: no wait for replies (as the end of the data alone would do).
+    if let Some(close) = &shared.plan.close_at_end {
+        control.send(Control::Finish(close.clone()));
     }
     drop(out);
     if let Some(Ok(e)) = match stdin_err {
