@@ -29,7 +29,7 @@ const EXAMPLES: &[(&str, &str)] = &[
 
 /// The JSON OUTPUT section: the keys of --json events (GUIDE.md has the same table).
 const JSON_KEYS: &[(&str, &str)] = &[
-    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping."),
+    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping; with --graphql also graphql_ack, graphql_connection_error, graphql_subscribe, graphql_next, graphql_error, graphql_complete, graphql_ping, graphql_close."),
     ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
     ("url, peer", "listening, connecting: the URL (for listen connections the request target); the client's address."),
     ("status, http_version, protocol, extensions, handshake_ms", "open: HTTP status (101; 200 over HTTP/2), \"1.1\" or \"2\" (a WebSocket over HTTP/2, RFC 8441), the selected subprotocol or null, the accepted extensions, the handshake time."),
@@ -46,6 +46,10 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("namespace, sid; namespace, message, data", "socketio_connect, socketio_connect_error: the namespace's answer to the CONNECT (the server's message and data when refused)."),
     ("dir, namespace, id, answers, data", "socketio_event, socketio_ack: an event (in, or out with -v) and its ack id or null; an ack, its id and the name of the emit it answers; the arguments as a JSON array, binary attachments as {\"$binary\":\"<base64>\"}."),
     ("namespace, initiator, engine; dir", "socketio_disconnect: who ended the namespace (engine: the whole Engine.IO session); socketio_ping: a server ping, answered."),
+    ("protocol, payload; payload", "graphql_ack (--graphql): the subprotocol the server picked and connection_ack's payload; graphql_connection_error: the legacy server's refusal."),
+    ("dir, id, operation, payload", "graphql_subscribe (out, with -v), graphql_next: an operation sent (its kind and payload: query, variables, …) or a result (the ExecutionResult)."),
+    ("id, ended, errors; id, initiator, results", "graphql_error: an operation's errors (ended: an error message, else a result's errors); graphql_complete: who completed it and its number of results."),
+    ("dir, type; code, meaning", "graphql_ping: a ping (answered), pong or legacy ka; graphql_close: one of the protocol's close codes (4400, 4401, 4403, …) in words."),
 ];
 
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).

@@ -40,7 +40,8 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
         code: ExitCode::Runtime,
         name: "runtime error",
         description: "runtime error: I/O or protocol error, a message over `--max-message-size`, \
-            stdin that is not UTF-8 in text mode, queued messages that could not be sent",
+            stdin that is not UTF-8 in text mode, queued messages that could not be sent, a \
+            `--graphql` operation that failed or returned errors",
     },
     ExitStatus {
         code: ExitCode::Usage,

@@ -229,7 +229,7 @@ fn operation_failed(id: &str, query: &str, errors: &Value, ended: bool) -> anyho
             error_messages(errors)
         ),
     )
-    .hint("results are on stdout as the server sent them; the errors are on stderr (--json: graphql_error)")
+    .hint("each result is printed as the server sent it, errors included (GRAPHQL ERROR lines; --json: graphql_error)")
     .into()
 }
 
