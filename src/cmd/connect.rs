@@ -104,14 +104,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
         |cycle| speaker.attach(Conn::new(reconnecting.then_some(cycle), printer.clone())),
         // The script's last -x stage waits for its own replies: it is told the connection.
         |conn, connected| {
-            // GraphQL speaks the subprotocol the server picked.
-            speaker.negotiated(
-                connected
-                    .response
-                    .headers()
-                    .get("sec-websocket-protocol")
-                    .and_then(|v| v.to_str().ok()),
-            );
+            speaker.negotiated(&connected.response);
             if let Some(slot) = &open_conn {
                 *slot.lock().expect("not poisoned") = Some(conn.clone());
             }
@@ -125,10 +118,11 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     drop(held_tx);
     printer.flush();
     let finished = finished?;
-    if let Some(ending) = &finished.ending {
-        // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
-        speaker.closed(&finished.conn, ending.close.code);
-    }
+    // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
+    speaker.closed(
+        &finished.conn,
+        finished.ending.as_ref().map(|e| e.close.code),
+    );
 
     let timed_out = timed_out.load(Ordering::SeqCst);
     let verdict = Verdict {

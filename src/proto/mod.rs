@@ -18,6 +18,7 @@ pub mod watchdog;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::handshake::client::Response;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::driver::{Batch, ControlTx, Inbound};
@@ -90,10 +91,15 @@ impl Speaker {
         }
     }
 
-    /// The subprotocol the server selected at OPEN (GraphQL speaks the one it picked).
-    pub fn negotiated(&self, protocol: Option<&str>) {
+    /// The handshake's answer at OPEN: GraphQL speaks the subprotocol the server picked.
+    pub fn negotiated(&self, response: &Response) {
         if let Speaker::GraphQl { shared, .. } = self {
-            shared.negotiated(protocol);
+            shared.negotiated(
+                response
+                    .headers()
+                    .get("sec-websocket-protocol")
+                    .and_then(|v| v.to_str().ok()),
+            );
         }
     }
 
@@ -112,8 +118,8 @@ impl Speaker {
 
     /// The connection ended with `code`: the protocol says what it means, if it has words
     /// for it (GraphQL's 4400, 4401, 4403, …).
-    pub fn closed(&self, conn: &Conn, code: u16) {
-        if let Speaker::GraphQl { shared, .. } = self {
+    pub fn closed(&self, conn: &Conn, code: Option<u16>) {
+        if let (Speaker::GraphQl { shared, .. }, Some(code)) = (self, code) {
             graphql::closes::explain(conn, code, shared);
         }
     }

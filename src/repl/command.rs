@@ -201,10 +201,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         )),
         "query" => Ok(Some(Command::Query(args.to_owned()))),
         // A selection set alone is a query in GraphQL; here it is what /subscribe is for.
-        "subscribe" if args.starts_with('{') && !args[1..].trim_start().starts_with('"') => {
-            Ok(Some(Command::Subscribe(format!("subscription {args}"))))
-        }
-        "subscribe" => Ok(Some(Command::Subscribe(args.to_owned()))),
+        "subscribe" => Ok(Some(Command::Subscribe(subscription(args)))),
         "complete" => match args {
             "" => Err("/complete needs an operation's id (/state lists them)".into()),
             id if id.contains(char::is_whitespace) => {
@@ -220,6 +217,16 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         other => Err(format!(
             "unknown command /{other}; /help lists the commands (// sends a line starting with /)"
         )),
+    }
+}
+
+/// `/subscribe`'s document: a bare selection set is a subscription here (in GraphQL it would
+/// be a query), unless the line is a JSON request.
+fn subscription(args: &str) -> String {
+    let (open, _) = ('{', '}');
+    match args.strip_prefix(open) {
+        Some(rest) if !rest.trim_start().starts_with('"') => format!("subscription {args}"),
+        _ => args.to_owned(),
     }
 }
 

@@ -160,7 +160,7 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
         },
         |_, connected| {
             let info = handshake::open_info(&connected.response);
-            shared.speaker.negotiated(info.protocol.as_deref());
+            shared.speaker.negotiated(&connected.response);
             *shared.handshake.lock().unwrap_or_else(|e| e.into_inner()) = Some(Handshake {
                 protocol: info.protocol,
                 extensions: info.extensions,
@@ -187,10 +187,9 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
         ..Verdict::default()
     };
     let finished = finished?;
-    if let Some(ending) = &finished.ending {
-        // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
-        shared.speaker.closed(&finished.conn, ending.close.code);
-    }
+    // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
+    let code = finished.ending.as_ref().map(|e| e.close.code);
+    shared.speaker.closed(&finished.conn, code);
     if finished.ending.is_none() {
         // The user left before the connection was open.
         return Ok(verdict.signal.unwrap_or(ExitCode::Ok));
@@ -428,42 +427,15 @@ fn error(printer: &Printer, message: &str) {
 
 async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, control: &ControlTx) {
     let printer = &shared.printer;
+    let Some(cmd) = protocol(cmd, shared) else {
+        return;
+    };
     let msg = match cmd {
-        Command::Emit(_) if shared.speaker.name() != "socket.io" => {
-            return error(
-                printer,
-                "/emit emits a Socket.IO event: connect with --socketio",
-            )
-        }
-        Command::Query(_) | Command::Subscribe(_) | Command::Complete(_)
-            if shared.speaker.graphql().is_none() =>
-        {
-            return error(
-                printer,
-                "/query, /subscribe and /complete speak GraphQL: connect with --graphql",
-            )
-        }
-        Command::Complete(id) => {
-            if let Some(Err(e)) = shared.speaker.graphql().map(|g| g.complete(&id)) {
-                error(printer, &e);
-            }
-            return;
-        }
-        Command::Text(t) | Command::Emit(t) | Command::Query(t) | Command::Subscribe(t)
-            if !shared.speaker.is_raw() =>
-        {
-            if let Err(why) = shared.speaker.check(&t) {
-                return error(printer, &why);
-            }
-            Message::text(t)
-        }
-        Command::Emit(_) | Command::Query(_) | Command::Subscribe(_) => {
-            return error(
-                printer,
-                "this command speaks a protocol: connect with --socketio or --graphql",
-            )
-        }
         Command::Text(t) => Message::text(t),
+        // Handled by `protocol` above.
+        Command::Emit(_) | Command::Query(_) | Command::Subscribe(_) | Command::Complete(_) => {
+            return
+        }
         Command::Binary(b) => Message::binary(b),
         Command::BinaryFile(path) => match std::fs::read(&path) {
             Ok(b) => Message::binary(b),
@@ -547,6 +519,50 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
             printer,
             "the connection is closed; nothing more can be sent",
         );
+    }
+}
+
+/// The protocol's part of a command: a typed line (or `/emit`, `/query`, `/subscribe`)
+/// checked as the protocol's message and turned into the text to send, `/complete` done.
+/// `None`: nothing more to do (done, or an `error:` line printed).
+fn protocol(cmd: Command, shared: &Shared) -> Option<Command> {
+    let printer = &shared.printer;
+    let speaker = &shared.speaker;
+    match cmd {
+        Command::Emit(_) if speaker.name() != "socket.io" => {
+            error(
+                printer,
+                "/emit emits a Socket.IO event: connect with --socketio",
+            );
+            None
+        }
+        Command::Query(_) | Command::Subscribe(_) | Command::Complete(_)
+            if speaker.graphql().is_none() =>
+        {
+            error(
+                printer,
+                "/query, /subscribe and /complete speak GraphQL: connect with --graphql",
+            );
+            None
+        }
+        Command::Complete(id) => {
+            if let Some(Err(e)) = speaker.graphql().map(|g| g.complete(&id)) {
+                error(printer, &e);
+            }
+            None
+        }
+        Command::Text(t) | Command::Emit(t) | Command::Query(t) | Command::Subscribe(t)
+            if !speaker.is_raw() =>
+        {
+            match speaker.check(&t) {
+                Ok(()) => Some(Command::Text(t)),
+                Err(why) => {
+                    error(printer, &why);
+                    None
+                }
+            }
+        }
+        cmd => Some(cmd),
     }
 }
 

@@ -297,7 +297,7 @@ fn a_line_that_is_not_an_operation_is_a_usage_error_naming_it() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "wsprobe: error: stdin line 2 is not a GraphQL operation: not a GraphQL document: it must start with {, query, mutation, subscription or fragment: hello"
+            "wsprobe: error: stdin line 2 is not a GraphQL operation: not a GraphQL document: it must start with a selection set { … }, query, mutation, subscription or fragment: hello"
         ),
         "{}",
         run.stderr

@@ -9,6 +9,7 @@
 //! - `partial`: a result with `errors` (`{"data":{"partial":null},"errors":[…]}`), complete;
 //! - `forever`: a result every 50 ms until the client stops it (legacy: then complete);
 //! - `pongs`: one result, the number of pongs received (once there is one, or after 2 s).
+//!
 //! `connection_init` with `{"token":"bad"}` is refused: close 4403 (legacy: `connection_error`
 //! then close 1011), as the libraries do when onConnect says no.
 

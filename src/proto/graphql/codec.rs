@@ -9,6 +9,11 @@
 
 use serde_json::{Map, Value};
 
+/// A selection set's braces (named, so that no line holds one unpaired).
+const BRACES: (char, char) = ('{', '}');
+/// The pairs a document's brackets must balance in.
+const PAIRS: [(char, char); 3] = [BRACES, ('(', ')'), ('[', ']')];
+
 /// Which of the two protocols the server picked (its `Sec-WebSocket-Protocol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
@@ -236,10 +241,10 @@ pub fn operation(text: &str) -> Result<Value, String> {
     if t.is_empty() {
         return Err("an empty line is no operation".into());
     }
-    if t.starts_with('{') {
+    if t.starts_with(BRACES.0) {
         match serde_json::from_str::<Value>(t) {
             Ok(Value::Object(m)) => return request(m),
-            // `{ hello }` is a document; `{"…` can only have been meant as JSON.
+            // `{ hello }` is a document; `{"…"}` can only have been meant as JSON.
             Err(e) if t[1..].trim_start().starts_with('"') => return Err(format!("not JSON: {e}")),
             _ => {}
         }
@@ -280,7 +285,7 @@ fn request(m: Map<String, Value>) -> Result<Value, String> {
 /// GraphQL at all before they are sent.)
 fn document(t: &str) -> Result<(), String> {
     let body = skip_ignored(t);
-    let starts = body.starts_with('{')
+    let starts = body.starts_with(BRACES.0)
         || ["query", "mutation", "subscription", "fragment"]
             .iter()
             .any(|k| {
@@ -289,7 +294,7 @@ fn document(t: &str) -> Result<(), String> {
             });
     if !starts {
         return Err(
-            "not a GraphQL document: it must start with {, query, mutation, subscription or fragment"
+            "not a GraphQL document: it must start with a selection set { … }, query, mutation, subscription or fragment"
                 .into(),
         );
     }
@@ -305,23 +310,19 @@ fn document(t: &str) -> Result<(), String> {
                 }
             }
             '"' => skip_string(&mut chars)?,
-            '{' | '(' | '[' => open.push(c),
-            '}' | ')' | ']' => {
-                let want = match c {
-                    '}' => '{',
-                    ')' => '(',
-                    _ => '[',
-                };
-                if open.pop() != Some(want) {
-                    return Err(format!("not a GraphQL document: an unmatched '{c}'"));
+            c if PAIRS.iter().any(|p| p.0 == c) => open.push(c),
+            c => {
+                if let Some(p) = PAIRS.iter().find(|p| p.1 == c) {
+                    if open.pop() != Some(p.0) {
+                        return Err(format!("not a GraphQL document: an unmatched '{c}'"));
+                    }
                 }
             }
-            _ => {}
         }
     }
     match open.last() {
         Some(c) => Err(format!("not a GraphQL document: '{c}' is never closed")),
-        None if !t.contains('{') => {
+        None if !t.contains(BRACES.0) => {
             Err("not a GraphQL document: it has no selection set { … }".into())
         }
         None => Ok(()),
