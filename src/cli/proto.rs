@@ -19,7 +19,9 @@ pub struct ProtoArgs {
     /// pingTimeout is dead (exit 4). A namespace that refuses the CONNECT fails the run with
     /// the server's message (exit 3); a server's DISCONNECT is reported and the connection
     /// closed. Binary attachments are shown, and sent, in place as {"$binary":"<base64>"}.
-    #[arg(long, conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect"])]
+    /// With --reconnect, each new connection does the Engine.IO and namespace handshake
+    /// again, and what is typed meanwhile is held until the namespace answers.
+    #[arg(long, conflicts_with_all = ["echo", "binary", "null", "execute_binary"])]
     pub socketio: bool,
 
     /// The Engine.IO endpoint's path (the server's `path` option)

@@ -212,6 +212,7 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
             max_message_size: args.max_message_size,
             heartbeat: client::heartbeat(&args.heartbeat),
             keep_unsent: false,
+            hold_data: false,
         },
         connections: args.connections,
         stop,

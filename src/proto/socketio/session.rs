@@ -146,6 +146,8 @@ impl<H: Inbound> Session<H> {
                 self.shared.sids().1 = sid.map(str::to_owned);
                 self.handshake.disarm();
                 self.shared.set_stage(Stage::Connected);
+                // What the mode sends was held back until now (`DriveOpts::hold_data`).
+                self.control.send(Control::Release);
                 Ok(None)
             }
             Kind::ConnectError => Err(self.refused(&p)),
@@ -299,7 +301,10 @@ impl<H: Inbound> Inbound for Session<H> {
     }
 
     fn opened(&mut self) {
+        // A new connection (a reconnect): its own handshake, and the last one's heartbeat
+        // no longer counts.
         self.partial = None;
+        self.heartbeat.disarm();
         self.shared.set_stage(Stage::Waiting);
         let limit = self.shared.plan.handshake_timeout;
         let why = format!(
