@@ -23,7 +23,7 @@ mod script;
 mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 pub use check::CheckArgs;
-pub use proto::ProtoArgs;
+pub use proto::{BenchProtoArgs, ProtoArgs};
 pub use script::{ScriptArgs, ScriptOrder};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.

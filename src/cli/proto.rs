@@ -20,7 +20,9 @@ pub struct ProtoArgs {
     /// pingTimeout is dead (exit 4). A namespace that refuses the CONNECT fails the run with
     /// the server's message (exit 3); a server's DISCONNECT is reported and the connection
     /// closed. Binary attachments are shown, and sent, in place as {"$binary":"<base64>"}.
-    #[arg(long, conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect"])]
+    /// With --reconnect, each new connection does the Engine.IO and namespace handshake
+    /// again, and what is typed meanwhile is held until the namespace answers.
+    #[arg(long, conflicts_with_all = ["echo", "binary", "null", "execute_binary"])]
     pub socketio: bool,
 
     /// The Engine.IO endpoint's path (the server's `path` option)
@@ -58,4 +60,38 @@ pub struct ProtoArgs {
     #[arg(long, help_heading = "GraphQL",
           conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect", "socketio"])]
     pub graphql: bool,
+}
+
+/// `bench`'s application protocols: each request is the protocol's, and so is its reply.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Socket.IO")]
+pub struct BenchProtoArgs {
+    /// Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it: each
+    /// request emits the --payload event (a JSON array, its name first), and its reply is the
+    /// next event of the same name (or, with --ack, its acknowledgement)
+    ///
+    /// Each connection's Engine.IO and namespace handshake counts in its connect time; a
+    /// namespace that refuses the CONNECT is a connect error with the server's message. The
+    /// server's pings are answered; events of other names are counted as pushes.
+    #[arg(long = "socketio", requires = "payload",
+          conflicts_with_all = ["binary", "match_by", "no_echo"])]
+    pub socketio: bool,
+
+    /// The Engine.IO endpoint's path (the server's `path` option)
+    #[arg(long, value_name = "PATH", default_value = "/socket.io/", value_parser = parse_engine_path,
+          requires = "socketio")]
+    pub socketio_path: String,
+
+    /// The namespace to connect to [default: the URL's path, or /]
+    #[arg(long, value_name = "NAMESPACE", value_parser = parse_namespace, requires = "socketio")]
+    pub namespace: Option<String>,
+
+    /// The CONNECT packet's auth payload, a JSON object (socket.handshake.auth)
+    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "socketio")]
+    pub init: Option<Value>,
+
+    /// Each emit asks for an acknowledgement (its id the request's {seq}), and the ack is its
+    /// reply: emit → ack latency
+    #[arg(long, requires = "socketio")]
+    pub ack: bool,
 }

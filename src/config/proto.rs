@@ -1,10 +1,13 @@
 //! `connect --socketio` resolved: the Engine.IO URL the WebSocket goes to, the namespace, the
-//! CONNECT payload, and the -x events checked before anything connects. `connect --graphql`
-//! likewise: its `connection_init` payload and the -x operations checked.
+//! CONNECT payload, and the -x events checked before anything connects; `bench --socketio`
+//! the same way. `connect --graphql` likewise: its `connection_init` payload and the -x
+//! operations checked.
 
 use anyhow::Result;
 
-use crate::cli::ConnectArgs;
+use serde_json::Value;
+
+use crate::cli::{BenchProtoArgs, ConnectArgs};
 use crate::error::Failure;
 use crate::proto::socketio::{relay::check_event, Plan};
 use crate::proto::Protocol;
@@ -19,16 +22,72 @@ pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
     if !p.socketio {
         return Ok(None);
     }
-    if args.url.unix_socket().is_some() {
+    let (plan, url) = socketio(
+        &args.url,
+        &SocketIoArgs {
+            path: &p.socketio_path,
+            namespace: p.namespace.as_ref(),
+            init: p.init.as_ref(),
+            ack: p.ack,
+        },
+        args.handshake.connect_timeout,
+    )?;
+    for (i, x) in args.script.execute.iter().enumerate() {
+        if let Err(why) = check_event(x) {
+            return Err(Failure::usage(format!(
+                "-x {} is not a Socket.IO event: {why}",
+                i + 1
+            ))
+            .hint("with --socketio each -x is an event as a JSON array, its name first: -x '[\"echo\",\"hi\"]'")
+            .into());
+        }
+    }
+    Ok(Some((Protocol::SocketIo(plan), url)))
+}
+
+/// `bench`'s protocol flags: the protocol, and the URL each connection goes to for it.
+pub fn bench_protocol(
+    url: &WsUrl,
+    p: &BenchProtoArgs,
+    timeout: std::time::Duration,
+) -> Result<Option<(Protocol, WsUrl)>> {
+    if !p.socketio {
+        return Ok(None);
+    }
+    let args = SocketIoArgs {
+        path: &p.socketio_path,
+        namespace: p.namespace.as_ref(),
+        init: p.init.as_ref(),
+        ack: p.ack,
+    };
+    let (plan, url) = socketio(url, &args, timeout)?;
+    Ok(Some((Protocol::SocketIo(plan), url)))
+}
+
+/// The Socket.IO flags every command shares.
+struct SocketIoArgs<'a> {
+    path: &'a str,
+    namespace: Option<&'a String>,
+    init: Option<&'a Value>,
+    ack: bool,
+}
+
+/// Socket.IO's plan, and its Engine.IO URL, from the URL as socket.io-client takes it.
+fn socketio(
+    url: &WsUrl,
+    p: &SocketIoArgs<'_>,
+    handshake_timeout: std::time::Duration,
+) -> Result<(Plan, WsUrl)> {
+    if url.unix_socket().is_some() {
         return Err(Failure::usage(
             "--socketio takes the server's URL as socket.io-client does: http://, https://, ws:// or wss://",
         )
         .into());
     }
-    let (path, query) = args.url.path_and_query();
+    let (path, query) = url.path_and_query();
     // As socket.io-client's io("http://host/admin"): the URL's path is the namespace.
     let from_url = (path != "/").then(|| crate::value::percent_decode(path));
-    let namespace = match (&p.namespace, from_url) {
+    let namespace = match (p.namespace, from_url) {
         (Some(ns), Some(url_ns)) if *ns != url_ns => {
             return Err(Failure::usage(format!(
                 "the URL names the namespace {url_ns} and --namespace says {ns}"
@@ -46,24 +105,14 @@ pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
         Some(q) if !q.is_empty() => format!("{q}&EIO=4&transport=websocket"),
         _ => "EIO=4&transport=websocket".to_owned(),
     };
-    let url = args.url.with_target(&p.socketio_path, Some(&engine_query));
-    for (i, x) in args.script.execute.iter().enumerate() {
-        if let Err(why) = check_event(x) {
-            return Err(Failure::usage(format!(
-                "-x {} is not a Socket.IO event: {why}",
-                i + 1
-            ))
-            .hint("with --socketio each -x is an event as a JSON array, its name first: -x '[\"echo\",\"hi\"]'")
-            .into());
-        }
-    }
+    let url = url.with_target(p.path, Some(&engine_query));
     let plan = Plan {
         namespace,
-        auth: p.init.clone(),
+        auth: p.init.cloned(),
         ack: p.ack,
-        handshake_timeout: args.handshake.connect_timeout,
+        handshake_timeout,
     };
-    Ok(Some((Protocol::SocketIo(plan), url)))
+    Ok((plan, url))
 }
 
 /// `--graphql`: the URL as given (ws://, wss://; http:// and https:// as graphql-ws's

@@ -11,6 +11,7 @@
 //! [`Speaker`] is how a command plugs a protocol in, and with none asked for it adds nothing:
 //! no task, no channel, and [`Layer::Raw`] is the mode's handler itself.
 
+pub mod bench;
 pub mod graphql;
 pub mod socketio;
 pub mod watchdog;
@@ -23,12 +24,24 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::driver::{Batch, ControlTx, Inbound};
 use crate::session::Conn;
+use crate::value::SeqTemplate;
 
 /// The protocol a run speaks on the WebSocket, resolved.
 #[derive(Debug, Clone)]
 pub enum Protocol {
     SocketIo(socketio::Plan),
     GraphQl(graphql::Plan),
+}
+
+impl Protocol {
+    /// The protocol's part in a `bench` run, checked against the run's `--payload`.
+    pub fn bench(&self, payload: &SeqTemplate) -> anyhow::Result<Arc<dyn bench::BenchProtocol>> {
+        Ok(match self {
+            Protocol::SocketIo(plan) => Arc::new(socketio::bench::Run::new(plan, payload)?),
+            // `bench` has no --graphql flag yet, so no run gets here.
+            Protocol::GraphQl(_) => anyhow::bail!("bench does not speak GraphQL"),
+        })
+    }
 }
 
 /// A run's protocol, set up: makes the inbound layer and the relay of what is sent.

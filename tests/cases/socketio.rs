@@ -72,7 +72,7 @@ fn a_server_that_stops_pinging_is_dead_exit_4() {
         ping_interval: Duration::from_millis(200),
         ping_timeout: Duration::from_millis(200),
         silent: true,
-        count_pongs: false,
+        ..Shape::default()
     });
     let run = run_open_stdin(&["--socketio", &s.url], "");
     assert_eq!(run.code, Some(4), "{}", run.stderr);
@@ -413,4 +413,64 @@ fn the_interactive_session_emits_events_and_shows_the_namespace_in_state() {
             "no {line:?}: {stderr}"
         );
     }
+}
+
+/// `--reconnect`: the server restarts (1012) after the first event; an event typed while the
+/// client is away is held until the new connection has done the Engine.IO handshake and the
+/// namespace CONNECT again (the peer, as socket.io, drops a client whose event comes first).
+#[test]
+fn reconnect_redoes_the_engine_io_and_namespace_handshake_before_sending() {
+    use std::io::{Read, Write};
+    let s = server(Shape {
+        drop_first: true,
+        ..Shape::default()
+    });
+    let mut child = crate::support::wsprobe_std()
+        .args([
+            "--socketio",
+            "--reconnect",
+            "--reconnect-delay",
+            "800ms",
+            "-v",
+            &s.url,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"[\"echo\",\"a\"]\n").unwrap();
+    // The first connection is closed about 50 ms after the echo; the reconnect waits 800 ms.
+    std::thread::sleep(Duration::from_millis(400));
+    stdin.write_all(b"[\"echo\",\"b\"]\n").unwrap();
+    drop(stdin);
+    let code = crate::support::wait_timeout(&mut child, crate::support::RUN_TIMEOUT);
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "[\"echo\",\"a\"]\n[\"echo\",\"b\"]\n", "{stderr}");
+    assert_eq!(
+        stderr.matches("SOCKET.IO sid=engine-sid-1").count(),
+        2,
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("CONNECTED namespace /").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(stderr.contains("CLOSED 1012"), "{stderr}");
 }
