@@ -65,6 +65,7 @@ pub struct ProtoArgs {
 /// `bench`'s application protocols: each request is the protocol's, and so is its reply.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Socket.IO")]
+#[command(group = clap::ArgGroup::new("bench_app_protocol").args(["socketio", "graphql"]))]
 pub struct BenchProtoArgs {
     /// Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it: each
     /// request emits the --payload event (a JSON array, its name first), and its reply is the
@@ -86,12 +87,30 @@ pub struct BenchProtoArgs {
     #[arg(long, value_name = "NAMESPACE", value_parser = parse_namespace, requires = "socketio")]
     pub namespace: Option<String>,
 
-    /// The CONNECT packet's auth payload, a JSON object (socket.handshake.auth)
-    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "socketio")]
+    /// The CONNECT packet's auth payload (--socketio: socket.handshake.auth) or
+    /// connection_init's payload (--graphql: connectionParams), a JSON object
+    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "bench_app_protocol")]
     pub init: Option<Value>,
 
     /// Each emit asks for an acknowledgement (its id the request's {seq}), and the ack is its
     /// reply: emit → ack latency
     #[arg(long, requires = "socketio")]
     pub ack: bool,
+
+    /// Speak GraphQL over WebSocket: each request subscribes to the --payload operation (a
+    /// document or a JSON request, {seq} in place) with its {seq} as the operation's id, and
+    /// its reply is the operation's completion: subscribe → complete latency
+    ///
+    /// Each connection's connection_init and connection_ack count in its connect time (--init
+    /// is connection_init's payload); graphql-transport-ws is offered (-s graphql-ws: the
+    /// legacy protocol instead). An operation that ends in an error message ends its
+    /// connection with the server's errors.
+    #[arg(long, requires = "payload", help_heading = "GraphQL",
+          conflicts_with_all = ["binary", "match_by", "no_echo", "socketio"])]
+    pub graphql: bool,
+
+    /// With --graphql, a request's reply is its first result (subscribe → first result; a
+    /// subscription need not end)
+    #[arg(long, requires = "graphql", help_heading = "GraphQL")]
+    pub first_result: bool,
 }

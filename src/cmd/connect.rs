@@ -118,11 +118,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     drop(held_tx);
     printer.flush();
     let finished = finished?;
-    // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
-    speaker.closed(
-        &finished.conn,
-        finished.ending.as_ref().map(|e| e.close.code),
-    );
+    speaker.closed(&finished.conn, finished.ending.as_ref());
 
     let timed_out = timed_out.load(Ordering::SeqCst);
     let verdict = Verdict {

@@ -141,9 +141,24 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         return Err(Failure::usage("bench needs a URL: wsprobe bench ws://HOST:PORT/").into());
     };
     // With a protocol, the WebSocket goes to its endpoint (Engine.IO's for Socket.IO).
-    let speaking = super::proto::bench_protocol(url, &args.proto, args.handshake.connect_timeout)?;
+    let timeout = args.handshake.connect_timeout;
+    let speaking = if args.proto.graphql {
+        let protocols = &args.handshake.protocols;
+        Some(super::proto::bench_graphql(
+            url,
+            &args.proto,
+            protocols,
+            timeout,
+        )?)
+    } else {
+        super::proto::bench_protocol(url, &args.proto, timeout)?
+    };
     let url = speaking.as_ref().map_or(url, |(_, u)| u);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
+    // GraphQL's subprotocol is offered.
+    if let Some(offered) = crate::proto::Speaker::offered(speaking.as_ref().map(|(p, _)| p)) {
+        client.protocols = offered;
+    }
     // A small WebSocket read buffer, as listen's: 10,000 idle connections must fit, and
     // `wire::readahead` still reads large pieces while data flows.
     client.ws_config = client

@@ -180,11 +180,8 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
     }
     let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
-    // A protocol with subprotocols of its own (GraphQL's two) offers them, unless -s chose.
-    if let (Some(offered), true) = (
-        crate::proto::Speaker::offered(proto.as_ref().map(|(p, _)| p)),
-        args.handshake.protocols.is_empty(),
-    ) {
+    // A protocol with subprotocols of its own (GraphQL's two) offers them.
+    if let Some(offered) = crate::proto::Speaker::offered(proto.as_ref().map(|(p, _)| p)) {
         client.protocols = offered;
     }
     client.sending.fragment = args.fragment;

@@ -115,7 +115,7 @@ fn socketio(
     Ok((plan, url))
 }
 
-/// `--graphql`: the URL as given (ws://, wss://; http:// and https:// as graphql-ws's
+/// `connect --graphql`: the URL as given (ws://, wss://; http:// and https:// as graphql-ws's
 /// clients take them), connection_init's payload, and every -x an operation.
 fn graphql(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
     for (i, x) in args.script.execute.iter().enumerate() {
@@ -128,10 +128,39 @@ fn graphql(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
             .into());
         }
     }
+    let plan = crate::proto::graphql::Plan {
+        init: args.proto.init.clone(),
+        handshake_timeout: args.handshake.connect_timeout,
+        // Set from the drive options once they are decided (`config::connect`).
+        close_at_end: None,
+        offered: graphql_offer(&args.handshake.protocols, false)?,
+        first_result: false,
+    };
+    Ok((Protocol::GraphQl(plan), args.url.clone()))
+}
+
+/// `bench --graphql`: one subprotocol offered (`graphql-transport-ws`, or what `-s` names),
+/// so that every request is written in it before the server answers.
+pub fn bench_graphql(
+    url: &WsUrl,
+    p: &BenchProtoArgs,
+    protocols: &[String],
+    timeout: std::time::Duration,
+) -> Result<(Protocol, WsUrl)> {
+    let plan = crate::proto::graphql::Plan {
+        init: p.init.clone(),
+        handshake_timeout: timeout,
+        close_at_end: None,
+        offered: graphql_offer(protocols, true)?,
+        first_result: p.first_result,
+    };
+    Ok((Protocol::GraphQl(plan), url.clone()))
+}
+
+/// The subprotocols `--graphql` offers: both, or those `-s` names (of the two; bench: one).
+fn graphql_offer(protocols: &[String], one: bool) -> Result<Vec<String>> {
     use crate::proto::graphql::codec::Flavor;
-    if let Some(p) = args
-        .handshake
-        .protocols
+    if let Some(p) = protocols
         .iter()
         .find(|p| Flavor::from_subprotocol(p).is_none())
     {
@@ -141,11 +170,15 @@ fn graphql(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
         .hint("-s graphql-ws offers only the legacy protocol (subscriptions-transport-ws); without -s both are offered")
         .into());
     }
-    let plan = crate::proto::graphql::Plan {
-        init: args.proto.init.clone(),
-        handshake_timeout: args.handshake.connect_timeout,
-        // Set from the drive options once they are decided (`config::connect`).
-        close_at_end: None,
-    };
-    Ok((Protocol::GraphQl(plan), args.url.clone()))
+    Ok(match protocols {
+        [] if one => vec![Flavor::TransportWs.subprotocol().to_owned()],
+        [] => Flavor::OFFERED.iter().map(|p| (*p).to_owned()).collect(),
+        [_, _, ..] if one => {
+            return Err(Failure::usage(
+                "bench --graphql offers one subprotocol: -s graphql-transport-ws or -s graphql-ws",
+            )
+            .into())
+        }
+        given => given.to_vec(),
+    })
 }

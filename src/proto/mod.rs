@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::client::Response;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::session::driver::{Batch, ControlTx, Inbound};
+use crate::session::driver::{Batch, ControlTx, Ending, Inbound};
 use crate::session::Conn;
 use crate::value::SeqTemplate;
 
@@ -38,8 +38,7 @@ impl Protocol {
     pub fn bench(&self, payload: &SeqTemplate) -> anyhow::Result<Arc<dyn bench::BenchProtocol>> {
         Ok(match self {
             Protocol::SocketIo(plan) => Arc::new(socketio::bench::Run::new(plan, payload)?),
-            // `bench` has no --graphql flag yet, so no run gets here.
-            Protocol::GraphQl(_) => anyhow::bail!("bench does not speak GraphQL"),
+            Protocol::GraphQl(plan) => Arc::new(graphql::bench::Run::new(plan, payload)?),
         })
     }
 }
@@ -119,21 +118,16 @@ impl Speaker {
     /// The subprotocols the protocol offers at the handshake, if it has its own.
     pub fn offered(protocol: Option<&Protocol>) -> Option<Vec<String>> {
         match protocol {
-            Some(Protocol::GraphQl(_)) => Some(
-                graphql::codec::Flavor::OFFERED
-                    .iter()
-                    .map(|p| (*p).to_owned())
-                    .collect(),
-            ),
+            Some(Protocol::GraphQl(plan)) => Some(plan.offered.clone()),
             _ => None,
         }
     }
 
-    /// The connection ended with `code`: the protocol says what it means, if it has words
-    /// for it (GraphQL's 4400, 4401, 4403, …).
-    pub fn closed(&self, conn: &Conn, code: Option<u16>) {
-        if let (Speaker::GraphQl { shared, .. }, Some(code)) = (self, code) {
-            graphql::closes::explain(conn, code, shared);
+    /// The connection ended (`ending`'s close): the protocol says what its code means, if it
+    /// has words for it (GraphQL's 4400, 4401, 4403, …).
+    pub fn closed(&self, conn: &Conn, ending: Option<&Ending>) {
+        if let (Speaker::GraphQl { shared, .. }, Some(e)) = (self, ending) {
+            graphql::closes::explain(conn, e.close.code, shared);
         }
     }
 

@@ -188,8 +188,9 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
     };
     let finished = finished?;
     // The protocol's own close codes in words (GraphQL's 4400, 4401, …).
-    let code = finished.ending.as_ref().map(|e| e.close.code);
-    shared.speaker.closed(&finished.conn, code);
+    shared
+        .speaker
+        .closed(&finished.conn, finished.ending.as_ref());
     if finished.ending.is_none() {
         // The user left before the connection was open.
         return Ok(verdict.signal.unwrap_or(ExitCode::Ok));

@@ -1,4 +1,5 @@
 mod bench;
+mod bench_graphql;
 mod bench_merge;
 mod bench_proto;
 mod browser;

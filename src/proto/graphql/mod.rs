@@ -10,10 +10,12 @@
 //!   each an operation with its own id, held until `connection_ack`; once the input has
 //!   ended and every operation has completed, the data ends (and the connection closes)
 //! - `events.rs`: the protocol's events for the printer; `closes.rs`: its close codes in words
+//! - `bench.rs`: its part in `wsprobe bench --graphql` (`proto::bench`'s hook)
 //!
 //! `Shared` is what the two directions share: the connection, the flavor the server picked,
 //! the handshake's stage, the active operations and where the run's failure is told.
 
+pub mod bench;
 pub mod closes;
 pub mod codec;
 mod events;
@@ -40,6 +42,10 @@ pub struct Plan {
     /// The close once the input has ended and every operation has completed (what the end
     /// of input closes with; `None` with `--no-close` or checks, which decide the end).
     pub close_at_end: Option<crate::value::Close>,
+    /// The subprotocols the handshake offers: both, or what `-s` names (bench: one).
+    pub offered: Vec<String>,
+    /// `bench --first-result`: a request's reply is its first result, not its completion.
+    pub first_result: bool,
 }
 
 /// Where the connection's handshake is.
