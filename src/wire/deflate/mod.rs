@@ -4,5 +4,6 @@
 //! [`crate::value::deflate`].
 
 pub mod codec;
+pub mod decision;
 pub mod frames;
 pub mod stream;

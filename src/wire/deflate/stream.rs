@@ -17,19 +17,10 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::frames::{ReadError, Reading, Role, Sending, Sizes, Writing};
-use crate::value::deflate::{self as params, DeflateParams, Negotiated};
+use crate::value::deflate::DeflateParams;
 
-/// What the handshake decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// Not known yet (the head has not gone by).
-    Undecided,
-    /// No compression.
-    Off,
-    On(Negotiated),
-    /// The server's answer broke the rules: the connection must fail (client only).
-    Refused(String),
-}
+use super::decision::client_decision;
+pub use super::decision::{answer_decision, Decision};
 
 /// Compressed messages and their bytes on the wire and inflated, for `/state`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -379,38 +370,6 @@ impl<S> Deflate<S> {
             })),
             _ => ReadSide::Plain,
         }
-    }
-}
-
-/// The client's reading of the response head: what the server accepted, checked against
-/// the offer.
-fn client_decision(head: &[u8], offer: &DeflateParams) -> Decision {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut headers);
-    if !matches!(resp.parse(head), Ok(httparse::Status::Complete(_))) || resp.code != Some(101) {
-        // Not an upgrade: tungstenite reports it.
-        return Decision::Off;
-    }
-    let value = resp
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
-        .map(|h| String::from_utf8_lossy(h.value).into_owned())
-        .collect::<Vec<_>>()
-        .join(", ");
-    answer_decision(&value, offer)
-}
-
-/// What the server's `Sec-WebSocket-Extensions` (its values joined with ", ") accepted of
-/// our offer: the one reading of an answer, whichever HTTP version carried it.
-pub fn answer_decision(value: &str, offer: &DeflateParams) -> Decision {
-    let checked = params::parse_header(value).and_then(|exts| params::check_response(&exts, offer));
-    match checked {
-        Ok(Some(n)) => Decision::On(n),
-        Ok(None) => Decision::Off,
-        Err(why) => Decision::Refused(format!(
-            "the server's Sec-WebSocket-Extensions ({value}): {why}"
-        )),
     }
 }
 
