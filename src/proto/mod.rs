@@ -80,6 +80,7 @@ impl Speaker {
     /// [`Speaker::attach`] for a connection made already (the interactive session's).
     pub fn attach_shared(&self, conn: &Arc<Conn>) {
         if let Speaker::SocketIo { shared, .. } = self {
+            conn.protocol_speaks();
             shared.attach(conn);
         }
     }
