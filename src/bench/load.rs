@@ -30,6 +30,7 @@ use crate::dial::handshake::{self, ClientSettings, ClientStream};
 use crate::proto::bench::{BenchProtocol, Heard};
 use crate::session::driver::{self, control, Batch, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::Conn;
+use crate::wire::deflate::stream::Decision;
 
 /// What every connection of a run shares.
 #[derive(Debug)]
@@ -219,8 +220,8 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         _ = stop.wait_for(|s| *s) => return run.never_opened(true),
     };
     // Only the stream is kept: the request and response go now.
-    let mut ws = match attempt {
-        Ok(c) => c.ws,
+    let (mut ws, deflate) = match attempt {
+        Ok(c) => (c.ws, c.deflate),
         Err(e) => {
             run.sink.connect_failed(&e);
             return;
@@ -237,6 +238,10 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
                 _ = stop.wait_for(|s| *s) => return run.never_opened(true),
             };
             if let Err(e) = greeted {
+                // The WebSocket opened, the connection did not: not one with compression.
+                if matches!(deflate.decision(), Decision::On(_)) {
+                    run.sink.uncount_compressed();
+                }
                 run.sink.connect_failed(&e);
                 return;
             }
@@ -246,6 +251,7 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
             })
         }
     };
+    drop(deflate);
     let us = u64::try_from(conn.elapsed().as_micros()).unwrap_or(u64::MAX);
     run.rec.connected(us);
     run.totals.connected.fetch_add(1, Ordering::Relaxed);

@@ -98,8 +98,14 @@ impl Speaker {
     pub fn attach_shared(&self, conn: &Arc<Conn>) {
         match self {
             Speaker::Raw => {}
-            Speaker::SocketIo { shared, .. } => shared.attach(conn),
-            Speaker::GraphQl { shared, .. } => shared.attach(conn),
+            Speaker::SocketIo { shared, .. } => {
+                conn.protocol_speaks();
+                shared.attach(conn)
+            }
+            Speaker::GraphQl { shared, .. } => {
+                conn.protocol_speaks();
+                shared.attach(conn)
+            }
         }
     }
 

@@ -450,14 +450,7 @@ where
                 }
             }
             _ = tick(&mut ticks), if ticks.is_some() => {
-                seq += 1;
-                let payload = Bytes::from(format!("heartbeat {seq}"));
-                conn.ping(Dir::Out, &payload);
-                if awaiting.is_none() {
-                    let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
-                    awaiting = Some((conn.state().pongs_in, deadline_after(timeout)));
-                }
-                if let Err(e) = sink.lock().await.send(Message::Ping(payload)).await {
+                if let Err(e) = heartbeat_ping(sink, conn, opts, &mut seq, &mut awaiting).await {
                     return WriterEnd::Failed(e);
                 }
             }
@@ -497,6 +490,27 @@ where
             else => std::future::pending::<()>().await,
         }
     }
+}
+
+/// Sends the next heartbeat ping; the first unanswered one sets the deadline for a pong.
+async fn heartbeat_ping<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    opts: &DriveOpts,
+    seq: &mut u64,
+    awaiting: &mut Option<(u64, Instant)>,
+) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    *seq += 1;
+    let payload = Bytes::from(format!("heartbeat {seq}"));
+    conn.ping(Dir::Out, &payload);
+    if awaiting.is_none() {
+        let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
+        *awaiting = Some((conn.state().pongs_in, deadline_after(timeout)));
+    }
+    sink.lock().await.send(Message::Ping(payload)).await
 }
 
 /// The heartbeat's ticks. Boxed: most connections have no heartbeat, and every idle

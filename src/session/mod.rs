@@ -378,6 +378,9 @@ pub struct ConnState {
     pub rtts: Vec<Duration>,
     /// permessage-deflate, when negotiated (boxed: most connections have none).
     compression: Option<Box<Compression>>,
+    /// A protocol is spoken and shows its own events for the messages: the raw message
+    /// events are not shown (unless the sink wants raw frames, `-vv`).
+    raw_hidden: bool,
 }
 
 /// A connection's permessage-deflate, as its events see it.
@@ -428,6 +431,7 @@ impl Conn {
                 pongs_in: 0,
                 rtts: Vec::new(),
                 compression: None,
+                raw_hidden: false,
             }),
         }
     }
@@ -523,6 +527,14 @@ impl Conn {
         }));
     }
 
+    /// A protocol spoken on this connection shows its own events for its messages: the raw
+    /// message events give way to them, unless the sink wants both (`-vv`).
+    pub fn protocol_speaks(&self) {
+        if !self.sink.wants_raw_frames() {
+            self.state().raw_hidden = true;
+        }
+    }
+
     pub fn message(&self, dir: Dir, kind: MsgType, payload: &[u8]) {
         let shown = self.sink.wants_messages(dir);
         let (index, deflate) = {
@@ -539,7 +551,7 @@ impl Conn {
                     st.msgs_out - 1
                 }
             };
-            if !shown {
+            if !shown || st.raw_hidden {
                 return;
             }
             (index, st.compression.as_ref().map(|c| c.shared.clone()))

@@ -75,17 +75,23 @@ fn without_ack_the_next_event_of_that_name_is_the_reply() {
 }
 
 #[test]
-fn the_handshake_counts_in_the_connect_time_and_the_human_summary_names_the_protocol() {
+fn the_handshake_counts_in_the_connect_time_and_the_summary_and_report_name_the_protocol() {
     let peer = server(Shape::default());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("run.html");
     let out = wsprobe()
+        .args(["bench", "--socketio", &peer.url])
         .args([
-            "bench",
-            "--socketio",
-            &peer.url,
             "--payload",
             r#"["add",1,2]"#,
+            "--ack",
+            "-c",
+            "1",
+            "--messages",
+            "5",
         ])
-        .args(["--ack", "-c", "1", "--messages", "5"])
+        .arg("--report")
+        .arg(&report)
         .assert()
         .code(0);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
@@ -94,6 +100,23 @@ fn the_handshake_counts_in_the_connect_time_and_the_human_summary_names_the_prot
         "{stdout}"
     );
     assert!(stdout.contains("5 sent"), "{stdout}");
+    // The peer answers the CONNECT after its middleware (20 ms): that is in the connect time.
+    let connect = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("connections"))
+        .unwrap_or_default();
+    let p50: f64 = connect
+        .split("connect p50 ")
+        .nth(1)
+        .and_then(|r| r.split(" ms").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no connect p50 in {connect:?}"));
+    assert!(p50 >= 20.0, "{connect}");
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        page.contains("protocol socket.io: emit &quot;add&quot; on namespace / → its ack"),
+        "the report does not name the protocol"
+    );
 }
 
 #[test]

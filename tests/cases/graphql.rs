@@ -43,7 +43,7 @@ fn stdin_lines_are_operations_and_each_result_is_a_stdout_line() {
 fn the_legacy_protocol_is_spoken_when_the_server_picks_it() {
     let s = server(legacy());
     let out = wsprobe()
-        .args(["--graphql", "-v", &s.url])
+        .args(["--graphql", "-vv", &s.url])
         .write_stdin("subscription { greetings }\n")
         .assert()
         .code(0);
@@ -53,7 +53,7 @@ fn the_legacy_protocol_is_spoken_when_the_server_picks_it() {
     for line in [
         "Sec-WebSocket-Protocol: graphql-transport-ws, graphql-ws",
         "GRAPHQL connection_ack protocol=graphql-ws",
-        // The legacy words on the wire: start and data.
+        // The legacy words on the wire (-vv: the raw messages too): start and data.
         r#"{"id":"1","type":"start","payload":{"query":"subscription { greetings }"}}"#,
         "< ka (the server's keep-alive)",
         "COMPLETE operation 1 completed by the server after 3 result(s)",

@@ -474,3 +474,62 @@ fn reconnect_redoes_the_engine_io_and_namespace_handshake_before_sending() {
     );
     assert!(stderr.contains("CLOSED 1012"), "{stderr}");
 }
+
+/// With a protocol, -v shows its events in place of the raw WebSocket messages that carry
+/// them (as a Socket.IO client's debug view does); -vv shows both.
+#[test]
+fn verbose_shows_the_protocols_events_instead_of_raw_messages_and_vv_both() {
+    let s = peer();
+    let run = |v: &str| {
+        let out = wsprobe()
+            .args(["--socketio", "--ack", v, &s.url])
+            .write_stdin("[\"add\",1,2]\n")
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let v = run("-v");
+    assert!(v.contains("> event id=0 [\"add\",1,2]"), "{v}");
+    assert!(v.contains("< ack id=0 (answers emit \"add\") [3]"), "{v}");
+    for raw in ["> text", "< text"] {
+        assert!(!v.contains(raw), "-v shows a raw message ({raw}): {v}");
+    }
+    let vv = run("-vv");
+    assert!(vv.contains("< ack id=0 (answers emit \"add\") [3]"), "{vv}");
+    assert!(vv.contains("> text 14 B 420[\"add\",1,2]"), "{vv}");
+    assert!(vv.contains("< text 6 B 430[3]"), "{vv}");
+}
+
+#[test]
+fn json_has_the_protocols_events_and_raw_messages_only_with_vv() {
+    let s = peer();
+    let run = |extra: &[&str]| {
+        let out = wsprobe()
+            .args(["--socketio", "--ack", "--json"])
+            .args(extra)
+            .arg(&s.url)
+            .write_stdin("[\"add\",1,2]\n")
+            .assert()
+            .code(0);
+        json_lines(out.get_output().stdout.as_slice())
+    };
+    let names = |events: &[serde_json::Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let plain = names(&run(&[]));
+    assert!(plain.contains(&"socketio_ack".to_owned()), "{plain:?}");
+    assert!(!plain.contains(&"message".to_owned()), "{plain:?}");
+    let v = names(&run(&["-v"]));
+    assert!(v.contains(&"socketio_event".to_owned()), "{v:?}");
+    assert!(!v.contains(&"message".to_owned()), "{v:?}");
+    let vv = run(&["-vv"]);
+    let raw: Vec<_> = vv.iter().filter(|e| e["event"] == "message").collect();
+    assert!(
+        raw.iter().any(|e| e["dir"] == "out" && e["len"] == 14),
+        "{vv:?}"
+    );
+    assert!(names(&vv).contains(&"socketio_ack".to_owned()), "{vv:?}");
+}
