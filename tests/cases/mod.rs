@@ -24,3 +24,4 @@ mod shipped;
 mod socketio;
 mod tls;
 mod usage;
+mod webtransport;
