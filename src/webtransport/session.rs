@@ -464,6 +464,9 @@ impl<H: Inbound> Driver<'_, H> {
                 self.recv_over(id);
             }
             Incoming::Datagram(bytes) => {
+                if self.reply_deadline.is_some() {
+                    self.reply_deadline = Some(Instant::now() + self.opts.reply_wait);
+                }
                 self.conn.datagram(Dir::In, &bytes, self.opts.binary);
                 self.deliver(From::Datagram, unit(bytes, self.opts.binary));
                 self.replies_in();

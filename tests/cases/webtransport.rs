@@ -482,3 +482,38 @@ fn the_interactive_session_opens_streams_sends_datagrams_and_closes_with_a_code(
         "{log:?}"
     );
 }
+
+#[test]
+fn nul_separated_records_and_binary_chunks_round_trip() {
+    let server = WtServer::start();
+    let o = wsprobe()
+        .args(["connect", "--webtransport", &server.url("/echo"), "-0"])
+        .args(["--cert-hash", &server.hash])
+        .write_stdin("a b\0line\nwith newline\0")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(o.stdout, b"a b\0line\nwith newline\0");
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    let o = wsprobe()
+        .args([
+            "connect",
+            "--webtransport",
+            &server.url("/echo"),
+            "--binary",
+            "-q",
+        ])
+        .args(["--cert-hash", &server.hash])
+        .write_stdin(bytes.clone())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        o.stdout == bytes,
+        "{} bytes back of {}",
+        o.stdout.len(),
+        bytes.len()
+    );
+}
