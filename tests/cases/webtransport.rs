@@ -517,3 +517,25 @@ fn nul_separated_records_and_binary_chunks_round_trip() {
         bytes.len()
     );
 }
+
+#[test]
+fn t_bounds_a_handshake_that_never_completes() {
+    let (_socket, port) = silent_udp();
+    let o = wsprobe()
+        .args([
+            "connect",
+            "--webtransport",
+            &format!("https://127.0.0.1:{port}/x"),
+        ])
+        .args(["-k", "-x", "hi", "-e", "hi", "-t", "1s"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let (_, stderr) = out(&o);
+    assert!(
+        stderr.contains("the WebTransport handshake with https://127.0.0.1:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did not complete within -t 1s"), "{stderr}");
+}
