@@ -29,7 +29,7 @@ const EXAMPLES: &[(&str, &str)] = &[
 
 /// The JSON OUTPUT section: the keys of --json events (GUIDE.md has the same table).
 const JSON_KEYS: &[(&str, &str)] = &[
-    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping; with --graphql also graphql_ack, graphql_connection_error, graphql_subscribe, graphql_next, graphql_error, graphql_complete, graphql_ping, graphql_close."),
+    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping; with --graphql also graphql_ack, graphql_connection_error, graphql_subscribe, graphql_next, graphql_error, graphql_complete, graphql_ping, graphql_close; with --webtransport session_open, stream_open, stream_data, stream_finish, stream_reset, datagram, session_closing, session_close."),
     ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
     ("url, peer", "listening, connecting: the URL (for listen connections the request target); the client's address."),
     ("status, http_version, protocol, extensions, handshake_ms", "open: HTTP status (101; 200 over HTTP/2), \"1.1\" or \"2\" (a WebSocket over HTTP/2, RFC 8441), the selected subprotocol or null, the accepted extensions, the handshake time."),
@@ -50,6 +50,9 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("dir, id, operation, payload", "graphql_subscribe (out, with -v), graphql_next: an operation sent (its kind and payload: query, variables, …) or a result (the ExecutionResult)."),
     ("id, ended, errors; id, initiator, results", "graphql_error: an operation's errors (ended: an error message, else a result's errors); graphql_complete: who completed it and its number of results."),
     ("dir, type; code, meaning", "graphql_ping: a ping (answered), pong or legacy ka; graphql_close: one of the protocol's close codes (4400, 4401, 4403, …) in words."),
+    ("state, status, http_version, draft, session_id, max_datagram_size, handshake_ms", "session_open (--webtransport): OPEN; the CONNECT's status when known, \"3\", the WebTransport draft (draft-02), the session's id, the largest datagram the path takes, the handshake time."),
+    ("stream, kind, opened_by; stream, dir, len, data; stream, dir, code", "stream_open: a stream's id, bidi or uni, local or remote; stream_data: bytes read (in) or written (out, with -v); stream_finish, stream_reset: a side ended with a FIN, or reset with a WebTransport code (in: the peer's)."),
+    ("dir, len, data; initiator, code, reason, was_clean", "datagram: in or out (out with -v); session_closing, session_close: who closed, the u32 code and reason, whether the session was closed on purpose (not lost)."),
 ];
 
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).

@@ -34,6 +34,8 @@ pub struct ConnectPlan {
     pub session: Option<SessionPlan>,
     /// The application protocol spoken on the WebSocket (`--socketio`), if any.
     pub proto: Option<crate::proto::Protocol>,
+    /// `--webtransport`: a WebTransport session instead of a WebSocket.
+    pub webtransport: Option<super::wt_client::WtPlan>,
 }
 
 /// What the client sends.
@@ -173,6 +175,7 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         // A protocol's handshake comes first on each connection, reconnects included.
         hold_data: args.proto.socketio,
     };
+    let webtransport = super::wt_client::plan(&args)?;
     let mut proto = super::proto::protocol(&args)?;
     if let Some((crate::proto::Protocol::GraphQl(p), _)) = proto.as_mut() {
         // GraphQL knows when every answer is in: it closes then, without the reply wait.
@@ -200,6 +203,7 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         reconnect,
         session,
         proto: proto.map(|(p, _)| p),
+        webtransport,
     })
 }
 

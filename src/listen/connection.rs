@@ -139,7 +139,7 @@ pub(super) fn opened(
     conn.opened(OpenInfo {
         status: match http_version {
             HttpVersion::Http11 => 101,
-            HttpVersion::Http2 => 200,
+            HttpVersion::Http2 | HttpVersion::Http3 => 200,
         },
         http_version,
         protocol: admitted.protocol.clone(),

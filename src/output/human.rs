@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crossterm::style::{Color, Stylize};
 
+mod webtransport;
+
 use super::render::{self, sanitize};
 use crate::session::{
     CloseInfo, Data, Dir, Event, HttpVersion, MsgType, OpenInfo, ProtoLine, Side, Tone,
@@ -80,6 +82,7 @@ pub(super) fn event(
         // Several lines: `ping` prints its summary on stdout itself.
         Event::PingSummary { .. } => return None,
         Event::Proto(p) => proto(s, &p.line()),
+        Event::Wt(w) => webtransport::event(s, elapsed, w),
     };
     let prefix = conn.map(|id| format!("#{id} ")).unwrap_or_default();
     if line.contains('\n') {
@@ -176,6 +179,7 @@ fn open(s: Style, info: &OpenInfo) -> String {
     let over = match info.http_version {
         HttpVersion::Http11 => "",
         HttpVersion::Http2 => " over HTTP/2",
+        HttpVersion::Http3 => " over HTTP/3",
     };
     format!(
         "{} {} protocol={} extensions={exts}{over}",
@@ -372,7 +376,7 @@ fn response(
     let arrow = s.arrow(dir);
     let accepted = match version {
         HttpVersion::Http11 => 101,
-        HttpVersion::Http2 => 200,
+        HttpVersion::Http2 | HttpVersion::Http3 => 200,
     };
     let color = if status == accepted {
         Color::Green

@@ -4,22 +4,34 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+#[cfg(test)]
+use crate::session::{webtransport::StreamKind, Side, WtEvent};
 use crate::session::{Event, ProtoEvent};
 
 #[derive(Serialize)]
-struct Record<'a> {
+struct Record<'a, E: Serialize> {
     /// Seconds since the connection (or the server) started.
     t: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     conn: Option<u64>,
     #[serde(flatten)]
-    event: &'a Event<'a>,
+    event: &'a E,
 }
 
 /// Appends the record of one event, newline included, to `out`.
 pub(super) fn record(out: &mut Vec<u8>, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) {
     if let Event::Proto(p) = event {
         return proto(out, conn, elapsed, *p);
+    }
+    if let Event::Wt(w) = event {
+        let rec = Record {
+            t: seconds(elapsed),
+            conn,
+            event: w,
+        };
+        let _ = serde_json::to_writer(&mut *out, &rec);
+        out.push(b'\n');
+        return;
     }
     let rec = Record {
         t: seconds(elapsed),
@@ -76,6 +88,21 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "{\"t\":0.0,\"event\":\"listening\",\"url\":\"ws://127.0.0.1:1/\"}\n"
+        );
+    }
+
+    #[test]
+    fn webtransport_record_has_the_same_time_and_connection_keys() {
+        let mut out = Vec::new();
+        let event = Event::Wt(WtEvent::StreamOpen {
+            stream: 4,
+            kind: StreamKind::Bidi,
+            opened_by: Side::Remote,
+        });
+        record(&mut out, Some(2), Duration::from_millis(5), &event);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"t\":0.005,\"conn\":2,\"event\":\"stream_open\",\"stream\":4,\"kind\":\"bidi\",\"opened_by\":\"remote\"}\n"
         );
     }
 }

@@ -144,6 +144,7 @@ impl Printer {
         let hot = match event {
             Event::Message { .. } | Event::Ping { .. } | Event::Pong { .. } => true,
             Event::Proto(p) => p.hot(),
+            Event::Wt(w) => w.hot(),
             _ => false,
         };
         if self.cfg.json {

@@ -10,6 +10,7 @@ pub mod driver;
 pub mod echo;
 mod ending;
 pub mod sink;
+pub mod webtransport;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,6 +22,7 @@ use crate::error::ErrorKind;
 use crate::wire::deflate::stream::{Decision as DeflateDecision, Shared as DeflateShared};
 
 pub use sink::EventSink;
+pub use webtransport::WtEvent;
 
 /// The browser's `WebSocket.readyState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -64,6 +66,9 @@ pub enum HttpVersion {
     Http11,
     #[serde(rename = "2")]
     Http2,
+    /// WebTransport's extended CONNECT (its request and response in `-v`).
+    #[serde(rename = "3")]
+    Http3,
 }
 
 impl HttpVersion {
@@ -72,6 +77,7 @@ impl HttpVersion {
         match self {
             HttpVersion::Http11 => "HTTP/1.1",
             HttpVersion::Http2 => "HTTP/2",
+            HttpVersion::Http3 => "HTTP/3",
         }
     }
 }
@@ -252,6 +258,10 @@ pub enum Event<'a> {
     /// JSON record and human line are the protocol's (`output/json.rs` writes it).
     #[serde(skip)]
     Proto(&'a dyn ProtoEvent),
+    /// A WebTransport session's event (`webtransport.rs`): its own JSON record, written by
+    /// `output/json.rs` with the same `t` and `conn` keys.
+    #[serde(skip)]
+    Wt(WtEvent<'a>),
 }
 
 /// An event of an application protocol on WebSocket (Socket.IO's open, namespace connect,
@@ -381,6 +391,8 @@ pub struct ConnState {
     /// A protocol is spoken and shows its own events for the messages: the raw message
     /// events are not shown (unless the sink wants raw frames, `-vv`).
     raw_hidden: bool,
+    /// A WebTransport session's own counts (boxed: a WebSocket has none).
+    wt: Option<Box<webtransport::WtCounters>>,
 }
 
 /// A connection's permessage-deflate, as its events see it.
@@ -432,6 +444,7 @@ impl Conn {
                 rtts: Vec::new(),
                 compression: None,
                 raw_hidden: false,
+                wt: None,
             }),
         }
     }

@@ -5,6 +5,7 @@
 //! of wsprobe.
 
 pub mod appproto;
+mod certhash;
 mod close;
 pub mod deflate;
 mod pattern;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 
+pub use certhash::CertHash;
 pub use close::*;
 pub use pattern::*;
 pub use template::*;
@@ -110,7 +112,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 /// `--execute-binary 00ff10` or `"00 ff 10"`.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!(
             "'{s}' is not hex bytes: it has an odd number of digits"
         ));

@@ -27,3 +27,4 @@ mod shipped;
 mod socketio;
 mod tls;
 mod usage;
+mod webtransport;
