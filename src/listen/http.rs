@@ -26,7 +26,9 @@ pub enum Site {
     None,
     /// The test page; with `listen --webtransport`, `/webtransport.json` gives it the
     /// certificate's SHA-256 for `serverCertificateHashes`.
-    Page { cert_hash: Option<String> },
+    Page {
+        cert_hash: Option<String>,
+    },
     Static(PathBuf),
 }
 

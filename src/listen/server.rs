@@ -115,10 +115,14 @@ fn announce(printer: &Printer, plan: &ListenPlan, local: SocketAddr) {
     let url = format!("{}://{local}", plan.scheme());
     printer.note(&format!("listening on {url}"));
     if plan.out.json {
-        printer.event(None, Duration::ZERO, &Event::Listening {
-            url: &url,
-            cert_sha256: None,
-        });
+        printer.event(
+            None,
+            Duration::ZERO,
+            &Event::Listening {
+                url: &url,
+                cert_sha256: None,
+            },
+        );
     }
     if !matches!(plan.site, Site::None) {
         let scheme = if plan.tls.is_some() { "https" } else { "http" };
@@ -135,10 +139,14 @@ fn announce(printer: &Printer, plan: &ListenPlan, local: SocketAddr) {
             wt.cert_hash
         ));
         if plan.out.json {
-            printer.event(None, Duration::ZERO, &Event::Listening {
-                url: &url,
-                cert_sha256: Some(&wt.cert_hash),
-            });
+            printer.event(
+                None,
+                Duration::ZERO,
+                &Event::Listening {
+                    url: &url,
+                    cert_sha256: Some(&wt.cert_hash),
+                },
+            );
         }
     }
 }

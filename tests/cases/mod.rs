@@ -24,3 +24,5 @@ mod shipped;
 mod socketio;
 mod tls;
 mod usage;
+mod webtransport_browser;
+mod webtransport_listen;

@@ -28,6 +28,7 @@ pub mod proxy;
 pub mod screen;
 pub mod socketio;
 pub mod tls;
+pub mod wt_client;
 
 pub type Ws = WebSocketStream<TcpStream>;
 

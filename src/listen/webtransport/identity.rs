@@ -109,7 +109,10 @@ mod tests {
         let id = WtIdentity::generated("127.0.0.1:0".parse().unwrap()).unwrap();
         assert!(id.generated);
         assert_eq!(id.cert_hash.len(), 32 * 3 - 1);
-        assert!(id.cert_hash.chars().all(|c| c == ':' || c.is_ascii_hexdigit()));
+        assert!(id
+            .cert_hash
+            .chars()
+            .all(|c| c == ':' || c.is_ascii_hexdigit()));
         assert_eq!(id.tls.alpn_protocols, vec![b"h3".to_vec()]);
     }
 }

@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::handshake::server::Request;
@@ -219,13 +220,21 @@ async fn run(server: &Server, conn: Arc<Conn>, session: Connection, env: Vec<(St
                 Err(e) => break e,
             },
             datagram = session.receive_datagram() => match datagram {
-                Ok(d) => received(server, &conn, &session, id, &d.payload()),
+                Ok(d) => {
+                    received(server, &conn, &session, id, &d.payload());
+                    // The ones that came with it, then the events out at this boundary.
+                    while let Some(Ok(d)) = session.receive_datagram().now_or_never() {
+                        received(server, &conn, &session, id, &d.payload());
+                    }
+                    conn.sink().flush();
+                }
                 Err(e) => break e,
             },
             Some(batch) = next_batch(&mut queue_rx) => {
                 for msg in batch {
                     send_datagram(&conn, &session, &msg.into_data());
                 }
+                conn.sink().flush();
             },
             control = control_rx.recv() => {
                 if let Control::Close(close) | Control::Finish(close) = control {

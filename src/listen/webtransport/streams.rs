@@ -57,12 +57,13 @@ async fn echo(conn: &Conn, id: u64, mut send: SendStream, mut recv: RecvStream) 
                     return;
                 }
                 conn.stream_data(id, Dir::Out, &buf[..n], false);
+                // The events of what was read and written, at this boundary (they are
+                // buffered as messages are).
+                conn.sink().flush();
             }
             Ok(None) => {
                 conn.stream_finished(id, Dir::In);
-                if send.finish().await.is_ok() {
-                    conn.stream_finished(id, Dir::Out);
-                }
+                finish(conn, id, &mut send).await;
                 return;
             }
             Err(e) => {
@@ -78,6 +79,14 @@ async fn echo(conn: &Conn, id: u64, mut send: SendStream, mut recv: RecvStream) 
     }
 }
 
+/// Sends the FIN (shown at once: wtransport's `finish` waits until the client has
+/// acknowledged everything, which a client that closes the session at once may never do).
+async fn finish(conn: &Conn, id: u64, send: &mut SendStream) {
+    conn.stream_finished(id, Dir::Out);
+    conn.sink().flush();
+    let _ = send.finish().await;
+}
+
 /// A read that failed: a reset is an event of its own, a session going away says nothing.
 fn read_error(conn: &Conn, id: u64, e: &StreamReadError) {
     if let StreamReadError::Reset(c) = e {
@@ -90,7 +99,10 @@ fn written_error(conn: &Conn, id: u64, e: &StreamWriteError) {
     if let StreamWriteError::Stopped(c) = e {
         conn.error(
             ErrorKind::Io,
-            &format!("stream {id}: the client stopped reading (code {})", code(*c)),
+            &format!(
+                "stream {id}: the client stopped reading (code {})",
+                code(*c)
+            ),
         );
     }
 }
@@ -151,9 +163,7 @@ async fn answer_uni(ctx: &Streams, data: &[u8]) {
             if !data.is_empty() {
                 conn.stream_data(id, Dir::Out, data, false);
             }
-            if send.finish().await.is_ok() {
-                conn.stream_finished(id, Dir::Out);
-            }
+            finish(conn, id, &mut send).await;
         }
         Err(e) => written_error(conn, id, &e),
     }
@@ -177,7 +187,10 @@ async fn exec(ctx: &Streams, id: u64, command: &str, mut send: SendStream, mut r
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
-            conn.error(ErrorKind::Exec, &format!("stream {id}: cannot run {command}: {e}"));
+            conn.error(
+                ErrorKind::Exec,
+                &format!("stream {id}: cannot run {command}: {e}"),
+            );
             let _ = send.reset(VarInt::from_u32(1));
             return;
         }
@@ -220,10 +233,9 @@ async fn exec(ctx: &Streams, id: u64, command: &str, mut send: SendStream, mut r
             break;
         }
         conn.stream_data(id, Dir::Out, &buf[..n], false);
+        conn.sink().flush();
     }
-    if send.finish().await.is_ok() {
-        conn.stream_finished(id, Dir::Out);
-    }
+    finish(&conn, id, &mut send).await;
     feeder.abort();
     if let Ok(status) = child.wait().await {
         use std::os::unix::process::ExitStatusExt;
