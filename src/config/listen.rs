@@ -18,7 +18,7 @@ use crate::error::Failure;
 use crate::listen::exec::ExecConfig;
 use crate::listen::http::Site;
 use crate::listen::policy::Policy;
-use crate::listen::webtransport::WtIdentity;
+use crate::listen::webtransport::identity::WtIdentity;
 use crate::session::driver::DriveOpts;
 use crate::value::deflate::ServerPolicy;
 use crate::value::Close;

@@ -85,7 +85,8 @@ pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
     if let Some((queue, ended)) = stdin {
         tokio::spawn(stdio::watch(server.clone(), queue, ended));
     }
-    let sessions = wt.map(|endpoint| tokio::spawn(webtransport::accept(server.clone(), endpoint)));
+    let sessions =
+        wt.map(|endpoint| tokio::spawn(webtransport::accept(context(&server), endpoint)));
     let status = accept(&server, &listener, &mut signals).await;
     drop(listener);
     if let Some(sessions) = sessions {
@@ -94,6 +95,28 @@ pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
     }
     shut_down(&server).await;
     Ok(status)
+}
+
+/// What WebTransport sessions share with the WebSocket connections.
+fn context(server: &Arc<Server>) -> Arc<webtransport::Context> {
+    let plan = &server.plan;
+    let numbers = server.clone();
+    Arc::new(webtransport::Context {
+        printer: server.printer.clone(),
+        hub: server.hub.clone(),
+        policy: plan.policy.clone(),
+        number: Box::new(move || numbers.number()),
+        queues: plan.queues(),
+        broadcast: match plan.mode {
+            Mode::Broadcast { all } => Some(all),
+            _ => None,
+        },
+        exec: match &plan.mode {
+            Mode::Exec(exec) => Some(exec.command.clone()),
+            _ => None,
+        },
+        max_size: plan.drive.max_message_size,
+    })
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener> {

@@ -110,7 +110,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 /// `--execute-binary 00ff10` or `"00 ff 10"`.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!(
             "'{s}' is not hex bytes: it has an odd number of digits"
         ));

@@ -21,15 +21,34 @@ use anyhow::Result;
 use wtransport::endpoint::endpoint_side;
 use wtransport::{Endpoint, ServerConfig};
 
-use super::server::Server;
+use super::hub::Hub;
+use super::policy::Policy;
 use crate::error::{ExitCode, Failure};
-pub use identity::WtIdentity;
+use crate::output::Printer;
+
+/// What the sessions share with the rest of the server (built by `server.rs` from the plan):
+/// the printer, the hub (broadcast, pushes, Ctrl-C's close), the policy and the mode's parts.
+pub(super) struct Context {
+    pub printer: Arc<Printer>,
+    pub hub: Arc<Hub>,
+    pub policy: Policy,
+    /// Numbers connections and sessions in one sequence.
+    pub number: Box<dyn Fn() -> u64 + Send + Sync>,
+    /// Sessions get a queue from the hub (`--broadcast`, pushes).
+    pub queues: bool,
+    /// `--broadcast`: datagrams are fanned out (`true`: to the sender too, `--all`).
+    pub broadcast: Option<bool>,
+    /// `--exec`: the command each bidirectional stream runs.
+    pub exec: Option<String>,
+    /// `--max-message-size`: the most a unidirectional stream may carry.
+    pub max_size: usize,
+}
 
 /// A bound WebTransport endpoint.
 pub(super) type WtEndpoint = Endpoint<endpoint_side::Server>;
 
 /// Binds UDP on `addr` (the TCP listener's address and port).
-pub(super) fn bind(addr: SocketAddr, identity: &WtIdentity) -> Result<WtEndpoint> {
+pub(super) fn bind(addr: SocketAddr, identity: &identity::WtIdentity) -> Result<WtEndpoint> {
     let tls = (*identity.tls).clone();
     let config = ServerConfig::builder()
         .with_bind_address(addr)
@@ -47,7 +66,7 @@ pub(super) fn bind(addr: SocketAddr, identity: &WtIdentity) -> Result<WtEndpoint
 }
 
 /// Accepts sessions until the server stops (the caller drops this future).
-pub(super) async fn accept(server: Arc<Server>, endpoint: Arc<WtEndpoint>) {
+pub(super) async fn accept(server: Arc<Context>, endpoint: Arc<WtEndpoint>) {
     loop {
         let incoming = endpoint.accept().await;
         tokio::spawn(session::serve(server.clone(), incoming));

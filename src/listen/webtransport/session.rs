@@ -18,11 +18,10 @@ use wtransport::error::ConnectionError;
 use wtransport::{Connection, VarInt};
 
 use super::streams::{self, Streams};
-use crate::config::listen::Mode;
+use super::Context;
 use crate::error::ErrorKind;
 use crate::listen::hub::QUEUE;
 use crate::listen::policy::{Decision, Policy};
-use crate::listen::server::Server;
 use crate::session::driver::{self, Batch, Control};
 use crate::session::webtransport::{SessionCloseInfo, SessionInfo};
 use crate::session::{Conn, Dir, Event, HttpVersion, Side};
@@ -31,8 +30,8 @@ use crate::session::{Conn, Dir, Event, HttpVersion, Side};
 const DRAFT: &str = "draft-02";
 
 /// Serves one incoming QUIC connection's session to its end.
-pub(in crate::listen) async fn serve(server: Arc<Server>, incoming: IncomingSession) {
-    let conn = Arc::new(Conn::new(Some(server.number()), server.printer.clone()));
+pub(super) async fn serve(server: Arc<Context>, incoming: IncomingSession) {
+    let conn = Arc::new(Conn::new(Some((server.number)()), server.printer.clone()));
     let peer = incoming.remote_address();
     let request = match tokio::time::timeout(crate::listen::HANDSHAKE_TIMEOUT, incoming).await {
         Ok(Ok(request)) => request,
@@ -77,7 +76,7 @@ fn show_response(conn: &Conn, status: u16, reason: &str, body: Option<&str>) {
 /// The policy's decision on the CONNECT request, answered: the OPEN session, or `None` when
 /// it was refused or failed (logged).
 async fn admit(
-    server: &Server,
+    server: &Context,
     conn: &Conn,
     request: SessionRequest,
     peer: SocketAddr,
@@ -98,7 +97,7 @@ async fn admit(
     let policy = Policy {
         protocols: Vec::new(),
         protocol_optional: false,
-        ..server.plan.policy.clone()
+        ..server.policy.clone()
     };
     let mut http = Request::builder().uri(request.path());
     if let Some(origin) = request.origin() {
@@ -178,7 +177,7 @@ fn ending(e: &ConnectionError, local: Option<(u32, String)>) -> SessionCloseInfo
 }
 
 /// The OPEN session, until it ends.
-async fn run(server: &Server, conn: Arc<Conn>, session: Connection, env: Vec<(String, String)>) {
+async fn run(server: &Context, conn: Arc<Conn>, session: Connection, env: Vec<(String, String)>) {
     conn.session_opened(SessionInfo {
         status: Some(200),
         http_version: "3",
@@ -189,7 +188,7 @@ async fn run(server: &Server, conn: Arc<Conn>, session: Connection, env: Vec<(St
     });
     let id = conn.id.unwrap_or_default();
     let (control_tx, mut control_rx) = driver::control();
-    let (queue_tx, mut queue_rx) = match server.plan.queues() {
+    let (queue_tx, mut queue_rx) = match server.queues {
         true => {
             let (tx, rx) = mpsc::channel::<Batch>(QUEUE);
             (Some(tx), Some(rx))
@@ -200,11 +199,8 @@ async fn run(server: &Server, conn: Arc<Conn>, session: Connection, env: Vec<(St
     let ctx = Arc::new(Streams {
         conn: conn.clone(),
         session: session.clone(),
-        exec: match &server.plan.mode {
-            Mode::Exec(exec) => Some(exec.command.clone()),
-            _ => None,
-        },
-        max_uni: server.plan.drive.max_message_size,
+        exec: server.exec.clone(),
+        max_uni: server.max_size,
         env,
     });
     let mut tasks = JoinSet::new();
@@ -267,10 +263,10 @@ async fn next_batch(queue: &mut Option<mpsc::Receiver<Batch>>) -> Option<Batch> 
 }
 
 /// A datagram from the client: echoed, or fanned out to the others (`--broadcast`).
-fn received(server: &Server, conn: &Conn, session: &Connection, id: u64, payload: &[u8]) {
+fn received(server: &Context, conn: &Conn, session: &Connection, id: u64, payload: &[u8]) {
     conn.datagram(Dir::In, payload, false);
-    match &server.plan.mode {
-        Mode::Broadcast { all } => {
+    match server.broadcast {
+        Some(all) => {
             let msg = match std::str::from_utf8(payload) {
                 Ok(text) => Message::text(text),
                 Err(_) => Message::binary(payload.to_vec()),
