@@ -32,6 +32,7 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping."),
     ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
     ("url, peer", "listening, connecting: the URL (for listen connections the request target); the client's address."),
+    ("cert_sha256", "listening (listen --webtransport): the SHA-256 of the WebTransport certificate, hex with colons."),
     ("status, http_version, protocol, extensions, handshake_ms", "open: HTTP status (101; 200 over HTTP/2), \"1.1\" or \"2\" (a WebSocket over HTTP/2, RFC 8441), the selected subprotocol or null, the accepted extensions, the handshake time."),
     ("dir, type, len, compressed_len, data", "message: in or out (out only with -v); text or binary; byte length; with permessage-deflate, the length on the wire of a message that was compressed; the text, or base64 of the bytes."),
     ("dir, len, data, rtt_ms", "ping, pong: payload length and payload; rtt_ms when a pong answers our ping."),

@@ -241,3 +241,42 @@ fn the_page_is_told_the_certificate_hash() {
         "the page has its WebTransport panel"
     );
 }
+
+#[test]
+fn the_verbose_log_shows_the_session_like_a_websocket_connection() {
+    let l = WtListener::start(false, &["-v"]);
+    block_on(async {
+        let session = wt_client::connect(&l.url, &l.hash).await.unwrap();
+        let (mut send, mut recv) = session.open_bi().await.unwrap().await.unwrap();
+        send.write_all(b"hi").await.unwrap();
+        send.finish().await.unwrap();
+        read_all(&mut recv).await;
+        session.close(VarInt::from_u32(4000), b"done here");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    });
+    let mut lines = Vec::new();
+    for text in [
+        "CONNECTING https://127.0.0.1:",
+        "CONNECT / HTTP/3",
+        "HTTP/3 200",
+        "OPEN",
+        "bidi opened (remote)",
+        "finished",
+        "CLOSING (remote) 4000 \"done here\"",
+        "CLOSED 4000 \"done here\"",
+    ] {
+        lines.push(l.log_line(text));
+    }
+    eprintln!("{}", lines.join("\n"));
+}
+
+#[test]
+fn pushes_reach_sessions_as_datagrams() {
+    let l = WtListener::start(false, &["--send-interval", "100ms", "--send", "tick"]);
+    block_on(async {
+        let session = wt_client::connect(&l.url, &l.hash).await.unwrap();
+        let d = tokio::time::timeout(Duration::from_secs(5), session.receive_datagram());
+        assert_eq!(d.await.unwrap().unwrap().payload().as_ref(), b"tick");
+        session.close(VarInt::from_u32(0), b"");
+    });
+}
