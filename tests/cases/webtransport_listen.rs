@@ -280,3 +280,52 @@ fn pushes_reach_sessions_as_datagrams() {
         session.close(VarInt::from_u32(0), b"");
     });
 }
+
+#[test]
+fn an_origin_the_policy_refuses_gets_403() {
+    let l = WtListener::start(false, &["--origin-allow", "https://good.example"]);
+    block_on(async {
+        let client = wt_client::client(&l.hash);
+        let refused = client
+            .connect(
+                wtransport::endpoint::ConnectOptions::builder(&l.url)
+                    .add_header("origin", "https://evil.example")
+                    .build(),
+            )
+            .await;
+        assert!(refused.is_err());
+        let allowed = client
+            .connect(
+                wtransport::endpoint::ConnectOptions::builder(&l.url)
+                    .add_header("origin", "https://good.example")
+                    .build(),
+            )
+            .await
+            .unwrap();
+        allowed.close(VarInt::from_u32(0), b"");
+    });
+    let refusal = l.log_line("403");
+    assert!(refusal.contains("evil.example"), "{refusal}");
+    l.log_line("OPEN");
+}
+
+#[test]
+fn a_reset_stream_is_answered_with_a_reset_of_the_same_code() {
+    let l = WtListener::start(false, &[]);
+    block_on(async {
+        let session = wt_client::connect(&l.url, &l.hash).await.unwrap();
+        let (mut send, mut recv) = session.open_bi().await.unwrap().await.unwrap();
+        send.write_all(b"partial").await.unwrap();
+        let mut buf = [0u8; 16];
+        // The echo of what came before the reset, then the server's reset.
+        assert_eq!(recv.read(&mut buf).await.unwrap(), Some(7));
+        send.reset(VarInt::from_u32(9)).unwrap();
+        let err = recv.read(&mut buf).await.unwrap_err();
+        assert!(
+            matches!(err, wtransport::error::StreamReadError::Reset(c) if c.into_inner() == 9),
+            "{err:?}"
+        );
+        session.close(VarInt::from_u32(0), b"");
+    });
+    l.log_line("reset code=9");
+}
