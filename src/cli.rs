@@ -21,10 +21,12 @@ mod check;
 mod proto;
 mod script;
 mod utf8;
+mod wt_client;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 pub use check::CheckArgs;
 pub use proto::ProtoArgs;
 pub use script::{ScriptArgs, ScriptOrder};
+pub use wt_client::WtClientArgs;
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
 ///
@@ -414,6 +416,9 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub proto: ProtoArgs,
+
+    #[command(flatten)]
+    pub webtransport: WtClientArgs,
 }
 
 /// The interactive session (REPL), used when stdin and stderr are terminals.

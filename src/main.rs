@@ -60,6 +60,7 @@ mod session;
 mod signals;
 mod tls;
 mod value;
+mod webtransport;
 mod wire;
 
 use crate::cli::Command;

@@ -22,11 +22,16 @@ use crate::session::{CloseInfo, Conn, Event, Side};
 use crate::signals::Stop;
 use crate::value::Close;
 
+mod webtransport;
+
 /// Batches in flight between stdin and the socket: enough to keep the socket busy, small
 /// enough that a stalled server stops the reading of stdin quickly.
 const QUEUE_BATCHES: usize = 4;
 
 pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
+    if let (Some(wt), None) = (plan.webtransport.clone(), plan.session) {
+        return webtransport::run(plan, wt).await;
+    }
     if let Some(session) = plan.session {
         return crate::repl::run(plan, session).await;
     }

@@ -34,6 +34,8 @@ pub struct ConnectPlan {
     pub session: Option<SessionPlan>,
     /// The application protocol spoken on the WebSocket (`--socketio`), if any.
     pub proto: Option<crate::proto::Protocol>,
+    /// `--webtransport`: a WebTransport session instead of a WebSocket.
+    pub webtransport: Option<super::wt_client::WtPlan>,
 }
 
 /// What the client sends.
@@ -171,6 +173,7 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         heartbeat: client::heartbeat(&args.heartbeat),
         keep_unsent: reconnect.is_some(),
     };
+    let webtransport = super::wt_client::plan(&args)?;
     let proto = super::proto::protocol(&args)?;
     let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
@@ -190,6 +193,7 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         reconnect,
         session,
         proto: proto.map(|(p, _)| p),
+        webtransport,
     })
 }
 

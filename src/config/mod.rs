@@ -10,6 +10,7 @@ pub mod listen;
 mod output;
 pub mod ping;
 mod proto;
+pub mod wt_client;
 
 pub use client::heartbeat;
 pub use output::{OutputConfig, OutputTarget};

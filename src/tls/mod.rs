@@ -11,6 +11,7 @@
 //! signatures.
 
 pub mod failure;
+pub mod webtransport;
 pub mod x509;
 
 use std::path::{Path, PathBuf};

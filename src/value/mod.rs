@@ -5,6 +5,7 @@
 //! of wsprobe.
 
 pub mod appproto;
+mod certhash;
 mod close;
 pub mod deflate;
 mod pattern;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 
+pub use certhash::CertHash;
 pub use close::*;
 pub use pattern::*;
 pub use template::*;

@@ -24,5 +24,6 @@ mod shipped;
 mod socketio;
 mod tls;
 mod usage;
+mod webtransport;
 mod webtransport_browser;
 mod webtransport_listen;
