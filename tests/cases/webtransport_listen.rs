@@ -329,3 +329,29 @@ fn a_reset_stream_is_answered_with_a_reset_of_the_same_code() {
     });
     l.log_line("reset code=9");
 }
+
+#[test]
+fn wsprobe_connect_webtransport_pipes_through_listen() {
+    let l = WtListener::start(false, &[]);
+    let out = crate::support::wsprobe()
+        .args(["connect", "--webtransport", &l.url, "--cert-hash", &l.hash])
+        .write_stdin("one\ntwo\n")
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "one\ntwo\n"
+    );
+    let out = crate::support::wsprobe()
+        .args(["connect", "--webtransport", &l.url, "--cert-hash", &l.hash])
+        .args(["--datagrams", "-n", "2"])
+        .write_stdin("d1\nd2\n")
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "d1\nd2\n"
+    );
+    l.log_line("#1 CLOSED 0 \"\" clean (remote)");
+    l.log_line("#2 CLOSED 0 \"\" clean (remote)");
+}

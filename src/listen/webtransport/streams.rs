@@ -30,8 +30,10 @@ pub(super) struct Streams {
     pub env: Vec<(String, String)>,
 }
 
+/// A reset or stop code as the client's API gave it (browsers send WebTransport's codes in
+/// HTTP/3's range; a raw code passes as it is).
 fn code(v: VarInt) -> u32 {
-    u32::try_from(v.into_inner()).unwrap_or(u32::MAX)
+    crate::webtransport::codes::from_wire(v.into_inner())
 }
 
 /// A bidirectional stream the client opened.
