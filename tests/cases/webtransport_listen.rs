@@ -355,3 +355,16 @@ fn wsprobe_connect_webtransport_pipes_through_listen() {
     l.log_line("#1 CLOSED 0 \"\" clean (remote)");
     l.log_line("#2 CLOSED 0 \"\" clean (remote)");
 }
+
+#[test]
+fn max_connections_counts_sessions_and_refuses_with_429() {
+    let l = WtListener::start(false, &["--max-connections", "1"]);
+    block_on(async {
+        let first = wt_client::connect(&l.url, &l.hash).await.unwrap();
+        let second = wt_client::connect(&l.url, &l.hash).await;
+        assert!(second.is_err());
+        first.close(VarInt::from_u32(0), b"");
+    });
+    let refusal = l.log_line("429");
+    assert!(refusal.contains("--max-connections"), "{refusal}");
+}
