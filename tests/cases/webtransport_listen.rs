@@ -128,7 +128,10 @@ fn a_path_the_policy_refuses_gets_404_and_an_allowed_one_opens() {
         session.close(VarInt::from_u32(0), b"");
     });
     let refusal = l.log_line("404");
-    assert!(refusal.contains("/other"), "{refusal}");
+    assert!(
+        refusal.contains("no WebTransport endpoint at /other (served: /wt)"),
+        "{refusal}"
+    );
     l.log_line("OPEN");
 }
 

@@ -108,6 +108,8 @@ async fn admit(
         Err(_) => Decision::Refuse(StatusCode::NOT_FOUND, "not a valid path".to_owned()),
     };
     if let Decision::Refuse(status, why) = decision {
+        // The policy words its refusals for upgrades; this is a session.
+        let why = why.replacen("no WebSocket endpoint", "no WebTransport endpoint", 1);
         // wtransport answers 403, 404 and 429 only; the limit is "too many requests".
         let status = match status {
             StatusCode::FORBIDDEN => 403,
