@@ -79,6 +79,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s n -l count -
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l socketio-path -d 'The Engine.IO endpoint\'s path (the server\'s `path` option)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l namespace -d 'The namespace to connect to [default: the URL\'s path, or /]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l init -d 'The CONNECT packet\'s auth payload, a JSON object (what the server\'s middleware reads as socket.handshake.auth)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l cert-hash -d 'With --webtransport: trust the server certificate with this SHA-256 (64 hex digits, colons allowed), as a page\'s serverCertificateHashes does; repeatable' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -99,6 +100,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s P -l show-pi
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-history -d 'Do not read or write the history file'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l socketio -d 'Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it (http://HOST:PORT, https://, ws://, wss://; a path in it is the namespace): each stdin line is an event as a JSON array, ["chat message","hi"], and each received event (or ack) is one stdout line, its JSON array'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ack -d 'Ask for an acknowledgement of every emitted event (ids 0, 1, …); each ack is one stdout line, the JSON array of its arguments (-v and --json say which emit it answers)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l webtransport -l wt -d 'Open a WebTransport session (HTTP/3 over QUIC) to an https:// URL instead of a WebSocket'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l datagrams -d 'With --webtransport: each stdin line is a datagram, each received datagram a line'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s q -l quiet -d 'Print no events, only errors'
@@ -141,6 +144,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s n -l count -d 'Exp
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l socketio-path -d 'The Engine.IO endpoint\'s path (the server\'s `path` option)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l namespace -d 'The namespace to connect to [default: the URL\'s path, or /]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l init -d 'The CONNECT packet\'s auth payload, a JSON object (what the server\'s middleware reads as socket.handshake.auth)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l cert-hash -d 'With --webtransport: trust the server certificate with this SHA-256 (64 hex digits, colons allowed), as a page\'s serverCertificateHashes does; repeatable' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -161,6 +165,8 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s P -l show-ping-pon
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-history -d 'Do not read or write the history file'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l socketio -d 'Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it (http://HOST:PORT, https://, ws://, wss://; a path in it is the namespace): each stdin line is an event as a JSON array, ["chat message","hi"], and each received event (or ack) is one stdout line, its JSON array'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ack -d 'Ask for an acknowledgement of every emitted event (ids 0, 1, …); each ack is one stdout line, the JSON array of its arguments (-v and --json say which emit it answers)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l webtransport -l wt -d 'Open a WebTransport session (HTTP/3 over QUIC) to an https:// URL instead of a WebSocket'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l datagrams -d 'With --webtransport: each stdin line is a datagram, each received datagram a line'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Print no events, only errors'
