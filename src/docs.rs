@@ -29,7 +29,7 @@ const EXAMPLES: &[(&str, &str)] = &[
 
 /// The JSON OUTPUT section: the keys of --json events (GUIDE.md has the same table).
 const JSON_KEYS: &[(&str, &str)] = &[
-    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping."),
+    ("t, conn, event", "Every line: seconds since the connection (or server) started; the connection number (listen, --reconnect); the event: listening, connecting, open, message, ping, pong, error, closing, close, result, ping_summary, reconnect, http, stderr, exit, request, response, tls, redirect; with --socketio also socketio_open, socketio_connect, socketio_connect_error, socketio_event, socketio_ack, socketio_disconnect, socketio_ping; with --webtransport session_open, stream_open, stream_data, stream_finish, stream_reset, datagram, session_closing, session_close."),
     ("state", "connecting, open, closing, close: the readyState entered (CONNECTING, OPEN, CLOSING, CLOSED)."),
     ("url, peer", "listening, connecting: the URL (for listen connections the request target); the client's address."),
     ("cert_sha256", "listening (listen --webtransport): the SHA-256 of the WebTransport certificate, hex with colons."),
@@ -47,6 +47,9 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("namespace, sid; namespace, message, data", "socketio_connect, socketio_connect_error: the namespace's answer to the CONNECT (the server's message and data when refused)."),
     ("dir, namespace, id, answers, data", "socketio_event, socketio_ack: an event (in, or out with -v) and its ack id or null; an ack, its id and the name of the emit it answers; the arguments as a JSON array, binary attachments as {\"$binary\":\"<base64>\"}."),
     ("namespace, initiator, engine; dir", "socketio_disconnect: who ended the namespace (engine: the whole Engine.IO session); socketio_ping: a server ping, answered."),
+    ("state, status, http_version, draft, session_id, max_datagram_size, handshake_ms", "session_open (--webtransport): OPEN; the CONNECT's status when known, \"3\", the WebTransport draft (draft-02), the session's id, the largest datagram the path takes, the handshake time."),
+    ("stream, kind, opened_by; stream, dir, len, data; stream, dir, code", "stream_open: a stream's id, bidi or uni, local or remote; stream_data: bytes read (in) or written (out, with -v); stream_finish, stream_reset: a side ended with a FIN, or reset with a WebTransport code (in: the peer's)."),
+    ("dir, len, data; initiator, code, reason, was_clean", "datagram: in or out (out with -v); session_closing, session_close: who closed, the u32 code and reason, whether the session was closed on purpose (not lost)."),
 ];
 
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).

@@ -29,6 +29,7 @@ mod webtransport;
 const QUEUE_BATCHES: usize = 4;
 
 pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
+    // The interactive session knows WebTransport too (`repl::run`).
     if let (Some(wt), None) = (plan.webtransport.clone(), plan.session) {
         return webtransport::run(plan, wt).await;
     }

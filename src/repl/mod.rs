@@ -13,6 +13,7 @@ mod command;
 mod screen;
 mod sending;
 mod view;
+mod webtransport;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -98,6 +99,9 @@ struct Shared {
 }
 
 pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
+    if let Some(wt) = plan.webtransport.clone() {
+        return webtransport::run(plan, session, wt).await;
+    }
     let printer = Arc::new(Printer::new(plan.out));
     let screen = Screen::new();
     let (input_tx, input_rx) = mpsc::unbounded_channel();

@@ -18,7 +18,7 @@ pub fn to_http3(code: u32) -> u64 {
 /// The WebTransport code an HTTP/3 error code carries, or `None` outside the range (or on a
 /// reserved codepoint, which is no WebTransport code).
 pub fn from_http3(h: u64) -> Option<u32> {
-    if !(FIRST..=LAST).contains(&h) || (h - 0x21) % 0x1f == 0 {
+    if !(FIRST..=LAST).contains(&h) || (h - 0x21).is_multiple_of(0x1f) {
         return None;
     }
     let shifted = h - FIRST;

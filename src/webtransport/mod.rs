@@ -11,6 +11,6 @@
 
 pub mod codes;
 pub mod dial;
-mod ending;
+pub mod ending;
 pub mod session;
 mod streams;

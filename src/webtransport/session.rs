@@ -68,7 +68,6 @@ pub struct Ending {
 
 /// One stream as the driver follows it.
 struct Stream {
-    kind: StreamKind,
     send: Option<mpsc::Sender<WriteCmd>>,
     /// The receiving side is still open (it may still bring data).
     recv_open: bool,
@@ -97,8 +96,9 @@ struct Driver<'a, H> {
     /// Our side of the main stream: FIN asked for, FIN acknowledged.
     fin_asked: bool,
     fin_done: bool,
-    /// Close once the data has gone out (a script's checks are met).
-    finish_then_close: Option<String>,
+    /// Close with this code and reason once the data has gone out and our side of the main
+    /// stream is finished (a script's checks are met, `/close`).
+    finish_then_close: Option<(u32, String)>,
     /// The reply wait of `close_on_eof`, once the data is over.
     reply_deadline: Option<Instant>,
     ending: Option<Ending>,
@@ -159,12 +159,21 @@ impl<H: Inbound> Driver<'_, H> {
     ) {
         while self.ending.is_none() {
             let main_tx = self.main_send();
+            if main_tx.is_none() && !self.pending.is_empty() {
+                // The main stream was finished (/finish) or stopped by the peer.
+                self.conn.error(
+                    ErrorKind::Runtime,
+                    "our side of the main stream is finished: nothing more can be sent on it \
+                     (/bidi opens another)",
+                );
+                self.pending.clear();
+            }
             let want_data = self.data_open && self.pending.is_empty();
             let deadline = self.reply_deadline;
             tokio::select! {
                 biased;
                 c = control.recv() => self.control(c),
-                a = recv_ask(&mut asks) => match a {
+                a = recv_ask(&mut asks), if self.pending.is_empty() => match a {
                     Some(a) => self.ask(a).await,
                     None => asks = None,
                 },
@@ -287,9 +296,10 @@ impl<H: Inbound> Driver<'_, H> {
     /// is over (or a script asked to finish).
     fn maybe_finish(&mut self) {
         if self.fin_asked || !self.pending.is_empty() || self.opts.datagrams {
-            if self.opts.datagrams && self.finish_then_close.is_some() && self.ending.is_none() {
-                let reason = self.finish_then_close.take().unwrap_or_default();
-                self.close(0, &reason);
+            if self.opts.datagrams || self.fin_done {
+                if let Some((code, reason)) = self.finish_then_close.take() {
+                    self.close(code, &reason);
+                }
             }
             return;
         }
@@ -308,11 +318,11 @@ impl<H: Inbound> Driver<'_, H> {
                     });
                 }
             }
-            None if self.finish_then_close.is_some() => {
-                let reason = self.finish_then_close.take().unwrap_or_default();
-                self.close(0, &reason);
+            None => {
+                if let Some((code, reason)) = self.finish_then_close.take() {
+                    self.close(code, &reason);
+                }
             }
-            None => {}
         }
     }
 
@@ -330,7 +340,7 @@ impl<H: Inbound> Driver<'_, H> {
         match c {
             // WebSocket's close codes do not apply: a session closes with 0 and the reason.
             Control::Close(c) => self.close(0, &c.reason),
-            Control::Finish(c) => self.finish_then_close = Some(c.reason),
+            Control::Finish(c) => self.finish_then_close = Some((0, c.reason)),
             Control::EndOfData => {
                 self.data_open = false;
                 self.data_over();
@@ -357,21 +367,33 @@ impl<H: Inbound> Driver<'_, H> {
                 Err(e) => self.lost(e),
             },
             Ask::Finish(id) => self.finish(id),
-            Ask::Reset(id, code) => {
-                if let Some(tx) = self.streams.get_mut(&id).and_then(|s| s.send.take()) {
+            Ask::Reset(id, code) => match self.streams.get_mut(&id).and_then(|s| s.send.take()) {
+                Some(tx) => {
                     let _ = tx.try_send(WriteCmd::Reset(code));
                     self.conn.stream_reset(id, Dir::Out, code);
                 }
-            }
-            Ask::Close(code, reason) => self.close(code, &reason),
+                None => self.no_sending_side(id),
+            },
+            // What was typed before goes out first: the main stream is finished, then closed.
+            Ask::Close(code, reason) => self.finish_then_close = Some((code, reason)),
         }
         self.conn.sink().flush();
     }
 
     fn finish(&mut self, id: u64) {
-        if let Some(tx) = self.streams.get_mut(&id).and_then(|s| s.send.clone()) {
-            let _ = tx.try_send(WriteCmd::Finish);
+        match self.streams.get_mut(&id).and_then(|s| s.send.clone()) {
+            Some(tx) => {
+                let _ = tx.try_send(WriteCmd::Finish);
+            }
+            None => self.no_sending_side(id),
         }
+    }
+
+    fn no_sending_side(&self, id: u64) {
+        self.conn.error(
+            ErrorKind::Runtime,
+            &format!("no stream {id} with a sending side open here (/streams lists them)"),
+        );
     }
 
     /// Opens a stream of ours; returns its id (`None` when the session is already over).
@@ -410,7 +432,6 @@ impl<H: Inbound> Driver<'_, H> {
         self.streams.insert(
             id,
             Stream {
-                kind,
                 send: Some(tx),
                 recv_open: kind == StreamKind::Bidi,
                 partial: Vec::new(),
@@ -427,7 +448,6 @@ impl<H: Inbound> Driver<'_, H> {
                 self.streams.insert(
                     id,
                     Stream {
-                        kind,
                         send,
                         recv_open: true,
                         partial: Vec::new(),
@@ -444,6 +464,9 @@ impl<H: Inbound> Driver<'_, H> {
                 self.recv_over(id);
             }
             Incoming::Datagram(bytes) => {
+                if self.reply_deadline.is_some() {
+                    self.reply_deadline = Some(Instant::now() + self.opts.reply_wait);
+                }
                 self.conn.datagram(Dir::In, &bytes, self.opts.binary);
                 self.deliver(From::Datagram, unit(bytes, self.opts.binary));
                 self.replies_in();
@@ -505,15 +528,15 @@ impl<H: Inbound> Driver<'_, H> {
             WriteEnd::Finished => self.conn.stream_finished(id, Dir::Out),
             WriteEnd::Stopped(code) => self.conn.stream_reset(id, Dir::In, code),
             // Shown when it was asked for.
-            WriteEnd::Reset(_) | WriteEnd::Lost => {}
+            WriteEnd::Reset | WriteEnd::Lost => {}
         }
         self.forget_if_done(id);
         if Some(id) != self.main {
             return;
         }
         self.fin_done = true;
-        if let Some(reason) = self.finish_then_close.take() {
-            return self.close(0, &reason);
+        if let Some((code, reason)) = self.finish_then_close.take() {
+            return self.close(code, &reason);
         }
         if self.opts.close_on_eof.is_some() {
             let peer_done = self.streams.get(&id).is_none_or(|s| !s.recv_open);

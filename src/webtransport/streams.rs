@@ -53,8 +53,8 @@ pub enum Incoming {
 pub enum WriteEnd {
     /// Our FIN went out and the peer acknowledged everything before it.
     Finished,
-    /// We reset it (`/reset`).
-    Reset(u32),
+    /// We reset it (`/reset`; shown when asked for).
+    Reset,
     /// The peer asked us to stop sending (STOP_SENDING), with its code.
     Stopped(u32),
     /// The connection went away first.
@@ -173,7 +173,7 @@ pub fn write(id: u64, mut send: SendStream, r: Report) -> mpsc::Sender<WriteCmd>
                     let wire = VarInt::try_from_u64(codes::to_http3(code))
                         .expect("WebTransport codes fit a varint");
                     let _ = send.reset(wire);
-                    break WriteEnd::Reset(code);
+                    break WriteEnd::Reset;
                 }
             }
         };

@@ -372,3 +372,148 @@ fn websocket_only_options_and_other_schemes_are_usage_errors() {
         .assert()
         .code(2);
 }
+
+/// A child wsprobe whose stderr lines are read as they come, for the interactive session.
+struct Live {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Live {
+    fn start(args: &[&str]) -> Live {
+        use std::io::BufRead;
+        let mut child = crate::support::wsprobe_std()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(l);
+            }
+        });
+        Live {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits (up to 10 s) for a line containing `what`.
+    fn wait(&mut self, what: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.seen.iter().any(|l| l.contains(what)) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.seen.push(l),
+                Err(_) => panic!("no line with {what:?} in:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    fn finish(mut self) -> (i32, String) {
+        drop(self.stdin.take());
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.lines.iter());
+        (status.code().unwrap_or(-1), self.seen.join("\n"))
+    }
+}
+
+#[test]
+fn the_interactive_session_opens_streams_sends_datagrams_and_closes_with_a_code() {
+    let server = WtServer::start();
+    let url = server.url("/echo");
+    let mut live = Live::start(&[
+        "connect",
+        "--webtransport",
+        &url,
+        "-i",
+        "--cert-hash",
+        &server.hash,
+    ]);
+    live.send("on the main stream");
+    live.wait("< on the main stream");
+    live.send("/datagram dg1");
+    live.wait("< dg1");
+    live.send("/uni u1");
+    live.wait("< u1");
+    live.send("/bidi b1");
+    live.wait("< b1");
+    live.send("/streams");
+    live.wait("stream 4      bidi  opened here");
+    live.send("/finish 8");
+    live.wait("< stream 8 finished");
+    live.send("/state");
+    live.wait("rtt             ");
+    live.send("/reset 99 1");
+    live.wait("no stream 99 with a sending side open here");
+    live.send("/ping");
+    live.wait("/ping is a WebSocket command");
+    live.send("/close 7 bye now");
+    live.send("never sent");
+    let (code, stderr) = live.finish();
+    assert_eq!(code, 0, "{stderr}");
+    for want in [
+        "datagrams out   1",
+        "max datagram    ",
+        "CLOSING (local) 7 \"bye now\"",
+        "CLOSED 7 \"bye now\" clean (local)",
+    ] {
+        assert!(stderr.contains(want), "{want}:\n{stderr}");
+    }
+    assert!(!stderr.contains("never sent"), "{stderr}");
+    let log = server.wait_log("/echo");
+    assert!(
+        log.iter().any(|l| l.contains("bye now (code 7)")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn nul_separated_records_and_binary_chunks_round_trip() {
+    let server = WtServer::start();
+    let o = wsprobe()
+        .args(["connect", "--webtransport", &server.url("/echo"), "-0"])
+        .args(["--cert-hash", &server.hash])
+        .write_stdin("a b\0line\nwith newline\0")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(o.stdout, b"a b\0line\nwith newline\0");
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    let o = wsprobe()
+        .args([
+            "connect",
+            "--webtransport",
+            &server.url("/echo"),
+            "--binary",
+            "-q",
+        ])
+        .args(["--cert-hash", &server.hash])
+        .write_stdin(bytes.clone())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        o.stdout == bytes,
+        "{} bytes back of {}",
+        o.stdout.len(),
+        bytes.len()
+    );
+}

@@ -18,11 +18,12 @@ use crate::output::Printer;
 use crate::pipe::StdoutSink;
 use crate::session::driver::{Control, ControlRx};
 use crate::session::echo::Echo;
-use crate::session::webtransport::{SessionCloseInfo, SessionInfo};
-use crate::session::{CloseInfo, Conn, Dir, Event, HttpVersion};
+use crate::session::webtransport::SessionInfo;
+use crate::session::{Conn, Dir, Event, HttpVersion};
 use crate::signals::Stop;
 use crate::webtransport::dial::{self, Dialed};
-use crate::webtransport::session::{self, Ending, Opts};
+use crate::webtransport::ending::exit_status;
+use crate::webtransport::session::{self, Opts};
 
 pub(super) async fn run(plan: ConnectPlan, wt: WtPlan) -> Result<ExitCode> {
     let printer = Arc::new(Printer::new(plan.out));
@@ -135,7 +136,7 @@ pub(super) async fn run(plan: ConnectPlan, wt: WtPlan) -> Result<ExitCode> {
         };
     };
     let input_error = stdin_err.and_then(|mut rx| rx.try_recv().ok());
-    status(ending, input_error, |close| {
+    exit_status(ending, input_error, |close| {
         outcome.map(|o| judge(&conn, &o, checks, close, timed_out))
     })
 }
@@ -203,42 +204,4 @@ fn request(conn: &Conn, plan: &ConnectPlan, wt: &WtPlan) {
         target: &target,
         headers: &headers,
     });
-}
-
-/// The exit status of a session, in the order `dial::lifecycle::exit_status` decides a
-/// WebSocket's: a failure that ended it, the input's failure, the checks, then the close
-/// (4 when lost or closed by the peer with a code other than 0).
-fn status(
-    ending: Ending,
-    input_error: Option<anyhow::Error>,
-    judge: impl FnOnce(&CloseInfo) -> Option<Result<ExitCode>>,
-) -> Result<ExitCode> {
-    if let Some(e) = input_error {
-        return Err(e);
-    }
-    let close = &ending.close;
-    let judged = judge(&as_websocket(close));
-    if let Some(e) = ending.error {
-        if ending.own_failure || !matches!(judged, Some(Ok(ExitCode::Ok))) {
-            return Err(e);
-        }
-    }
-    if let Some(status) = judged {
-        return status;
-    }
-    Ok(if close.is_failure() {
-        ExitCode::Abnormal
-    } else {
-        ExitCode::Ok
-    })
-}
-
-/// The close as the checks' report reads it (they look at who closed).
-fn as_websocket(c: &SessionCloseInfo) -> CloseInfo {
-    CloseInfo {
-        code: u16::try_from(c.code).unwrap_or(u16::MAX),
-        reason: c.reason.clone(),
-        was_clean: c.was_clean,
-        initiator: c.initiator,
-    }
 }
