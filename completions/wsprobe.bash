@@ -829,7 +829,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__listen)
-            opts="-s -v -q -h -V --max-message-size --no-deflate --deflate --fragment --no-compress --echo --broadcast --stdio --exec --binary --page --static --no-http2 --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --tls-client-ca --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
+            opts="-s -v -q -h -V --max-message-size --no-deflate --deflate --fragment --no-compress --echo --broadcast --stdio --exec --binary --page --static --no-http2 --webtransport --all --send-interval --send --close-after --close-code --close-reason --ping-interval --ping-timeout --tls-cert --tls-key --tls-client-ca --origin-allow --path --protocol --protocol-optional --max-connections --close-timeout --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -601,6 +601,16 @@ pub struct ListenArgs {
     #[arg(long, help_heading = "HTTP")]
     pub no_http2: bool,
 
+    /// Serve WebTransport sessions too: HTTP/3 over QUIC on UDP, on the same port number as
+    /// the TCP listener
+    ///
+    /// Bidirectional streams are echoed on themselves, unidirectional streams answered on a
+    /// new one, datagrams echoed (--broadcast: fanned out, --exec: a program per
+    /// bidirectional stream). Without --tls-cert a certificate is generated (ECDSA P-256,
+    /// valid 13 days, as serverCertificateHashes requires) and its SHA-256 printed at start.
+    #[arg(long, conflicts_with = "stdio", help_heading = "HTTP")]
+    pub webtransport: bool,
+
     /// With --broadcast: the sender receives its own messages too
     #[arg(long, requires = "broadcast", help_heading = "Modes")]
     pub all: bool,

@@ -18,6 +18,7 @@ use crate::error::Failure;
 use crate::listen::exec::ExecConfig;
 use crate::listen::http::Site;
 use crate::listen::policy::Policy;
+use crate::listen::webtransport::identity::WtIdentity;
 use crate::session::driver::DriveOpts;
 use crate::value::deflate::ServerPolicy;
 use crate::value::Close;
@@ -55,6 +56,8 @@ pub struct ListenPlan {
     pub sending: Sending,
     /// WebSockets over HTTP/2 are accepted too (not `--no-http2`).
     pub http2: bool,
+    /// `--webtransport`: WebTransport sessions on UDP too, with this certificate.
+    pub webtransport: Option<WtIdentity>,
 }
 
 /// What a connection does with the messages it receives.
@@ -101,9 +104,16 @@ pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
         c
     });
     let mode = mode(&args);
+    let webtransport = match (args.webtransport, &args.tls_cert, &args.tls_key) {
+        (false, _, _) => None,
+        (true, Some(cert), Some(key)) => Some(WtIdentity::from_files(cert, key)?),
+        (true, _, _) => Some(WtIdentity::generated(args.addr)?),
+    };
     let site = match (&args.static_dir, args.page) {
         (Some(dir), _) => Site::Static(dir.clone()),
-        (None, true) => Site::Page,
+        (None, true) => Site::Page {
+            cert_hash: webtransport.as_ref().map(|w| w.cert_hash.clone()),
+        },
         (None, false) => Site::None,
     };
     let drive = DriveOpts {
@@ -133,6 +143,7 @@ pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
             wanted: args.deflate.unwrap_or_default(),
         }),
         http2: !args.no_http2,
+        webtransport,
         ws: client::ws_config(args.max_message_size).read_buffer_size(READ_BUFFER),
         drive,
         policy: Policy {

@@ -13,6 +13,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 /// The browser test page, self-contained (no external assets).
 pub const PAGE: &str = include_str!("page.html");
 
+/// Where `--page` tells itself the WebTransport certificate's hash.
+const WT_INFO: &str = "/webtransport.json";
+
 /// The largest request head read before giving up with 431.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -21,7 +24,11 @@ const MAX_HEAD: usize = 16 * 1024;
 pub enum Site {
     /// WebSocket only: plain requests get 426 Upgrade Required with a hint.
     None,
-    Page,
+    /// The test page; with `listen --webtransport`, `/webtransport.json` gives it the
+    /// certificate's SHA-256 for `serverCertificateHashes`.
+    Page {
+        cert_hash: Option<String>,
+    },
     Static(PathBuf),
 }
 
@@ -319,9 +326,17 @@ client, or restart the server with --page for a browser test page.\n";
             .await?;
             Ok((426, body.len() as u64))
         }
-        Site::Page => {
+        Site::Page { cert_hash } => {
             if path == "/favicon.ico" {
                 return not_found(stream, head).await;
+            }
+            if path == WT_INFO {
+                let Some(hash) = cert_hash else {
+                    return not_found(stream, head).await;
+                };
+                let body = serde_json::json!({ "cert_sha256": hash }).to_string();
+                respond(stream, 200, "application/json", body.as_bytes(), head).await?;
+                return Ok((200, body.len() as u64));
             }
             respond(
                 stream,

@@ -14,6 +14,9 @@
 //! 4. [`connection`]: the OPEN connection gets its [`handler`] (echo, broadcast, stdout, or a
 //!    program per connection, [`exec`]) and is driven by the shared driver until CLOSED; then it
 //!    leaves the hub. `--stdio`'s stdin is in [`stdio`].
+//!
+//! With `--webtransport`, [`webtransport`] serves HTTP/3 sessions on UDP at the same port
+//! number: the same policy, hub and events, its own stages (session, streams).
 
 mod connection;
 pub mod exec;
@@ -26,6 +29,7 @@ pub mod policy;
 mod server;
 mod stdio;
 mod upgrade;
+pub mod webtransport;
 
 pub use server::run;
 

@@ -17,6 +17,7 @@ use super::connection::{self, Incoming};
 use super::http::Site;
 use super::hub::Hub;
 use super::stdio::{self, StdinQueue};
+use super::webtransport;
 use crate::config::listen::{ListenPlan, Mode};
 use crate::error::{ErrorKind, ExitCode, Failure};
 use crate::output::Printer;
@@ -52,6 +53,11 @@ pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
     let printer = Arc::new(Printer::new(plan.out));
     let listener = bind(plan.addr).await?;
     let local = listener.local_addr().context("reading the bound address")?;
+    // UDP on the same port number: a page that loaded over TCP finds WebTransport there.
+    let wt = match &plan.webtransport {
+        Some(identity) => Some(Arc::new(webtransport::bind(local, identity)?)),
+        None => None,
+    };
     // Installed before the `listening on` line, so a signal sent as soon as a script has read
     // it is never met by the default action (dying without closing the clients).
     let mut signals = Signals {
@@ -79,10 +85,38 @@ pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
     if let Some((queue, ended)) = stdin {
         tokio::spawn(stdio::watch(server.clone(), queue, ended));
     }
+    let sessions =
+        wt.map(|endpoint| tokio::spawn(webtransport::accept(context(&server), endpoint)));
     let status = accept(&server, &listener, &mut signals).await;
     drop(listener);
+    if let Some(sessions) = sessions {
+        // No new sessions; the open ones are closed with the WebSocket connections below.
+        sessions.abort();
+    }
     shut_down(&server).await;
     Ok(status)
+}
+
+/// What WebTransport sessions share with the WebSocket connections.
+fn context(server: &Arc<Server>) -> Arc<webtransport::Context> {
+    let plan = &server.plan;
+    let numbers = server.clone();
+    Arc::new(webtransport::Context {
+        printer: server.printer.clone(),
+        hub: server.hub.clone(),
+        policy: plan.policy.clone(),
+        number: Box::new(move || numbers.number()),
+        queues: plan.queues(),
+        broadcast: match plan.mode {
+            Mode::Broadcast { all } => Some(all),
+            _ => None,
+        },
+        exec: match &plan.mode {
+            Mode::Exec(exec) => Some(exec.command.clone()),
+            _ => None,
+        },
+        max_size: plan.drive.max_message_size,
+    })
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener> {
@@ -104,11 +138,39 @@ fn announce(printer: &Printer, plan: &ListenPlan, local: SocketAddr) {
     let url = format!("{}://{local}", plan.scheme());
     printer.note(&format!("listening on {url}"));
     if plan.out.json {
-        printer.event(None, Duration::ZERO, &Event::Listening { url: &url });
+        printer.event(
+            None,
+            Duration::ZERO,
+            &Event::Listening {
+                url: &url,
+                cert_sha256: None,
+            },
+        );
     }
     if !matches!(plan.site, Site::None) {
         let scheme = if plan.tls.is_some() { "https" } else { "http" };
         printer.note(&format!("serving HTTP on {scheme}://{local}/"));
+    }
+    if let Some(wt) = &plan.webtransport {
+        let url = format!("https://{local}/");
+        let how = match wt.generated {
+            true => "generated certificate",
+            false => "certificate",
+        };
+        printer.note(&format!(
+            "serving WebTransport on {url} ({how} SHA-256 {})",
+            wt.cert_hash
+        ));
+        if plan.out.json {
+            printer.event(
+                None,
+                Duration::ZERO,
+                &Event::Listening {
+                    url: &url,
+                    cert_sha256: Some(&wt.cert_hash),
+                },
+            );
+        }
     }
 }
 

@@ -410,7 +410,10 @@ fn with_headers(mut out: String, arrow: &str, headers: &[(String, String)]) -> S
 /// `--exec` program's stderr and exit.
 fn server(s: Style, event: &Event<'_>) -> Option<String> {
     Some(match event {
-        Event::Listening { url } => format!("listening on {url}"),
+        Event::Listening { url, cert_sha256 } => match cert_sha256 {
+            Some(hash) => format!("listening on {url} (certificate SHA-256 {hash})"),
+            None => format!("listening on {url}"),
+        },
         Event::Http {
             method,
             path,

@@ -83,6 +83,7 @@ mod tests {
         let mut out = Vec::new();
         let event = Event::Listening {
             url: "ws://127.0.0.1:1/",
+            cert_sha256: None,
         };
         record(&mut out, None, Duration::ZERO, &event);
         assert_eq!(

@@ -126,6 +126,9 @@ pub enum Event<'a> {
     /// A server is ready (listen only).
     Listening {
         url: &'a str,
+        /// `listen --webtransport`: the certificate's SHA-256 (for `serverCertificateHashes`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cert_sha256: Option<&'a str>,
     },
     Connecting {
         state: ReadyState,

@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::{block_on, ClientWs, Listener};
 
-fn chromium() -> Option<PathBuf> {
+pub(super) fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("WSPROBE_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
@@ -40,7 +40,7 @@ fn on_path(names: &[&str]) -> Option<PathBuf> {
 
 /// `exe` found on PATH, or `None` after saying on stderr that the test does not run — unless
 /// `WSPROBE_REQUIRE_BROWSER` is set, then the test fails.
-fn required(exe: Option<PathBuf>, what: &str, package: &str) -> Option<PathBuf> {
+pub(super) fn required(exe: Option<PathBuf>, what: &str, package: &str) -> Option<PathBuf> {
     if exe.is_none() {
         assert!(
             std::env::var_os("WSPROBE_REQUIRE_BROWSER").is_none(),
@@ -91,7 +91,7 @@ fn home_trusting(certutil: &Path, cert: &Path) -> tempfile::TempDir {
 }
 
 /// Headless Chromium with its DevTools endpoint on a free port; killed on drop.
-struct Browser {
+pub(super) struct Browser {
     child: Child,
     devtools: String,
     _profile: tempfile::TempDir,
@@ -100,17 +100,26 @@ struct Browser {
 impl Browser {
     /// Chromium with `home` as HOME (its NSS database), or the test's own environment.
     fn start(exe: &PathBuf, home: Option<&Path>) -> Browser {
+        Browser::launch(exe, home, &["--disable-quic"])
+    }
+
+    /// Chromium with QUIC on (WebTransport runs over it).
+    pub(super) fn with_quic(exe: &PathBuf) -> Browser {
+        Browser::launch(exe, None, &[])
+    }
+
+    fn launch(exe: &PathBuf, home: Option<&Path>, extra: &[&str]) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(exe);
         if let Some(home) = home {
             cmd.env("HOME", home);
         }
         let mut child = cmd
+            .args(extra)
             .args([
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
-                "--disable-quic",
                 "--no-first-run",
                 "--disable-background-networking",
                 "--disable-component-update",
@@ -230,7 +239,12 @@ fn drive_page(browser: &Browser, page: &str) -> String {
 /// Opens `page` in a new tab (1100 px wide), runs `script` on it once it has loaded and
 /// returns what the script returned (a string), and a PNG screenshot of the whole page if
 /// asked for.
-fn open_page(browser: &Browser, page: &str, script: &str, shot: bool) -> (String, Vec<u8>) {
+pub(super) fn open_page(
+    browser: &Browser,
+    page: &str,
+    script: &str,
+    shot: bool,
+) -> (String, Vec<u8>) {
     block_on(async {
         let ws = tokio_tungstenite::connect_async(&browser.devtools)
             .await

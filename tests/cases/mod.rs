@@ -28,3 +28,5 @@ mod socketio;
 mod tls;
 mod usage;
 mod webtransport;
+mod webtransport_browser;
+mod webtransport_listen;

@@ -29,6 +29,7 @@ pub mod proxy;
 pub mod screen;
 pub mod socketio;
 pub mod tls;
+pub mod wt_client;
 pub mod wt_server;
 
 pub type Ws = WebSocketStream<TcpStream>;
