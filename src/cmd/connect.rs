@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Result;
 use tokio::sync::{mpsc, oneshot};
@@ -62,15 +63,7 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     let interrupted = Arc::new(Stop::default());
     spawn_interrupt_handler(control_tx.clone(), interrupted.clone(), plan.close.clone());
     // -t bounds the whole run, reconnects included.
-    let timed_out = Arc::new(AtomicBool::new(false));
-    if let Some(limit) = checks.timeout {
-        let (control, flag, close) = (control_tx.clone(), timed_out.clone(), plan.close.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(limit).await;
-            flag.store(true, Ordering::SeqCst);
-            control.send(Control::Close(close));
-        });
-    }
+    let timed_out = spawn_time_limit(checks.timeout, &control_tx, &plan.close);
 
     // With --json the payloads travel inside the message events instead.
     let shown = if matches!(plan.input, Input::Echo) {
@@ -148,6 +141,24 @@ pub async fn run(plan: ConnectPlan) -> Result<ExitCode> {
     lifecycle::exit_status(finished, verdict, |conn, close| {
         outcome.map(|o| judge(conn, &o, checks, close, timed_out))
     })
+}
+
+/// `-t`: once `limit` has passed, the flag is set and the connection asked to close.
+fn spawn_time_limit(
+    limit: Option<Duration>,
+    control: &ControlTx,
+    close: &Close,
+) -> Arc<AtomicBool> {
+    let timed_out = Arc::new(AtomicBool::new(false));
+    if let Some(limit) = limit {
+        let (control, flag, close) = (control.clone(), timed_out.clone(), close.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(limit).await;
+            flag.store(true, Ordering::SeqCst);
+            control.send(Control::Close(close));
+        });
+    }
+    timed_out
 }
 
 /// What to send: the -x messages, or stdin. stdin is read before connecting: what arrives
