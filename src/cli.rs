@@ -23,7 +23,7 @@ mod script;
 mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 pub use check::CheckArgs;
-pub use proto::ProtoArgs;
+pub use proto::{ProtoArgs, StompArgs};
 pub use script::{ScriptArgs, ScriptOrder};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
@@ -414,6 +414,9 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub proto: ProtoArgs,
+
+    #[command(flatten)]
+    pub stomp: StompArgs,
 }
 
 /// The interactive session (REPL), used when stdin and stderr are terminals.

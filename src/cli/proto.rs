@@ -3,7 +3,9 @@
 use clap::Args;
 use serde_json::Value;
 
-use crate::value::appproto::{parse_engine_path, parse_init, parse_namespace};
+use crate::value::appproto::{
+    parse_destination, parse_engine_path, parse_heart_beat, parse_init, parse_namespace,
+};
 
 /// Speaking an application protocol on the WebSocket.
 #[derive(Debug, Args)]
@@ -19,7 +21,8 @@ pub struct ProtoArgs {
     /// pingTimeout is dead (exit 4). A namespace that refuses the CONNECT fails the run with
     /// the server's message (exit 3); a server's DISCONNECT is reported and the connection
     /// closed. Binary attachments are shown, and sent, in place as {"$binary":"<base64>"}.
-    #[arg(long, conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect"])]
+    #[arg(long, group = "app_protocol",
+          conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect"])]
     pub socketio: bool,
 
     /// The Engine.IO endpoint's path (the server's `path` option)
@@ -32,12 +35,48 @@ pub struct ProtoArgs {
     pub namespace: Option<String>,
 
     /// The CONNECT packet's auth payload, a JSON object (what the server's middleware reads
-    /// as socket.handshake.auth)
-    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "socketio")]
+    /// as socket.handshake.auth); with --stomp, more CONNECT headers
+    /// ({"login":"guest","passcode":"guest"})
+    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "app_protocol")]
     pub init: Option<Value>,
 
     /// Ask for an acknowledgement of every emitted event (ids 0, 1, …); each ack is one
     /// stdout line, the JSON array of its arguments (-v and --json say which emit it answers)
     #[arg(long, requires = "socketio")]
     pub ack: bool,
+}
+
+/// Speaking STOMP on the WebSocket (clap types only).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "STOMP")]
+pub struct StompArgs {
+    /// Speak STOMP 1.2/1.1/1.0 (offers v12.stomp, v11.stomp, v10.stomp): CONNECT at OPEN,
+    /// CONNECTED shown, each MESSAGE body one stdout line; with --destination, each stdin
+    /// line is SENT there
+    ///
+    /// CONNECT carries accept-version, host (the URL's) and heart-beat (--heart-beat), and
+    /// the headers of --init. Heart-beats go both ways as negotiated; a server silent for
+    /// twice its interval is dead (exit 4). An ERROR frame is shown and fails the run: exit
+    /// 3 before CONNECTED (a refused login), 1 after. At the end of input: the replies are
+    /// awaited (--reply-timeout), then DISCONNECT with a receipt, then the close.
+    #[arg(long, group = "app_protocol",
+          conflicts_with_all = ["echo", "binary", "execute_binary", "reconnect", "socketio"])]
+    pub stomp: bool,
+
+    /// Subscribe to DEST once CONNECTED (repeatable; ids sub-0, sub-1, …, ack auto)
+    #[arg(long, value_name = "DEST", value_parser = parse_destination, requires = "stomp")]
+    pub subscribe: Vec<String>,
+
+    /// SEND each stdin line (or -x) to DEST
+    #[arg(long, value_name = "DEST", value_parser = parse_destination, requires = "stomp")]
+    pub destination: Option<String>,
+
+    /// Ask for a RECEIPT of every SEND, SUBSCRIBE and UNSUBSCRIBE (shown with -v and --json)
+    #[arg(long, requires = "stomp")]
+    pub receipt: bool,
+
+    /// The heart-beats offered in CONNECT: send every CX ms, want one every CY ms (0,0: none)
+    #[arg(long, value_name = "CX,CY", default_value = "10000,10000", value_parser = parse_heart_beat,
+          requires = "stomp")]
+    pub heart_beat: (u64, u64),
 }

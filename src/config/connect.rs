@@ -171,9 +171,14 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         heartbeat: client::heartbeat(&args.heartbeat),
         keep_unsent: reconnect.is_some(),
     };
-    let proto = super::proto::protocol(&args)?;
+    let mut proto = super::proto::protocol(&args)?;
+    if let Some((crate::proto::Protocol::Stomp(p), _)) = &mut proto {
+        // DISCONNECT and the close at the end of input when the mode closes then.
+        p.close = drive.close_on_eof.clone();
+    }
     let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
+    super::proto::offer(proto.as_ref().map(|(p, _)| p), &mut client.protocols);
     client.sending.fragment = args.fragment;
     client.sending.compress = !args.no_compress;
     // The REPL's /fragment and /compress change them while connected.

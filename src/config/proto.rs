@@ -1,5 +1,6 @@
 //! `connect --socketio` resolved: the Engine.IO URL the WebSocket goes to, the namespace, the
-//! CONNECT payload, and the -x events checked before anything connects.
+//! CONNECT payload, and the -x events checked before anything connects. `connect --stomp`
+//! resolved: the CONNECT headers and what to subscribe and send.
 
 use anyhow::Result;
 
@@ -11,6 +12,9 @@ use crate::value::WsUrl;
 
 /// The protocol asked for, and the URL the WebSocket connects to for it.
 pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
+    if args.stomp.stomp {
+        return stomp(args).map(Some);
+    }
     let p = &args.proto;
     if !p.socketio {
         return Ok(None);
@@ -60,4 +64,57 @@ pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
         handshake_timeout: args.handshake.connect_timeout,
     };
     Ok(Some((Protocol::SocketIo(plan), url)))
+}
+
+/// `--stomp`: the plan, and the URL as given.
+fn stomp(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
+    let s = &args.stomp;
+    let mut connect_headers = Vec::new();
+    if let Some(serde_json::Value::Object(init)) = &args.proto.init {
+        for (k, v) in init {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if k.is_empty() || k.chars().chain(v.chars()).any(char::is_control) {
+                return Err(Failure::usage(format!(
+                    "--init: the CONNECT header {k:?} cannot be sent (empty, or a control character)"
+                ))
+                .into());
+            }
+            connect_headers.push((k.clone(), v));
+        }
+    }
+    if s.destination.is_none() && !args.script.execute.is_empty() {
+        return Err(Failure::usage(
+            "with --stomp, -x messages are SENT to --destination, and none is given",
+        )
+        .hint("add --destination DEST (e.g. --destination /app/hello)")
+        .into());
+    }
+    let plan = crate::proto::stomp::Plan {
+        host: args.url.host().to_owned(),
+        connect_headers,
+        heart_beat: s.heart_beat,
+        subscribe: s.subscribe.clone(),
+        destination: s.destination.clone(),
+        receipt: s.receipt,
+        handshake_timeout: args.handshake.connect_timeout,
+        reply_wait: args.reply_timeout,
+        close_timeout: args.close_timeout,
+        // The mode's close at the end of input (`config::connect` sets it).
+        close: None,
+        max_frame: args.max_message_size,
+    };
+    Ok((Protocol::Stomp(plan), args.url.clone()))
+}
+
+/// The subprotocols the protocol offers when the user named none (-s).
+pub fn offer(protocol: Option<&Protocol>, protocols: &mut Vec<String>) {
+    if let (Some(Protocol::Stomp(_)), true) = (protocol, protocols.is_empty()) {
+        *protocols = crate::proto::stomp::codec::SUBPROTOCOLS
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect();
+    }
 }

@@ -1,5 +1,5 @@
-//! Application protocols spoken on the WebSocket (`connect --socketio`; STOMP, SockJS and
-//! GraphQL are to follow the same shape). Above `session/`, below the commands.
+//! Application protocols spoken on the WebSocket (`connect --socketio`, `connect --stomp`;
+//! SockJS and GraphQL follow the same shape). Above `session/`, below the commands.
 //!
 //! A protocol is one folder with a pure **codec** (text/bytes ⇄ its packets) and a
 //! **session**: an [`Inbound`] handler that sits between the driver and the mode's handler,
@@ -12,6 +12,7 @@
 //! no task, no channel, and [`Layer::Raw`] is the mode's handler itself.
 
 pub mod socketio;
+pub mod stomp;
 pub mod watchdog;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use crate::session::Conn;
 #[derive(Debug, Clone)]
 pub enum Protocol {
     SocketIo(socketio::Plan),
+    Stomp(stomp::Plan),
 }
 
 /// A run's protocol, set up: makes the inbound layer and the relay of what is sent.
@@ -34,6 +36,10 @@ pub enum Speaker {
     Raw,
     SocketIo {
         shared: Arc<socketio::Shared>,
+        control: ControlTx,
+    },
+    Stomp {
+        shared: Arc<stomp::Shared>,
         control: ControlTx,
     },
 }
@@ -46,6 +52,10 @@ impl Speaker {
                 shared: socketio::Shared::new(plan.clone()),
                 control: control.clone(),
             },
+            Some(Protocol::Stomp(plan)) => Speaker::Stomp {
+                shared: stomp::Shared::new(plan.clone()),
+                control: control.clone(),
+            },
         }
     }
 
@@ -56,6 +66,11 @@ impl Speaker {
             Speaker::SocketIo { shared, control } => Layer::SocketIo(
                 socketio::session::Session::new(inner, shared.clone(), control.clone()),
             ),
+            Speaker::Stomp { shared, control } => Layer::Stomp(stomp::session::Session::new(
+                inner,
+                shared.clone(),
+                control.clone(),
+            )),
         }
     }
 
@@ -68,8 +83,10 @@ impl Speaker {
 
     /// [`Speaker::attach`] for a connection made already (the interactive session's).
     pub fn attach_shared(&self, conn: &Arc<Conn>) {
-        if let Speaker::SocketIo { shared, .. } = self {
-            shared.attach(conn);
+        match self {
+            Speaker::Raw => {}
+            Speaker::SocketIo { shared, .. } => shared.attach(conn),
+            Speaker::Stomp { shared, .. } => shared.attach(conn),
         }
     }
 
@@ -77,10 +94,39 @@ impl Speaker {
         matches!(self, Speaker::Raw)
     }
 
+    pub fn is_socketio(&self) -> bool {
+        matches!(self, Speaker::SocketIo { .. })
+    }
+
+    /// Whether a typed line (not a command) can be sent as the protocol's message (for
+    /// STOMP: a SEND, which needs `--destination`).
+    pub fn check_typed(&self) -> Result<(), String> {
+        match self {
+            Speaker::Stomp { shared, .. } if shared.plan.destination.is_none() => Err(
+                "a typed line is SENT to --destination, and none was given: /send DEST BODY sends one"
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// A STOMP command of the interactive session (`/subscribe`, `/unsubscribe`, `/send`).
+    pub fn request(&self, req: stomp::Request) -> Result<(), String> {
+        match self {
+            Speaker::Stomp { shared, .. } => {
+                shared.request(req);
+                Ok(())
+            }
+            _ => Err("/subscribe, /unsubscribe and /send speak STOMP: connect with --stomp".into()),
+        }
+    }
+
     /// Resolves once the protocol's own handshake is over (at once without a protocol).
     pub async fn ready(&self) {
-        if let Speaker::SocketIo { shared, .. } = self {
-            shared.ready().await;
+        match self {
+            Speaker::Raw => {}
+            Speaker::SocketIo { shared, .. } => shared.ready().await,
+            Speaker::Stomp { shared, .. } => shared.ready().await,
         }
     }
 
@@ -89,6 +135,7 @@ impl Speaker {
         match self {
             Speaker::Raw => None,
             Speaker::SocketIo { shared, .. } => Some(shared.state()),
+            Speaker::Stomp { shared, .. } => Some(shared.state()),
         }
     }
 
@@ -106,6 +153,16 @@ impl Speaker {
                 };
                 (tx, relay)
             }
+            Speaker::Stomp { shared, control } => {
+                let (tx, rx) = mpsc::channel(data.max_capacity());
+                let relay = Relay::Stomp {
+                    shared: shared.clone(),
+                    input: rx,
+                    out: data,
+                    control: control.clone(),
+                };
+                (tx, relay)
+            }
         }
     }
 }
@@ -117,6 +174,12 @@ pub enum Relay {
         shared: Arc<socketio::Shared>,
         input: mpsc::Receiver<Batch>,
         out: mpsc::Sender<Batch>,
+    },
+    Stomp {
+        shared: Arc<stomp::Shared>,
+        input: mpsc::Receiver<Batch>,
+        out: mpsc::Sender<Batch>,
+        control: ControlTx,
     },
 }
 
@@ -134,6 +197,21 @@ impl Relay {
                 tokio::spawn(socketio::relay::relay(shared, input, out, stdin_err, tx));
                 Some(rx)
             }
+            Relay::Stomp {
+                shared,
+                input,
+                out,
+                control,
+            } => {
+                let (tx, rx) = oneshot::channel();
+                let ends = stomp::relay::Ends {
+                    stdin_err,
+                    errors: tx,
+                    control,
+                };
+                tokio::spawn(stomp::relay::relay(shared, input, out, ends));
+                Some(rx)
+            }
         }
     }
 }
@@ -142,6 +220,7 @@ impl Relay {
 pub enum Layer<H> {
     Raw(H),
     SocketIo(socketio::session::Session<H>),
+    Stomp(stomp::session::Session<H>),
 }
 
 impl<H> Layer<H> {
@@ -149,6 +228,7 @@ impl<H> Layer<H> {
         match self {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.inner_mut(),
+            Layer::Stomp(s) => s.inner_mut(),
         }
     }
 
@@ -156,6 +236,7 @@ impl<H> Layer<H> {
         match self {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.into_inner(),
+            Layer::Stomp(s) => s.into_inner(),
         }
     }
 }
@@ -166,6 +247,7 @@ impl<H: Inbound> Inbound for Layer<H> {
         match self {
             Layer::Raw(h) => h.message(msg),
             Layer::SocketIo(s) => s.message(msg),
+            Layer::Stomp(s) => s.message(msg),
         }
     }
 
@@ -173,6 +255,7 @@ impl<H: Inbound> Inbound for Layer<H> {
         match self {
             Layer::Raw(h) => h.idle(),
             Layer::SocketIo(s) => s.idle(),
+            Layer::Stomp(s) => s.idle(),
         }
     }
 
@@ -180,6 +263,7 @@ impl<H: Inbound> Inbound for Layer<H> {
         match self {
             Layer::Raw(h) => h.opened(),
             Layer::SocketIo(s) => s.opened(),
+            Layer::Stomp(s) => s.opened(),
         }
     }
 }

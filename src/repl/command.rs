@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::proto::stomp::command as stomp;
 use crate::value::{parse_close_code, parse_close_reason, parse_hex, parse_size, Close};
 
 /// One line typed by the user, understood.
@@ -21,6 +22,8 @@ pub enum Command {
     Fragment(Option<Option<usize>>),
     /// `/emit EVENT [ARGS…]` (`--socketio`): the event as a JSON array.
     Emit(String),
+    /// `/subscribe`, `/unsubscribe`, `/send` (`--stomp`).
+    Stomp(crate::proto::stomp::Request),
     State,
     Headers,
     Pretty,
@@ -72,6 +75,17 @@ pub const COMMANDS: &[Spec] = &[
         "/emit",
         "EVENT [ARGS…]",
         "--socketio: emit an event (each ARG JSON, or else a string)",
+    ),
+    spec("/subscribe", "DEST", "--stomp: subscribe to a destination"),
+    spec(
+        "/unsubscribe",
+        "DEST|ID",
+        "--stomp: end a subscription (/state lists them)",
+    ),
+    spec(
+        "/send",
+        "DEST [-H NAME:VALUE]… BODY",
+        "--stomp: SEND a body to a destination, with headers",
     ),
     spec(
         "/state",
@@ -169,6 +183,9 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 .map_err(|e| format!("/fragment: {e} (or off)")),
         },
         "emit" => emit(args).map(Some),
+        "subscribe" => stomp::subscribe(args).map(|r| Some(Command::Stomp(r))),
+        "unsubscribe" => stomp::unsubscribe(args).map(|r| Some(Command::Stomp(r))),
+        "send" => stomp::send(args).map(|r| Some(Command::Stomp(r))),
         "state" => no_args(Command::State),
         "headers" => no_args(Command::Headers),
         "pretty" => no_args(Command::Pretty),

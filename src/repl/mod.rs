@@ -425,9 +425,21 @@ fn error(printer: &Printer, message: &str) {
 async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, control: &ControlTx) {
     let printer = &shared.printer;
     let msg = match cmd {
-        Command::Text(t) | Command::Emit(t) if !shared.speaker.is_raw() => {
+        Command::Stomp(req) => {
+            if let Err(why) = shared.speaker.request(req) {
+                error(printer, &why);
+            }
+            return;
+        }
+        Command::Text(t) | Command::Emit(t) if shared.speaker.is_socketio() => {
             if let Err(why) = check_event(&t) {
                 return error(printer, &format!("not a Socket.IO event: {why}; type a JSON array, [\"chat\",\"hi\"], or /emit chat hi"));
+            }
+            Message::text(t)
+        }
+        Command::Text(t) if !shared.speaker.is_raw() => {
+            if let Err(why) = shared.speaker.check_typed() {
+                return error(printer, &why);
             }
             Message::text(t)
         }

@@ -22,5 +22,6 @@ mod repl;
 mod script;
 mod shipped;
 mod socketio;
+mod stomp;
 mod tls;
 mod usage;
