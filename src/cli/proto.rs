@@ -79,4 +79,16 @@ pub struct StompArgs {
     #[arg(long, value_name = "CX,CY", default_value = "10000,10000", value_parser = parse_heart_beat,
           requires = "stomp")]
     pub heart_beat: (u64, u64),
+
+    /// Go through a SockJS endpoint's websocket transport: URL is the endpoint as
+    /// SockJS('http://HOST/PATH') takes it, and the WebSocket goes to
+    /// PATH/<server>/<session>/websocket (random ids); with --stomp, STOMP travels inside
+    ///
+    /// SockJS frames are unwrapped: the messages of a[…] (or m) are what is received, each
+    /// message sent goes as a JSON array; the open frame (o) is shown, heartbeats (h) with
+    /// -v, and the SockJS close c[code,"reason"] is the CLOSING and CLOSED shown, with its
+    /// code and reason. SockJS carries text only.
+    #[arg(long, help_heading = "SockJS",
+          conflicts_with_all = ["binary", "execute_binary", "reconnect", "socketio"])]
+    pub sockjs: bool,
 }

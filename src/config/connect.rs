@@ -172,9 +172,8 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         keep_unsent: reconnect.is_some(),
     };
     let mut proto = super::proto::protocol(&args)?;
-    if let Some((crate::proto::Protocol::Stomp(p), _)) = &mut proto {
-        // DISCONNECT and the close at the end of input when the mode closes then.
-        p.close = drive.close_on_eof.clone();
+    if let Some((p, _)) = &mut proto {
+        super::proto::close_at_end(p, drive.close_on_eof.as_ref());
     }
     let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;

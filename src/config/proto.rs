@@ -1,6 +1,7 @@
 //! `connect --socketio` resolved: the Engine.IO URL the WebSocket goes to, the namespace, the
 //! CONNECT payload, and the -x events checked before anything connects. `connect --stomp`
-//! resolved: the CONNECT headers and what to subscribe and send.
+//! resolved: the CONNECT headers and what to subscribe and send. `--sockjs`: the SockJS
+//! session path in the URL, beneath either (or beneath raw messages).
 
 use anyhow::Result;
 
@@ -12,9 +13,31 @@ use crate::value::WsUrl;
 
 /// The protocol asked for, and the URL the WebSocket connects to for it.
 pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
-    if args.stomp.stomp {
-        return stomp(args).map(Some);
+    let above = if args.stomp.stomp {
+        Some(stomp(args)?)
+    } else {
+        socketio(args)?
+    };
+    if !args.stomp.sockjs {
+        return Ok(above);
     }
+    if args.url.unix_socket().is_some() {
+        return Err(Failure::usage(
+            "--sockjs takes the SockJS endpoint's URL as SockJS() does: http://HOST/PATH (or https, ws, wss)",
+        )
+        .into());
+    }
+    // sockjs-client's websocket transport: <endpoint>/<server>/<session>/websocket.
+    let session = crate::proto::sockjs::codec::session_path();
+    let (path, query) = args.url.path_and_query();
+    let target = format!("{}/{session}/websocket", path.trim_end_matches('/'));
+    let url = args.url.with_target(&target, query);
+    let inner = above.map(|(p, _)| Box::new(p));
+    Ok(Some((Protocol::SockJs { session, inner }, url)))
+}
+
+/// `--socketio`, if asked for.
+fn socketio(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
     let p = &args.proto;
     if !p.socketio {
         return Ok(None);
@@ -116,5 +139,17 @@ pub fn offer(protocol: Option<&Protocol>, protocols: &mut Vec<String>) {
             .iter()
             .map(|p| (*p).to_owned())
             .collect();
+    }
+}
+
+/// STOMP's DISCONNECT and close at the end of input, when the mode closes then (the
+/// driver's `close_on_eof`), beneath SockJS too.
+pub fn close_at_end(protocol: &mut Protocol, close: Option<&crate::value::Close>) {
+    match protocol {
+        Protocol::Stomp(plan) => plan.close = close.cloned(),
+        Protocol::SockJs {
+            inner: Some(inner), ..
+        } => close_at_end(inner, close),
+        _ => {}
     }
 }

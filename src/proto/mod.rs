@@ -12,6 +12,7 @@
 //! no task, no channel, and [`Layer::Raw`] is the mode's handler itself.
 
 pub mod socketio;
+pub mod sockjs;
 pub mod stomp;
 pub mod watchdog;
 
@@ -28,6 +29,12 @@ use crate::session::Conn;
 pub enum Protocol {
     SocketIo(socketio::Plan),
     Stomp(stomp::Plan),
+    /// `--sockjs`: SockJS's websocket transport (`session`: `<server>/<session>`) beneath
+    /// `inner` (none: raw messages).
+    SockJs {
+        session: String,
+        inner: Option<Box<Protocol>>,
+    },
 }
 
 /// A run's protocol, set up: makes the inbound layer and the relay of what is sent.
@@ -42,6 +49,12 @@ pub enum Speaker {
         shared: Arc<stomp::Shared>,
         control: ControlTx,
     },
+    /// SockJS beneath another speaker (or none: `Raw`).
+    SockJs {
+        shared: Arc<sockjs::Shared>,
+        inner: Box<Speaker>,
+        control: ControlTx,
+    },
 }
 
 impl Speaker {
@@ -54,6 +67,11 @@ impl Speaker {
             },
             Some(Protocol::Stomp(plan)) => Speaker::Stomp {
                 shared: stomp::Shared::new(plan.clone()),
+                control: control.clone(),
+            },
+            Some(Protocol::SockJs { session, inner }) => Speaker::SockJs {
+                shared: sockjs::Shared::new(session.clone()),
+                inner: Box::new(Speaker::new(inner.as_deref(), control)),
                 control: control.clone(),
             },
         }
@@ -71,6 +89,15 @@ impl Speaker {
                 shared.clone(),
                 control.clone(),
             )),
+            Speaker::SockJs {
+                shared,
+                inner: above,
+                control,
+            } => Layer::SockJs(Box::new(sockjs::session::Session::new(
+                above.inbound(inner),
+                shared.clone(),
+                control.clone(),
+            ))),
         }
     }
 
@@ -87,11 +114,19 @@ impl Speaker {
             Speaker::Raw => {}
             Speaker::SocketIo { shared, .. } => shared.attach(conn),
             Speaker::Stomp { shared, .. } => shared.attach(conn),
+            Speaker::SockJs { shared, inner, .. } => {
+                shared.attach(conn);
+                inner.attach_shared(conn);
+            }
         }
     }
 
+    /// Whether typed lines go out as they are (no protocol, or raw messages in SockJS).
     pub fn is_raw(&self) -> bool {
-        matches!(self, Speaker::Raw)
+        match self {
+            Speaker::SockJs { inner, .. } => inner.is_raw(),
+            _ => matches!(self, Speaker::Raw),
+        }
     }
 
     pub fn is_socketio(&self) -> bool {
@@ -102,6 +137,7 @@ impl Speaker {
     /// STOMP: a SEND, which needs `--destination`).
     pub fn check_typed(&self) -> Result<(), String> {
         match self {
+            Speaker::SockJs { inner, .. } => inner.check_typed(),
             Speaker::Stomp { shared, .. } if shared.plan.destination.is_none() => Err(
                 "a typed line is SENT to --destination, and none was given: /send DEST BODY sends one"
                     .into(),
@@ -117,6 +153,7 @@ impl Speaker {
                 shared.request(req);
                 Ok(())
             }
+            Speaker::SockJs { inner, .. } => inner.request(req),
             _ => Err("/subscribe, /unsubscribe and /send speak STOMP: connect with --stomp".into()),
         }
     }
@@ -127,6 +164,10 @@ impl Speaker {
             Speaker::Raw => {}
             Speaker::SocketIo { shared, .. } => shared.ready().await,
             Speaker::Stomp { shared, .. } => shared.ready().await,
+            Speaker::SockJs { shared, inner, .. } => {
+                shared.ready().await;
+                Box::pin(inner.ready()).await;
+            }
         }
     }
 
@@ -136,6 +177,10 @@ impl Speaker {
             Speaker::Raw => None,
             Speaker::SocketIo { shared, .. } => Some(shared.state()),
             Speaker::Stomp { shared, .. } => Some(shared.state()),
+            Speaker::SockJs { shared, inner, .. } => Some(match inner.state() {
+                Some(above) => format!("{}\n{above}", shared.state()),
+                None => shared.state(),
+            }),
         }
     }
 
@@ -163,6 +208,18 @@ impl Speaker {
                 };
                 (tx, relay)
             }
+            Speaker::SockJs { shared, inner, .. } => {
+                // The layer above's relay feeds SockJS's, which feeds the driver.
+                let (tx, rx) = mpsc::channel(data.max_capacity());
+                let (top, above) = inner.relay(tx);
+                let relay = Relay::SockJs {
+                    shared: shared.clone(),
+                    above: Box::new(above),
+                    input: rx,
+                    out: data,
+                };
+                (top, relay)
+            }
         }
     }
 }
@@ -180,6 +237,12 @@ pub enum Relay {
         input: mpsc::Receiver<Batch>,
         out: mpsc::Sender<Batch>,
         control: ControlTx,
+    },
+    SockJs {
+        shared: Arc<sockjs::Shared>,
+        above: Box<Relay>,
+        input: mpsc::Receiver<Batch>,
+        out: mpsc::Sender<Batch>,
     },
 }
 
@@ -212,6 +275,15 @@ impl Relay {
                 tokio::spawn(stomp::relay::relay(shared, input, out, ends));
                 Some(rx)
             }
+            Relay::SockJs {
+                shared,
+                above,
+                input,
+                out,
+            } => {
+                tokio::spawn(sockjs::relay::relay(shared, input, out));
+                above.start(stdin_err)
+            }
         }
     }
 }
@@ -221,6 +293,7 @@ pub enum Layer<H> {
     Raw(H),
     SocketIo(socketio::session::Session<H>),
     Stomp(stomp::session::Session<H>),
+    SockJs(Box<sockjs::session::Session<Layer<H>>>),
 }
 
 impl<H> Layer<H> {
@@ -229,6 +302,7 @@ impl<H> Layer<H> {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.inner_mut(),
             Layer::Stomp(s) => s.inner_mut(),
+            Layer::SockJs(s) => s.inner_mut().inner_mut(),
         }
     }
 
@@ -237,6 +311,7 @@ impl<H> Layer<H> {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.into_inner(),
             Layer::Stomp(s) => s.into_inner(),
+            Layer::SockJs(s) => s.into_inner().into_inner(),
         }
     }
 }
@@ -248,6 +323,7 @@ impl<H: Inbound> Inbound for Layer<H> {
             Layer::Raw(h) => h.message(msg),
             Layer::SocketIo(s) => s.message(msg),
             Layer::Stomp(s) => s.message(msg),
+            Layer::SockJs(s) => s.message(msg),
         }
     }
 
@@ -256,6 +332,7 @@ impl<H: Inbound> Inbound for Layer<H> {
             Layer::Raw(h) => h.idle(),
             Layer::SocketIo(s) => s.idle(),
             Layer::Stomp(s) => s.idle(),
+            Layer::SockJs(s) => s.idle(),
         }
     }
 
@@ -264,6 +341,7 @@ impl<H: Inbound> Inbound for Layer<H> {
             Layer::Raw(h) => h.opened(),
             Layer::SocketIo(s) => s.opened(),
             Layer::Stomp(s) => s.opened(),
+            Layer::SockJs(s) => s.opened(),
         }
     }
 }

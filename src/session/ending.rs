@@ -35,7 +35,8 @@ where
     let by = conn.closing_by();
     match reader_end {
         Some(ReaderEnd::Closed(frame)) => {
-            let (code, reason) = frame_parts(&frame);
+            let above = conn.state().above_close.take();
+            let (code, reason) = above.map_or_else(|| frame_parts(&frame), |b| *b);
             let info = CloseInfo {
                 code,
                 reason,
@@ -44,7 +45,7 @@ where
             };
             (info, None)
         }
-        Some(ReaderEnd::Dropped) => (abnormal(by.or(Some(Side::Remote))), None),
+        Some(ReaderEnd::Dropped) => (dropped(conn, by), None),
         Some(ReaderEnd::Dead(why)) => {
             let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
             let why = why.unwrap_or_else(|| {
@@ -138,6 +139,21 @@ where
 fn refused(e: &anyhow::Error) -> bool {
     e.downcast_ref::<Failure>()
         .is_some_and(|f| f.status == ExitCode::Connect)
+}
+
+/// The stream ended with no close frame: abnormal, unless a session above (SockJS's `c`
+/// frame) closed first, which closed cleanly all the same.
+fn dropped(conn: &Conn, by: Option<Side>) -> CloseInfo {
+    let above = conn.state().above_close.take();
+    match above {
+        Some(b) => CloseInfo {
+            code: b.0,
+            reason: b.1,
+            was_clean: true,
+            initiator: Some(Side::Remote),
+        },
+        None => abnormal(by.or(Some(Side::Remote))),
+    }
 }
 
 fn abnormal(initiator: Option<Side>) -> CloseInfo {

@@ -22,6 +22,7 @@ mod repl;
 mod script;
 mod shipped;
 mod socketio;
+mod sockjs;
 mod stomp;
 mod tls;
 mod usage;

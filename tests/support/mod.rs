@@ -27,6 +27,7 @@ pub mod deflate;
 pub mod proxy;
 pub mod screen;
 pub mod socketio;
+pub mod sockjs;
 pub mod stomp;
 pub mod tls;
 

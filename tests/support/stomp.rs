@@ -42,7 +42,6 @@ pub struct Shape {
     pub garbage: bool,
 }
 
-
 /// The STOMP broker over plain WebSocket, at `ws://127.0.0.1:PORT/stomp`.
 pub fn server(shape: Shape) -> Server {
     let mut s = Server::tcp(move |tcp| async move {
