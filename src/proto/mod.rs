@@ -149,10 +149,7 @@ impl Speaker {
     /// A STOMP command of the interactive session (`/subscribe`, `/unsubscribe`, `/send`).
     pub fn request(&self, req: stomp::Request) -> Result<(), String> {
         match self {
-            Speaker::Stomp { shared, .. } => {
-                shared.request(req);
-                Ok(())
-            }
+            Speaker::Stomp { shared, .. } => shared.request(req),
             Speaker::SockJs { inner, .. } => inner.request(req),
             _ => Err("/subscribe, /unsubscribe and /send speak STOMP: connect with --stomp".into()),
         }
@@ -171,16 +168,19 @@ impl Speaker {
         }
     }
 
-    /// The protocol's line for `/state`, if one is spoken.
+    /// The protocol's lines for `/state` (each labelled), if one is spoken.
     pub fn state(&self) -> Option<String> {
         match self {
             Speaker::Raw => None,
-            Speaker::SocketIo { shared, .. } => Some(shared.state()),
-            Speaker::Stomp { shared, .. } => Some(shared.state()),
-            Speaker::SockJs { shared, inner, .. } => Some(match inner.state() {
-                Some(above) => format!("{}\n{above}", shared.state()),
-                None => shared.state(),
-            }),
+            Speaker::SocketIo { shared, .. } => Some(format!("socket.io       {}", shared.state())),
+            Speaker::Stomp { shared, .. } => Some(format!("stomp           {}", shared.state())),
+            Speaker::SockJs { shared, inner, .. } => {
+                let sockjs = format!("sockjs          {}", shared.state());
+                Some(match inner.state() {
+                    Some(above) => format!("{sockjs}\n{above}"),
+                    None => sockjs,
+                })
+            }
         }
     }
 

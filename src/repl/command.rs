@@ -84,7 +84,7 @@ pub const COMMANDS: &[Spec] = &[
     ),
     spec(
         "/send",
-        "DEST [-H NAME:VALUE]… BODY",
+        "DEST [-H K:V]… BODY",
         "--stomp: SEND a body to a destination, with headers",
     ),
     spec(

@@ -575,7 +575,7 @@ fn state(shared: &Shared) -> String {
     let proto = shared
         .speaker
         .state()
-        .map(|l| format!("\nsocket.io       {l}"))
+        .map(|l| format!("\n{l}"))
         .unwrap_or_default();
     let ready = serde_json::to_value(st.ready)
         .ok()

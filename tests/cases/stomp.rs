@@ -303,3 +303,30 @@ fn a_line_without_a_destination_is_a_usage_error_naming_it() {
         run.stderr
     );
 }
+
+#[test]
+fn the_interactive_session_subscribes_sends_and_lists_subscriptions() {
+    let s = peer();
+    let out = wsprobe()
+        .args(["--stomp", "-i", &s.url])
+        .write_stdin(
+            "/subscribe /queue/a\n/send /queue/a -H x-n:1 hi there\n/state\n/unsubscribe /queue/b\ntyped line\n/emit x\n",
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for line in [
+        "< hi there",
+        "stomp           1.2 connected, server test-broker/1.0, session sess-",
+        "subscriptions   /queue/a (sub-0)",
+        "error: no subscription /queue/b; /state lists them",
+        "error: a typed line is SENT to --destination, and none was given: /send DEST BODY sends one",
+        "error: /emit emits a Socket.IO event: connect with --socketio",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.starts_with(line)),
+            "no {line:?}: {stderr}"
+        );
+    }
+}

@@ -79,6 +79,19 @@ pub enum Request {
     },
 }
 
+/// A request as the relay gets it: subscriptions already recorded (so `/state` shows them
+/// at once, and an unknown one is refused as it is typed).
+#[derive(Debug)]
+enum Queued {
+    Subscribe(Subscription),
+    Unsubscribe(Subscription),
+    Send {
+        destination: String,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+}
+
 /// A subscription: its id and destination.
 #[derive(Debug, Clone)]
 pub struct Subscription {
@@ -112,8 +125,8 @@ pub struct Shared {
     /// SEND frames sent and MESSAGE frames received (the wait for replies at the end).
     sends: AtomicU64,
     messages: AtomicU64,
-    requests: mpsc::UnboundedSender<Request>,
-    requests_rx: Mutex<Option<mpsc::UnboundedReceiver<Request>>>,
+    requests: mpsc::UnboundedSender<Queued>,
+    requests_rx: Mutex<Option<mpsc::UnboundedReceiver<Queued>>>,
 }
 
 impl Shared {
@@ -199,8 +212,25 @@ impl Shared {
     }
 
     /// A REPL command, for the relay to carry out.
-    pub fn request(&self, r: Request) {
-        let _ = self.requests.send(r);
+    pub fn request(&self, r: Request) -> Result<(), String> {
+        let queued = match r {
+            Request::Subscribe(d) => Queued::Subscribe(self.subscribe(&d)),
+            Request::Unsubscribe(which) => Queued::Unsubscribe(
+                self.unsubscribe(&which)
+                    .ok_or_else(|| format!("no subscription {which}; /state lists them"))?,
+            ),
+            Request::Send {
+                destination,
+                headers,
+                body,
+            } => Queued::Send {
+                destination,
+                headers,
+                body,
+            },
+        };
+        let _ = self.requests.send(queued);
+        Ok(())
     }
 
     /// Resolves once CONNECTED arrived (or the session is over).

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::codec::Frame;
 use super::events::{Control as ControlEvent, HeartBeat, Traffic};
-use super::{lock, Request, Shared, Stage};
+use super::{lock, Queued, Shared, Stage, Subscription};
 use crate::error::Failure;
 use crate::session::driver::{deadline_after, Batch, Control, ControlTx};
 use crate::session::Dir;
@@ -55,7 +55,7 @@ pub async fn relay(
         .plan
         .subscribe
         .iter()
-        .map(|d| r.subscribe_frame(d))
+        .map(|d| r.subscribe_frame(&shared.subscribe(d)))
         .collect();
     if r.send(subs).await.is_err() {
         return;
@@ -70,6 +70,15 @@ pub async fn relay(
     let mut input_open = true;
     loop {
         tokio::select! {
+            // The REPL's requests first: all typed before the input ended go out before it.
+            biased;
+            Some(req) = recv(&mut requests) => {
+                if let Some(f) = r.request(req) {
+                    if r.send(vec![f]).await.is_err() {
+                        return;
+                    }
+                }
+            }
             batch = input.recv(), if input_open => match batch {
                 Some(batch) => {
                     let mut frames = Vec::with_capacity(batch.len());
@@ -96,13 +105,6 @@ pub async fn relay(
                     }
                 }
             },
-            Some(req) = recv(&mut requests) => {
-                if let Some(f) = r.request(req) {
-                    if r.send(vec![f]).await.is_err() {
-                        return;
-                    }
-                }
-            }
             () = tick(&mut beats) => {
                 if shared.shows_control() {
                     shared.emit(&HeartBeat(Dir::Out));
@@ -191,8 +193,8 @@ impl Relay<'_> {
         }
     }
 
-    fn subscribe_frame(&self, destination: &str) -> Frame {
-        let s = self.shared.subscribe(destination);
+    fn subscribe_frame(&self, s: &Subscription) -> Frame {
+        let destination = &s.destination;
         let f = Frame::new("SUBSCRIBE")
             .header("id", &s.id)
             .header("destination", destination)
@@ -243,11 +245,10 @@ impl Relay<'_> {
     }
 
     /// A REPL request → its frame.
-    fn request(&self, req: Request) -> Option<Frame> {
+    fn request(&self, req: Queued) -> Option<Frame> {
         match req {
-            Request::Subscribe(d) => Some(self.subscribe_frame(&d)),
-            Request::Unsubscribe(which) => {
-                let s = self.shared.unsubscribe(&which)?;
+            Queued::Subscribe(s) => Some(self.subscribe_frame(&s)),
+            Queued::Unsubscribe(s) => {
                 let f = Frame::new("UNSUBSCRIBE").header("id", &s.id);
                 let f = self.with_receipt(f, format!("UNSUBSCRIBE {}", s.destination));
                 if self.shared.shows(Dir::Out) {
@@ -259,7 +260,7 @@ impl Relay<'_> {
                 }
                 Some(f)
             }
-            Request::Send {
+            Queued::Send {
                 destination,
                 headers,
                 body,
