@@ -78,7 +78,10 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s t -l timeout
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s n -l count -d 'Expect at least N received messages, then close (fewer by -t or the close: exit 5; 0 closes right after the -x sends)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l socketio-path -d 'The Engine.IO endpoint\'s path (the server\'s `path` option)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l namespace -d 'The namespace to connect to [default: the URL\'s path, or /]' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l init -d 'The CONNECT packet\'s auth payload, a JSON object (what the server\'s middleware reads as socket.handshake.auth)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l init -d 'The CONNECT packet\'s auth payload, a JSON object (what the server\'s middleware reads as socket.handshake.auth); with --stomp, more CONNECT headers ({"login":"guest","passcode":"guest"})' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l subscribe -d 'Subscribe to DEST once CONNECTED (repeatable; ids sub-0, sub-1, …, ack auto)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l destination -d 'SEND each stdin line (or -x) to DEST' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l heart-beat -d 'The heart-beats offered in CONNECT: send every CX ms, want one every CY ms (0,0: none)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -99,6 +102,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s P -l show-pi
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l no-history -d 'Do not read or write the history file'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l socketio -d 'Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it (http://HOST:PORT, https://, ws://, wss://; a path in it is the namespace): each stdin line is an event as a JSON array, ["chat message","hi"], and each received event (or ack) is one stdout line, its JSON array'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l ack -d 'Ask for an acknowledgement of every emitted event (ids 0, 1, …); each ack is one stdout line, the JSON array of its arguments (-v and --json say which emit it answers)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l stomp -d 'Speak STOMP 1.2/1.1/1.0 (offers v12.stomp, v11.stomp, v10.stomp): CONNECT at OPEN, CONNECTED shown, each MESSAGE body one stdout line; with --destination, each stdin line is SENT there'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l receipt -d 'Ask for a RECEIPT of every SEND, SUBSCRIBE and UNSUBSCRIBE (shown with -v and --json)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l sockjs -d 'Go through a SockJS endpoint\'s websocket transport: URL is the endpoint as SockJS(\'http://HOST/PATH\') takes it, and the WebSocket goes to PATH/<server>/<session>/websocket (random ids); with --stomp, STOMP travels inside'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s q -l quiet -d 'Print no events, only errors'
@@ -140,7 +146,10 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s t -l timeout -d 'B
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s n -l count -d 'Expect at least N received messages, then close (fewer by -t or the close: exit 5; 0 closes right after the -x sends)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l socketio-path -d 'The Engine.IO endpoint\'s path (the server\'s `path` option)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l namespace -d 'The namespace to connect to [default: the URL\'s path, or /]' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l init -d 'The CONNECT packet\'s auth payload, a JSON object (what the server\'s middleware reads as socket.handshake.auth)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l init -d 'The CONNECT packet\'s auth payload, a JSON object (what the server\'s middleware reads as socket.handshake.auth); with --stomp, more CONNECT headers ({"login":"guest","passcode":"guest"})' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l subscribe -d 'Subscribe to DEST once CONNECTED (repeatable; ids sub-0, sub-1, …, ack auto)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l destination -d 'SEND each stdin line (or -x) to DEST' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l heart-beat -d 'The heart-beats offered in CONNECT: send every CX ms, want one every CY ms (0,0: none)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
 never\t'Never colour'"
@@ -161,6 +170,9 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s P -l show-ping-pon
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l no-history -d 'Do not read or write the history file'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l socketio -d 'Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it (http://HOST:PORT, https://, ws://, wss://; a path in it is the namespace): each stdin line is an event as a JSON array, ["chat message","hi"], and each received event (or ack) is one stdout line, its JSON array'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l ack -d 'Ask for an acknowledgement of every emitted event (ids 0, 1, …); each ack is one stdout line, the JSON array of its arguments (-v and --json say which emit it answers)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l stomp -d 'Speak STOMP 1.2/1.1/1.0 (offers v12.stomp, v11.stomp, v10.stomp): CONNECT at OPEN, CONNECTED shown, each MESSAGE body one stdout line; with --destination, each stdin line is SENT there'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l receipt -d 'Ask for a RECEIPT of every SEND, SUBSCRIBE and UNSUBSCRIBE (shown with -v and --json)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l sockjs -d 'Go through a SockJS endpoint\'s websocket transport: URL is the endpoint as SockJS(\'http://HOST/PATH\') takes it, and the WebSocket goes to PATH/<server>/<session>/websocket (random ids); with --stomp, STOMP travels inside'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Print no events, only errors'

@@ -135,10 +135,12 @@ where
 }
 
 /// A handler's error that is the peer's refusal of the protocol's session (exit 3, as a
-/// refused handshake), not a failure of ours.
+/// refused handshake) or the peer's end of it (a STOMP ERROR, `PeerEnded`), not a failure of
+/// ours.
 fn refused(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<Failure>()
-        .is_some_and(|f| f.status == ExitCode::Connect)
+    e.is::<crate::error::PeerEnded>()
+        || e.downcast_ref::<Failure>()
+            .is_some_and(|f| f.status == ExitCode::Connect)
 }
 
 /// The stream ended with no close frame: abnormal, unless a session above (SockJS's `c`

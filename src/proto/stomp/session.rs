@@ -124,7 +124,7 @@ impl<H> Session<H> {
                 "--init JSON adds CONNECT headers (e.g. --init '{\"login\":\"guest\",\"passcode\":\"guest\"}')",
             );
         }
-        failure.into()
+        anyhow::Error::from(failure).context(crate::error::PeerEnded)
     }
 }
 
