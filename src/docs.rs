@@ -46,6 +46,11 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("namespace, sid; namespace, message, data", "socketio_connect, socketio_connect_error: the namespace's answer to the CONNECT (the server's message and data when refused)."),
     ("dir, namespace, id, answers, data", "socketio_event, socketio_ack: an event (in, or out with -v) and its ack id or null; an ack, its id and the name of the emit it answers; the arguments as a JSON array, binary attachments as {\"$binary\":\"<base64>\"}."),
     ("namespace, initiator, engine; dir", "socketio_disconnect: who ended the namespace (engine: the whole Engine.IO session); socketio_ping: a server ping, answered."),
+    ("version, server, session, heart_beat, send_every_ms, expect_every_ms", "stomp_connected (--stomp): CONNECTED, and the heart-beats negotiated each way (0: none). The STOMP events are stomp_connected, stomp_message, stomp_send, stomp_subscribe, stomp_unsubscribe, stomp_receipt, stomp_disconnect, stomp_error, stomp_heartbeat."),
+    ("dir, destination, subscription, message_id, receipt, headers, body", "stomp_message, stomp_send: a MESSAGE received (its body is also the stdout line) or a SEND (with -v); all headers as an object."),
+    ("dir, command, headers, answers", "stomp_subscribe, stomp_unsubscribe, stomp_disconnect (sent, with -v), stomp_receipt (answers: what asked for it, e.g. SEND /app/hello)."),
+    ("message, receipt_id, headers, body; dir", "stomp_error: an ERROR frame, which fails the run (exit 3 before CONNECTED, 1 after); stomp_heartbeat: a heart-beat either way."),
+    ("session; code, reason; dir", "sockjs_open (--sockjs): the open frame (server/session ids); sockjs_close: the SockJS close frame, whose code and reason CLOSING and CLOSED carry; sockjs_heartbeat: an h frame."),
 ];
 
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).
