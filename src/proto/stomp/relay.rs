@@ -62,7 +62,10 @@ pub async fn relay(
     }
     let every = lock(&shared.session).send_every;
     let mut beats = (!every.is_zero()).then(|| {
-        let mut t = tokio::time::interval_at(Instant::now() + every, every);
+        // Half a period out of step with the watchdog of the server's beats (twice their
+        // interval, often ours): a beat is never queued just as a silent server is found
+        // dead (it would be reported as unsent).
+        let mut t = tokio::time::interval_at(Instant::now() + every / 2, every);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         t
     });
