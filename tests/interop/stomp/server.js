@@ -1,8 +1,8 @@
 // The STOMP and SockJS peers of .ci/interop-stomp, one per process (the first argument):
 //   ws      stomp-broker-js over `ws` at /stomp
 //   sockjs  stomp-broker-js over `sockjs` at /stomp (SockJS's websocket transport beneath)
-//   echo    a plain `sockjs` echo server at /echo (the message "close" is answered with
-//           conn.close(4000, "bye"): c[4000,"bye"])
+//   echo    a plain `sockjs` echo server at /echo (a heartbeat frame every 200 ms; the
+//           message "close" is answered with conn.close(4000, "bye"): c[4000,"bye"])
 // The brokers speak as the Spring getting-started guide's app does: a SEND to /app/hello with
 // the body NAME is answered on /topic/greetings with "Hello, NAME!". A CONNECT whose login is
 // not guest/guest is refused (ERROR), a SUBSCRIBE to /forbidden is refused (ERROR after
@@ -19,7 +19,7 @@ const server = http.createServer((req, res) => {
 
 if (mode === "echo") {
   const sockjs = require("sockjs");
-  const echo = sockjs.createServer({ log: () => {} });
+  const echo = sockjs.createServer({ log: () => {}, heartbeat_delay: 200 });
   echo.on("connection", (conn) => {
     conn.on("data", (m) => {
       if (m === "close") conn.close(4000, "bye");
