@@ -28,11 +28,15 @@ impl fmt::Display for NotSockJs {
 impl Frame {
     pub fn decode(text: &str) -> Result<Frame, NotSockJs> {
         let bad = |why: &str| NotSockJs(why.to_owned());
-        let (kind, rest) = text.split_at(text.len().min(1));
+        // The frame's letter, and what follows it (a first character of several bytes is
+        // no letter of SockJS's, and must not be cut inside).
+        let mut chars = text.chars();
+        let kind = chars.next();
+        let rest = chars.as_str();
         match kind {
-            "o" if rest.is_empty() => Ok(Frame::Open),
-            "h" if rest.is_empty() => Ok(Frame::Heartbeat),
-            "a" => match serde_json::from_str::<Value>(rest) {
+            Some('o') if rest.is_empty() => Ok(Frame::Open),
+            Some('h') if rest.is_empty() => Ok(Frame::Heartbeat),
+            Some('a') => match serde_json::from_str::<Value>(rest) {
                 Ok(Value::Array(items)) => items
                     .into_iter()
                     .map(|v| match v {
@@ -43,11 +47,11 @@ impl Frame {
                     .map(Frame::Messages),
                 _ => Err(bad("an a frame is not followed by a JSON array")),
             },
-            "m" => match serde_json::from_str::<Value>(rest) {
+            Some('m') => match serde_json::from_str::<Value>(rest) {
                 Ok(Value::String(s)) => Ok(Frame::Messages(vec![s])),
                 _ => Err(bad("an m frame is not followed by a JSON string")),
             },
-            "c" => match serde_json::from_str::<Value>(rest) {
+            Some('c') => match serde_json::from_str::<Value>(rest) {
                 Ok(Value::Array(v)) if v.len() == 2 => {
                     let code = v[0].as_u64().and_then(|c| u16::try_from(c).ok());
                     match (code, v[1].as_str()) {
@@ -57,7 +61,7 @@ impl Frame {
                 }
                 _ => Err(bad("a c frame is not [code,\"reason\"]")),
             },
-            "" => Err(bad("an empty message")),
+            None => Err(bad("an empty message")),
             _ => Err(bad("not an o, h, a, m or c frame")),
         }
     }
@@ -105,6 +109,9 @@ mod tests {
             Ok(Frame::Close(3000, "Go away!".into()))
         );
         assert!(Frame::decode("hello").is_err());
+        // A first character of several bytes (found by the property test: it panicked).
+        assert!(Frame::decode("é").is_err());
+        assert!(Frame::decode("😀a[]").is_err());
         assert!(Frame::decode("a[1]").is_err());
         assert!(Frame::decode("c[99999,\"x\"]").is_err());
     }
