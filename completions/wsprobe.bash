@@ -113,7 +113,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__bench)
-            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --match --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --max-lag --threads --color --json --verbose --quiet --timestamps --help --version merge help"
+            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --match --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --max-lag --socketio --socketio-path --namespace --init --stomp --destination --ack --threads --color --json --verbose --quiet --timestamps --help --version merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +268,22 @@ _wsprobe() {
                     return 0
                     ;;
                 --max-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socketio-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --init)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --destination)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,7 +28,7 @@ complete -c wsprobe -n "__fish_wsprobe_needs_command" -l color -d 'When to colou
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_needs_command" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_needs_command" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -106,7 +106,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l stomp -d 'Sp
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l receipt -d 'Ask for a RECEIPT of every SEND, SUBSCRIBE and UNSUBSCRIBE (shown with -v and --json)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l sockjs -d 'Go through a SockJS endpoint\'s websocket transport: URL is the endpoint as SockJS(\'http://HOST/PATH\') takes it, and the WebSocket goes to PATH/<server>/<session>/websocket (random ids); with --stomp, STOMP travels inside'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -174,7 +174,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l stomp -d 'Speak ST
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l receipt -d 'Ask for a RECEIPT of every SEND, SUBSCRIBE and UNSUBSCRIBE (shown with -v and --json)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l sockjs -d 'Go through a SockJS endpoint\'s websocket transport: URL is the endpoint as SockJS(\'http://HOST/PATH\') takes it, and the WebSocket goes to PATH/<server>/<session>/websocket (random ids); with --stomp, STOMP travels inside'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand c" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -213,7 +213,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l no-http2 -d '
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l protocol-optional -d 'With --protocol: accept a client that offers none of them, without a subprotocol'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -252,7 +252,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l no-http2 -d 'Speak
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l all -d 'With --broadcast: the sender receives its own messages too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l protocol-optional -d 'With --protocol: accept a client that offers none of them, without a subprotocol'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand l" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -281,7 +281,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l http2 -d 'Open 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s k -l insecure -d 'Accept any server certificate (testing only; handshake signatures are still checked)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -319,6 +319,10 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_se
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-p999 -d 'Exit 5 when the 99.9th percentile latency is above this' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l min-rate -d 'Exit 5 when fewer messages a second were received than this (over the steady part, after the --ramp)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-lag -d 'With --rate: exit 5 when a message went out later than this after it was due, or messages due were never sent (the generator fell behind)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l socketio-path -d 'The Engine.IO endpoint\'s path (the server\'s `path` option)' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l namespace -d 'The namespace to connect to [default: the URL\'s path, or /]' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l init -d 'The CONNECT packet\'s auth payload, a JSON object (socket.handshake.auth); with --stomp, more CONNECT headers ({"login":"guest","passcode":"guest"})' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l destination -d 'Where --stomp SENDs each request' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l threads -d 'Worker threads [default: one per CPU this process may use]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
 always\t'Always colour'
@@ -331,8 +335,11 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_se
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l binary -d 'Send binary messages instead of text'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l no-echo -d 'The server does not echo: count what arrives and its rate, no latency (sends only with --rate)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l no-compress -d 'Send messages uncompressed even when permessage-deflate was negotiated'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l socketio -d 'Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it: each request emits the --payload event (a JSON array, its name first), and its reply is the next event of the same name (or, with --ack, its acknowledgement)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l stomp -d 'Speak STOMP: each request is a SEND of the --payload to --destination with a receipt (its id the request\'s {seq}), and its reply is the RECEIPT: SEND → RECEIPT latency'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ack -d 'Each emit asks for an acknowledgement (its id the request\'s {seq}), and the ack is its reply: emit → ack latency'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -349,7 +356,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_s
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand bench; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -382,7 +389,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s k -l insecure 
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l noproxy -d 'Ignore the proxy environment variables'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l strict -d 'Fail (exit 5) on NON-STRICT and UNIMPLEMENTED cases too'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -391,7 +398,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l color -d
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -400,7 +407,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l color -d 'When t
 always\t'Always colour'
 never\t'Never colour'"
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l json -d 'Print events as JSON lines on stdout (one object per line; bench prints one, its summary; the keys are listed under JSON OUTPUT and BENCH SUMMARY in `wsprobe man` and in GUIDE.md)'
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run)'
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s v -l verbose -d 'Also show every message, ping and pong as an event (bench: a line for each interval of the run); with --socketio the protocol\'s events stand for its messages, and -vv shows the raw WebSocket messages as well'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s q -l quiet -d 'Print no events, only errors'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -l timestamps -d 'Start each event line with the wall-clock time (UTC, HH:MM:SS.mmm)'
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -23,7 +23,7 @@ mod script;
 mod utf8;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 pub use check::CheckArgs;
-pub use proto::{ProtoArgs, StompArgs};
+pub use proto::{BenchProtoArgs, ProtoArgs, StompArgs};
 pub use script::{ScriptArgs, ScriptOrder};
 
 /// A WebSocket client and server for testing, from the terminal and from scripts.
@@ -204,9 +204,10 @@ pub struct OutputArgs {
     pub json: bool,
 
     /// Also show every message, ping and pong as an event (bench: a line for each interval
-    /// of the run)
-    #[arg(short = 'v', long, global = true)]
-    pub verbose: bool,
+    /// of the run); with --socketio the protocol's events stand for its messages, and -vv
+    /// shows the raw WebSocket messages as well
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     /// Print no events, only errors
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]

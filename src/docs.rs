@@ -65,6 +65,7 @@ const BENCH_KEYS: &[(&str, &str)] = &[
     ("closes", "Close code → how many connections ended with it (1006: no close frame)."),
     ("latency_ms, connect_ms", "count, p50, p90, p99, p999, max, mean, min in milliseconds, and histogram: the HdrHistogram itself (V2, compressed, base64; microseconds), which bench merge adds exactly. latency_ms is null when no reply was timed (--no-echo)."),
     ("pace, in_flight, rate, size, binary", "closed (in_flight per connection), open (rate a second in all) or silent (--no-echo without --rate); a merge of runs paced differently: mixed (with neither); the message size (with {seq}, the first message's) and type."),
+    ("protocol, exchange", "With --socketio: socket.io, and each request and its reply in words (emit \"add\" on namespace / → its ack); absent in a raw run (a merge of different protocols: mixed, no exchange)."),
     ("match", "How replies were matched to their requests: json:PATH with --match, null otherwise (by the send stamp an echo returns, or in order); a merge of runs matched differently: null."),
     ("wsprobe, command, url, started_unix_ms, runs", "The version, the command line(s), the URL, the start time, and how many runs were merged (1 for a run)."),
     ("run_id, run_ids", "The run's own id (32 hex digits, random, made as it starts); a merge has none and lists its runs' ids in run_ids. bench merge refuses a run it is given twice."),

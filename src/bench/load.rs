@@ -19,14 +19,18 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
+use super::greet::{self, Counted, ProtoCounts, Raw, Speaks, Spoken};
 use super::record::Recorder;
 use super::sink::BenchSink;
 use super::stamp::{read_seq, read_stamp, Maker};
 use crate::config::bench::{Matching, Pace};
-use crate::dial::handshake::{self, ClientSettings};
+use crate::dial::handshake::{self, ClientSettings, ClientStream};
+use crate::proto::bench::{BenchProtocol, Heard};
 use crate::session::driver::{self, control, Batch, Control, ControlTx, DriveOpts, Inbound};
 use crate::session::Conn;
+use crate::wire::deflate::stream::Decision;
 
 /// What every connection of a run shares.
 #[derive(Debug)]
@@ -36,6 +40,8 @@ pub struct Shared {
     pub pace: Pace,
     pub matching: Matching,
     pub maker: Maker,
+    /// `--socketio`: the protocol each request and reply are spoken in (`None`: raw).
+    pub protocol: Option<Arc<dyn BenchProtocol>>,
     pub connections: u32,
     pub ramp: Duration,
     /// Each connection's share of `--messages` (`None`: until the stop).
@@ -135,7 +141,7 @@ impl Local {
     /// The next message of this connection, due `due` (ns since the start), noted as
     /// awaiting its reply where the reply will not carry its due time.
     fn next_message(&self, run: &Shared, due: u64) -> Message {
-        if !run.maker.numbered() && run.matching != Matching::Order {
+        if !run.maker.numbered() && !matches!(run.matching, Matching::Order | Matching::Id) {
             return run.maker.make(due, 0);
         }
         let mut a = self.awaiting.lock().unwrap_or_else(|e| e.into_inner());
@@ -143,12 +149,15 @@ impl Local {
         a.next_seq += 1;
         match run.matching {
             Matching::Order => a.order.push_back(due),
-            Matching::Json(_) => {
+            Matching::Json(_) | Matching::Id => {
                 a.ids.insert(seq, due);
             }
             Matching::Stamp | Matching::None => {}
         }
-        run.maker.make(due, seq)
+        match &run.protocol {
+            None => run.maker.make(due, seq),
+            Some(p) => p.request(seq, run.maker.body(seq)),
+        }
     }
 
     /// When the message `payload` answers was due, taken off those awaiting their reply.
@@ -164,7 +173,18 @@ impl Local {
                 let seq = read_seq(path, payload)?;
                 lock().ids.remove(&seq)
             }
-            Matching::None => None,
+            // A protocol's replies are told apart by the protocol (`Load::heard`).
+            Matching::Id | Matching::None => None,
+        }
+    }
+
+    /// When request `seq` (or, with `None`, the oldest awaiting a reply) was due, taken off
+    /// those awaiting their reply.
+    fn answered_request(&self, seq: Option<u64>) -> Option<u64> {
+        let mut a = self.awaiting.lock().unwrap_or_else(|e| e.into_inner());
+        match seq {
+            Some(seq) => a.ids.remove(&seq),
+            None => a.order.pop_front(),
         }
     }
 }
@@ -176,7 +196,7 @@ impl Local {
 struct Awaiting {
     /// `Matching::Order`: the due times, oldest first.
     order: VecDeque<u64>,
-    /// `Matching::Json`: sequence number → due time.
+    /// `Matching::Json` and `Matching::Id`: sequence number → due time.
     ids: HashMap<u64, u64>,
     /// The next message's sequence number (`{seq}`), from 0.
     next_seq: u64,
@@ -200,17 +220,57 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         _ = stop.wait_for(|s| *s) => return run.never_opened(true),
     };
     // Only the stream is kept: the request and response go now.
-    let ws = match attempt {
-        Ok(c) => c.ws,
+    let (mut ws, deflate) = match attempt {
+        Ok(c) => (c.ws, c.deflate),
         Err(e) => {
             run.sink.connect_failed(&e);
             return;
         }
     };
+    // A protocol's handshake is part of opening the connection (and of its connect time).
+    let spoken = match &run.protocol {
+        None => None,
+        Some(p) => {
+            let mut x = p.connection();
+            let limit = run.settings.connect_timeout;
+            let greeted = tokio::select! {
+                r = Box::pin(greet::greet(&mut ws, &mut *x, p.name(), limit)) => r,
+                _ = stop.wait_for(|s| *s) => return run.never_opened(true),
+            };
+            if let Err(e) = greeted {
+                // The WebSocket opened, the connection did not: not one with compression.
+                if matches!(deflate.decision(), Decision::On(_)) {
+                    run.sink.uncount_compressed();
+                }
+                run.sink.connect_failed(&e);
+                return;
+            }
+            Some(Spoken {
+                x,
+                counts: ProtoCounts::default(),
+            })
+        }
+    };
+    drop(deflate);
     let us = u64::try_from(conn.elapsed().as_micros()).unwrap_or(u64::MAX);
     run.rec.connected(us);
     run.totals.connected.fetch_add(1, Ordering::Relaxed);
+    match spoken {
+        None => load(&run, index, &mut stop, ws, &conn, Raw).await,
+        // Boxed: a raw run's task keeps the size it had.
+        Some(s) => Box::pin(load(&run, index, &mut stop, ws, &conn, s)).await,
+    }
+}
 
+/// The load on an open connection (`speaks`: its protocol, or `Raw`), to its end.
+async fn load<S: Speaks>(
+    run: &Arc<Shared>,
+    index: u32,
+    stop: &mut watch::Receiver<bool>,
+    ws: WebSocketStream<ClientStream>,
+    conn: &Conn,
+    speaks: S,
+) {
     let shard = run.rec.shard_of(index);
     // Only open loop queues messages; a channel allocates a block of slots up front, which
     // 10,000 idle connections would pay for.
@@ -235,7 +295,7 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         let now = run.now_ns();
         while first.len() < in_flight as usize && quota > 0 && !run.stopped() {
             quota -= 1;
-            first.push_back(local.next_message(&run, now));
+            first.push_back(local.next_message(run, now));
         }
         run.rec.sent(shard, first.len() as u64);
     }
@@ -243,16 +303,17 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         local.end_feed();
     }
     let mut handler = Load {
-        run: &run,
+        run,
         local: &local,
-        conn: &conn,
+        conn,
         shard,
         quota,
+        speaks,
     };
     let ending = {
         let drive = driver::drive(
             ws,
-            &conn,
+            conn,
             first,
             rx.as_mut(),
             &mut control_rx,
@@ -263,11 +324,11 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
             match run.pace {
                 // Boxed: only open loop needs it, and every connection's task would carry it.
                 Pace::Open { rate } => {
-                    Box::pin(feed(&run, &local, index, rate, quota, &mut stop)).await;
+                    Box::pin(feed(run, &local, index, rate, quota, stop)).await;
                 }
                 // Boxed, as the feeder: only --messages runs carry its timer.
                 Pace::Closed { .. } if run.messages.is_some() => {
-                    Box::pin(until_stop_or_silence(&run, &local, &mut stop)).await;
+                    Box::pin(until_stop_or_silence(run, &local, stop)).await;
                 }
                 Pace::Closed { .. } | Pace::Silent => {
                     let _ = stop.wait_for(|s| *s).await;
@@ -282,22 +343,37 @@ pub async fn connection(run: Arc<Shared>, index: u32, mut stop: watch::Receiver<
         }
     };
     run.rec.disconnected();
-    tally(&run, &conn, &ending);
+    tally(run, conn, &ending, handler.speaks.counts());
 }
 
 /// Adds what a closed connection did to the run's totals, and what it never got an answer
 /// for to the errors.
-fn tally(run: &Shared, conn: &Conn, ending: &driver::Ending) {
+fn tally(run: &Shared, conn: &Conn, ending: &driver::Ending, proto: Option<ProtoCounts>) {
     let (sent, received, replies, bytes_in, pushes) = {
         let st = conn.state();
-        (
-            st.msgs_out,
-            st.msgs_in,
-            st.msgs_in - st.not_replies,
-            st.bytes_in,
-            st.not_replies,
-        )
+        match proto {
+            None => (
+                st.msgs_out,
+                st.msgs_in,
+                st.msgs_in - st.not_replies,
+                st.bytes_in,
+                st.not_replies,
+            ),
+            // The protocol's own messages (heartbeats and their answers) are not the load's.
+            Some(c) => (
+                st.msgs_out.saturating_sub(c.own_out),
+                st.msgs_in.saturating_sub(c.own_in),
+                c.replies,
+                st.bytes_in,
+                c.pushes,
+            ),
+        }
     };
+    if let (Some(_), Some(e)) = (proto, &ending.error) {
+        // The protocol ended the connection (the server disconnected the namespace, or
+        // spoke something else): in its words.
+        run.sink.count_error("protocol", 1, &format!("{e:#}"));
+    }
     // Counted as sent when queued: the series must add up to what went out.
     run.rec.unsent(ending.unsent as u64);
     let t = &run.totals;
@@ -475,17 +551,47 @@ fn since(run: &Shared, at: Instant) -> u64 {
     u64::try_from(at.saturating_duration_since(run.started).as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The handler of a connection's replies.
-struct Load<'a> {
+/// The handler of a connection's replies (`S`: its protocol, or `Raw`).
+struct Load<'a, S> {
     run: &'a Shared,
     local: &'a Local,
     conn: &'a Conn,
     shard: usize,
     /// Messages this connection may still send (closed loop).
     quota: u64,
+    speaks: S,
 }
 
-impl Inbound for Load<'_> {
+impl<S: Speaks> Load<'_, S> {
+    /// The server's own message in a protocol (an event of another name): a push, answered
+    /// when the protocol says so.
+    fn push(&mut self, len: usize, answer: Option<Message>) -> Option<Message> {
+        self.local.arrivals.fetch_add(1, Ordering::Relaxed);
+        if answer.is_none() {
+            // With an answer the two balance out in the wait for the replies at the end.
+            self.conn.state().not_replies += 1;
+        }
+        self.speaks.count(Counted::Push {
+            answered: answer.is_some(),
+        });
+        self.run.rec.received(self.shard, None, len, 0);
+        answer
+    }
+
+    /// The protocol's own traffic (a heartbeat): answered, and not the load's.
+    fn own(&mut self, answer: Option<Message>) -> Option<Message> {
+        self.local.arrivals.fetch_add(1, Ordering::Relaxed);
+        if answer.is_none() {
+            self.conn.state().not_replies += 1;
+        }
+        self.speaks.count(Counted::Own {
+            answered: answer.is_some(),
+        });
+        answer
+    }
+}
+
+impl<S: Speaks> Inbound for Load<'_, S> {
     fn message(&mut self, msg: Message) -> anyhow::Result<Option<Message>> {
         let run = self.run;
         let now = run.now_ns();
@@ -494,8 +600,21 @@ impl Inbound for Load<'_> {
             Message::Binary(b) => b,
             _ => &[],
         };
-        let due = self.local.answered(run, payload, now);
+        let due = match self.speaks.heard(&msg) {
+            None => self.local.answered(run, payload, now),
+            Some(heard) => match heard? {
+                Heard::Reply(seq) => self.local.answered_request(Some(seq)),
+                Heard::Next => self.local.answered_request(None),
+                Heard::Push(answer) => return Ok(self.push(payload.len(), answer)),
+                Heard::Own(answer) => return Ok(self.own(answer)),
+            },
+        };
         self.local.arrivals.fetch_add(1, Ordering::Relaxed);
+        self.speaks.count(if due.is_some() {
+            Counted::Reply
+        } else {
+            Counted::Push { answered: false }
+        });
         let latency_us = due.map(|d| now.saturating_sub(d) / 1000);
         if due.is_none() && run.matching != Matching::None {
             // A push that answers none of our messages: it frees no slot, and the wait for

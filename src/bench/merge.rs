@@ -213,6 +213,14 @@ pub fn merge(runs: &[Summary]) -> Result<Merged> {
             .matching
             .clone()
             .filter(|m| runs.iter().all(|r| r.matching.as_ref() == Some(m))),
+        protocol: match first.protocol.as_ref() {
+            p if runs.iter().all(|r| r.protocol.as_ref() == p) => p.cloned(),
+            _ => Some(MIXED.to_owned()),
+        },
+        exchange: first
+            .exchange
+            .clone()
+            .filter(|e| runs.iter().all(|r| r.exchange.as_ref() == Some(e))),
         runs: sum(|r| r.runs),
         connections: sum(|r| r.connections),
         connected: sum(|r| r.connected),

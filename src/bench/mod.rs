@@ -8,6 +8,7 @@
 //! point a interval. The result is a [`Summary`] (`summary`): printed, written as JSON,
 //! merged with other runs (`merge`), drawn as a page (`report`).
 
+mod greet;
 pub mod load;
 pub mod merge;
 mod progress;
@@ -69,6 +70,7 @@ pub async fn run(plan: &BenchPlan) -> Result<Outcome> {
         pace: plan.pace,
         matching: plan.message.matching.clone(),
         maker: stamp::Maker::new(&plan.message),
+        protocol: plan.protocol.clone(),
         connections: plan.connections,
         ramp: plan.ramp,
         messages: match plan.stop {
@@ -384,6 +386,8 @@ fn summarize(
             Matching::Json(path) => Some(format!("json:{path}")),
             _ => None,
         },
+        protocol: plan.protocol.as_ref().map(|p| p.name().to_owned()),
+        exchange: plan.protocol.as_ref().map(|p| p.exchange()),
         runs: 1,
         connections: u64::from(plan.connections),
         connected: t.connected.load(Ordering::Relaxed),

@@ -74,6 +74,16 @@ fn header(page: &mut String, s: &Summary) {
         if s.binary { "binary" } else { "text" },
         runs
     );
+    if let Some(p) = &s.protocol {
+        let exchange = s.exchange.as_deref().unwrap_or("");
+        let _ = write!(
+            page,
+            "<p class=\"meta\">protocol {}{}{}</p>",
+            escape(p),
+            if exchange.is_empty() { "" } else { ": " },
+            escape(exchange)
+        );
+    }
     for c in &s.command {
         let _ = write!(page, "<pre class=\"command\">{}</pre>", escape(c));
     }

@@ -74,6 +74,12 @@ impl BenchSink {
         self.errors.load(Ordering::Relaxed)
     }
 
+    /// A connection counted at OPEN as compressed did not open after all (its protocol
+    /// refused it).
+    pub fn uncount_compressed(&self) {
+        self.compressed.fetch_sub(1, Ordering::Relaxed);
+    }
+
     pub fn compressed(&self) -> u64 {
         self.compressed.load(Ordering::Relaxed)
     }

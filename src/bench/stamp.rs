@@ -59,6 +59,14 @@ impl Maker {
         self.wrap(Bytes::from(bytes))
     }
 
+    /// The payload of the `seq`th message, as a protocol wraps it (`--payload` only).
+    pub fn body(&self, seq: u64) -> Bytes {
+        match &self.numbered {
+            Some(t) => Bytes::from(t.render(seq)),
+            None => self.template.clone(),
+        }
+    }
+
     fn wrap(&self, bytes: Bytes) -> Message {
         if self.binary {
             return Message::Binary(bytes);

@@ -43,6 +43,14 @@ pub struct Summary {
     /// an echo returns, or in order); a merge of runs matched differently: `null`.
     #[serde(rename = "match", default)]
     pub matching: Option<String>,
+    /// The application protocol each request and reply were spoken in (`socket.io`);
+    /// absent in a raw run. A merge of runs that differ: `mixed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// With a protocol: each request and its reply, in words (`emit "add" on namespace / →
+    /// its ack`); a merge of runs that differ: absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
     /// How many runs this adds up (1 unless merged).
     pub runs: u64,
     pub connections: u64,
@@ -350,6 +358,14 @@ impl Summary {
             "{}{runs}: {} connections, {pace}, {}-byte {what} messages",
             self.url, self.connections, self.size
         );
+        if let Some(p) = &self.protocol {
+            let exchange = self
+                .exchange
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  protocol     {p}{exchange}");
+        }
         let failed = self.connections.saturating_sub(self.connected);
         let mut line = format!(
             "  connections  {} opened, {} failed",
@@ -516,6 +532,8 @@ pub fn sample(values: &[u64], started_unix_ms: u64) -> Summary {
         size: 64,
         binary: false,
         matching: None,
+        protocol: None,
+        exchange: None,
         runs: 1,
         connections: 2,
         connected: 2,

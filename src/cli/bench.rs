@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::{HandshakeArgs, HeartbeatArgs};
+use super::{BenchProtoArgs, HandshakeArgs, HeartbeatArgs};
 use crate::value::{parse_duration, parse_positive_duration, parse_size, WsUrl};
 
 /// `bench URL …`, or `bench merge FILE…`.
@@ -209,6 +209,9 @@ pub struct BenchArgs {
 
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
+
+    #[command(flatten)]
+    pub proto: BenchProtoArgs,
 
     /// Worker threads [default: one per CPU this process may use]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..),

@@ -21,8 +21,10 @@ pub struct ProtoArgs {
     /// pingTimeout is dead (exit 4). A namespace that refuses the CONNECT fails the run with
     /// the server's message (exit 3); a server's DISCONNECT is reported and the connection
     /// closed. Binary attachments are shown, and sent, in place as {"$binary":"<base64>"}.
+    /// With --reconnect, each new connection does the Engine.IO and namespace handshake
+    /// again, and what is typed meanwhile is held until the namespace answers.
     #[arg(long, group = "app_protocol",
-          conflicts_with_all = ["echo", "binary", "null", "execute_binary", "reconnect"])]
+          conflicts_with_all = ["echo", "binary", "null", "execute_binary"])]
     pub socketio: bool,
 
     /// The Engine.IO endpoint's path (the server's `path` option)
@@ -91,4 +93,54 @@ pub struct StompArgs {
     #[arg(long, help_heading = "SockJS",
           conflicts_with_all = ["binary", "execute_binary", "reconnect", "socketio"])]
     pub sockjs: bool,
+}
+
+/// `bench`'s application protocols: each request is the protocol's, and so is its reply.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Socket.IO")]
+pub struct BenchProtoArgs {
+    /// Speak Socket.IO (v5 over Engine.IO v4) with URL as socket.io-client takes it: each
+    /// request emits the --payload event (a JSON array, its name first), and its reply is the
+    /// next event of the same name (or, with --ack, its acknowledgement)
+    ///
+    /// Each connection's Engine.IO and namespace handshake counts in its connect time; a
+    /// namespace that refuses the CONNECT is a connect error with the server's message. The
+    /// server's pings are answered; events of other names are counted as pushes.
+    #[arg(long = "socketio", requires = "payload", group = "bench_protocol",
+          conflicts_with_all = ["binary", "match_by", "no_echo"])]
+    pub socketio: bool,
+
+    /// The Engine.IO endpoint's path (the server's `path` option)
+    #[arg(long, value_name = "PATH", default_value = "/socket.io/", value_parser = parse_engine_path,
+          requires = "socketio")]
+    pub socketio_path: String,
+
+    /// The namespace to connect to [default: the URL's path, or /]
+    #[arg(long, value_name = "NAMESPACE", value_parser = parse_namespace, requires = "socketio")]
+    pub namespace: Option<String>,
+
+    /// The CONNECT packet's auth payload, a JSON object (socket.handshake.auth); with
+    /// --stomp, more CONNECT headers ({"login":"guest","passcode":"guest"})
+    #[arg(long, value_name = "JSON", value_parser = parse_init, requires = "bench_protocol")]
+    pub init: Option<Value>,
+
+    /// Speak STOMP: each request is a SEND of the --payload to --destination with a receipt
+    /// (its id the request's {seq}), and its reply is the RECEIPT: SEND → RECEIPT latency
+    ///
+    /// Each connection's CONNECT and CONNECTED count in its connect time (no heart-beats);
+    /// an ERROR before CONNECTED is a connect error with the server's message. MESSAGE
+    /// frames are counted as pushes.
+    #[arg(long, requires_all = ["payload", "bench_destination"], group = "bench_protocol",
+          conflicts_with_all = ["binary", "match_by", "no_echo"], help_heading = "STOMP")]
+    pub stomp: bool,
+
+    /// Where --stomp SENDs each request
+    #[arg(id = "bench_destination", long = "destination", value_name = "DEST",
+          value_parser = parse_destination, requires = "stomp", help_heading = "STOMP")]
+    pub destination: Option<String>,
+
+    /// Each emit asks for an acknowledgement (its id the request's {seq}), and the ack is its
+    /// reply: emit → ack latency
+    #[arg(long, requires = "socketio")]
+    pub ack: bool,
 }

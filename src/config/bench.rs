@@ -2,6 +2,7 @@
 //! pace, the messages, what to write and when to fail.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -11,6 +12,7 @@ use crate::cli::{BenchArgs, MergeArgs, ThresholdArgs};
 use crate::dial::handshake::ClientSettings;
 use crate::error::Failure;
 use crate::output::render;
+use crate::proto::bench::{BenchProtocol, Replies};
 use crate::session::driver::DriveOpts;
 use crate::value::{Close, JsonPath, SeqTemplate, SEQ};
 use crate::wire::deflate::frames::Sending;
@@ -30,6 +32,8 @@ pub struct BenchPlan {
     /// Connections open evenly over this long before the load's duration starts.
     pub ramp: Duration,
     pub message: MessagePlan,
+    /// `--socketio`: the protocol each request and reply are spoken in (`None`: raw).
+    pub protocol: Option<Arc<dyn BenchProtocol>>,
     pub results: Results,
     pub thresholds: Thresholds,
     /// Worker threads of the runtime.
@@ -82,6 +86,8 @@ pub enum Matching {
     Order,
     /// `--match json:PATH`: the reply whose value at PATH is a message's `{seq}` answers it.
     Json(JsonPath),
+    /// A protocol's reply names its request's `{seq}` (a Socket.IO ack id).
+    Id,
     /// Replies are not expected (--no-echo): counted only.
     None,
 }
@@ -134,7 +140,11 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
     let Some(url) = args.url.as_ref() else {
         return Err(Failure::usage("bench needs a URL: wsprobe bench ws://HOST:PORT/").into());
     };
+    // With a protocol, the WebSocket goes to its endpoint (Engine.IO's for Socket.IO).
+    let speaking = super::proto::bench_protocol(url, &args.proto, args.handshake.connect_timeout)?;
+    let url = speaking.as_ref().map_or(url, |(_, u)| u);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
+    super::proto::offer(speaking.as_ref().map(|(p, _)| p), &mut client.protocols);
     // A small WebSocket read buffer, as listen's: 10,000 idle connections must fit, and
     // `wire::readahead` still reads large pieces while data flows.
     client.ws_config = client
@@ -144,42 +154,17 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         compress: !args.no_compress,
         fragment: args.fragment,
     };
-    let body = match &args.payload {
-        Some(p) => Body::Fixed(SeqTemplate::new(&payload(
-            p,
-            args.max_message_size,
-            args.binary,
-        )?)),
-        None => Body::Generated {
-            size: message_size(args.size, args.max_message_size)?,
-        },
-    };
-    if let Body::Fixed(t) = &body {
-        // Each {seq} may become up to 20 digits.
-        if t.max_len() > args.max_message_size {
-            return Err(Failure::usage(format!(
-                "--payload may be {} bytes once each {SEQ} is a number, larger than --max-message-size {}: the echo of such a message would be refused",
-                t.max_len(),
-                render::size(args.max_message_size)
-            ))
-            .hint("send a smaller payload, or raise --max-message-size (as far as the server accepts)")
-            .into());
-        }
-    }
-    if args.binary {
-        // nothing to check: any bytes go in a binary message
-    } else if let Body::Fixed(t) = &body {
-        // `{seq}` is ASCII, and so are the numbers in its place.
-        if std::str::from_utf8(&t.literal()).is_err() {
-            return Err(Failure::usage(
-                "the --payload is not UTF-8, so it cannot be a text message",
-            )
-            .hint("add --binary to send it as a binary message")
-            .into());
-        }
-    }
+    let body = body(&args)?;
     let threads = threads(&args);
+    let protocol = match (&speaking, &body) {
+        (Some((p, _)), Body::Fixed(t)) => Some(p.bench(t)?),
+        _ => None,
+    };
     let matching = match (&body, args.no_echo) {
+        _ if protocol.is_some() => match protocol.as_ref().map(|p| p.replies()) {
+            Some(Replies::ById) => Matching::Id,
+            _ => Matching::Order,
+        },
         (_, true) => Matching::None,
         _ if args.match_by.is_some() => Matching::Json(match_by(args.match_by.as_deref(), &body)?),
         (Body::Generated { size }, false) if *size >= STAMP_LEN => Matching::Stamp,
@@ -228,6 +213,7 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
             max_message_size: args.max_message_size,
             heartbeat: client::heartbeat(&args.heartbeat),
             keep_unsent: false,
+            hold_data: false,
         },
         connections: args.connections,
         stop,
@@ -238,6 +224,7 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
             body,
             matching,
         },
+        protocol,
         results: Results {
             json: out.json,
             report: args.report,
@@ -247,6 +234,46 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
         threads,
         command_line,
     })
+}
+
+/// `--payload` or `--size`, checked: no larger than `--max-message-size` once each `{seq}`
+/// is a number, and UTF-8 unless `--binary`.
+fn body(args: &BenchArgs) -> Result<Body> {
+    let body = match &args.payload {
+        Some(p) => Body::Fixed(SeqTemplate::new(&payload(
+            p,
+            args.max_message_size,
+            args.binary,
+        )?)),
+        None => Body::Generated {
+            size: message_size(args.size, args.max_message_size)?,
+        },
+    };
+    if let Body::Fixed(t) = &body {
+        // Each {seq} may become up to 20 digits.
+        if t.max_len() > args.max_message_size {
+            return Err(Failure::usage(format!(
+                "--payload may be {} bytes once each {SEQ} is a number, larger than --max-message-size {}: the echo of such a message would be refused",
+                t.max_len(),
+                render::size(args.max_message_size)
+            ))
+            .hint("send a smaller payload, or raise --max-message-size (as far as the server accepts)")
+            .into());
+        }
+    }
+    if args.binary {
+        // nothing to check: any bytes go in a binary message
+    } else if let Body::Fixed(t) = &body {
+        // `{seq}` is ASCII, and so are the numbers in its place.
+        if std::str::from_utf8(&t.literal()).is_err() {
+            return Err(Failure::usage(
+                "the --payload is not UTF-8, so it cannot be a text message",
+            )
+            .hint("add --binary to send it as a binary message")
+            .into());
+        }
+    }
+    Ok(body)
 }
 
 pub fn merge_plan(args: MergeArgs, out: OutputConfig) -> MergePlan {

@@ -170,6 +170,8 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
         max_message_size: args.max_message_size,
         heartbeat: client::heartbeat(&args.heartbeat),
         keep_unsent: reconnect.is_some(),
+        // A protocol's handshake comes first on each connection, reconnects included.
+        hold_data: args.proto.socketio,
     };
     let mut proto = super::proto::protocol(&args)?;
     if let Some((p, _)) = &mut proto {

@@ -113,6 +113,7 @@ pub fn plan(args: ListenArgs, out: OutputConfig) -> Result<ListenPlan> {
         max_message_size: args.max_message_size,
         heartbeat: super::heartbeat(&args.heartbeat),
         keep_unsent: false,
+        hold_data: false,
     };
     let close_after = args
         .close_after

@@ -11,6 +11,8 @@ use crate::cli::{ColorChoice, OutputArgs};
 pub struct OutputConfig {
     pub json: bool,
     pub verbose: bool,
+    /// `-vv`: with a protocol (`--socketio`), its raw WebSocket messages are shown too.
+    pub raw_frames: bool,
     pub quiet: bool,
     /// Colour the human event lines on stderr.
     pub color: bool,
@@ -58,7 +60,8 @@ impl OutputConfig {
         };
         OutputConfig {
             json: args.json,
-            verbose: args.verbose,
+            verbose: args.verbose > 0,
+            raw_frames: args.verbose > 1,
             quiet: args.quiet,
             color,
             stdout_tty,
@@ -101,7 +104,7 @@ mod tests {
         OutputConfig::resolve(&OutputArgs {
             color: ColorChoice::Never,
             json: false,
-            verbose,
+            verbose: u8::from(verbose),
             quiet,
             timestamps: false,
         })

@@ -34,6 +34,7 @@ pub fn plan(args: PingArgs, out: OutputConfig) -> Result<PingPlan> {
             max_message_size: client::DEFAULT_MAX_MESSAGE,
             heartbeat: None,
             keep_unsent: false,
+            hold_data: false,
         },
         count: args.count,
         interval: args.interval,

@@ -1,11 +1,13 @@
 //! `connect --socketio` resolved: the Engine.IO URL the WebSocket goes to, the namespace, the
-//! CONNECT payload, and the -x events checked before anything connects. `connect --stomp`
-//! resolved: the CONNECT headers and what to subscribe and send. `--sockjs`: the SockJS
-//! session path in the URL, beneath either (or beneath raw messages).
+//! CONNECT payload, and the -x events checked before anything connects; `bench --socketio`
+//! the same way. `connect --stomp` resolved: the CONNECT headers and what to subscribe and
+//! send. `--sockjs`: the SockJS session path in the URL, beneath either (or raw messages).
 
 use anyhow::Result;
 
-use crate::cli::ConnectArgs;
+use serde_json::Value;
+
+use crate::cli::{BenchProtoArgs, ConnectArgs};
 use crate::error::Failure;
 use crate::proto::socketio::{relay::check_event, Plan};
 use crate::proto::Protocol;
@@ -16,7 +18,7 @@ pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
     let above = if args.stomp.stomp {
         Some(stomp(args)?)
     } else {
-        socketio(args)?
+        connect_socketio(args)?
     };
     if !args.stomp.sockjs {
         return Ok(above);
@@ -37,21 +39,93 @@ pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
 }
 
 /// `--socketio`, if asked for.
-fn socketio(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
+fn connect_socketio(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
     let p = &args.proto;
     if !p.socketio {
         return Ok(None);
     }
-    if args.url.unix_socket().is_some() {
+    let (plan, url) = socketio(
+        &args.url,
+        &SocketIoArgs {
+            path: &p.socketio_path,
+            namespace: p.namespace.as_ref(),
+            init: p.init.as_ref(),
+            ack: p.ack,
+        },
+        args.handshake.connect_timeout,
+    )?;
+    for (i, x) in args.script.execute.iter().enumerate() {
+        if let Err(why) = check_event(x) {
+            return Err(Failure::usage(format!(
+                "-x {} is not a Socket.IO event: {why}",
+                i + 1
+            ))
+            .hint("with --socketio each -x is an event as a JSON array, its name first: -x '[\"echo\",\"hi\"]'")
+            .into());
+        }
+    }
+    Ok(Some((Protocol::SocketIo(plan), url)))
+}
+
+/// `bench`'s protocol flags: the protocol, and the URL each connection goes to for it.
+pub fn bench_protocol(
+    url: &WsUrl,
+    p: &BenchProtoArgs,
+    timeout: std::time::Duration,
+) -> Result<Option<(Protocol, WsUrl)>> {
+    if p.stomp {
+        let plan = crate::proto::stomp::Plan {
+            host: url.host().to_owned(),
+            connect_headers: connect_headers(p.init.as_ref())?,
+            heart_beat: (0, 0),
+            subscribe: Vec::new(),
+            destination: p.destination.clone(),
+            receipt: true,
+            handshake_timeout: timeout,
+            reply_wait: std::time::Duration::ZERO,
+            close_timeout: timeout,
+            close: None,
+            max_frame: 64 << 20,
+        };
+        return Ok(Some((Protocol::Stomp(plan), url.clone())));
+    }
+    if !p.socketio {
+        return Ok(None);
+    }
+    let args = SocketIoArgs {
+        path: &p.socketio_path,
+        namespace: p.namespace.as_ref(),
+        init: p.init.as_ref(),
+        ack: p.ack,
+    };
+    let (plan, url) = socketio(url, &args, timeout)?;
+    Ok(Some((Protocol::SocketIo(plan), url)))
+}
+
+/// The Socket.IO flags every command shares.
+struct SocketIoArgs<'a> {
+    path: &'a str,
+    namespace: Option<&'a String>,
+    init: Option<&'a Value>,
+    ack: bool,
+}
+
+/// Socket.IO's plan, and its Engine.IO URL, from the URL as socket.io-client takes it.
+fn socketio(
+    url: &WsUrl,
+    p: &SocketIoArgs<'_>,
+    handshake_timeout: std::time::Duration,
+) -> Result<(Plan, WsUrl)> {
+    if url.unix_socket().is_some() {
         return Err(Failure::usage(
             "--socketio takes the server's URL as socket.io-client does: http://, https://, ws:// or wss://",
         )
         .into());
     }
-    let (path, query) = args.url.path_and_query();
+    let (path, query) = url.path_and_query();
     // As socket.io-client's io("http://host/admin"): the URL's path is the namespace.
     let from_url = (path != "/").then(|| crate::value::percent_decode(path));
-    let namespace = match (&p.namespace, from_url) {
+    let namespace = match (p.namespace, from_url) {
         (Some(ns), Some(url_ns)) if *ns != url_ns => {
             return Err(Failure::usage(format!(
                 "the URL names the namespace {url_ns} and --namespace says {ns}"
@@ -69,34 +143,23 @@ fn socketio(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
         Some(q) if !q.is_empty() => format!("{q}&EIO=4&transport=websocket"),
         _ => "EIO=4&transport=websocket".to_owned(),
     };
-    let url = args.url.with_target(&p.socketio_path, Some(&engine_query));
-    for (i, x) in args.script.execute.iter().enumerate() {
-        if let Err(why) = check_event(x) {
-            return Err(Failure::usage(format!(
-                "-x {} is not a Socket.IO event: {why}",
-                i + 1
-            ))
-            .hint("with --socketio each -x is an event as a JSON array, its name first: -x '[\"echo\",\"hi\"]'")
-            .into());
-        }
-    }
+    let url = url.with_target(p.path, Some(&engine_query));
     let plan = Plan {
         namespace,
-        auth: p.init.clone(),
+        auth: p.init.cloned(),
         ack: p.ack,
-        handshake_timeout: args.handshake.connect_timeout,
+        handshake_timeout,
     };
-    Ok(Some((Protocol::SocketIo(plan), url)))
+    Ok((plan, url))
 }
 
-/// `--stomp`: the plan, and the URL as given.
-fn stomp(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
-    let s = &args.stomp;
-    let mut connect_headers = Vec::new();
-    if let Some(serde_json::Value::Object(init)) = &args.proto.init {
+/// `--init` as STOMP CONNECT headers (values that are not strings as their JSON).
+fn connect_headers(init: Option<&Value>) -> Result<Vec<(String, String)>> {
+    let mut headers = Vec::new();
+    if let Some(Value::Object(init)) = init {
         for (k, v) in init {
             let v = match v {
-                serde_json::Value::String(s) => s.clone(),
+                Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
             if k.is_empty() || k.chars().chain(v.chars()).any(char::is_control) {
@@ -105,9 +168,16 @@ fn stomp(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
                 ))
                 .into());
             }
-            connect_headers.push((k.clone(), v));
+            headers.push((k.clone(), v));
         }
     }
+    Ok(headers)
+}
+
+/// `--stomp`: the plan, and the URL as given.
+fn stomp(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
+    let s = &args.stomp;
+    let connect_headers = connect_headers(args.proto.init.as_ref())?;
     if s.destination.is_none() && !args.script.execute.is_empty() {
         return Err(Failure::usage(
             "with --stomp, -x messages are SENT to --destination, and none is given",

@@ -166,7 +166,7 @@ async fn stop_requested(control: &mut ControlRx) {
         match control.recv().await {
             Control::Close(..) | Control::Finish(..) | Control::EndOfData => return,
             // Nothing to ping while disconnected.
-            Control::Ping(_) | Control::Pong(_) | Control::Dead(_) => {}
+            Control::Ping(_) | Control::Pong(_) | Control::Dead(_) | Control::Release => {}
         }
     }
 }

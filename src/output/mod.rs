@@ -243,6 +243,9 @@ impl EventSink for Printer {
     fn wants_handshake(&self) -> bool {
         Printer::wants_handshake(self)
     }
+    fn wants_raw_frames(&self) -> bool {
+        self.cfg.raw_frames
+    }
     fn event(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>) {
         Printer::event(self, conn, elapsed, event)
     }
@@ -262,6 +265,7 @@ mod tests {
         OutputConfig {
             json,
             verbose,
+            raw_frames: false,
             quiet: false,
             color: false,
             stdout_tty: false,

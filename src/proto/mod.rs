@@ -11,6 +11,7 @@
 //! [`Speaker`] is how a command plugs a protocol in, and with none asked for it adds nothing:
 //! no task, no channel, and [`Layer::Raw`] is the mode's handler itself.
 
+pub mod bench;
 pub mod socketio;
 pub mod sockjs;
 pub mod stomp;
@@ -23,6 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::driver::{Batch, ControlTx, Inbound};
 use crate::session::Conn;
+use crate::value::SeqTemplate;
 
 /// The protocol a run speaks on the WebSocket, resolved.
 #[derive(Debug, Clone)]
@@ -35,6 +37,19 @@ pub enum Protocol {
         session: String,
         inner: Option<Box<Protocol>>,
     },
+}
+
+impl Protocol {
+    /// The protocol's part in a `bench` run, checked against the run's `--payload`.
+    pub fn bench(&self, payload: &SeqTemplate) -> anyhow::Result<Arc<dyn bench::BenchProtocol>> {
+        Ok(match self {
+            Protocol::SocketIo(plan) => Arc::new(socketio::bench::Run::new(plan, payload)?),
+            Protocol::Stomp(plan) => Arc::new(stomp::bench::Run::new(plan)?),
+            Protocol::SockJs { .. } => {
+                return Err(crate::error::Failure::usage("bench does not speak SockJS").into())
+            }
+        })
+    }
 }
 
 /// A run's protocol, set up: makes the inbound layer and the relay of what is sent.
@@ -112,8 +127,15 @@ impl Speaker {
     pub fn attach_shared(&self, conn: &Arc<Conn>) {
         match self {
             Speaker::Raw => {}
-            Speaker::SocketIo { shared, .. } => shared.attach(conn),
-            Speaker::Stomp { shared, .. } => shared.attach(conn),
+            Speaker::SocketIo { shared, .. } => {
+                conn.protocol_speaks();
+                shared.attach(conn);
+            }
+            Speaker::Stomp { shared, .. } => {
+                conn.protocol_speaks();
+                shared.attach(conn);
+            }
+            // Raw messages in SockJS are shown as the messages they are.
             Speaker::SockJs { shared, inner, .. } => {
                 shared.attach(conn);
                 inner.attach_shared(conn);

@@ -28,6 +28,9 @@ pub enum Control {
     /// pingInterval + pingTimeout): the connection is dead, for the reason given, as when
     /// `--ping-timeout` passes without a pong.
     Dead(String),
+    /// What was held back at OPEN (`DriveOpts::hold_data`) may go out now: the protocol's
+    /// own handshake is over (a Socket.IO namespace connected).
+    Release,
 }
 
 /// The sending end of a connection's control mailbox; cheap to clone.

@@ -65,6 +65,10 @@ pub struct DriveOpts {
     /// Leave what could not be sent to the caller (in [`Ending::leftover`] and the data
     /// channel) instead of reporting it as lost: a reconnecting client sends it next time.
     pub keep_unsent: bool,
+    /// Send nothing from the data channel (nor what was carried over) until `Control::Release`:
+    /// a protocol spoken on the WebSocket must finish its handshake first, on every connection
+    /// (a Socket.IO server drops a client whose events come before the namespace CONNECT).
+    pub hold_data: bool,
 }
 
 /// `--ping-interval` / `--ping-timeout`.
@@ -386,6 +390,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut data_open = data.is_some();
+    let mut held = opts.hold_data;
     let mut unflushed = false;
     let mut ticks = heartbeat_ticks(opts);
     // While a heartbeat ping is unanswered: the pong count when it was sent, and the deadline.
@@ -421,6 +426,10 @@ where
                         Ok(())
                     }
                     Control::Dead(why) => return WriterEnd::Dead(Some(why)),
+                    Control::Release => {
+                        held = false;
+                        Ok(())
+                    }
                     Control::EndOfData => {
                         if let Some(end) = data_over(sink, conn, opts, &mut replies_by).await {
                             return end;
@@ -441,18 +450,11 @@ where
                 }
             }
             _ = tick(&mut ticks), if ticks.is_some() => {
-                seq += 1;
-                let payload = Bytes::from(format!("heartbeat {seq}"));
-                conn.ping(Dir::Out, &payload);
-                if awaiting.is_none() {
-                    let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
-                    awaiting = Some((conn.state().pongs_in, deadline_after(timeout)));
-                }
-                if let Err(e) = sink.lock().await.send(Message::Ping(payload)).await {
+                if let Err(e) = heartbeat_ping(sink, conn, opts, &mut seq, &mut awaiting).await {
                     return WriterEnd::Failed(e);
                 }
             }
-            res = write_pending(sink, conn, pending), if !pending.is_empty() => {
+            res = write_pending(sink, conn, pending), if !pending.is_empty() && !held => {
                 match res {
                     Ok(()) => unflushed = true,
                     Err(e) => return WriterEnd::Failed(e),
@@ -476,7 +478,7 @@ where
                     return close(sink, conn, c, opts.close_timeout).await;
                 }
             }
-            batch = recv(&mut data), if data_open && pending.is_empty() && !unflushed => match batch {
+            batch = recv(&mut data), if data_open && !held && pending.is_empty() && !unflushed => match batch {
                 Some(batch) => pending.extend(batch),
                 None => {
                     data_open = false;
@@ -488,6 +490,27 @@ where
             else => std::future::pending::<()>().await,
         }
     }
+}
+
+/// Sends the next heartbeat ping; the first unanswered one sets the deadline for a pong.
+async fn heartbeat_ping<S>(
+    sink: &Sink<S>,
+    conn: &Conn,
+    opts: &DriveOpts,
+    seq: &mut u64,
+    awaiting: &mut Option<(u64, Instant)>,
+) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    *seq += 1;
+    let payload = Bytes::from(format!("heartbeat {seq}"));
+    conn.ping(Dir::Out, &payload);
+    if awaiting.is_none() {
+        let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
+        *awaiting = Some((conn.state().pongs_in, deadline_after(timeout)));
+    }
+    sink.lock().await.send(Message::Ping(payload)).await
 }
 
 /// The heartbeat's ticks. Boxed: most connections have no heartbeat, and every idle

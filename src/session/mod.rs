@@ -381,6 +381,9 @@ pub struct ConnState {
     pub rtts: Vec<Duration>,
     /// permessage-deflate, when negotiated (boxed: most connections have none).
     compression: Option<Box<Compression>>,
+    /// A protocol is spoken and shows its own events for the messages: the raw message
+    /// events are not shown (unless the sink wants raw frames, `-vv`).
+    raw_hidden: bool,
 }
 
 /// A connection's permessage-deflate, as its events see it.
@@ -432,6 +435,7 @@ impl Conn {
                 pongs_in: 0,
                 rtts: Vec::new(),
                 compression: None,
+                raw_hidden: false,
             }),
         }
     }
@@ -527,6 +531,14 @@ impl Conn {
         }));
     }
 
+    /// A protocol spoken on this connection shows its own events for its messages: the raw
+    /// message events give way to them, unless the sink wants both (`-vv`).
+    pub fn protocol_speaks(&self) {
+        if !self.sink.wants_raw_frames() {
+            self.state().raw_hidden = true;
+        }
+    }
+
     pub fn message(&self, dir: Dir, kind: MsgType, payload: &[u8]) {
         let shown = self.sink.wants_messages(dir);
         let (index, deflate) = {
@@ -543,7 +555,7 @@ impl Conn {
                     st.msgs_out - 1
                 }
             };
-            if !shown {
+            if !shown || st.raw_hidden {
                 return;
             }
             (index, st.compression.as_ref().map(|c| c.shared.clone()))

@@ -27,6 +27,11 @@ pub trait EventSink: Send + Sync + std::fmt::Debug {
     fn wants_handshake(&self) -> bool {
         false
     }
+    /// Whether the raw WebSocket messages of a protocol (Socket.IO's packets) are wanted
+    /// beside the protocol's own events (`-vv`).
+    fn wants_raw_frames(&self) -> bool {
+        false
+    }
     /// One event of connection `conn` (servers number theirs), `elapsed` after it started.
     fn event(&self, conn: Option<u64>, elapsed: Duration, event: &Event<'_>);
     /// A line that is not an event: a warning such as `-k`'s.

@@ -1,5 +1,6 @@
 mod bench;
 mod bench_merge;
+mod bench_proto;
 mod browser;
 mod check;
 mod close;

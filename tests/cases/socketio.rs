@@ -72,7 +72,7 @@ fn a_server_that_stops_pinging_is_dead_exit_4() {
         ping_interval: Duration::from_millis(200),
         ping_timeout: Duration::from_millis(200),
         silent: true,
-        count_pongs: false,
+        ..Shape::default()
     });
     let run = run_open_stdin(&["--socketio", &s.url], "");
     assert_eq!(run.code, Some(4), "{}", run.stderr);
@@ -413,4 +413,123 @@ fn the_interactive_session_emits_events_and_shows_the_namespace_in_state() {
             "no {line:?}: {stderr}"
         );
     }
+}
+
+/// `--reconnect`: the server restarts (1012) after the first event; an event typed while the
+/// client is away is held until the new connection has done the Engine.IO handshake and the
+/// namespace CONNECT again (the peer, as socket.io, drops a client whose event comes first).
+#[test]
+fn reconnect_redoes_the_engine_io_and_namespace_handshake_before_sending() {
+    use std::io::{Read, Write};
+    let s = server(Shape {
+        drop_first: true,
+        ..Shape::default()
+    });
+    let mut child = crate::support::wsprobe_std()
+        .args([
+            "--socketio",
+            "--reconnect",
+            "--reconnect-delay",
+            "800ms",
+            "-v",
+            &s.url,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"[\"echo\",\"a\"]\n").unwrap();
+    // The first connection is closed about 50 ms after the echo; the reconnect waits 800 ms.
+    std::thread::sleep(Duration::from_millis(400));
+    stdin.write_all(b"[\"echo\",\"b\"]\n").unwrap();
+    drop(stdin);
+    let code = crate::support::wait_timeout(&mut child, crate::support::RUN_TIMEOUT);
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "[\"echo\",\"a\"]\n[\"echo\",\"b\"]\n", "{stderr}");
+    assert_eq!(
+        stderr.matches("SOCKET.IO sid=engine-sid-1").count(),
+        2,
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("CONNECTED namespace /").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(stderr.contains("CLOSED 1012"), "{stderr}");
+}
+
+/// With a protocol, -v shows its events in place of the raw WebSocket messages that carry
+/// them (as a Socket.IO client's debug view does); -vv shows both.
+#[test]
+fn verbose_shows_the_protocols_events_instead_of_raw_messages_and_vv_both() {
+    let s = peer();
+    let run = |v: &str| {
+        let out = wsprobe()
+            .args(["--socketio", "--ack", v, &s.url])
+            .write_stdin("[\"add\",1,2]\n")
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let v = run("-v");
+    assert!(v.contains("> event id=0 [\"add\",1,2]"), "{v}");
+    assert!(v.contains("< ack id=0 (answers emit \"add\") [3]"), "{v}");
+    for raw in ["> text", "< text"] {
+        assert!(!v.contains(raw), "-v shows a raw message ({raw}): {v}");
+    }
+    let vv = run("-vv");
+    assert!(vv.contains("< ack id=0 (answers emit \"add\") [3]"), "{vv}");
+    assert!(vv.contains("> text 14 B 420[\"add\",1,2]"), "{vv}");
+    assert!(vv.contains("< text 6 B 430[3]"), "{vv}");
+}
+
+#[test]
+fn json_has_the_protocols_events_and_raw_messages_only_with_vv() {
+    let s = peer();
+    let run = |extra: &[&str]| {
+        let out = wsprobe()
+            .args(["--socketio", "--ack", "--json"])
+            .args(extra)
+            .arg(&s.url)
+            .write_stdin("[\"add\",1,2]\n")
+            .assert()
+            .code(0);
+        json_lines(out.get_output().stdout.as_slice())
+    };
+    let names = |events: &[serde_json::Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let plain = names(&run(&[]));
+    assert!(plain.contains(&"socketio_ack".to_owned()), "{plain:?}");
+    assert!(!plain.contains(&"message".to_owned()), "{plain:?}");
+    let v = names(&run(&["-v"]));
+    assert!(v.contains(&"socketio_event".to_owned()), "{v:?}");
+    assert!(!v.contains(&"message".to_owned()), "{v:?}");
+    let vv = run(&["-vv"]);
+    let raw: Vec<_> = vv.iter().filter(|e| e["event"] == "message").collect();
+    assert!(
+        raw.iter().any(|e| e["dir"] == "out" && e["len"] == 14),
+        "{vv:?}"
+    );
+    assert!(names(&vv).contains(&"socketio_ack".to_owned()), "{vv:?}");
 }

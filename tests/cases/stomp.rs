@@ -334,3 +334,60 @@ fn the_interactive_session_subscribes_sends_and_lists_subscriptions() {
         );
     }
 }
+
+#[test]
+fn bench_stomp_times_each_send_to_its_receipt() {
+    let s = peer();
+    let (code, summary, stderr) = crate::cases::bench::bench_json(&[
+        "--stomp",
+        &s.url,
+        "--destination",
+        "/queue/load",
+        "--payload",
+        "n={seq}",
+        "-c",
+        "2",
+        "-d",
+        "500ms",
+    ]);
+    assert_eq!(code, 0, "{stderr}\n{summary}");
+    assert_eq!(summary["protocol"], "stomp");
+    assert_eq!(
+        summary["exchange"],
+        "SEND to /queue/load with a receipt → its RECEIPT"
+    );
+    assert_eq!(summary["errors"], serde_json::json!({}), "{summary}");
+    let sent = summary["sent"].as_u64().unwrap();
+    assert!(sent > 5, "{summary}");
+    // Every SEND was answered by its RECEIPT, and timed.
+    assert_eq!(
+        summary["latency_ms"]["count"].as_u64(),
+        Some(sent),
+        "{summary}"
+    );
+}
+
+#[test]
+fn bench_stomp_refused_login_is_a_connect_error() {
+    let s = peer();
+    let (_, summary, stderr) = crate::cases::bench::bench_json(&[
+        "--stomp",
+        &s.url,
+        "--destination",
+        "/queue/load",
+        "--payload",
+        "x",
+        "--init",
+        r#"{"login":"eve","passcode":"x"}"#,
+        "-c",
+        "1",
+        "-d",
+        "300ms",
+    ]);
+    assert!(
+        summary["error_messages"]
+            .to_string()
+            .contains("the STOMP server refused the CONNECT: Bad credentials"),
+        "{stderr}\n{summary}"
+    );
+}

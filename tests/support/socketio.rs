@@ -10,7 +10,11 @@
 //! - anything else: emitted back as it came (binary attachments too), and acked with its
 //!   arguments when it asked for an ack (`["add", 1, 2]` is acked with `[3]`).
 //!
-//! With `count_pongs`, it emits `["pongs", 3]` after its third pong.
+//! With `count_pongs`, it emits `["pongs", 3]` after its third pong. With `drop_first`, its
+//! first connection is closed with 1012 (service restart) once a client connected the
+//! namespace and had its first event echoed, as a restarting server does. As socket.io does,
+//! it answers a CONNECT after its middleware ran (20 ms later, from another task), and drops
+//! a client whose event comes before that ("invalid state").
 
 use std::time::Duration;
 
@@ -31,6 +35,8 @@ pub struct Shape {
     pub silent: bool,
     /// Emits `["pongs", 3]` after its third pong.
     pub count_pongs: bool,
+    /// Closes its first connection with 1012 after echoing its first event.
+    pub drop_first: bool,
 }
 
 impl Default for Shape {
@@ -40,38 +46,48 @@ impl Default for Shape {
             ping_timeout: Duration::from_millis(500),
             silent: false,
             count_pongs: false,
+            drop_first: false,
         }
     }
 }
+
+/// How long the namespace middleware takes before the CONNECT is answered.
+const MIDDLEWARE: Duration = Duration::from_millis(20);
 
 /// The request path a client must use.
 const PATH: &str = "/socket.io/";
 
 pub fn server(shape: Shape) -> Server {
-    let mut s = Server::tcp(move |tcp| async move {
-        #[allow(clippy::result_large_err)]
-        let check = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
-            let uri = req.uri();
-            let query = uri.query().unwrap_or_default();
-            if uri.path() == PATH
-                && query.contains("EIO=4")
-                && query.contains("transport=websocket")
-            {
-                return Ok(resp);
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut s = Server::tcp(move |tcp| {
+        let connections = connections.clone();
+        async move {
+            #[allow(clippy::result_large_err)]
+            let check = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+                let uri = req.uri();
+                let query = uri.query().unwrap_or_default();
+                if uri.path() == PATH
+                    && query.contains("EIO=4")
+                    && query.contains("transport=websocket")
+                {
+                    return Ok(resp);
+                }
+                let mut err =
+                    ErrorResponse::new(Some(format!("not the Engine.IO endpoint: {uri}")));
+                *err.status_mut() = http::StatusCode::BAD_REQUEST;
+                Err(err)
+            };
+            if let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, check).await {
+                let n = connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                session(ws, shape, shape.drop_first && n == 0).await;
             }
-            let mut err = ErrorResponse::new(Some(format!("not the Engine.IO endpoint: {uri}")));
-            *err.status_mut() = http::StatusCode::BAD_REQUEST;
-            Err(err)
-        };
-        if let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, check).await {
-            session(ws, shape).await;
         }
     });
     s.url = s.url.replace("ws://", "http://");
     s
 }
 
-async fn session(ws: super::Ws, shape: Shape) {
+async fn session(ws: super::Ws, shape: Shape, drop_after_echo: bool) {
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     let writer = tokio::spawn(async move {
@@ -112,6 +128,9 @@ async fn session(ws: super::Ws, shape: Shape) {
         }
     });
     let mut pongs = 0;
+    // The namespaces this client connected (`ns,`, empty for `/`), each from when its
+    // middleware has run.
+    let mut namespaces: Vec<(String, tokio::time::Instant)> = Vec::new();
     // A binary packet waiting for its attachments.
     let mut partial: Option<(String, usize, Vec<Bytes>)> = None;
     while let Some(Ok(msg)) = stream.next().await {
@@ -122,7 +141,22 @@ async fn session(ws: super::Ws, shape: Shape) {
                     let _ = tx.send(Message::text(r#"42["pongs",3]"#));
                 }
             }
-            Message::Text(t) if t.starts_with("40") => connect(&t[2..], &tx),
+            Message::Text(t) if t.starts_with("40") => {
+                let ready = tokio::time::Instant::now() + MIDDLEWARE;
+                if connect(&t[2..], &tx) {
+                    namespaces.push((split(&t[2..]).0, ready));
+                }
+            }
+            Message::Text(t)
+                if (t.starts_with("42") || t.starts_with("45"))
+                    && !namespaces.iter().any(|(ns, ready)| {
+                        *ns == split(&t[2..]).0 && *ready <= tokio::time::Instant::now()
+                    }) =>
+            {
+                // socket.io: "invalid state", the client is dropped.
+                let _ = tx.send(Message::Close(None));
+                break;
+            }
             Message::Text(t) if t.starts_with("45") => {
                 let rest = &t[2..];
                 let (n, _) = rest.split_once('-').unwrap();
@@ -140,6 +174,16 @@ async fn session(ws: super::Ws, shape: Shape) {
             }
             Message::Text(t) if t.starts_with("42") => {
                 let _ = jobs.send((t[2..].to_owned(), Vec::new()));
+                if drop_after_echo {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let _ = tx.send(Message::Close(Some(
+                        tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                            code: 1012.into(),
+                            reason: "restarting".into(),
+                        },
+                    )));
+                    break;
+                }
             }
             Message::Text(t) if t.starts_with("43") => {
                 let (ns, _, payload) = split(&t[2..]);
@@ -166,15 +210,22 @@ fn split(text: &str) -> (String, Option<u64>, String) {
     (ns, id, rest[digits..].to_owned())
 }
 
-fn connect(text: &str, tx: &mpsc::UnboundedSender<Message>) {
+/// Answers a CONNECT; whether the namespace accepted it.
+fn connect(text: &str, tx: &mpsc::UnboundedSender<Message>) -> bool {
     let (ns, _, payload) = split(text);
     let auth: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-    let reply = if ns == "/admin," && auth.get("token") != Some(&json!("secret")) {
+    let refused = ns == "/admin," && auth.get("token") != Some(&json!("secret"));
+    let reply = if refused {
         format!(r#"44{ns}{{"message":"not authorized","data":{{"need":"token"}}}}"#)
     } else {
         format!(r#"40{ns}{{"sid":"socket-sid-2"}}"#)
     };
-    let _ = tx.send(Message::text(reply));
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(MIDDLEWARE).await;
+        let _ = tx.send(Message::text(reply));
+    });
+    !refused
 }
 
 async fn event(text: &str, tx: &mpsc::UnboundedSender<Message>) {

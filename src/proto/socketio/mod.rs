@@ -8,10 +8,12 @@
 //! - `relay.rs`: the mode's text messages (stdin lines, `-x`) → EVENT packets, held until
 //!   the namespace is connected
 //! - `events.rs`: the protocol's events for the printer
+//! - `bench.rs`: its part in `wsprobe bench` (emit → ack or the next event of that name)
 //!
 //! `Shared` is what the two directions share: the connection (for events), the stage of
 //! the namespace handshake and the ack ids awaiting an answer.
 
+pub mod bench;
 pub mod binary;
 pub mod codec;
 mod events;

@@ -146,6 +146,8 @@ impl<H: Inbound> Session<H> {
                 self.shared.sids().1 = sid.map(str::to_owned);
                 self.handshake.disarm();
                 self.shared.set_stage(Stage::Connected);
+                // What the mode sends was held back until now (`DriveOpts::hold_data`).
+                self.control.send(Control::Release);
                 Ok(None)
             }
             Kind::ConnectError => Err(self.refused(&p)),
@@ -179,17 +181,7 @@ impl<H: Inbound> Session<H> {
             data,
         });
         self.over();
-        Failure::new(
-            ExitCode::Connect,
-            format!(
-                "the server refused the Socket.IO namespace {}: {message}",
-                p.namespace
-            ),
-        )
-        .hint(
-            "--init JSON sets the CONNECT packet's auth payload (e.g. --init '{\"token\":\"…\"}')",
-        )
-        .into()
+        refusal(&p.namespace, &message).into()
     }
 
     fn binary(&mut self, data: Bytes) -> anyhow::Result<Option<Message>> {
@@ -275,8 +267,17 @@ impl<H: Inbound> Session<H> {
     }
 }
 
+/// A namespace's CONNECT_ERROR as a failure (exit 3) with the server's message.
+pub(super) fn refusal(namespace: &str, message: &str) -> Failure {
+    Failure::new(
+        ExitCode::Connect,
+        format!("the server refused the Socket.IO namespace {namespace}: {message}"),
+    )
+    .hint("--init JSON sets the CONNECT packet's auth payload (e.g. --init '{\"token\":\"…\"}')")
+}
+
 /// A message that is not Socket.IO ends the run: the server speaks something else.
-fn not_socketio(text: &str, e: &CodecError) -> anyhow::Error {
+pub(super) fn not_socketio(text: &str, e: &CodecError) -> anyhow::Error {
     let shown = crate::output::render::text_preview(text, 60);
     Failure::new(
         ExitCode::Runtime,
@@ -300,7 +301,10 @@ impl<H: Inbound> Inbound for Session<H> {
     }
 
     fn opened(&mut self) {
+        // A new connection (a reconnect): its own handshake, and the last one's heartbeat
+        // no longer counts.
         self.partial = None;
+        self.heartbeat.disarm();
         self.shared.set_stage(Stage::Waiting);
         let limit = self.shared.plan.handshake_timeout;
         let why = format!(

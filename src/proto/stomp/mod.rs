@@ -8,10 +8,12 @@
 //!   at the end of input the DISCONNECT (with a receipt) before the WebSocket close
 //! - `command.rs`: the REPL's `/subscribe`, `/unsubscribe` and `/send` (parsed, property-tested)
 //! - `events.rs`: the protocol's events for the printer
+//! - `bench.rs`: `bench --stomp` (SEND with a receipt → its RECEIPT)
 //!
 //! `Shared` is what both directions share: the connection, the stage, the negotiated version
 //! and heart-beat, the subscriptions and the receipts awaited.
 
+pub mod bench;
 pub mod codec;
 pub mod command;
 mod events;
