@@ -113,7 +113,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__bench)
-            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --match --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --max-lag --socketio --socketio-path --namespace --init --ack --graphql --first-result --threads --color --json --verbose --quiet --timestamps --help --version merge help"
+            opts="-H -o -s -L -k -c -d -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --ping-interval --ping-timeout --connections --duration --messages --in-flight --rate --ramp --size --binary --payload --match --no-echo --fragment --no-compress --max-message-size --reply-timeout --close-timeout --report --hdr-out --max-p50 --max-p99 --max-p999 --min-rate --max-lag --socketio --socketio-path --namespace --init --stomp --destination --ack --graphql --first-result --threads --color --json --verbose --quiet --timestamps --help --version merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +280,10 @@ _wsprobe() {
                     return 0
                     ;;
                 --init)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --destination)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -499,7 +503,7 @@ _wsprobe() {
             return 0
             ;;
         wsprobe__subcmd__connect)
-            opts="-H -o -s -L -k -b -0 -i -P -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --fragment --no-compress --binary-output --echo --close-code --close-reason --close-timeout --reply-timeout --no-close --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --interactive --pretty-json --show-ping-pong --no-history --execute --execute-binary --wait --expect --expect-close --timeout --count --socketio --socketio-path --namespace --init --ack --graphql --wt --webtransport --datagrams --cert-hash --color --json --verbose --quiet --timestamps --help --version"
+            opts="-H -o -s -L -k -b -0 -i -P -x -w -e -t -n -v -q -h -V --header --origin --protocol --connect-timeout --auth --location --max-redirs --no-deflate --deflate --http2 --ca --insecure --cert --key --proxy --noproxy --binary --null --chunk-size --fragment --no-compress --binary-output --echo --close-code --close-reason --close-timeout --reply-timeout --no-close --max-message-size --ping-interval --ping-timeout --reconnect --reconnect-delay --reconnect-max-delay --max-retries --interactive --pretty-json --show-ping-pong --no-history --execute --execute-binary --wait --expect --expect-close --timeout --count --socketio --socketio-path --namespace --init --ack --graphql --wt --webtransport --datagrams --cert-hash --stomp --subscribe --destination --receipt --heart-beat --sockjs --color --json --verbose --quiet --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -674,6 +678,18 @@ _wsprobe() {
                     return 0
                     ;;
                 --cert-hash)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subscribe)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --destination)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heart-beat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

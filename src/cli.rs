@@ -24,7 +24,7 @@ mod utf8;
 mod wt_client;
 pub use bench::{BenchArgs, BenchCmd, BenchSub, MergeArgs, ThresholdArgs};
 pub use check::CheckArgs;
-pub use proto::{BenchProtoArgs, ProtoArgs};
+pub use proto::{BenchProtoArgs, ProtoArgs, StompArgs};
 pub use script::{ScriptArgs, ScriptOrder};
 pub use wt_client::WtClientArgs;
 
@@ -420,6 +420,9 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub webtransport: WtClientArgs,
+
+    #[command(flatten)]
+    pub stomp: StompArgs,
 }
 
 /// The interactive session (REPL), used when stdin and stderr are terminals.

@@ -54,6 +54,11 @@ const JSON_KEYS: &[(&str, &str)] = &[
     ("state, status, http_version, draft, session_id, max_datagram_size, handshake_ms", "session_open (--webtransport): OPEN; the CONNECT's status when known, \"3\", the WebTransport draft (draft-02), the session's id, the largest datagram the path takes, the handshake time."),
     ("stream, kind, opened_by; stream, dir, len, data; stream, dir, code", "stream_open: a stream's id, bidi or uni, local or remote; stream_data: bytes read (in) or written (out, with -v); stream_finish, stream_reset: a side ended with a FIN, or reset with a WebTransport code (in: the peer's)."),
     ("dir, len, data; initiator, code, reason, was_clean", "datagram: in or out (out with -v); session_closing, session_close: who closed, the u32 code and reason, whether the session was closed on purpose (not lost)."),
+    ("version, server, session, heart_beat, send_every_ms, expect_every_ms", "stomp_connected (--stomp): CONNECTED, and the heart-beats negotiated each way (0: none). The STOMP events are stomp_connected, stomp_message, stomp_send, stomp_subscribe, stomp_unsubscribe, stomp_receipt, stomp_disconnect, stomp_error, stomp_heartbeat."),
+    ("dir, destination, subscription, message_id, receipt, headers, body", "stomp_message, stomp_send: a MESSAGE received (its body is also the stdout line) or a SEND (with -v); all headers as an object."),
+    ("dir, command, headers, answers", "stomp_subscribe, stomp_unsubscribe, stomp_disconnect (sent, with -v), stomp_receipt (answers: what asked for it, e.g. SEND /app/hello)."),
+    ("message, receipt_id, headers, body; dir", "stomp_error: an ERROR frame, which fails the run (exit 3 before CONNECTED, 1 after); stomp_heartbeat: a heart-beat either way."),
+    ("session; code, reason; dir", "sockjs_open (--sockjs): the open frame (server/session ids); sockjs_close: the SockJS close frame, whose code and reason CLOSING and CLOSED carry; sockjs_heartbeat: an h frame."),
 ];
 
 /// The BENCH SUMMARY section: the keys of `wsprobe bench --json` (GUIDE.md has the same table).

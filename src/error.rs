@@ -276,6 +276,13 @@ pub fn report(err: &anyhow::Error) -> (ExitCode, String, Vec<String>) {
 #[error("stdout was closed by its reader")]
 pub struct StdoutClosed;
 
+/// The context of a handler error by which a protocol above the WebSocket ended its session
+/// for the peer's reason (a STOMP ERROR frame): the connection closes normally (1000, not
+/// 1011: nothing failed on our side), and the `Failure` inside decides the exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("the peer ended the protocol's session")]
+pub struct PeerEnded;
+
 #[cfg(test)]
 mod tests {
     use super::*;

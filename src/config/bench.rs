@@ -155,10 +155,7 @@ pub fn plan(args: BenchArgs, out: OutputConfig, command_line: String) -> Result<
     };
     let url = speaking.as_ref().map_or(url, |(_, u)| u);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
-    // GraphQL's subprotocol is offered.
-    if let Some(offered) = crate::proto::Speaker::offered(speaking.as_ref().map(|(p, _)| p)) {
-        client.protocols = offered;
-    }
+    super::proto::offer(speaking.as_ref().map(|(p, _)| p), &mut client.protocols);
     // A small WebSocket read buffer, as listen's: 10,000 idle connections must fit, and
     // `wire::readahead` still reads large pieces while data flows.
     client.ws_config = client

@@ -177,16 +177,12 @@ pub fn plan(args: ConnectArgs, mut out: OutputConfig) -> Result<ConnectPlan> {
     };
     let webtransport = super::wt_client::plan(&args)?;
     let mut proto = super::proto::protocol(&args)?;
-    if let Some((crate::proto::Protocol::GraphQl(p), _)) = proto.as_mut() {
-        // GraphQL knows when every answer is in: it closes then, without the reply wait.
-        p.close_at_end = drive.close_on_eof.clone();
+    if let Some((p, _)) = &mut proto {
+        super::proto::close_at_end(p, drive.close_on_eof.as_ref());
     }
     let url = proto.as_ref().map_or(&args.url, |(_, url)| url);
     let mut client = client::settings(url, &args.handshake, args.max_message_size)?;
-    // A protocol with subprotocols of its own (GraphQL's two) offers them.
-    if let Some(offered) = crate::proto::Speaker::offered(proto.as_ref().map(|(p, _)| p)) {
-        client.protocols = offered;
-    }
+    super::proto::offer(proto.as_ref().map(|(p, _)| p), &mut client.protocols);
     client.sending.fragment = args.fragment;
     client.sending.compress = !args.no_compress;
     // The REPL's /fragment and /compress change them while connected.

@@ -1,7 +1,8 @@
 //! `connect --socketio` resolved: the Engine.IO URL the WebSocket goes to, the namespace, the
 //! CONNECT payload, and the -x events checked before anything connects; `bench --socketio`
 //! the same way. `connect --graphql` likewise: its `connection_init` payload and the -x
-//! operations checked.
+//! operations checked. `connect --stomp` resolved: the CONNECT headers and what to subscribe
+//! and send. `--sockjs`: the SockJS session path in the URL, beneath either (or raw messages).
 
 use anyhow::Result;
 
@@ -15,10 +16,34 @@ use crate::value::WsUrl;
 
 /// The protocol asked for, and the URL the WebSocket connects to for it.
 pub fn protocol(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
-    let p = &args.proto;
-    if p.graphql {
-        return graphql(args).map(Some);
+    let above = if args.stomp.stomp {
+        Some(stomp(args)?)
+    } else if args.proto.graphql {
+        Some(graphql(args)?)
+    } else {
+        connect_socketio(args)?
+    };
+    if !args.stomp.sockjs {
+        return Ok(above);
     }
+    if args.url.unix_socket().is_some() {
+        return Err(Failure::usage(
+            "--sockjs takes the SockJS endpoint's URL as SockJS() does: http://HOST/PATH (or https, ws, wss)",
+        )
+        .into());
+    }
+    // sockjs-client's websocket transport: <endpoint>/<server>/<session>/websocket.
+    let session = crate::proto::sockjs::codec::session_path();
+    let (path, query) = args.url.path_and_query();
+    let target = format!("{}/{session}/websocket", path.trim_end_matches('/'));
+    let url = args.url.with_target(&target, query);
+    let inner = above.map(|(p, _)| Box::new(p));
+    Ok(Some((Protocol::SockJs { session, inner }, url)))
+}
+
+/// `--socketio`, if asked for.
+fn connect_socketio(args: &ConnectArgs) -> Result<Option<(Protocol, WsUrl)>> {
+    let p = &args.proto;
     if !p.socketio {
         return Ok(None);
     }
@@ -51,6 +76,22 @@ pub fn bench_protocol(
     p: &BenchProtoArgs,
     timeout: std::time::Duration,
 ) -> Result<Option<(Protocol, WsUrl)>> {
+    if p.stomp {
+        let plan = crate::proto::stomp::Plan {
+            host: url.host().to_owned(),
+            connect_headers: connect_headers(p.init.as_ref())?,
+            heart_beat: (0, 0),
+            subscribe: Vec::new(),
+            destination: p.destination.clone(),
+            receipt: true,
+            handshake_timeout: timeout,
+            reply_wait: std::time::Duration::ZERO,
+            close_timeout: timeout,
+            close: None,
+            max_frame: 64 << 20,
+        };
+        return Ok(Some((Protocol::Stomp(plan), url.clone())));
+    }
     if !p.socketio {
         return Ok(None);
     }
@@ -181,4 +222,85 @@ fn graphql_offer(protocols: &[String], one: bool) -> Result<Vec<String>> {
         }
         given => given.to_vec(),
     })
+}
+
+/// `--init` as STOMP CONNECT headers (values that are not strings as their JSON).
+fn connect_headers(init: Option<&Value>) -> Result<Vec<(String, String)>> {
+    let mut headers = Vec::new();
+    if let Some(Value::Object(init)) = init {
+        for (k, v) in init {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if k.is_empty() || k.chars().chain(v.chars()).any(char::is_control) {
+                return Err(Failure::usage(format!(
+                    "--init: the CONNECT header {k:?} cannot be sent (empty, or a control character)"
+                ))
+                .into());
+            }
+            headers.push((k.clone(), v));
+        }
+    }
+    Ok(headers)
+}
+
+/// `--stomp`: the plan, and the URL as given.
+fn stomp(args: &ConnectArgs) -> Result<(Protocol, WsUrl)> {
+    let s = &args.stomp;
+    let connect_headers = connect_headers(args.proto.init.as_ref())?;
+    if s.destination.is_none() && !args.script.execute.is_empty() {
+        return Err(Failure::usage(
+            "with --stomp, -x messages are SENT to --destination, and none is given",
+        )
+        .hint("add --destination DEST (e.g. --destination /app/hello)")
+        .into());
+    }
+    let plan = crate::proto::stomp::Plan {
+        host: args.url.host().to_owned(),
+        connect_headers,
+        heart_beat: s.heart_beat,
+        subscribe: s.subscribe.clone(),
+        destination: s.destination.clone(),
+        receipt: s.receipt,
+        handshake_timeout: args.handshake.connect_timeout,
+        reply_wait: args.reply_timeout,
+        close_timeout: args.close_timeout,
+        // The mode's close at the end of input (`config::connect` sets it).
+        close: None,
+        max_frame: args.max_message_size,
+    };
+    Ok((Protocol::Stomp(plan), args.url.clone()))
+}
+
+/// The subprotocols the protocol offers when the user named none (-s).
+pub fn offer(protocol: Option<&Protocol>, protocols: &mut Vec<String>) {
+    match protocol {
+        Some(Protocol::Stomp(_)) if protocols.is_empty() => {
+            *protocols = crate::proto::stomp::codec::SUBPROTOCOLS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect();
+        }
+        // GraphQL's two (or those of -s), checked when its plan was made.
+        _ => {
+            if let Some(offered) = crate::proto::Speaker::offered(protocol) {
+                *protocols = offered;
+            }
+        }
+    }
+}
+
+/// STOMP's DISCONNECT and close at the end of input, when the mode closes then (the
+/// driver's `close_on_eof`), beneath SockJS too.
+pub fn close_at_end(protocol: &mut Protocol, close: Option<&crate::value::Close>) {
+    match protocol {
+        Protocol::Stomp(plan) => plan.close = close.cloned(),
+        // GraphQL knows when every answer is in: it closes then, without the reply wait.
+        Protocol::GraphQl(plan) => plan.close_at_end = close.cloned(),
+        Protocol::SockJs {
+            inner: Some(inner), ..
+        } => close_at_end(inner, close),
+        _ => {}
+    }
 }

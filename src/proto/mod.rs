@@ -1,5 +1,5 @@
-//! Application protocols spoken on the WebSocket (`connect --socketio`, `connect --graphql`;
-//! STOMP and SockJS are to follow the same shape). Above `session/`, below the commands.
+//! Application protocols spoken on the WebSocket (`connect --socketio`, `--graphql`,
+//! `--stomp`, and SockJS beneath raw messages or STOMP). Above `session/`, below the commands.
 //!
 //! A protocol is one folder with a pure **codec** (text/bytes ⇄ its packets) and a
 //! **session**: an [`Inbound`] handler that sits between the driver and the mode's handler,
@@ -14,6 +14,8 @@
 pub mod bench;
 pub mod graphql;
 pub mod socketio;
+pub mod sockjs;
+pub mod stomp;
 pub mod watchdog;
 
 use std::sync::Arc;
@@ -31,6 +33,13 @@ use crate::value::SeqTemplate;
 pub enum Protocol {
     SocketIo(socketio::Plan),
     GraphQl(graphql::Plan),
+    Stomp(stomp::Plan),
+    /// `--sockjs`: SockJS's websocket transport (`session`: `<server>/<session>`) beneath
+    /// `inner` (none: raw messages).
+    SockJs {
+        session: String,
+        inner: Option<Box<Protocol>>,
+    },
 }
 
 impl Protocol {
@@ -39,6 +48,10 @@ impl Protocol {
         Ok(match self {
             Protocol::SocketIo(plan) => Arc::new(socketio::bench::Run::new(plan, payload)?),
             Protocol::GraphQl(plan) => Arc::new(graphql::bench::Run::new(plan, payload)?),
+            Protocol::Stomp(plan) => Arc::new(stomp::bench::Run::new(plan)?),
+            Protocol::SockJs { .. } => {
+                return Err(crate::error::Failure::usage("bench does not speak SockJS").into())
+            }
         })
     }
 }
@@ -55,6 +68,16 @@ pub enum Speaker {
         shared: Arc<graphql::Shared>,
         control: ControlTx,
     },
+    Stomp {
+        shared: Arc<stomp::Shared>,
+        control: ControlTx,
+    },
+    /// SockJS beneath another speaker (or none: `Raw`).
+    SockJs {
+        shared: Arc<sockjs::Shared>,
+        inner: Box<Speaker>,
+        control: ControlTx,
+    },
 }
 
 impl Speaker {
@@ -67,6 +90,15 @@ impl Speaker {
             },
             Some(Protocol::GraphQl(plan)) => Speaker::GraphQl {
                 shared: graphql::Shared::new(plan.clone()),
+                control: control.clone(),
+            },
+            Some(Protocol::Stomp(plan)) => Speaker::Stomp {
+                shared: stomp::Shared::new(plan.clone()),
+                control: control.clone(),
+            },
+            Some(Protocol::SockJs { session, inner }) => Speaker::SockJs {
+                shared: sockjs::Shared::new(session.clone()),
+                inner: Box::new(Speaker::new(inner.as_deref(), control)),
                 control: control.clone(),
             },
         }
@@ -84,6 +116,20 @@ impl Speaker {
                 shared.clone(),
                 control.clone(),
             )),
+            Speaker::Stomp { shared, control } => Layer::Stomp(stomp::session::Session::new(
+                inner,
+                shared.clone(),
+                control.clone(),
+            )),
+            Speaker::SockJs {
+                shared,
+                inner: above,
+                control,
+            } => Layer::SockJs(Box::new(sockjs::session::Session::new(
+                above.inbound(inner),
+                shared.clone(),
+                control.clone(),
+            ))),
         }
     }
 
@@ -100,11 +146,20 @@ impl Speaker {
             Speaker::Raw => {}
             Speaker::SocketIo { shared, .. } => {
                 conn.protocol_speaks();
-                shared.attach(conn)
+                shared.attach(conn);
             }
             Speaker::GraphQl { shared, .. } => {
                 conn.protocol_speaks();
-                shared.attach(conn)
+                shared.attach(conn);
+            }
+            Speaker::Stomp { shared, .. } => {
+                conn.protocol_speaks();
+                shared.attach(conn);
+            }
+            // Raw messages in SockJS are shown as the messages they are.
+            Speaker::SockJs { shared, inner, .. } => {
+                shared.attach(conn);
+                inner.attach_shared(conn);
             }
         }
     }
@@ -148,6 +203,13 @@ impl Speaker {
             Speaker::GraphQl { .. } => graphql::relay::check_operation(line).map_err(|why| {
                 format!("not a GraphQL operation: {why}; type a document, {{ hello }}, or /subscribe {{ greetings }}")
             }),
+            // A typed line is a SEND, which needs somewhere to go.
+            Speaker::Stomp { shared, .. } if shared.plan.destination.is_none() => Err(
+                "a typed line is SENT to --destination, and none was given: /send DEST BODY sends one"
+                    .into(),
+            ),
+            Speaker::Stomp { .. } => Ok(()),
+            Speaker::SockJs { inner, .. } => inner.check(line),
         }
     }
 
@@ -159,8 +221,34 @@ impl Speaker {
         }
     }
 
+    /// Whether typed lines go out as they are (no protocol, or raw messages in SockJS).
     pub fn is_raw(&self) -> bool {
-        matches!(self, Speaker::Raw)
+        match self {
+            Speaker::SockJs { inner, .. } => inner.is_raw(),
+            _ => matches!(self, Speaker::Raw),
+        }
+    }
+
+    /// Whether STOMP is spoken (beneath SockJS too): `/subscribe` is then STOMP's.
+    pub fn is_stomp(&self) -> bool {
+        match self {
+            Speaker::Stomp { .. } => true,
+            Speaker::SockJs { inner, .. } => inner.is_stomp(),
+            _ => false,
+        }
+    }
+
+    pub fn is_socketio(&self) -> bool {
+        matches!(self, Speaker::SocketIo { .. })
+    }
+
+    /// A STOMP command of the interactive session (`/subscribe`, `/unsubscribe`, `/send`).
+    pub fn request(&self, req: stomp::Request) -> Result<(), String> {
+        match self {
+            Speaker::Stomp { shared, .. } => shared.request(req),
+            Speaker::SockJs { inner, .. } => inner.request(req),
+            _ => Err("/subscribe, /unsubscribe and /send speak STOMP: connect with --stomp".into()),
+        }
     }
 
     /// Resolves once the protocol's own handshake is over (at once without a protocol).
@@ -169,24 +257,28 @@ impl Speaker {
             Speaker::Raw => {}
             Speaker::SocketIo { shared, .. } => shared.ready().await,
             Speaker::GraphQl { shared, .. } => shared.ready().await,
+            Speaker::Stomp { shared, .. } => shared.ready().await,
+            Speaker::SockJs { shared, inner, .. } => {
+                shared.ready().await;
+                Box::pin(inner.ready()).await;
+            }
         }
     }
 
-    /// The protocol's line for `/state`, if one is spoken.
+    /// The protocol's lines for `/state` (each labelled), if one is spoken.
     pub fn state(&self) -> Option<String> {
         match self {
             Speaker::Raw => None,
-            Speaker::SocketIo { shared, .. } => Some(shared.state()),
-            Speaker::GraphQl { shared, .. } => Some(shared.state()),
-        }
-    }
-
-    /// The `/state` label of the protocol's line.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Speaker::Raw => "",
-            Speaker::SocketIo { .. } => "socket.io",
-            Speaker::GraphQl { .. } => "graphql",
+            Speaker::SocketIo { shared, .. } => Some(format!("socket.io       {}", shared.state())),
+            Speaker::GraphQl { shared, .. } => Some(format!("graphql         {}", shared.state())),
+            Speaker::Stomp { shared, .. } => Some(format!("stomp           {}", shared.state())),
+            Speaker::SockJs { shared, inner, .. } => {
+                let sockjs = format!("sockjs          {}", shared.state());
+                Some(match inner.state() {
+                    Some(above) => format!("{sockjs}\n{above}"),
+                    None => sockjs,
+                })
+            }
         }
     }
 
@@ -214,6 +306,28 @@ impl Speaker {
                 };
                 (tx, relay)
             }
+            Speaker::Stomp { shared, control } => {
+                let (tx, rx) = mpsc::channel(data.max_capacity());
+                let relay = Relay::Stomp {
+                    shared: shared.clone(),
+                    input: rx,
+                    out: data,
+                    control: control.clone(),
+                };
+                (tx, relay)
+            }
+            Speaker::SockJs { shared, inner, .. } => {
+                // The layer above's relay feeds SockJS's, which feeds the driver.
+                let (tx, rx) = mpsc::channel(data.max_capacity());
+                let (top, above) = inner.relay(tx);
+                let relay = Relay::SockJs {
+                    shared: shared.clone(),
+                    above: Box::new(above),
+                    input: rx,
+                    out: data,
+                };
+                (top, relay)
+            }
         }
     }
 }
@@ -231,6 +345,18 @@ pub enum Relay {
         input: mpsc::Receiver<Batch>,
         out: mpsc::Sender<Batch>,
         control: ControlTx,
+    },
+    Stomp {
+        shared: Arc<stomp::Shared>,
+        input: mpsc::Receiver<Batch>,
+        out: mpsc::Sender<Batch>,
+        control: ControlTx,
+    },
+    SockJs {
+        shared: Arc<sockjs::Shared>,
+        above: Box<Relay>,
+        input: mpsc::Receiver<Batch>,
+        out: mpsc::Sender<Batch>,
     },
 }
 
@@ -264,6 +390,30 @@ impl Relay {
                 tokio::spawn(graphql::relay::relay(shared, sending, stdin_err));
                 Some(rx)
             }
+            Relay::Stomp {
+                shared,
+                input,
+                out,
+                control,
+            } => {
+                let (tx, rx) = oneshot::channel();
+                let ends = stomp::relay::Ends {
+                    stdin_err,
+                    errors: tx,
+                    control,
+                };
+                tokio::spawn(stomp::relay::relay(shared, input, out, ends));
+                Some(rx)
+            }
+            Relay::SockJs {
+                shared,
+                above,
+                input,
+                out,
+            } => {
+                tokio::spawn(sockjs::relay::relay(shared, input, out));
+                above.start(stdin_err)
+            }
         }
     }
 }
@@ -273,6 +423,8 @@ pub enum Layer<H> {
     Raw(H),
     SocketIo(socketio::session::Session<H>),
     GraphQl(graphql::session::Session<H>),
+    Stomp(stomp::session::Session<H>),
+    SockJs(Box<sockjs::session::Session<Layer<H>>>),
 }
 
 impl<H> Layer<H> {
@@ -281,6 +433,8 @@ impl<H> Layer<H> {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.inner_mut(),
             Layer::GraphQl(s) => s.inner_mut(),
+            Layer::Stomp(s) => s.inner_mut(),
+            Layer::SockJs(s) => s.inner_mut().inner_mut(),
         }
     }
 
@@ -289,6 +443,8 @@ impl<H> Layer<H> {
             Layer::Raw(h) => h,
             Layer::SocketIo(s) => s.into_inner(),
             Layer::GraphQl(s) => s.into_inner(),
+            Layer::Stomp(s) => s.into_inner(),
+            Layer::SockJs(s) => s.into_inner().into_inner(),
         }
     }
 }
@@ -300,6 +456,8 @@ impl<H: Inbound> Inbound for Layer<H> {
             Layer::Raw(h) => h.message(msg),
             Layer::SocketIo(s) => s.message(msg),
             Layer::GraphQl(s) => s.message(msg),
+            Layer::Stomp(s) => s.message(msg),
+            Layer::SockJs(s) => s.message(msg),
         }
     }
 
@@ -308,6 +466,8 @@ impl<H: Inbound> Inbound for Layer<H> {
             Layer::Raw(h) => h.idle(),
             Layer::SocketIo(s) => s.idle(),
             Layer::GraphQl(s) => s.idle(),
+            Layer::Stomp(s) => s.idle(),
+            Layer::SockJs(s) => s.idle(),
         }
     }
 
@@ -316,6 +476,8 @@ impl<H: Inbound> Inbound for Layer<H> {
             Layer::Raw(h) => h.opened(),
             Layer::SocketIo(s) => s.opened(),
             Layer::GraphQl(s) => s.opened(),
+            Layer::Stomp(s) => s.opened(),
+            Layer::SockJs(s) => s.opened(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::proto::stomp::command as stomp;
 use crate::value::{parse_close_code, parse_close_reason, parse_hex, parse_size, Close};
 
 /// One line typed by the user, understood.
@@ -23,11 +24,13 @@ pub enum Command {
     Emit(String),
     /// `/query DOC` (`--graphql`): an operation.
     Query(String),
-    /// `/subscribe DOC` (`--graphql`): an operation; a bare selection set `{ … }` is a
-    /// subscription.
+    /// `/subscribe DEST` (`--stomp`) or `/subscribe DOC` (`--graphql`: an operation; a bare
+    /// selection set `{ … }` is a subscription): the protocol spoken reads it.
     Subscribe(String),
     /// `/complete ID` (`--graphql`): stop an active operation.
     Complete(String),
+    /// `/subscribe`, `/unsubscribe`, `/send` (`--stomp`).
+    Stomp(crate::proto::stomp::Request),
     State,
     Headers,
     Pretty,
@@ -87,13 +90,23 @@ pub const COMMANDS: &[Spec] = &[
     ),
     spec(
         "/subscribe",
-        "DOCUMENT",
-        "--graphql: subscribe ({ greetings } is subscription { greetings })",
+        "DEST|DOCUMENT",
+        "--stomp: subscribe to a destination; --graphql: subscribe ({ greetings } is subscription { greetings })",
     ),
     spec(
         "/complete",
         "ID",
         "--graphql: stop an active operation (/state lists them)",
+    ),
+    spec(
+        "/unsubscribe",
+        "DEST|ID",
+        "--stomp: end a subscription (/state lists them)",
+    ),
+    spec(
+        "/send",
+        "DEST [-H K:V]… BODY",
+        "--stomp: SEND a body to a destination, with headers",
     ),
     spec(
         "/state",
@@ -191,17 +204,15 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 .map_err(|e| format!("/fragment: {e} (or off)")),
         },
         "emit" => emit(args).map(Some),
-        "query" | "subscribe" if args.is_empty() => Err(format!(
-            "/{name} needs a GraphQL document: /{name} {{ {} }}",
-            if name == "query" {
-                "hello"
-            } else {
-                "greetings"
-            }
-        )),
+        "query" if args.is_empty() => {
+            Err("/query needs a GraphQL document: /query { hello }".into())
+        }
+        "subscribe" if args.is_empty() => Err(
+            "/subscribe needs a destination (--stomp: /subscribe /topic/greetings) or a GraphQL document (--graphql: /subscribe { greetings })".into(),
+        ),
         "query" => Ok(Some(Command::Query(args.to_owned()))),
-        // A selection set alone is a query in GraphQL; here it is what /subscribe is for.
-        "subscribe" => Ok(Some(Command::Subscribe(subscription(args)))),
+        // STOMP's destination or GraphQL's document: the protocol spoken decides.
+        "subscribe" => Ok(Some(Command::Subscribe(args.to_owned()))),
         "complete" => match args {
             "" => Err("/complete needs an operation's id (/state lists them)".into()),
             id if id.contains(char::is_whitespace) => {
@@ -209,6 +220,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             }
             id => Ok(Some(Command::Complete(id.to_owned()))),
         },
+        "unsubscribe" => stomp::unsubscribe(args).map(|r| Some(Command::Stomp(r))),
+        "send" => stomp::send(args).map(|r| Some(Command::Stomp(r))),
         "state" => no_args(Command::State),
         "headers" => no_args(Command::Headers),
         "pretty" => no_args(Command::Pretty),
@@ -222,7 +235,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
 
 /// `/subscribe`'s document: a bare selection set is a subscription here (in GraphQL it would
 /// be a query), unless the line is a JSON request.
-fn subscription(args: &str) -> String {
+pub fn subscription(args: &str) -> String {
     let (open, _) = ('{', '}');
     match args.strip_prefix(open) {
         Some(rest) if !rest.trim_start().starts_with('"') => format!("subscription {args}"),
@@ -338,16 +351,15 @@ mod tests {
         );
         assert_eq!(
             parse("/subscribe { greetings }"),
-            Ok(Some(Command::Subscribe(
-                "subscription { greetings }".into()
-            )))
+            Ok(Some(Command::Subscribe("{ greetings }".into())))
         );
+        assert_eq!(subscription("{ greetings }"), "subscription { greetings }");
         assert_eq!(
-            parse("/subscribe subscription S { greetings }"),
-            Ok(Some(Command::Subscribe(
-                "subscription S { greetings }".into()
-            )))
+            subscription("subscription S { greetings }"),
+            "subscription S { greetings }"
         );
+        assert_eq!(subscription(r#"{"query":"{ a }"}"#), r#"{"query":"{ a }"}"#);
+        assert!(parse("/subscribe").is_err());
         assert_eq!(
             parse("/complete 2"),
             Ok(Some(Command::Complete("2".into())))

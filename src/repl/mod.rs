@@ -436,6 +436,12 @@ async fn execute(cmd: Command, shared: &Shared, data: &mpsc::Sender<Batch>, cont
         return;
     };
     let msg = match cmd {
+        Command::Stomp(req) => {
+            if let Err(why) = shared.speaker.request(req) {
+                error(printer, &why);
+            }
+            return;
+        }
         Command::Text(t) => Message::text(t),
         // Handled by `protocol` above.
         Command::Emit(_) | Command::Query(_) | Command::Subscribe(_) | Command::Complete(_) => {
@@ -534,11 +540,19 @@ fn protocol(cmd: Command, shared: &Shared) -> Option<Command> {
     let printer = &shared.printer;
     let speaker = &shared.speaker;
     match cmd {
-        Command::Emit(_) if speaker.name() != "socket.io" => {
+        Command::Emit(_) if !speaker.is_socketio() => {
             error(
                 printer,
                 "/emit emits a Socket.IO event: connect with --socketio",
             );
+            None
+        }
+        Command::Subscribe(dest) if speaker.is_stomp() => {
+            let asked =
+                crate::proto::stomp::command::subscribe(&dest).and_then(|req| speaker.request(req));
+            if let Err(why) = asked {
+                error(printer, &why);
+            }
             None
         }
         Command::Query(_) | Command::Subscribe(_) | Command::Complete(_)
@@ -546,7 +560,7 @@ fn protocol(cmd: Command, shared: &Shared) -> Option<Command> {
         {
             error(
                 printer,
-                "/query, /subscribe and /complete speak GraphQL: connect with --graphql",
+                "/query, /subscribe and /complete speak GraphQL (and /subscribe STOMP): connect with --graphql or --stomp",
             );
             None
         }
@@ -556,9 +570,8 @@ fn protocol(cmd: Command, shared: &Shared) -> Option<Command> {
             }
             None
         }
-        Command::Text(t) | Command::Emit(t) | Command::Query(t) | Command::Subscribe(t)
-            if !speaker.is_raw() =>
-        {
+        Command::Subscribe(doc) => protocol(Command::Query(command::subscription(&doc)), shared),
+        Command::Text(t) | Command::Emit(t) | Command::Query(t) if !speaker.is_raw() => {
             match speaker.check(&t) {
                 Ok(()) => Some(Command::Text(t)),
                 Err(why) => {
@@ -610,7 +623,7 @@ fn state(shared: &Shared) -> String {
     let proto = shared
         .speaker
         .state()
-        .map(|l| format!("\n{:<16}{l}", shared.speaker.name()))
+        .map(|l| format!("\n{l}"))
         .unwrap_or_default();
     let ready = serde_json::to_value(st.ready)
         .ok()

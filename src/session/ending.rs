@@ -35,7 +35,8 @@ where
     let by = conn.closing_by();
     match reader_end {
         Some(ReaderEnd::Closed(frame)) => {
-            let (code, reason) = frame_parts(&frame);
+            let above = conn.state().above_close.take();
+            let (code, reason) = above.map_or_else(|| frame_parts(&frame), |b| *b);
             let info = CloseInfo {
                 code,
                 reason,
@@ -44,7 +45,7 @@ where
             };
             (info, None)
         }
-        Some(ReaderEnd::Dropped) => (abnormal(by.or(Some(Side::Remote))), None),
+        Some(ReaderEnd::Dropped) => (dropped(conn, by), None),
         Some(ReaderEnd::Dead(why)) => {
             let timeout = opts.heartbeat.map(|h| h.timeout).unwrap_or_default();
             let why = why.unwrap_or_else(|| {
@@ -134,10 +135,27 @@ where
 }
 
 /// A handler's error that is the peer's refusal of the protocol's session (exit 3, as a
-/// refused handshake), not a failure of ours.
+/// refused handshake) or the peer's end of it (a STOMP ERROR, `PeerEnded`), not a failure of
+/// ours.
 fn refused(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<Failure>()
-        .is_some_and(|f| f.status == ExitCode::Connect)
+    e.is::<crate::error::PeerEnded>()
+        || e.downcast_ref::<Failure>()
+            .is_some_and(|f| f.status == ExitCode::Connect)
+}
+
+/// The stream ended with no close frame: abnormal, unless a session above (SockJS's `c`
+/// frame) closed first, which closed cleanly all the same.
+fn dropped(conn: &Conn, by: Option<Side>) -> CloseInfo {
+    let above = conn.state().above_close.take();
+    match above {
+        Some(b) => CloseInfo {
+            code: b.0,
+            reason: b.1,
+            was_clean: true,
+            initiator: Some(Side::Remote),
+        },
+        None => abnormal(by.or(Some(Side::Remote))),
+    }
 }
 
 fn abnormal(initiator: Option<Side>) -> CloseInfo {

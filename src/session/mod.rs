@@ -374,6 +374,9 @@ pub struct ConnState {
     pub closing_by: Option<Side>,
     /// The close code and reason of the CLOSING transition.
     pub closing_close: Option<Box<(u16, String)>>,
+    /// A layer above the WebSocket closed its session with its own code and reason (the
+    /// SockJS `c` frame): CLOSED reports them rather than the WebSocket's close under it.
+    pub above_close: Option<Box<(u16, String)>>,
     pub msgs_in: u64,
     /// Of those, the ones the inbound handler found to answer nothing of ours (a load
     /// generator's unmatched pushes): the wait for replies does not count them.
@@ -435,6 +438,7 @@ impl Conn {
                 ready: ReadyState::Connecting,
                 closing_by: None,
                 closing_close: None,
+                above_close: None,
                 msgs_in: 0,
                 not_replies: 0,
                 bytes_in: 0,

@@ -29,6 +29,27 @@ pub fn parse_engine_path(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
+/// `--subscribe`, `--destination`: a STOMP destination (a header value: no line break).
+pub fn parse_destination(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().any(char::is_control) {
+        return Err(format!(
+            "'{s}' is not a destination: it must be non-empty, without control characters (e.g. /topic/greetings)"
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// `--heart-beat CX,CY`: two numbers of milliseconds.
+pub fn parse_heart_beat(s: &str) -> Result<(u64, u64), String> {
+    let bad =
+        || format!("'{s}' is not CX,CY: two numbers of milliseconds, as 10000,10000 (0,0: none)");
+    let (x, y) = s.split_once(',').ok_or_else(bad)?;
+    Ok((
+        x.trim().parse().map_err(|_| bad())?,
+        y.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
 /// `--init`: a JSON object.
 pub fn parse_init(s: &str) -> Result<Value, String> {
     match serde_json::from_str::<Value>(s) {

@@ -25,6 +25,8 @@ mod repl;
 mod script;
 mod shipped;
 mod socketio;
+mod sockjs;
+mod stomp;
 mod tls;
 mod usage;
 mod webtransport;

@@ -227,6 +227,8 @@ fn help_is_aligned_and_tab_after_a_lone_slash_lists_the_commands() {
         "/query",
         "/subscribe",
         "/complete",
+        "/unsubscribe",
+        "/send",
         "/state",
         "/headers",
         "/pretty",

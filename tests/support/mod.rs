@@ -28,6 +28,8 @@ pub mod graphql;
 pub mod proxy;
 pub mod screen;
 pub mod socketio;
+pub mod sockjs;
+pub mod stomp;
 pub mod tls;
 pub mod wt_client;
 pub mod wt_server;
