@@ -625,6 +625,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Deflate<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::deflate as params;
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
