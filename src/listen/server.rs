@@ -85,8 +85,9 @@ pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
     if let Some((queue, ended)) = stdin {
         tokio::spawn(stdio::watch(server.clone(), queue, ended));
     }
-    let sessions =
-        wt.map(|endpoint| tokio::spawn(webtransport::accept(context(&server), endpoint)));
+    let sessions = wt
+        .clone()
+        .map(|endpoint| tokio::spawn(webtransport::accept(context(&server), endpoint)));
     let status = accept(&server, &listener, &mut signals).await;
     drop(listener);
     if let Some(sessions) = sessions {
@@ -94,6 +95,12 @@ pub async fn run(plan: ListenPlan) -> Result<ExitCode> {
         sessions.abort();
     }
     shut_down(&server).await;
+    if let Some(endpoint) = wt {
+        // A session's close is a QUIC packet still to be sent when the session ends here:
+        // exiting at once would lose it, and the browser would wait for its idle timeout.
+        let limit = server.plan.drive.close_timeout;
+        let _ = tokio::time::timeout(limit, endpoint.wait_idle()).await;
+    }
     Ok(status)
 }
 

@@ -127,11 +127,9 @@ fn a_path_the_policy_refuses_gets_404_and_an_allowed_one_opens() {
             .unwrap();
         session.close(VarInt::from_u32(0), b"");
     });
-    let refusal = l.log_line("404");
-    assert!(
-        refusal.contains("no WebTransport endpoint at /other (served: /wt)"),
-        "{refusal}"
-    );
+    // By its words: the start-up lines carry the port, which may contain "404".
+    let refusal = l.log_line("no WebTransport endpoint at /other (served: /wt)");
+    assert!(refusal.contains("404"), "{refusal}");
     l.log_line("OPEN");
 }
 
@@ -307,8 +305,9 @@ fn an_origin_the_policy_refuses_gets_403() {
             .unwrap();
         allowed.close(VarInt::from_u32(0), b"");
     });
-    let refusal = l.log_line("403");
-    assert!(refusal.contains("evil.example"), "{refusal}");
+    // By its words: the start-up lines carry the port, which may contain "403".
+    let refusal = l.log_line("evil.example");
+    assert!(refusal.contains("403"), "{refusal}");
     l.log_line("OPEN");
 }
 
@@ -368,6 +367,7 @@ fn max_connections_counts_sessions_and_refuses_with_429() {
         assert!(second.is_err());
         first.close(VarInt::from_u32(0), b"");
     });
-    let refusal = l.log_line("429");
-    assert!(refusal.contains("--max-connections"), "{refusal}");
+    // By its words: the start-up lines carry the port, which may contain "429".
+    let refusal = l.log_line("--max-connections");
+    assert!(refusal.contains("429"), "{refusal}");
 }
