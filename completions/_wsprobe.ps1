@@ -449,7 +449,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsprobe' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order')
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write an HTML page with every case''s verdicts, details and wire log')
-            [CompletionResult]::new('--case-timeout', '--case-timeout', [CompletionResultType]::ParameterName, 'A case still running after this long is cut off and FAILED (Autobahn''s own waits end every case sooner against a server that answers)')
+            [CompletionResult]::new('--case-timeout', '--case-timeout', [CompletionResultType]::ParameterName, 'A case still running after this long is cut off and FAILED (never before the case''s own wait: up to 480 s in 12.x/13.x)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the event lines on stderr')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request')
             [CompletionResult]::new('--location', '--location', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request')

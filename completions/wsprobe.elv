@@ -435,7 +435,7 @@ set edit:completion:arg-completer[wsprobe] = {|@words|
             cand -j 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order'
             cand --parallel 'Cases run at a time (the 9.x cases always run one at a time); 1: all in order'
             cand --report 'Also write an HTML page with every case''s verdicts, details and wire log'
-            cand --case-timeout 'A case still running after this long is cut off and FAILED (Autobahn''s own waits end every case sooner against a server that answers)'
+            cand --case-timeout 'A case still running after this long is cut off and FAILED (never before the case''s own wait: up to 480 s in 12.x/13.x)'
             cand --color 'When to colour the event lines on stderr'
             cand -L 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
             cand --location 'Follow redirects (301, 302, 303, 307, 308) of the upgrade request'
