@@ -64,7 +64,7 @@ const OFFERS: [&[Offer]; 7] = [
 pub fn payloads() -> Vec<Case> {
     let mut cases = Vec::new();
     for (j, set) in SETS.iter().enumerate() {
-        cases.extend(group(&format!("12.{}", j + 1), *set, &OFFERS[0]));
+        cases.extend(group(&format!("12.{}", j + 1), *set, OFFERS[0]));
     }
     cases
 }
