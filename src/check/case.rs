@@ -179,6 +179,55 @@ pub enum OnMessage {
         count: u32,
         binary: bool,
     },
+    /// The 12.x/13.x cases: `count` round trips of compressed messages of `len` units (bytes,
+    /// or characters of a text corpus) taken in turn from `corpus`, each sent in frames of
+    /// `fragment` compressed bytes (0: one frame); UNIMPLEMENTED when the server declines
+    /// every permessage-deflate offer.
+    Echoes {
+        corpus: Corpus,
+        len: usize,
+        count: u32,
+        fragment: usize,
+    },
+}
+
+/// The five payload sets of the compression cases (Autobahn's test data files, whose shape
+/// `corpus.rs` generates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Corpus {
+    Json,
+    Picture,
+    Faust,
+    Html,
+    Pdf,
+}
+
+/// One permessage-deflate offer of Autobahn's client (its `PerMessageDeflateOffer` with the
+/// defaults it keeps: the client accepts no context takeover and any window for itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    /// Ask for `server_no_context_takeover`.
+    pub no_context_takeover: bool,
+    /// Ask for `server_max_window_bits=N` (0: not asked).
+    pub max_window_bits: u8,
+}
+
+impl Offer {
+    /// As written in `Sec-WebSocket-Extensions`, in Autobahn's order of parameters.
+    pub fn header(&self) -> String {
+        let mut s =
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits".to_owned();
+        if self.no_context_takeover {
+            s.push_str("; server_no_context_takeover");
+        }
+        if self.max_window_bits != 0 {
+            s.push_str(&format!(
+                "; server_max_window_bits={}",
+                self.max_window_bits
+            ));
+        }
+        s
+    }
 }
 
 /// How the verdicts are finished after Autobahn's general rule.
@@ -211,6 +260,8 @@ pub struct Case {
     pub rule: Rule,
     /// The prober sends no close of its own when the events match (the close cases).
     pub suppress_close: bool,
+    /// The permessage-deflate offers of the opening handshake (none: no extension offered).
+    pub offers: Vec<Offer>,
 }
 
 impl Case {
@@ -225,6 +276,7 @@ impl Case {
             on_message: OnMessage::Record,
             rule: Rule::Plain,
             suppress_close: false,
+            offers: Vec::new(),
         }
     }
 
@@ -250,6 +302,11 @@ impl Case {
 
     pub fn suppress_close(mut self) -> Case {
         self.suppress_close = true;
+        self
+    }
+
+    pub fn offers(mut self, offers: Vec<Offer>) -> Case {
+        self.offers = offers;
         self
     }
 

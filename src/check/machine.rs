@@ -12,13 +12,21 @@
 use std::time::{Duration, Instant};
 
 use super::case::{Case, Ev, OnMessage, Step};
+use super::echo::{Echo, Inflating};
 use super::frame::{self, Out, Piece, Reader};
+use super::utf8::Utf8;
+use crate::value::deflate::Negotiated;
+use crate::wire::deflate::codec::Inflater;
 
 /// Autobahn's `closeHandshakeTimeout` and `serverConnectionDropTimeout`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How many lines of a case's wire log are kept.
 const WIRE_LOG: usize = 400;
+
+/// The most a compressed message may inflate to (Autobahn sets no limit; this one only keeps
+/// a bomb from taking the machine's memory).
+const INFLATE_LIMIT: usize = 256 << 20;
 
 /// The close codes a close frame may carry (RFC 6455 7.4.1 and 3000–4999).
 const ALLOWED: [u16; 9] = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011];
@@ -106,6 +114,14 @@ pub struct Machine<'c> {
     round_trips: u32,
     /// The frame being written in pieces (6.4.3/6.4.4): its mask key and bytes written.
     pending: Option<([u8; 4], usize)>,
+    /// permessage-deflate was negotiated: the server's messages with RSV1 are inflated.
+    inflater: Option<Inflating>,
+    /// The message being received is compressed.
+    compressed: bool,
+    /// A compression case's round trips (when the server accepted an offer).
+    echo: Option<Echo>,
+    /// A compression case whose offers the server declined (Autobahn's UNIMPLEMENTED).
+    pub unimplemented: bool,
 }
 
 impl<'c> Machine<'c> {
@@ -136,6 +152,24 @@ impl<'c> Machine<'c> {
             utf8: None,
             round_trips: 0,
             pending: None,
+            inflater: None,
+            compressed: false,
+            echo: None,
+            unimplemented: false,
+        }
+    }
+
+    /// What the opening handshake negotiated (before `start`).
+    pub fn negotiated(&mut self, n: Negotiated) {
+        self.inflater = Some(Inflating(Inflater::new(n.server_no_context_takeover)));
+        if let OnMessage::Echoes {
+            corpus,
+            len,
+            count,
+            fragment,
+        } = self.case.on_message
+        {
+            self.echo = Some(Echo::new(corpus, len, count, fragment, &n));
         }
     }
 
@@ -149,8 +183,20 @@ impl<'c> Machine<'c> {
 
     /// The connection is open: the case starts.
     pub fn start(&mut self, now: Instant) {
-        if let OnMessage::RoundTrips { .. } = self.case.on_message {
-            self.send_round_trip();
+        match self.case.on_message {
+            OnMessage::RoundTrips { .. } => self.send_round_trip(),
+            OnMessage::Echoes { .. } if self.echo.is_none() => {
+                // Autobahn's compression cases close at once when nothing was negotiated.
+                self.unimplemented = true;
+                self.send_close(Some(1000), None);
+                return;
+            }
+            OnMessage::Echoes { .. } => {
+                self.run_steps(0, now);
+                self.send_echo();
+                return;
+            }
+            _ => {}
         }
         self.run_steps(0, now);
     }
@@ -437,8 +483,16 @@ impl<'c> Machine<'c> {
             rsv: head.rsv,
             len: head.len,
         });
-        if head.rsv != 0 {
+        let compressed = self.inflater.is_some() && head.rsv == 4;
+        if head.rsv != 0 && !compressed {
             self.violation(&format!("RSV = {} and no extension negotiated", head.rsv));
+        }
+        if compressed && (head.is_control() || self.inside_message) {
+            self.violation(if head.is_control() {
+                "received compressed control frame"
+            } else {
+                "received continuation data frame with compress bit set"
+            });
         }
         if head.masked {
             self.violation("masked server-to-client frame");
@@ -480,6 +534,7 @@ impl<'c> Machine<'c> {
             self.message.clear();
             self.message_binary = head.opcode == 2;
             self.utf8 = (head.opcode == 1).then(Utf8::default);
+            self.compressed = compressed;
         }
         self.current = Some(head);
     }
@@ -490,6 +545,37 @@ impl<'c> Machine<'c> {
             self.control.extend_from_slice(data);
             return;
         }
+        if self.compressed {
+            if let Some(plain) = self.inflate(data, false) {
+                self.message_data(&plain);
+            }
+        } else {
+            self.message_data(data);
+        }
+    }
+
+    /// Inflates a piece of a compressed message (`end`: its left-off tail). A stream zlib
+    /// cannot read makes Autobahn's client throw, and Twisted then drops the connection.
+    fn inflate(&mut self, data: &[u8], end: bool) -> Option<Vec<u8>> {
+        let inflater = &mut self.inflater.as_mut()?.0;
+        let mut out = Vec::new();
+        let r = if end {
+            inflater.end(&mut out, INFLATE_LIMIT)
+        } else {
+            inflater.piece(data, &mut out, INFLATE_LIMIT)
+        };
+        if let Err(e) = r {
+            let why = format!("the compressed message cannot be inflated: {e:?}");
+            self.objections.push(why.clone());
+            self.log(Wire::Violation(why));
+            self.state = State::Closed;
+            self.cmds.push(Cmd::Drop { abort: true });
+            return None;
+        }
+        Some(out)
+    }
+
+    fn message_data(&mut self, data: &[u8]) {
         if let Some(v) = &mut self.utf8 {
             if !v.feed(data) {
                 self.invalid_payload("invalid UTF-8 in a text message");
@@ -511,6 +597,13 @@ impl<'c> Machine<'c> {
         }
         if !head.fin {
             return;
+        }
+        if self.compressed {
+            self.compressed = false;
+            match self.inflate(&[], true) {
+                Some(tail) => self.message_data(&tail),
+                None => return,
+            }
         }
         if let Some(v) = &self.utf8 {
             if !v.complete() {
@@ -582,6 +675,20 @@ impl<'c> Machine<'c> {
                 self.handler_ok = binary == want && payload.len() == len;
                 self.send_close(Some(1000), None);
             }
+            OnMessage::Echoes { .. } => {
+                let Some(echo) = &self.echo else { return };
+                if !echo.matches(&payload, binary) {
+                    self.objections
+                        .push("an echo differs from the message sent (type or bytes)".into());
+                    self.handler_ok = false;
+                    self.send_close(Some(1000), None);
+                } else if !echo.done() {
+                    self.send_echo();
+                } else {
+                    self.handler_ok = true;
+                    self.send_close(Some(1000), None);
+                }
+            }
             OnMessage::RoundTrips {
                 len,
                 count,
@@ -608,6 +715,17 @@ impl<'c> Machine<'c> {
         }
     }
 
+    /// A compression case's next message (nothing unless open, as Autobahn's `sendMessage`).
+    fn send_echo(&mut self) {
+        if self.state != State::Open {
+            return;
+        }
+        let frames = self.echo.as_mut().map(Echo::next).unwrap_or_default();
+        for f in &frames {
+            self.send_frame(f, None);
+        }
+    }
+
     /// Autobahn's `finishWhenDone`: once the events equal every expected list, close.
     fn finish_when_done(&mut self) {
         if self
@@ -622,62 +740,5 @@ impl<'c> Machine<'c> {
             let code = self.case.close.codes.first().copied();
             self.send_close(code, None);
         }
-    }
-}
-
-/// Incremental UTF-8 validation: fails as soon as no continuation can make the bytes valid.
-#[derive(Debug, Default)]
-struct Utf8 {
-    /// The bytes of an unfinished code point at the end so far.
-    pending: Vec<u8>,
-    failed: bool,
-}
-
-impl Utf8 {
-    /// Takes more bytes; false once the text is invalid.
-    fn feed(&mut self, data: &[u8]) -> bool {
-        if self.failed {
-            return false;
-        }
-        let mut bytes = std::mem::take(&mut self.pending);
-        bytes.extend_from_slice(data);
-        match std::str::from_utf8(&bytes) {
-            Ok(_) => true,
-            Err(e) => match e.error_len() {
-                Some(_) => {
-                    self.failed = true;
-                    false
-                }
-                None => {
-                    self.pending = bytes[e.valid_up_to()..].to_vec();
-                    true
-                }
-            },
-        }
-    }
-
-    /// Whether the text so far ends on a code point boundary.
-    fn complete(&self) -> bool {
-        !self.failed && self.pending.is_empty()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utf8_fails_fast_and_across_pieces() {
-        let mut v = Utf8::default();
-        assert!(v.feed(b"\xce"));
-        assert!(!v.complete());
-        assert!(v.feed(b"\xba"));
-        assert!(v.complete());
-        assert!(
-            !v.feed(b"\xf4\x90"),
-            "past U+10FFFF fails at its second byte"
-        );
-        let mut v = Utf8::default();
-        assert!(!v.feed(b"\xed\xa0"), "a surrogate fails at its second byte");
     }
 }

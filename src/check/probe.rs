@@ -11,11 +11,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use super::case::Case;
+use super::case::{Case, Offer, Step};
 use super::machine::{Cmd, Machine};
 use crate::dial::handshake::{self, ClientSettings, Timings};
 use crate::error::Failure;
 use crate::session::Conn;
+use crate::value::deflate::{parse_header, Negotiated};
 
 /// How a case's connection went.
 pub struct Run<'c> {
@@ -28,12 +29,17 @@ pub struct Run<'c> {
     pub cut_off: bool,
 }
 
-/// Opens a connection and performs the upgrade; the bytes read past the response head are
-/// returned with the stream (they are the server's first frames).
-pub async fn open(
-    settings: &ClientSettings,
-    conn: &Conn,
-) -> Result<(crate::wire::transport::Transport, Vec<u8>)> {
+/// What an opening handshake gave: the stream, the bytes read past the response head (the
+/// server's first frames), and what permessage-deflate the server accepted.
+type Opened = (
+    crate::wire::transport::Transport,
+    Vec<u8>,
+    Option<Negotiated>,
+);
+
+/// Opens a connection and performs the upgrade, offering permessage-deflate as `offers` say
+/// (nothing when empty).
+pub async fn open(settings: &ClientSettings, conn: &Conn, offers: &[Offer]) -> Result<Opened> {
     let mut timings = Timings::default();
     let mut stream = handshake::open(settings, &settings.url, &mut timings, conn).await?;
     let request = settings.request(&settings.url)?;
@@ -54,6 +60,13 @@ pub async fn open(
         head.push_str(": ");
         head.push_str(&String::from_utf8_lossy(value.as_bytes()));
         head.push_str("\r\n");
+    }
+    if !offers.is_empty() {
+        let offered: Vec<String> = offers.iter().map(Offer::header).collect();
+        head.push_str(&format!(
+            "Sec-WebSocket-Extensions: {}\r\n",
+            offered.join(", ")
+        ));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await?;
@@ -77,12 +90,18 @@ pub async fn open(
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    check_response(&buf[..end], &key, settings)?;
-    Ok((stream, buf[end..].to_vec()))
+    let negotiated = check_response(&buf[..end], &key, settings, !offers.is_empty())?;
+    Ok((stream, buf[end..].to_vec(), negotiated))
 }
 
-/// The 101 answer with the right Sec-WebSocket-Accept, or a connect failure saying why.
-fn check_response(head: &[u8], key: &str, settings: &ClientSettings) -> Result<()> {
+/// The 101 answer with the right Sec-WebSocket-Accept, or a connect failure saying why; and
+/// what permessage-deflate it accepted, read as Autobahn's client reads it.
+fn check_response(
+    head: &[u8],
+    key: &str,
+    settings: &ClientSettings,
+    offered: bool,
+) -> Result<Option<Negotiated>> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut resp = httparse::Response::new(&mut headers);
     resp.parse(head).map_err(|e| {
@@ -113,7 +132,60 @@ fn check_response(head: &[u8], key: &str, settings: &ClientSettings) -> Result<(
         )
         .into());
     }
-    Ok(())
+    let answers: Vec<String> = resp
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
+        .map(|h| String::from_utf8_lossy(h.value).into_owned())
+        .collect();
+    match answers.as_slice() {
+        [] => Ok(None),
+        [one] if offered => accepted(one).map(Some).map_err(|why| {
+            Failure::connect(format!(
+                "the server's Sec-WebSocket-Extensions ({one}): {why}"
+            ))
+            .into()
+        }),
+        [_] => {
+            Err(Failure::connect("the server accepted an extension that was not offered").into())
+        }
+        _ => Err(Failure::connect(
+            "Sec-WebSocket-Extensions appears more than once in the server's answer",
+        )
+        .into()),
+    }
+}
+
+/// Autobahn's client's reading of the server's answer to its offers: one permessage-deflate
+/// with well-formed parameters, whatever their values (its acceptor takes any answer).
+fn accepted(value: &str) -> std::result::Result<Negotiated, String> {
+    let exts = parse_header(value)?;
+    let [ext] = exts.as_slice() else {
+        return Err("more than one extension".into());
+    };
+    if ext.name != "permessage-deflate" {
+        return Err(format!("'{}' was not offered", ext.name));
+    }
+    let mut n = Negotiated {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 15,
+        client_max_window_bits: 15,
+    };
+    let bits = |v: Option<&str>| match v.and_then(|v| v.trim_matches('"').parse::<u8>().ok()) {
+        Some(b @ 8..=15) => Ok(b),
+        _ => Err(format!("a window size of {v:?}")),
+    };
+    for (name, v) in &ext.params {
+        match (name.as_str(), v.as_deref()) {
+            ("server_no_context_takeover", None) => n.server_no_context_takeover = true,
+            ("client_no_context_takeover", None) => n.client_no_context_takeover = true,
+            ("server_max_window_bits", v) => n.server_max_window_bits = bits(v)?,
+            ("client_max_window_bits", v) => n.client_max_window_bits = bits(v)?,
+            (name, _) => return Err(format!("illegal parameter {name}")),
+        }
+    }
+    Ok(n)
 }
 
 /// Runs one case: connect, play, record, until the connection is gone (or `cap` passed).
@@ -123,7 +195,7 @@ pub async fn run<'c>(
     conn: &Conn,
     cap: Duration,
 ) -> Run<'c> {
-    let opened = tokio::time::timeout(settings.connect_timeout, open(settings, conn))
+    let opened = tokio::time::timeout(settings.connect_timeout, open(settings, conn, &case.offers))
         .await
         .unwrap_or_else(|_| {
             Err(Failure::connect(format!(
@@ -132,7 +204,7 @@ pub async fn run<'c>(
             ))
             .into())
         });
-    let (stream, early) = match opened {
+    let (stream, early, negotiated) = match opened {
         Ok(s) => s,
         Err(e) => {
             return Run {
@@ -145,7 +217,20 @@ pub async fn run<'c>(
     };
     let started = Instant::now();
     let mut machine = Machine::new(case);
-    let cut_off = play(&mut machine, stream, early, started + cap).await;
+    if let Some(n) = negotiated {
+        machine.negotiated(n);
+    }
+    // A case's own wait (the compression cases wait up to 480 s) is never cut short.
+    let own = case
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::CloseAfter(d) | Step::KillAfter(d) => Some(*d + Duration::from_secs(5)),
+            _ => None,
+        })
+        .max()
+        .unwrap_or_default();
+    let cut_off = play(&mut machine, stream, early, started + cap.max(own)).await;
     Run {
         machine: Some(machine),
         handshake_error: None,

@@ -24,6 +24,8 @@ fn group_name(group: &str) -> &'static str {
         "7" => "Close Handling",
         "9" => "Limits/Performance",
         "10" => "Auto-Fragmentation",
+        "12" => "WebSocket Compression (different payloads)",
+        "13" => "WebSocket Compression (different parameters)",
         _ => "Other",
     }
 }
@@ -78,6 +80,9 @@ pub fn what_was_expected(case: &Case) -> String {
             format!("the {kind} message echoed ({})", render::size(len))
         }
         OnMessage::RoundTrips { count, .. } => format!("all {count} messages echoed in time"),
+        OnMessage::Echoes { count, .. } => format!(
+            "permessage-deflate accepted, then all {count} messages echoed as sent, in time"
+        ),
     };
     let codes: Vec<String> = case.close.codes.iter().map(u16::to_string).collect();
     let close = if case.close.closed_by_me {
@@ -97,6 +102,7 @@ pub fn what_was_expected(case: &Case) -> String {
 /// What came back, in words: events, the frames the prober objected to, how it closed.
 pub fn what_happened(m: &Machine<'_>, cut_off: bool) -> String {
     let mut s = match m.received.is_empty() && m.handler_ok {
+        _ if m.unimplemented => "the server accepted no permessage-deflate offer".to_owned(),
         true => "the echo".to_owned(),
         false => events_words(&m.received),
     };

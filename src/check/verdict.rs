@@ -30,6 +30,7 @@ pub fn judge(case: &Case, m: Option<&Machine<'_>>) -> Verdicts {
             .iter()
             .find(|(_, events)| *events == m.received)
             .map_or(Behavior::Failed, |(b, _)| *b),
+        OnMessage::Echoes { .. } if m.unimplemented => Behavior::Unimplemented,
         _ if m.handler_ok => Behavior::Ok,
         _ => Behavior::Failed,
     };

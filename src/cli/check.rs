@@ -10,15 +10,19 @@ use crate::value::{parse_positive_duration, WsUrl};
 const CHECK_AFTER_HELP: &str = "\
 Runs the cases of the Autobahn|Testsuite fuzzingclient (RFC 6455: 1.x framing, 2.x pings, 3.x
 reserved bits, 4.x opcodes, 5.x fragmentation, 6.x UTF-8, 7.x closing, 9.x limits, 10.x
-auto-fragmentation; 301 cases, Autobahn's ids, payloads and waits) against the server at URL,
-which should echo every message with its type, and gives each case Autobahn's verdicts:
-behavior (OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED) and behaviorClose (OK, WRONG
-CODE, UNCLEAN, FAILED BY CLIENT, FAILED). The permessage-deflate cases (12.x, 13.x) are not
-implemented.
+auto-fragmentation; RFC 7692: 12.x and 13.x permessage-deflate; 517 cases, Autobahn's ids,
+offers, payloads and waits) against the server at URL, which should echo every message with
+its type, and gives each case Autobahn's verdicts: behavior (OK, NON-STRICT, INFORMATIONAL,
+UNIMPLEMENTED, FAILED) and behaviorClose (OK, WRONG CODE, UNCLEAN, FAILED BY CLIENT, FAILED).
+check makes its own permessage-deflate offers (Autobahn's, per case in 12.x and 13.x; a server
+that accepts none is UNIMPLEMENTED there), so --deflate is refused. The payloads of 12.x and
+13.x are generated with the size and kind of Autobahn's data files; a verdict depends only on
+every message coming back as sent.
 
 Each case is its own connection, judged only on what happens on it. Cases run --parallel at
-a time, except the 9.x cases (large messages and round trips, the load), which run one at a
-time beside the others; --parallel 1 runs every case in order, as Autobahn does.
+a time, except the 9.x cases (large messages and round trips, the load) and the 12.x/13.x
+cases (1000 compressed round trips each), which run one at a time, each kind beside the
+others; --parallel 1 runs every case in order, as Autobahn does.
 
 Exit status: 0 no case FAILED; 5 some case FAILED (with --strict: or was NON-STRICT or
 UNIMPLEMENTED); 3 the server could not be reached; 2 usage error.";
@@ -58,7 +62,7 @@ pub struct CheckArgs {
     #[arg(long, help_heading = "Cases")]
     pub strict: bool,
 
-    /// Cases run at a time (the 9.x cases always run one at a time); 1: all in order
+    /// Cases run at a time (the 9.x and the 12.x/13.x cases always one at a time); 1: all in order
     #[arg(short = 'j', long, value_name = "N", default_value = "8", value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Cases")]
     pub parallel: u16,
 
@@ -66,8 +70,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE.html", help_heading = "Output")]
     pub report: Option<std::path::PathBuf>,
 
-    /// A case still running after this long is cut off and FAILED (Autobahn's own waits
-    /// end every case sooner against a server that answers)
+    /// A case still running after this long is cut off and FAILED (never before the case's
+    /// own wait: up to 480 s in 12.x/13.x)
     #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_positive_duration, help_heading = "Cases")]
     pub case_timeout: Duration,
 }

@@ -33,7 +33,7 @@ pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
     }
     if args.handshake.deflate.is_some() {
         return Err(Failure::usage(
-            "check offers no extension: the permessage-deflate cases (12.x, 13.x) are not implemented",
+            "check makes its own permessage-deflate offers: Autobahn's, case by case in 12.x and 13.x (and none in the others)",
         )
         .hint("leave out --deflate")
         .into());
@@ -45,7 +45,7 @@ pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
         })?;
     }
     let mut settings = client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?;
-    // The prober speaks plain RFC 6455: no extension is offered (12.x/13.x are not run).
+    // The prober makes its own offers (12.x/13.x: Autobahn's, per case; elsewhere none).
     settings.deflate = None;
     settings.check_tls()?;
     Ok(CheckRun {

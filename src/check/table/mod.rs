@@ -1,9 +1,10 @@
 //! The case table: every case of the Autobahn fuzzingclient that `check` runs, with
 //! Autobahn's ids, payloads, chopping and waits, one function per family. The facts (what is
 //! sent, what is expected, how long to wait) are Autobahn's (autobahntestsuite 25.10.1,
-//! `autobahntestsuite/case/`); permessage-deflate (12.x, 13.x) is not in the table.
+//! `autobahntestsuite/case/`).
 
 mod closing;
+mod deflate;
 mod fragmentation;
 mod utf8;
 
@@ -22,6 +23,8 @@ pub fn all() -> Vec<Case> {
     cases.extend(closing::cases());
     cases.extend(limits());
     cases.extend(auto_fragmentation());
+    cases.extend(deflate::payloads());
+    cases.extend(deflate::parameters());
     cases
 }
 
@@ -414,10 +417,10 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate ids");
-        // Autobahn's 517 cases less the 216 of 12.x and 13.x.
-        assert_eq!(n, 301);
+        assert_eq!(n, 517, "Autobahn's 517 cases");
         for id in [
             "1.1.8", "2.11", "3.7", "4.2.5", "5.20", "6.23.7", "7.13.2", "9.8.6", "10.1.1",
+            "12.1.1", "12.5.18", "13.7.18",
         ] {
             assert!(ids.contains(&id), "{id} missing");
         }
