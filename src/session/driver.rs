@@ -308,15 +308,18 @@ where
             }
         };
         let reply = match msg {
+            // The reply wait is told after the handler, which may mark the message as no reply.
             Message::Text(t) => {
                 conn.message(Dir::In, MsgType::Text, t.as_bytes());
+                let reply = inbound.message(Message::Text(t));
                 arrived.notify_one();
-                inbound.message(Message::Text(t))
+                reply
             }
             Message::Binary(b) => {
                 conn.message(Dir::In, MsgType::Binary, &b);
+                let reply = inbound.message(Message::Binary(b));
                 arrived.notify_one();
-                inbound.message(Message::Binary(b))
+                reply
             }
             Message::Ping(p) => {
                 conn.ping(Dir::In, &p);
@@ -400,7 +403,8 @@ where
     let mut finish: Option<Close> = None;
     // The input has ended: waiting for the peer's replies until this deadline (moved on by
     // every message that arrives).
-    let mut replies_by: Option<Instant> = None;
+    // The reply wait's deadline, and the replies counted when it was last moved.
+    let mut replies_by: Option<(Instant, u64)> = None;
     loop {
         // Only looked at while a Finish waits: this loop runs once per batch.
         let drained = finish.is_some()
@@ -529,7 +533,7 @@ async fn data_over<S>(
     sink: &Sink<S>,
     conn: &Conn,
     opts: &DriveOpts,
-    replies_by: &mut Option<Instant>,
+    replies_by: &mut Option<(Instant, u64)>,
 ) -> Option<WriterEnd>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -538,7 +542,7 @@ where
     if opts.reply_wait.is_zero() {
         return Some(close(sink, conn, c, opts.close_timeout).await);
     }
-    *replies_by = Some(deadline_after(opts.reply_wait));
+    *replies_by = Some((deadline_after(opts.reply_wait), replies(conn)));
     None
 }
 
@@ -572,8 +576,14 @@ where
 
 /// Resolves once as many replies have been received as messages were sent, or when `deadline`
 /// passes (a message the handler marked as answering nothing is no reply);
-/// every message that arrives moves the deadline `wait` further.
-async fn replies_in(conn: &Conn, arrived: &Notify, deadline: &mut Option<Instant>, wait: Duration) {
+/// every reply that arrives moves the deadline `wait` further. A protocol's own traffic (a
+/// Socket.IO ping, a STOMP heart-beat) is no reply, so it does not keep the wait open.
+async fn replies_in(
+    conn: &Conn,
+    arrived: &Notify,
+    deadline: &mut Option<(Instant, u64)>,
+    wait: Duration,
+) {
     loop {
         {
             let st = conn.state();
@@ -581,12 +591,23 @@ async fn replies_in(conn: &Conn, arrived: &Notify, deadline: &mut Option<Instant
                 return;
             }
         }
-        let Some(by) = *deadline else { return };
+        let Some((by, seen)) = *deadline else { return };
         tokio::select! {
-            () = arrived.notified() => *deadline = Some(deadline_after(wait)),
+            () = arrived.notified() => {
+                let now = replies(conn);
+                if now > seen {
+                    *deadline = Some((deadline_after(wait), now));
+                }
+            }
             () = tokio::time::sleep_until(by) => return,
         }
     }
+}
+
+/// The messages received that answer something (all but those a handler marked as none).
+fn replies(conn: &Conn) -> u64 {
+    let st = conn.state();
+    st.msgs_in.saturating_sub(st.not_replies)
 }
 
 /// `now + d`, saturating far in the future instead of overflowing.

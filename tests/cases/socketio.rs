@@ -67,6 +67,22 @@ fn every_engine_io_ping_is_answered_with_a_pong() {
 }
 
 #[test]
+fn the_servers_pings_do_not_keep_the_reply_wait_open() {
+    // An event the server never answers, while it pings every 150ms: once the input has
+    // ended, the run closes --reply-timeout after the last reply (pings are none), as it
+    // does on a plain WebSocket, instead of waiting for ever.
+    let s = peer();
+    let stderr = wsprobe()
+        .args(["--socketio", "--reply-timeout", "500ms", &s.url])
+        .write_stdin("[\"quiet\"]\n")
+        .timeout(Duration::from_secs(15))
+        .assert()
+        .code(0)
+        .stderr_text();
+    assert!(stderr.contains("CLOSED 1000"), "{stderr}");
+}
+
+#[test]
 fn a_server_that_stops_pinging_is_dead_exit_4() {
     let s = server(Shape {
         ping_interval: Duration::from_millis(200),

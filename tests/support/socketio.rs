@@ -242,6 +242,8 @@ async fn event(text: &str, tx: &mpsc::UnboundedSender<Message>) {
             "ask" => {
                 let _ = tx.send(Message::text(format!(r#"42{ns}7["question"]"#)));
             }
+            // Heard, never answered (its pings go on).
+            "quiet" => {}
             "file" => {
                 let _ = tx.send(Message::text(format!(
                     r#"451-{ns}["file",{{"_placeholder":true,"num":0}}]"#

@@ -76,6 +76,16 @@ impl<H: Inbound> Session<H> {
     fn text(&mut self, text: &str) -> anyhow::Result<Option<Message>> {
         let flavor = self.shared.flavor();
         let msg = Msg::decode(flavor, text).map_err(|e| not_graphql(text, flavor, &e))?;
+        if matches!(
+            msg,
+            Msg::ConnectionAck(_) | Msg::KeepAlive | Msg::Ping(_) | Msg::Pong(_)
+        ) {
+            // The protocol's own traffic answers nothing of ours: it does not keep the wait
+            // for replies open.
+            if let Some(conn) = self.shared.conn() {
+                conn.state().not_replies += 1;
+            }
+        }
         match msg {
             Msg::ConnectionAck(payload) => {
                 self.handshake.disarm();

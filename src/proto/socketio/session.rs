@@ -79,6 +79,11 @@ impl<H: Inbound> Session<H> {
             Engine::Open(json) => self.open(json).map(Some),
             Engine::Ping(data) => {
                 self.heartbeat.kick();
+                // The protocol's own heartbeat answers nothing of ours: it does not keep the
+                // wait for replies open.
+                if let Some(conn) = self.shared.conn() {
+                    conn.state().not_replies += 1;
+                }
                 if self.shared.conn().is_some_and(|c| c.sink().wants_control()) {
                     self.shared.emit(&Pinged);
                 }
