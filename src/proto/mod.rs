@@ -97,7 +97,7 @@ impl Speaker {
                 control: control.clone(),
             },
             Some(Protocol::SockJs { session, inner }) => Speaker::SockJs {
-                shared: sockjs::Shared::new(session.clone()),
+                shared: sockjs::Shared::new(session.clone(), inner.is_none()),
                 inner: Box::new(Speaker::new(inner.as_deref(), control)),
                 control: control.clone(),
             },
@@ -156,7 +156,7 @@ impl Speaker {
                 conn.protocol_speaks();
                 shared.attach(conn);
             }
-            // Raw messages in SockJS are shown as the messages they are.
+            // Raw messages in SockJS are shown as the messages they are (sockjs::Shared).
             Speaker::SockJs { shared, inner, .. } => {
                 shared.attach(conn);
                 inner.attach_shared(conn);

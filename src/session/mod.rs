@@ -620,6 +620,14 @@ impl Conn {
         }
     }
 
+    /// A message carried inside a layer's own (each message of SockJS's `a[…]`), shown as the
+    /// message it is (the layer's frames only with `-vv`); not counted again.
+    pub fn carried_message(&self, dir: Dir, payload: &str) {
+        if self.sink.wants_messages(dir) {
+            self.show_message(dir, MsgType::Text, payload.as_bytes(), None);
+        }
+    }
+
     fn show_message(&self, dir: Dir, kind: MsgType, payload: &[u8], compressed: Option<usize>) {
         let data = match kind {
             MsgType::Text => Data::Text(std::str::from_utf8(payload).unwrap_or_default()),

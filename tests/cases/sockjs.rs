@@ -34,6 +34,46 @@ fn raw_messages_travel_inside_sockjs_frames() {
 }
 
 #[test]
+fn json_shows_the_messages_sockjs_carries_and_vv_its_frames_too() {
+    let s = peer();
+    let url = format!("{}echo", s.url);
+    let messages = |args: &[&str]| -> Vec<(String, String)> {
+        let out = wsprobe()
+            .args(args)
+            .arg(&url)
+            .write_stdin("hi\n")
+            .assert()
+            .code(0);
+        json_lines(&out.get_output().stdout)
+            .into_iter()
+            .filter(|e| e["event"] == "message")
+            .map(|e| {
+                (
+                    e["dir"].as_str().unwrap_or_default().to_owned(),
+                    e["data"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // --json: the message as the page's SockJS onmessage sees it, not the a[…] frame.
+    let plain = messages(&["--sockjs", "--json"]);
+    assert_eq!(plain, [("in".to_owned(), "hi".to_owned())], "{plain:?}");
+    // -vv: the frames on the WebSocket too, both ways.
+    let frames = messages(&["--sockjs", "--json", "-vv"]);
+    for (dir, data) in [
+        ("out", "hi"),
+        ("out", "[\"hi\"]"),
+        ("in", "a[\"hi\"]"),
+        ("in", "hi"),
+    ] {
+        assert!(
+            frames.contains(&(dir.to_owned(), data.to_owned())),
+            "{dir} {data}: {frames:?}"
+        );
+    }
+}
+
+#[test]
 fn the_sockjs_close_is_shown_as_closing_and_closed_with_its_code_and_reason() {
     let s = peer();
     let url = format!("{}echo", s.url);

@@ -35,21 +35,35 @@ pub enum Stage {
 pub struct Shared {
     /// `<server>/<session>`, as in the URL.
     pub session: String,
+    /// Raw messages travel in SockJS (no protocol above): each is shown as a message.
+    raw_above: bool,
     conn: Mutex<Option<Arc<Conn>>>,
     stage: watch::Sender<Stage>,
 }
 
 impl Shared {
-    pub fn new(session: String) -> Arc<Shared> {
+    pub fn new(session: String, raw_above: bool) -> Arc<Shared> {
         Arc::new(Shared {
             session,
+            raw_above,
             conn: Mutex::new(None),
             stage: watch::Sender::new(Stage::Waiting),
         })
     }
 
+    /// The connection; SockJS's frames stand for the messages they carry (`-vv` shows them).
     pub fn attach(&self, conn: &Arc<Conn>) {
+        conn.protocol_speaks();
         *lock(&self.conn) = Some(conn.clone());
+    }
+
+    /// A raw message that travels in SockJS, shown as the message it is.
+    fn carried(&self, dir: crate::session::Dir, text: &str) {
+        if self.raw_above {
+            if let Some(c) = self.conn() {
+                c.carried_message(dir, text);
+            }
+        }
     }
 
     fn conn(&self) -> Option<Arc<Conn>> {

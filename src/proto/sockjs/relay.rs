@@ -49,7 +49,10 @@ pub async fn relay(
         // sends them (and the driver's reply count stays one for one).
         let msgs: Batch = texts
             .into_iter()
-            .map(|t| Message::text(encode([t])))
+            .map(|t| {
+                shared.carried(crate::session::Dir::Out, t);
+                Message::text(encode([t]))
+            })
             .collect();
         if out.send(msgs).await.is_err() {
             return;

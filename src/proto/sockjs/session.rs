@@ -76,6 +76,7 @@ impl<H: Inbound> Session<H> {
             Frame::Messages(msgs) => {
                 let mut replies = Vec::new();
                 for m in msgs {
+                    self.shared.carried(crate::session::Dir::In, &m);
                     if let Some(Message::Text(r)) = self.inner.message(Message::text(m))? {
                         replies.push(r.as_str().to_owned());
                     }
