@@ -229,6 +229,26 @@ impl Speaker {
         }
     }
 
+    /// The interactive session's first hint: what a typed line is.
+    pub fn typing_hint(&self) -> &'static str {
+        match self {
+            Speaker::Raw => "Type a message and press Enter; /help lists the commands.",
+            Speaker::SocketIo { .. } => {
+                "Type an event as a JSON array, [\"chat\",\"hi\"], or /emit chat hi; /help lists the commands."
+            }
+            Speaker::GraphQl { .. } => {
+                "Type an operation, { hello }, or /subscribe { greetings }; /help lists the commands."
+            }
+            Speaker::Stomp { shared, .. } if shared.plan.destination.is_some() => {
+                "Type a body to SEND it to --destination, or /send DEST BODY; /help lists the commands."
+            }
+            Speaker::Stomp { .. } => {
+                "/send DEST BODY sends, /subscribe DEST subscribes; /help lists the commands."
+            }
+            Speaker::SockJs { inner, .. } => inner.typing_hint(),
+        }
+    }
+
     /// Whether STOMP is spoken (beneath SockJS too): `/subscribe` is then STOMP's.
     pub fn is_stomp(&self) -> bool {
         match self {

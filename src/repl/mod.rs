@@ -174,7 +174,7 @@ pub async fn run(plan: ConnectPlan, session: SessionPlan) -> Result<ExitCode> {
             *shared.deflate.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(connected.deflate.clone());
             if !piped {
-                printer.line("Type a message and press Enter; /help lists the commands.");
+                printer.line(shared.speaker.typing_hint());
             }
             shared.opened.send_replace(true);
         },

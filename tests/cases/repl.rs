@@ -690,3 +690,17 @@ fn sigterm_closes_the_session_politely_and_exits_143() {
         "the server saw no close frame"
     );
 }
+
+#[test]
+fn a_protocols_session_says_what_a_typed_line_is() {
+    let server = crate::support::socketio::server(crate::support::socketio::Shape::default());
+    let home = tempfile::tempdir().unwrap();
+    let mut s = repl(&server.url, &["--socketio"], home.path());
+    expect(&mut s, "Type an event as a JSON array");
+    expect(&mut s, "CONNECTED namespace /");
+    s.send_line(r#"["echo","hi"]"#).unwrap();
+    expect(&mut s, r#"< ["echo","hi"]"#);
+    s.send_line("/quit").unwrap();
+    expect(&mut s, "CLOSED 1000");
+    assert_eq!(exit_code(&mut s), 0);
+}
