@@ -376,3 +376,20 @@ fn the_interactive_session_runs_operations_and_completes_them() {
     // What the server had in flight when we stopped it is no protocol error.
     assert!(!stderr.contains("ERROR protocol"), "{stderr}");
 }
+
+#[test]
+fn the_interactive_session_with_verbose_shows_the_servers_complete() {
+    let s = server(Shape::default());
+    let out = wsprobe()
+        .args(["--graphql", "-i", "-v", &s.url])
+        .write_stdin("subscription { greetings }\n")
+        .timeout(std::time::Duration::from_secs(15))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("COMPLETE operation 1 completed by the server after 3 result(s)"),
+        "{stderr}"
+    );
+}

@@ -152,7 +152,8 @@ impl<H: Inbound> Session<H> {
             Msg::Complete { id } => {
                 // After our own stop the server may still say complete: nothing to show.
                 if let Some(op) = self.shared.ended(&id) {
-                    if self.shows(Dir::In) {
+                    // -v in the interactive session too, whose view shows the results itself.
+                    if self.shows(Dir::In) || self.shows_control() {
                         self.shared.emit(&Completed {
                             id: &id,
                             initiator: Side::Remote,
