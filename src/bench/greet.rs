@@ -47,8 +47,12 @@ pub async fn greet(
                 Message::Text(_) | Message::Binary(_) => msg,
                 Message::Close(f) => {
                     let code = f.map_or(1005, |f| u16::from(f.code));
+                    let meaning = x
+                        .close_meaning(code)
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default();
                     return Err(Failure::connect(format!(
-                        "the server closed the connection ({code}) during the {name} handshake"
+                        "the server closed the connection ({code}) during the {name} handshake{meaning}"
                     ))
                     .into());
                 }

@@ -48,6 +48,11 @@ pub trait Exchange: Send {
     fn handshake(&mut self, msg: Message) -> Result<Step>;
     /// A message received during the load. An error ends the connection (counted by kind).
     fn heard(&mut self, msg: &Message) -> Result<Heard>;
+    /// What the server meant by closing with `code` during the handshake, in words, when the
+    /// protocol has words for it (GraphQL's 4403: check --init).
+    fn close_meaning(&self, _code: u16) -> Option<&'static str> {
+        None
+    }
 }
 
 /// How far the handshake is after a message.

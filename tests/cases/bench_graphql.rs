@@ -109,6 +109,25 @@ fn an_operation_that_fails_and_a_refused_init_are_told_in_the_servers_words() {
         stderr.contains("the GraphQL server refused connection_init: a valid token is required"),
         "{stderr}"
     );
+    // graphql-ws closes 4403 instead: the code in words, as connect says it.
+    let peer = server(Shape::default());
+    let (code, _, stderr) = bench_json(&[
+        "--graphql",
+        "--init",
+        r#"{"token":"bad"}"#,
+        &peer.url,
+        "--payload",
+        "{ hello }",
+        "-c",
+        "1",
+        "-d",
+        "300ms",
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("(4403) during the graphql-transport-ws handshake: Forbidden: the server refused connection_init (its onConnect said no): check --init"),
+        "{stderr}"
+    );
 }
 
 #[test]

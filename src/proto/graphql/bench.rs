@@ -131,6 +131,14 @@ impl Conn {
 }
 
 impl Exchange for Conn {
+    fn close_meaning(&self, code: u16) -> Option<&'static str> {
+        super::closes::meaning(code).or(
+            // A stock subscriptions-transport-ws server, offered graphql-transport-ws.
+            (code == 1002 && self.run.flavor == Flavor::TransportWs)
+                .then_some(super::closes::LEGACY_REFUSAL),
+        )
+    }
+
     fn hello(&mut self) -> Vec<Message> {
         // The client speaks first.
         vec![Message::text(

@@ -8,7 +8,7 @@ use crate::session::{Conn, Event};
 
 /// What a stock subscriptions-transport-ws server does when its WebSocket library picked the
 /// first subprotocol offered, graphql-transport-ws.
-const LEGACY_REFUSAL: &str = "Protocol error before connection_ack: a subscriptions-transport-ws server closes so when the subprotocol picked is graphql-transport-ws; -s graphql-ws offers only the legacy one";
+pub(super) const LEGACY_REFUSAL: &str = "Protocol error before connection_ack: a subscriptions-transport-ws server closes so when the subprotocol picked is graphql-transport-ws; -s graphql-ws offers only the legacy one";
 
 /// Tells what the connection's close code meant, when it is one of the protocol's.
 pub fn explain(conn: &Conn, code: u16, shared: &Shared) {
