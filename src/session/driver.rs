@@ -638,6 +638,14 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     conn.sent_through(false);
+    let farewell = conn.state().farewell.take();
+    if let Some(msg) = farewell {
+        // A protocol's goodbye (STOMP's DISCONNECT) before the close; bounded like the close.
+        let send = async { sink.lock().await.send(msg.clone()).await };
+        if let Ok(Ok(())) = tokio::time::timeout(limit, send).await {
+            track_out(conn, &msg);
+        }
+    }
     conn.closing(Side::Local, c.code, &c.reason);
     let frame = CloseFrame {
         code: CloseCode::from(c.code),

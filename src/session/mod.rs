@@ -381,6 +381,9 @@ pub struct ConnState {
     /// Of those, the ones the inbound handler found to answer nothing of ours (a load
     /// generator's unmatched pushes): the wait for replies does not count them.
     pub not_replies: u64,
+    /// What a protocol says before our close frame when the run ends other than by its own
+    /// goodbye (STOMP's DISCONNECT at `-e`, `-t`, Ctrl-C): written first by the driver.
+    pub farewell: Option<tokio_tungstenite::tungstenite::Message>,
     pub bytes_in: u64,
     pub msgs_out: u64,
     pub bytes_out: u64,
@@ -441,6 +444,7 @@ impl Conn {
                 above_close: None,
                 msgs_in: 0,
                 not_replies: 0,
+                farewell: None,
                 bytes_in: 0,
                 msgs_out: 0,
                 bytes_out: 0,

@@ -181,3 +181,37 @@ fn a_server_that_is_not_sockjs_is_named() {
         run.stderr
     );
 }
+
+#[test]
+fn stomp_over_sockjs_says_disconnect_inside_sockjs_when_an_expectation_ends_the_run() {
+    let s = peer();
+    let url = format!("{}stomp", s.url);
+    let stderr = wsprobe()
+        .args([
+            "--stomp",
+            "--sockjs",
+            &url,
+            "--subscribe",
+            "/topic/greetings",
+            "--destination",
+            "/app/hello",
+            "-x",
+            "Ada",
+            "-e",
+            "Hello, Ada!",
+            "-t",
+            "10s",
+            "-vv",
+        ])
+        .assert()
+        .code(0)
+        .stderr_text();
+    // The farewell goes out as a SockJS array, as every STOMP frame does through SockJS.
+    let bye = stderr
+        .find(r#"> text 24 B ["DISCONNECT\n\n\u0000"]"#)
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let closing = stderr
+        .find("CLOSING (local)")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(bye < closing, "{stderr}");
+}

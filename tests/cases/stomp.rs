@@ -168,6 +168,40 @@ fn scripted_checks_work_on_message_bodies() {
 }
 
 #[test]
+fn a_run_ended_by_its_expectation_says_disconnect_before_the_close() {
+    // -e met (and likewise -t, Ctrl-C, /quit) ends the run before the end of input: the
+    // driver writes STOMP's DISCONNECT just before its close frame (-vv shows the raw frames).
+    let s = peer();
+    let stderr = wsprobe()
+        .args([
+            "--stomp",
+            &s.url,
+            "--subscribe",
+            "/topic/greetings",
+            "--destination",
+            "/app/hello",
+            "-x",
+            "Grace",
+            "-e",
+            "Hello, Grace!",
+            "-t",
+            "10s",
+            "-vv",
+        ])
+        .assert()
+        .code(0)
+        .stderr_text();
+    let bye = stderr
+        .find("> text 13 B DISCONNECT")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let closing = stderr
+        .find("CLOSING (local)")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(bye < closing, "{stderr}");
+    assert_eq!(stderr.matches("DISCONNECT\\n").count(), 1, "{stderr}");
+}
+
+#[test]
 fn a_refused_login_is_a_failed_connection_exit_3() {
     let s = peer();
     let run = run_open_stdin(

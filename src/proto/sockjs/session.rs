@@ -20,6 +20,8 @@ pub struct Session<H> {
     inner: H,
     shared: Arc<Shared>,
     control: ControlTx,
+    /// The layer above's farewell (STOMP's DISCONNECT) is wrapped in a SockJS array.
+    farewell_wrapped: bool,
 }
 
 impl<H> Session<H> {
@@ -28,6 +30,7 @@ impl<H> Session<H> {
             inner,
             shared,
             control,
+            farewell_wrapped: false,
         }
     }
 
@@ -37,6 +40,20 @@ impl<H> Session<H> {
 
     pub fn into_inner(self) -> H {
         self.inner
+    }
+
+    /// The layer above's farewell, once set, goes out inside SockJS as everything else does.
+    fn wrap_farewell(&mut self) {
+        if self.farewell_wrapped {
+            return;
+        }
+        if let Some(c) = self.shared.conn() {
+            let mut st = c.state();
+            if let Some(Message::Text(t)) = st.farewell.take() {
+                st.farewell = Some(Message::text(encode([t.as_str()])));
+                self.farewell_wrapped = true;
+            }
+        }
     }
 
     /// A frame that carries nothing for the layer above: no reply to what was sent.
@@ -81,6 +98,7 @@ impl<H: Inbound> Session<H> {
                         replies.push(r.as_str().to_owned());
                     }
                 }
+                self.wrap_farewell();
                 Ok((!replies.is_empty())
                     .then(|| Message::text(encode(replies.iter().map(String::as_str)))))
             }

@@ -176,6 +176,12 @@ impl Shared {
     }
 
     fn set_stage(&self, stage: Stage) {
+        if stage == Stage::Over {
+            // Over (our DISCONNECT sent, an ERROR, the end): no farewell is due any more.
+            if let Some(c) = self.conn() {
+                c.state().farewell = None;
+            }
+        }
         self.stage.send_replace(stage);
     }
 

@@ -294,6 +294,10 @@ impl Relay<'_> {
         if self.shared.stage() == Stage::Over {
             return;
         }
+        if let Some(c) = self.shared.conn() {
+            // Said here, with a receipt: not again before the close.
+            c.state().farewell = None;
+        }
         let id = self.shared.receipt_for("DISCONNECT".into());
         let f = Frame::new("DISCONNECT").header("receipt", &id);
         if self.shared.shows(Dir::Out) {

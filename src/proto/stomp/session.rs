@@ -67,6 +67,12 @@ impl<H> Session<H> {
             .unwrap_or(Version::V10);
         self.decoder.set_version(version);
         *lock(&self.shared.version) = version;
+        // Should the run end before its goodbye (-e met, -t, Ctrl-C), the driver says
+        // DISCONNECT before its close frame.
+        if let Some(conn) = self.shared.conn() {
+            let bye = Frame::new("DISCONNECT").encode(version);
+            conn.state().farewell = Some(Message::text(String::from_utf8_lossy(&bye).into_owned()));
+        }
         let (sx, sy) = f.get("heart-beat").map_or((0, 0), parse_heart_beat);
         let (cx, cy) = self.shared.plan.heart_beat;
         let send_ms = if cx == 0 || sy == 0 { 0 } else { cx.max(sy) };
