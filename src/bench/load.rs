@@ -607,6 +607,10 @@ impl<S: Speaks> Inbound for Load<'_, S> {
                 Heard::Next => self.local.answered_request(None),
                 Heard::Push(answer) => return Ok(self.push(payload.len(), answer)),
                 Heard::Own(answer) => return Ok(self.own(answer)),
+                Heard::Failed(e) => {
+                    self.speaks.count(Counted::Reply);
+                    return Err(e);
+                }
             },
         };
         self.local.arrivals.fetch_add(1, Ordering::Relaxed);

@@ -77,4 +77,7 @@ pub enum Heard {
     /// The protocol's own traffic (a heartbeat, an attachment): not counted as received;
     /// answered with the message given (a pong).
     Own(Option<Message>),
+    /// The answer to a request that says it failed (GraphQL's `error`): the request is
+    /// answered (no `no-reply` too), and the connection ends with this `protocol` error.
+    Failed(anyhow::Error),
 }

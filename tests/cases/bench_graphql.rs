@@ -86,6 +86,12 @@ fn an_operation_that_fails_and_a_refused_init_are_told_in_the_servers_words() {
         s["error_messages"]["protocol"], "GraphQL operation 0 failed: boom",
         "{stderr}\n{s}"
     );
+    // The failed operation was answered (by its error): a protocol error, not a no-reply too.
+    assert_eq!(
+        s["errors"],
+        serde_json::json!({"protocol": 1}),
+        "{stderr}\n{s}"
+    );
     let peer = server(Shape {
         legacy: true,
         ..Shape::default()

@@ -171,14 +171,16 @@ impl Exchange for Conn {
             Msg::Ping(p) => return Ok(Heard::Own(Some(self.pong(p)))),
             Msg::Pong(_) | Msg::KeepAlive | Msg::ConnectionAck(_) => return Ok(Heard::Own(None)),
             Msg::Error { id, payload } => {
-                return Err(Failure::new(
-                    ExitCode::Runtime,
-                    format!(
-                        "GraphQL operation {id} failed: {}",
-                        error_messages(&payload)
-                    ),
-                )
-                .into())
+                return Ok(Heard::Failed(
+                    Failure::new(
+                        ExitCode::Runtime,
+                        format!(
+                            "GraphQL operation {id} failed: {}",
+                            error_messages(&payload)
+                        ),
+                    )
+                    .into(),
+                ))
             }
             Msg::Next { id, .. } => (id, false),
             Msg::Complete { id } => (id, true),
@@ -282,11 +284,10 @@ mod tests {
         };
         assert_eq!(text(&pong), r#"{"type":"pong"}"#);
         let err = Message::text(r#"{"id":"4","type":"error","payload":[{"message":"boom"}]}"#);
-        assert!(first
-            .heard(&err)
-            .unwrap_err()
-            .to_string()
-            .contains("GraphQL operation 4 failed: boom"));
+        let Heard::Failed(e) = first.heard(&err).unwrap() else {
+            panic!("an error message is a failed answer")
+        };
+        assert!(e.to_string().contains("GraphQL operation 4 failed: boom"));
     }
 
     #[test]
