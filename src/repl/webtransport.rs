@@ -327,8 +327,19 @@ async fn execute(
 ) {
     let printer = &shared.printer;
     match cmd {
-        Command::Streams => return printer.line(&streams(shared)),
-        Command::State => return printer.line(&state(shared)),
+        Command::Streams | Command::State => {
+            // After what was asked before it (a /datagram, a /uni) has been done: the
+            // session takes asks in order. Bounded: a session that is gone answers at once.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            if asks.send(Ask::Barrier(tx)).is_ok() {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), rx).await;
+            }
+            let shown = match cmd {
+                Command::Streams => streams(shared),
+                _ => state(shared),
+            };
+            return printer.line(&shown);
+        }
         Command::Pretty => {
             let on = !shared.pretty.fetch_xor(true, Ordering::Relaxed);
             let word = if on { "on" } else { "off" };

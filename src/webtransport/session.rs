@@ -54,6 +54,8 @@ pub enum Ask {
     Finish(u64),
     Reset(u64, u32),
     Close(u32, String),
+    /// Told once every ask before it is done (`/state` and `/streams` answer after them).
+    Barrier(tokio::sync::oneshot::Sender<()>),
 }
 
 /// How a session ended.
@@ -377,6 +379,9 @@ impl<H: Inbound> Driver<'_, H> {
             },
             // What was typed before goes out first: the main stream is finished, then closed.
             Ask::Close(code, reason) => self.finish_then_close = Some((code, reason)),
+            Ask::Barrier(done) => {
+                let _ = done.send(());
+            }
         }
         self.conn.sink().flush();
     }

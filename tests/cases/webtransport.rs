@@ -539,3 +539,33 @@ fn t_bounds_a_handshake_that_never_completes() {
     );
     assert!(stderr.contains("did not complete within -t 1s"), "{stderr}");
 }
+
+#[test]
+fn piped_state_and_streams_answer_after_what_was_asked_before_them() {
+    // Piped into -i, every line is read at once: /state must still count the datagram and
+    // the stream asked for on the lines before it.
+    let server = WtServer::start();
+    let url = server.url("/echo");
+    let out = crate::support::wsprobe()
+        .args([
+            "connect",
+            "--webtransport",
+            &url,
+            "-i",
+            "--cert-hash",
+            &server.hash,
+        ])
+        .write_stdin("/datagram ping\n/uni hello\n/streams\n/state\n/close 7 done\n")
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("datagrams out   1"), "{stderr}");
+    // The main stream (opened at OPEN) and the /uni one.
+    assert!(stderr.contains("(2 opened in all)"), "{stderr}");
+    assert!(
+        stderr.contains("stream 6      uni   opened here"),
+        "{stderr}"
+    );
+}
