@@ -12,6 +12,7 @@
 //! no task, no channel, and [`Layer::Raw`] is the mode's handler itself.
 
 pub mod bench;
+pub mod fields;
 pub mod graphql;
 pub mod socketio;
 pub mod sockjs;

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::codec::error_messages;
+use crate::proto::fields::{dir, map, side};
 use crate::session::{Dir, ProtoEvent, ProtoLine, Side, Tone};
 
 /// The longest payload shown on a human line, in characters.
@@ -66,17 +67,6 @@ pub struct Pinged {
 pub struct Closed<'a> {
     pub code: u16,
     pub meaning: &'a str,
-}
-
-fn map(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String, Value> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
-fn dir(d: Dir) -> Value {
-    Value::from(match d {
-        Dir::In => "in",
-        Dir::Out => "out",
-    })
 }
 
 fn opt(v: Option<&Value>) -> Value {
@@ -235,13 +225,7 @@ impl ProtoEvent for Completed<'_> {
     fn fields(&self) -> Map<String, Value> {
         map([
             ("id", Value::from(self.id)),
-            (
-                "initiator",
-                Value::from(match self.initiator {
-                    Side::Local => "local",
-                    Side::Remote => "remote",
-                }),
-            ),
+            ("initiator", side(self.initiator)),
             ("results", self.results.into()),
         ])
     }

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::codec::Handshake;
+use crate::proto::fields::{dir, map, side};
 use crate::session::{Dir, ProtoEvent, ProtoLine, Side, Tone};
 
 /// The longest event payload shown on a human line, in characters.
@@ -60,17 +61,6 @@ pub struct Acked<'a> {
 /// An Engine.IO ping from the server (answered with a pong).
 #[derive(Debug)]
 pub struct Pinged;
-
-fn map(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String, Value> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
-fn dir(d: Dir) -> Value {
-    Value::from(match d {
-        Dir::In => "in",
-        Dir::Out => "out",
-    })
-}
 
 /// Compact JSON, cut to [`PREVIEW`] characters.
 fn preview(v: &Value) -> String {
@@ -175,13 +165,7 @@ impl ProtoEvent for Disconnected<'_> {
     fn fields(&self) -> Map<String, Value> {
         map([
             ("namespace", Value::from(self.namespace)),
-            (
-                "initiator",
-                Value::from(match self.initiator {
-                    Side::Local => "local",
-                    Side::Remote => "remote",
-                }),
-            ),
+            ("initiator", side(self.initiator)),
             ("engine", self.engine.into()),
         ])
     }

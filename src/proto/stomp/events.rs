@@ -4,21 +4,11 @@
 use serde_json::{Map, Value};
 
 use super::codec::Frame;
+use crate::proto::fields::{dir, map};
 use crate::session::{Dir, ProtoEvent, ProtoLine, Tone};
 
 /// The longest body shown on a human line, in characters.
 const PREVIEW: usize = 100;
-
-fn map(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String, Value> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
-fn dir(d: Dir) -> Value {
-    Value::from(match d {
-        Dir::In => "in",
-        Dir::Out => "out",
-    })
-}
 
 fn opt(s: Option<&str>) -> Value {
     s.map_or(Value::Null, Value::from)
