@@ -19,10 +19,21 @@ pub struct Deflater {
 }
 
 impl Deflater {
+    /// At zlib's default level, as browsers, Node and Python compress.
     pub fn new(window_bits: u8, no_context_takeover: bool) -> Deflater {
+        Deflater::with_level(
+            window_bits,
+            no_context_takeover,
+            Compression::default().level(),
+        )
+    }
+
+    /// At zlib's `level` (1, the fastest, to 9): how hard it looks for repeats; any level's
+    /// output inflates the same.
+    pub fn with_level(window_bits: u8, no_context_takeover: bool, level: u32) -> Deflater {
         Deflater {
             z: Compress::new_with_window_bits(
-                Compression::default(),
+                Compression::new(level),
                 false,
                 window_bits.clamp(9, 15),
             ),
