@@ -388,7 +388,7 @@ complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l key -d 'The pr
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l proxy -d 'Connect through this proxy: http://[USER:PASS@]HOST:PORT (CONNECT), socks5://… (names resolved here) or socks5h://… (by the proxy) [default: from https_proxy, http_proxy, all_proxy, minus no_proxy]' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l cases -d 'Cases to run: ids or patterns, comma-separated (Autobahn\'s: 1.*,6.4.*,7.1.1)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l exclude -d 'Cases to leave out: ids or patterns, comma-separated (9.*)' -r
-complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s j -l parallel -d 'Cases run at a time (the 9.x and the 12.x/13.x cases always one at a time); 1: all in order' -r
+complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -s j -l parallel -d 'Cases run at a time (the 9.x cases one at a time, the 12.x/13.x at most three); 1: all in order' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l report -d 'Also write an HTML page with every case\'s verdicts, details and wire log' -r -F
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l case-timeout -d 'A case still running after this long is cut off and FAILED (never before the case\'s own wait: up to 480 s in 12.x/13.x)' -r
 complete -c wsprobe -n "__fish_wsprobe_using_subcommand check" -l color -d 'When to colour the event lines on stderr' -r -f -a "auto\t'Colour when stderr is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`'
