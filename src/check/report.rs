@@ -175,6 +175,11 @@ pub fn human(s: &Summary) -> String {
             groups.push(g);
         }
     }
+    let width = groups
+        .iter()
+        .map(|g| group_name(g).len())
+        .max()
+        .unwrap_or(0);
     for g in groups {
         let of_group = || {
             s.outcomes
@@ -184,7 +189,7 @@ pub fn human(s: &Summary) -> String {
         let n = of_group().count();
         let _ = writeln!(
             out,
-            "  {g:>2} {:<20} {:>9}  {}",
+            "  {g:>2} {:<width$} {:>9}  {}",
             group_name(g),
             cases(n),
             counts_words(&counts(of_group()))
@@ -198,23 +203,23 @@ pub fn human(s: &Summary) -> String {
     if !odd.is_empty() {
         let _ = writeln!(out, "\nnot OK:");
     }
-    for o in odd {
-        let code = o
-            .remote_close_code
-            .map_or("no close code".to_owned(), |c| format!("close code {c}"));
-        let _ = writeln!(
-            out,
-            "  {} {} (close: {}, {code}, {})",
-            o.id,
-            o.behavior.word(),
-            o.close.word(),
-            render::duration(o.duration)
-        );
-        let _ = writeln!(out, "      sent:     {}", o.sends);
-        let _ = writeln!(out, "      expected: {}", o.expected);
-        let _ = writeln!(out, "      got:      {}", o.received);
-        if o.close != CloseBehavior::Ok && o.close != CloseBehavior::Informational {
-            let _ = writeln!(out, "      close:    {}", o.close_words);
+    for run in unimplemented_runs(&odd) {
+        match run {
+            [o] => not_ok(&mut out, o),
+            [first, .., last] => {
+                let _ = writeln!(
+                    out,
+                    "  {} … {} {} ({}; close: {}, {})",
+                    first.id,
+                    last.id,
+                    first.behavior.word(),
+                    cases(run.len()),
+                    first.close.word(),
+                    close_code(first)
+                );
+                let _ = writeln!(out, "      got:      {}", first.received);
+            }
+            [] => {}
         }
     }
     let all = counts(s.outcomes.iter());
@@ -224,6 +229,43 @@ pub fn human(s: &Summary) -> String {
         .collect();
     let _ = writeln!(out, "\ntotal: {}", totals.join(" "));
     out
+}
+
+/// The not-OK cases in runs: consecutive UNIMPLEMENTED cases that came back alike (a server
+/// without permessage-deflate: all 216 of 12.x/13.x) make one run, shown as one entry; every
+/// other case is a run of its own.
+fn unimplemented_runs<'a>(odd: &'a [&'a Outcome]) -> Vec<&'a [&'a Outcome]> {
+    let alike = |a: &Outcome, b: &Outcome| {
+        a.behavior == Behavior::Unimplemented
+            && b.behavior == Behavior::Unimplemented
+            && (a.close, a.remote_close_code, &a.received)
+                == (b.close, b.remote_close_code, &b.received)
+    };
+    odd.chunk_by(|a, b| alike(a, b)).collect()
+}
+
+fn close_code(o: &Outcome) -> String {
+    o.remote_close_code
+        .map_or("no close code".to_owned(), |c| format!("close code {c}"))
+}
+
+/// One case that is not OK: its verdicts, then what was sent, expected and received.
+fn not_ok(out: &mut String, o: &Outcome) {
+    let _ = writeln!(
+        out,
+        "  {} {} (close: {}, {}, {})",
+        o.id,
+        o.behavior.word(),
+        o.close.word(),
+        close_code(o),
+        render::duration(o.duration)
+    );
+    let _ = writeln!(out, "      sent:     {}", o.sends);
+    let _ = writeln!(out, "      expected: {}", o.expected);
+    let _ = writeln!(out, "      got:      {}", o.received);
+    if o.close != CloseBehavior::Ok && o.close != CloseBehavior::Informational {
+        let _ = writeln!(out, "      close:    {}", o.close_words);
+    }
 }
 
 /// The `--json` object: `cases` maps each id to Autobahn's four fields.

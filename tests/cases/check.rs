@@ -115,6 +115,30 @@ fn a_server_without_deflate_is_unimplemented_in_12_and_13_and_fails_nothing() {
     // With --strict, UNIMPLEMENTED fails.
     let (code, _) = check_json(&server.url, &["--cases", "12.1.1", "--strict"]);
     assert_eq!(code, 5);
+    // The table says it once, not 216 times; its group names stay in one column.
+    let out = wsprobe()
+        .args(["check", "--cases", "10.*,12.*,13.*", &server.url])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains(
+            "  12.1.1 … 13.7.18 UNIMPLEMENTED (216 cases; close: OK, close code 1000)\n      \
+             got:      the server accepted no permessage-deflate offer;"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("12.1.2 UNIMPLEMENTED"), "{stdout}");
+    let counts_at = |group: &str| {
+        let line = stdout.lines().find(|l| l.contains(group)).unwrap();
+        line.rfind("  ").unwrap()
+    };
+    assert_eq!(
+        counts_at("Auto-Fragmentation"),
+        counts_at("(different parameters)"),
+        "{stdout}"
+    );
 }
 
 /// Autobahn's verdicts for the careless server (autobahntestsuite 25.10.1, see
