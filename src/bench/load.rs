@@ -569,7 +569,7 @@ impl<S: Speaks> Load<'_, S> {
         self.local.arrivals.fetch_add(1, Ordering::Relaxed);
         if answer.is_none() {
             // With an answer the two balance out in the wait for the replies at the end.
-            self.conn.state().not_replies += 1;
+            self.conn.not_a_reply();
         }
         self.speaks.count(Counted::Push {
             answered: answer.is_some(),
@@ -582,7 +582,7 @@ impl<S: Speaks> Load<'_, S> {
     fn own(&mut self, answer: Option<Message>) -> Option<Message> {
         self.local.arrivals.fetch_add(1, Ordering::Relaxed);
         if answer.is_none() {
-            self.conn.state().not_replies += 1;
+            self.conn.not_a_reply();
         }
         self.speaks.count(Counted::Own {
             answered: answer.is_some(),
@@ -623,7 +623,7 @@ impl<S: Speaks> Inbound for Load<'_, S> {
         if due.is_none() && run.matching != Matching::None {
             // A push that answers none of our messages: it frees no slot, and the wait for
             // the replies at the end does not count it.
-            self.conn.state().not_replies += 1;
+            self.conn.not_a_reply();
         }
         let next = if matches!(run.pace, Pace::Closed { .. }) && due.is_some() {
             if self.quota > 0 && !run.stopped() {

@@ -469,6 +469,12 @@ impl Conn {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A message just received answers nothing of ours (a protocol's heartbeat, a push): the
+    /// wait for replies does not count it.
+    pub fn not_a_reply(&self) {
+        self.state().not_replies += 1;
+    }
+
     pub fn elapsed(&self) -> Duration {
         self.start.elapsed()
     }

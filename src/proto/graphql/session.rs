@@ -83,7 +83,7 @@ impl<H: Inbound> Session<H> {
             // The protocol's own traffic answers nothing of ours: it does not keep the wait
             // for replies open.
             if let Some(conn) = self.shared.conn() {
-                conn.state().not_replies += 1;
+                conn.not_a_reply();
             }
         }
         match msg {

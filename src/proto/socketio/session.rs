@@ -82,7 +82,7 @@ impl<H: Inbound> Session<H> {
                 // The protocol's own heartbeat answers nothing of ours: it does not keep the
                 // wait for replies open.
                 if let Some(conn) = self.shared.conn() {
-                    conn.state().not_replies += 1;
+                    conn.not_a_reply();
                 }
                 if self.shared.conn().is_some_and(|c| c.sink().wants_control()) {
                     self.shared.emit(&Pinged);
@@ -114,7 +114,7 @@ impl<H: Inbound> Session<H> {
         *self.shared.sids() = (Some(h.sid.clone()), None);
         if let Some(conn) = self.shared.conn() {
             // The open packet answers nothing of ours: the wait for replies does not count it.
-            conn.state().not_replies += 1;
+            conn.not_a_reply();
         }
         let limit = Duration::from_millis(h.ping_interval_ms.saturating_add(h.ping_timeout_ms));
         let why = format!(

@@ -59,7 +59,7 @@ impl<H> Session<H> {
     /// A frame that carries nothing for the layer above: no reply to what was sent.
     fn not_a_reply(&self) {
         if let Some(c) = self.shared.conn() {
-            c.state().not_replies += 1;
+            c.not_a_reply();
         }
     }
 }

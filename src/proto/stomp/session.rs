@@ -163,7 +163,7 @@ impl<H: Inbound> Session<H> {
         if replies == 0 {
             if let Some(conn) = self.shared.conn() {
                 // Heart-beats, CONNECTED, receipts: no reply to what the user sent.
-                conn.state().not_replies += 1;
+                conn.not_a_reply();
             }
         }
         Ok(None)
