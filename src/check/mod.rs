@@ -69,6 +69,8 @@ pub struct Outcome {
     pub close_words: String,
     pub duration: Duration,
     pub remote_close_code: Option<u16>,
+    /// The connection opened (the case ran; else its handshake failed).
+    pub opened: bool,
     /// The wire log in words (`--report`), and how many lines were left out.
     pub wire: Vec<String>,
     pub wire_left_out: usize,
@@ -191,6 +193,9 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
         a
     };
     outcomes.append(&mut results);
+    if parallel > 1 {
+        again_alone(&mut outcomes, rest, plan, &conn).await;
+    }
     outcomes.sort_by_key(|o| id_key(&o.id));
     if plan.progress {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
@@ -200,6 +205,47 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
         outcomes,
         elapsed: started.elapsed(),
     })
+}
+
+/// Runs again, one at a time, the cases whose connection did not open while other cases
+/// ran: Autobahn runs every case alone, and a server that takes one connection at a time
+/// (it answers the next handshake only when the last connection is over) keeps a case
+/// queued behind others past `--connect-timeout`. A case that cannot connect alone either
+/// keeps its FAILED.
+async fn again_alone(outcomes: &mut [Outcome], cases: &[Case], plan: &CheckPlan, conn: &Arc<Conn>) {
+    let unopened: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| !outcomes[i].opened)
+        .collect();
+    if unopened.is_empty() {
+        return;
+    }
+    if plan.progress {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    eprintln!(
+        "wsprobe: warning: {} of the cases could not connect while others ran; running them \
+         again one at a time (a server that takes one connection at a time is checked faster \
+         with -j 1)",
+        unopened.len()
+    );
+    let total = unopened.len();
+    for (n, i) in unopened.into_iter().enumerate() {
+        let Some(case) = cases.iter().find(|c| c.id == outcomes[i].id) else {
+            continue;
+        };
+        let show = |id: &str| {
+            if plan.progress {
+                let mut err = std::io::stderr();
+                let _ = write!(
+                    err,
+                    "\r\x1b[2Kchecking again: {}/{total} cases ({id})",
+                    n + 1
+                );
+                let _ = err.flush();
+            }
+        };
+        outcomes[i] = one(case, plan, conn, &show).await;
+    }
 }
 
 /// Runs one case on a task of its own (so that cases at a time use every core: a compression
@@ -265,6 +311,7 @@ fn outcome(case: &Case, run: probe::Run<'_>) -> Outcome {
         close_words: v.close_words,
         duration: run.duration,
         remote_close_code,
+        opened: run.machine.is_some(),
         wire: run
             .machine
             .as_ref()

@@ -525,3 +525,69 @@ fn a_terminal_shows_a_progress_line_that_the_table_replaces() {
         "{shown:?}"
     );
 }
+
+/// A tokio-tungstenite echo server that takes one connection at a time: it answers the next
+/// handshake only when the last connection is over (a blocking server's accept loop). It
+/// ends with the test.
+fn one_at_a_time_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((stream, _)) = listener.accept().await {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    continue;
+                };
+                while let Some(Ok(msg)) = ws.next().await {
+                    if (msg.is_text() || msg.is_binary())
+                        && futures_util::SinkExt::send(&mut ws, msg).await.is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        });
+    });
+    url
+}
+
+#[test]
+fn cases_that_could_not_connect_beside_others_run_again_alone() {
+    // Queued behind cases that take a second or two, handshakes wait past the connect
+    // timeout: those cases run again one at a time, and every verdict is the one a run of
+    // one case at a time (Autobahn's way) gives.
+    let url = one_at_a_time_server();
+    let cases = ["--cases", "1.1.*,6.4.*,7.1.*", "--connect-timeout", "500ms"];
+    let alone = check_json(&url, &[&cases[..], &["-j", "1"]].concat());
+    let out = wsprobe()
+        .args(["check", "--json"])
+        .args(cases)
+        .arg(&url)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("of the cases could not connect while others ran; running them again"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let side_by_side: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(out.status.code(), Some(alone.0), "{stdout}");
+    let cases = alone.1["cases"].as_object().unwrap();
+    assert_eq!(cases.len(), 18);
+    for id in cases.keys() {
+        assert_eq!(
+            verdicts(&side_by_side, id),
+            verdicts(&alone.1, id),
+            "{id}: {side_by_side}"
+        );
+    }
+    assert_eq!(side_by_side["totals"]["FAILED"], alone.1["totals"]["FAILED"]);
+}
