@@ -589,5 +589,8 @@ fn cases_that_could_not_connect_beside_others_run_again_alone() {
             "{id}: {side_by_side}"
         );
     }
-    assert_eq!(side_by_side["totals"]["FAILED"], alone.1["totals"]["FAILED"]);
+    assert_eq!(
+        side_by_side["totals"]["FAILED"],
+        alone.1["totals"]["FAILED"]
+    );
 }
