@@ -471,28 +471,12 @@ fn checks_a_server_on_a_unix_socket() {
     let path = dir.path().join("ws.sock");
     let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
     listener.set_nonblocking(true).unwrap();
-    // A tokio-tungstenite echo server on the socket, on its own runtime; it ends with the test.
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::UnixListener::from_std(listener).unwrap();
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    if let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await {
-                        while let Some(Ok(msg)) = ws.next().await {
-                            if (msg.is_text() || msg.is_binary())
-                                && futures_util::SinkExt::send(&mut ws, msg).await.is_err()
-                            {
-                                break;
-                            }
-                        }
-                    }
-                });
-            }
-        });
+    // A tokio-tungstenite echo server on the socket, a task per connection.
+    on_own_runtime(async move {
+        let listener = tokio::net::UnixListener::from_std(listener).unwrap();
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(echo(stream));
+        }
     });
     let url = format!("ws+unix://{}", path.display());
     let (code, report) = check_json(&url, &["--cases", "1.1.*,2.*"]);
@@ -533,28 +517,41 @@ fn one_at_a_time_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}/", listener.local_addr().unwrap());
     listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            while let Ok((stream, _)) = listener.accept().await {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-                    continue;
-                };
-                while let Some(Ok(msg)) = ws.next().await {
-                    if (msg.is_text() || msg.is_binary())
-                        && futures_util::SinkExt::send(&mut ws, msg).await.is_err()
-                    {
-                        break;
-                    }
-                }
-            }
-        });
+    on_own_runtime(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        while let Ok((stream, _)) = listener.accept().await {
+            echo(stream).await;
+        }
     });
     url
+}
+
+/// A tokio-tungstenite echo: every text and binary message back, until the connection ends.
+async fn echo<S>(stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    while let Some(Ok(msg)) = ws.next().await {
+        if (msg.is_text() || msg.is_binary())
+            && futures_util::SinkExt::send(&mut ws, msg).await.is_err()
+        {
+            break;
+        }
+    }
+}
+
+/// Runs a server on a runtime of its own, on a thread that ends with the test.
+fn on_own_runtime(serve: impl std::future::Future<Output = ()> + Send + 'static) {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(serve);
+    });
 }
 
 #[test]
