@@ -87,23 +87,30 @@ pub struct Summary {
 /// The cases `--cases` picks, less those `--exclude` picks, in Autobahn's order. Patterns are
 /// Autobahn's: `*` is any run of characters, a pattern matches from the start of an id.
 pub fn select(all: Vec<Case>, cases: &[String], exclude: &[String]) -> Result<Vec<Case>> {
-    let picks = |patterns: &[String]| -> Result<Vec<regex::Regex>> {
-        patterns
-            .iter()
-            .map(|p| {
-                let re = format!("^{}", regex::escape(p).replace(r"\*", ".*"));
-                let re = if p.contains('*') {
-                    re
-                } else {
-                    format!("{re}$")
-                };
-                regex::Regex::new(&re)
-                    .map_err(|e| Failure::usage(format!("bad case pattern '{p}': {e}")).into())
-            })
-            .collect()
+    // Each pattern, trimmed (`1.*, 2.*`), must match some case: a typo in --exclude would
+    // otherwise run what it meant to leave out, in --cases leave out what it meant to run.
+    let picks = |patterns: &[String], option: &str| -> Result<Vec<regex::Regex>> {
+        let mut res = Vec::new();
+        for p in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            let re = format!("^{}", regex::escape(p).replace(r"\*", ".*"));
+            let re = if p.contains('*') {
+                re
+            } else {
+                format!("{re}$")
+            };
+            let re = regex::Regex::new(&re)
+                .map_err(|e| Failure::usage(format!("bad case pattern '{p}': {e}")))?;
+            if !all.iter().any(|c| re.is_match(&c.id)) {
+                return Err(Failure::usage(format!("{option} '{p}' matches no case"))
+                    .hint("case ids look like 1.1.1, 6.4.2, 9.7.3; patterns like 1.*,6.4.*,13.7.*")
+                    .into());
+            }
+            res.push(re);
+        }
+        Ok(res)
     };
-    let want = picks(cases)?;
-    let skip = picks(exclude)?;
+    let want = picks(cases, "--cases")?;
+    let skip = picks(exclude, "--exclude")?;
     let chosen: Vec<Case> = all
         .into_iter()
         .filter(|c| want.iter().any(|r| r.is_match(&c.id)))
@@ -224,12 +231,11 @@ async fn again_alone(outcomes: &mut [Outcome], cases: &[Case], plan: &CheckPlan,
     }
     eprintln!(
         "wsprobe: warning: {} of the cases could not connect while others ran; running them \
-         again one at a time (a server that takes one connection at a time is checked faster \
-         with -j 1)",
+         again one at a time",
         unopened.len()
     );
     let total = unopened.len();
-    for (n, i) in unopened.into_iter().enumerate() {
+    for (n, &i) in unopened.iter().enumerate() {
         let Some(case) = cases.iter().find(|c| c.id == outcomes[i].id) else {
             continue;
         };
@@ -245,6 +251,22 @@ async fn again_alone(outcomes: &mut [Outcome], cases: &[Case], plan: &CheckPlan,
             }
         };
         outcomes[i] = one(case, plan, conn, &show).await;
+    }
+    if plan.progress {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    match unopened.iter().find(|&&i| !outcomes[i].opened) {
+        None => eprintln!(
+            "wsprobe: warning: each of them connected alone: the server seems to take one \
+             connection at a time (-j 1 checks it sooner)"
+        ),
+        Some(&i) => eprintln!(
+            "wsprobe: warning: {} of them could not connect alone either (FAILED), the first \
+             {}: {}; did the server stop?",
+            unopened.iter().filter(|&&i| !outcomes[i].opened).count(),
+            outcomes[i].id,
+            outcomes[i].received.trim_start_matches("no connection: ")
+        ),
     }
 }
 

@@ -31,18 +31,15 @@ pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
         .hint("leave out --http2")
         .into());
     }
-    if args.handshake.deflate.is_some() {
+    if args.handshake.deflate.is_some() || args.handshake.no_deflate {
         return Err(Failure::usage(
             "check makes its own permessage-deflate offers: Autobahn's, case by case in 12.x and 13.x (and none in the others)",
         )
-        .hint("leave out --deflate")
+        .hint("leave out --deflate and --no-deflate (--cases/--exclude '12.*,13.*' choose the compression cases)")
         .into());
     }
     if let Some(path) = &args.report {
-        // A path that cannot be written is found now, not after the run.
-        std::fs::write(path, "").map_err(|e| {
-            Failure::usage(format!("cannot write --report {}: {e}", path.display()))
-        })?;
+        writable(path)?;
     }
     let mut settings = client::settings(&args.url, &args.handshake, client::DEFAULT_MAX_MESSAGE)?;
     // The prober makes its own offers (12.x/13.x: Autobahn's, per case; elsewhere none).
@@ -60,4 +57,20 @@ pub fn plan(args: CheckArgs, out: OutputConfig) -> Result<CheckRun> {
         strict: args.strict,
         report: args.report,
     })
+}
+
+/// A `--report` path that cannot be written is found now, not after the run; nothing is
+/// written to it (an earlier report stays as it is until this run's replaces it, and a run
+/// that does not finish leaves no empty file).
+fn writable(path: &std::path::Path) -> Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| Failure::usage(format!("cannot write --report {}: {e}", path.display())))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }

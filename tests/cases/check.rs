@@ -279,7 +279,24 @@ fn no_case_matching_is_a_usage_error() {
         .code(2)
         .stderr_text();
     assert!(
-        stderr.contains("wsprobe: error: no case matches --cases (less --exclude)"),
+        stderr.contains("wsprobe: error: --cases '11.*' matches no case"),
+        "{stderr}"
+    );
+    // Patterns are trimmed, and each must match: a typo in --exclude is not ignored.
+    let stderr = wsprobe()
+        .args([
+            "check",
+            "--cases",
+            "1.1.1, 1.1.2",
+            "--exclude",
+            "1.1.2,1.1.2.1",
+        ])
+        .arg("ws://127.0.0.1:9/")
+        .assert()
+        .code(2)
+        .stderr_text();
+    assert!(
+        stderr.contains("wsprobe: error: --exclude '1.1.2.1' matches no case"),
         "{stderr}"
     );
 }
@@ -302,6 +319,31 @@ fn an_unreachable_server_exits_3() {
         )),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_run_that_does_not_finish_leaves_the_report_alone() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = dir.path().join("earlier.html");
+    std::fs::write(&earlier, "<p>yesterday's run</p>").unwrap();
+    let new = dir.path().join("new.html");
+    for report in [&earlier, &new] {
+        wsprobe()
+            .args(["check", "--cases", "1.1.1", "--report"])
+            .arg(report)
+            .arg(format!("ws://127.0.0.1:{port}/"))
+            .assert()
+            .code(3);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&earlier).unwrap(),
+        "<p>yesterday's run</p>"
+    );
+    assert!(!new.exists(), "no empty report is left behind");
 }
 
 #[test]
@@ -572,6 +614,10 @@ fn cases_that_could_not_connect_beside_others_run_again_alone() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("of the cases could not connect while others ran; running them again"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("each of them connected alone: the server seems to take one connection"),
         "{stderr}"
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
