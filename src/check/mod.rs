@@ -255,7 +255,8 @@ async fn again_alone(outcomes: &mut [Outcome], cases: &[Case], plan: &CheckPlan,
     if plan.progress {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    match unopened.iter().find(|&&i| !outcomes[i].opened) {
+    let still = unopened.iter().filter(|&&i| !outcomes[i].opened);
+    match still.min_by_key(|&&i| id_key(&outcomes[i].id)) {
         None => eprintln!(
             "wsprobe: warning: each of them connected alone: the server seems to take one \
              connection at a time (-j 1 checks it sooner)"
