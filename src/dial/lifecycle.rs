@@ -270,7 +270,13 @@ pub fn exit_status(
         }
     }
     if finished.unsent > 0 {
-        return Ok(ExitCode::Runtime);
+        // Messages were lost: 1; but when the peer failed the connection (an error close, no
+        // close), that is the cause, and 4 says so whether or not input was queued when it came.
+        return Ok(if judged.is_none() && close.is_failure() {
+            ExitCode::Abnormal
+        } else {
+            ExitCode::Runtime
+        });
     }
     if let Some(status) = judged {
         return status;
