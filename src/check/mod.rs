@@ -133,11 +133,7 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
     let total = cases.len();
     let show = |id: &str| {
         let n = done.fetch_add(1, Ordering::SeqCst) + 1;
-        if plan.progress {
-            let mut err = std::io::stderr();
-            let _ = write!(err, "\r\x1b[2Kchecking: {n}/{total} cases ({id})");
-            let _ = err.flush();
-        }
+        progress(plan, &format!("checking: {n}/{total} cases ({id})"));
     };
     // The first case alone: a server that cannot be reached is a connect failure (exit 3),
     // not 301 failed cases.
@@ -204,9 +200,7 @@ pub async fn run(plan: &CheckPlan) -> Result<Summary> {
         again_alone(&mut outcomes, rest, plan, &conn).await;
     }
     outcomes.sort_by_key(|o| id_key(&o.id));
-    if plan.progress {
-        let _ = write!(std::io::stderr(), "\r\x1b[2K");
-    }
+    progress(plan, "");
     Ok(Summary {
         url: plan.client.url.as_str().to_owned(),
         outcomes,
@@ -226,9 +220,7 @@ async fn again_alone(outcomes: &mut [Outcome], cases: &[Case], plan: &CheckPlan,
     if unopened.is_empty() {
         return;
     }
-    if plan.progress {
-        let _ = write!(std::io::stderr(), "\r\x1b[2K");
-    }
+    progress(plan, "");
     eprintln!(
         "wsprobe: warning: {} of the cases could not connect while others ran; running them \
          again one at a time",
@@ -240,23 +232,19 @@ async fn again_alone(outcomes: &mut [Outcome], cases: &[Case], plan: &CheckPlan,
             continue;
         };
         let show = |id: &str| {
-            if plan.progress {
-                let mut err = std::io::stderr();
-                let _ = write!(
-                    err,
-                    "\r\x1b[2Kchecking again: {}/{total} cases ({id})",
-                    n + 1
-                );
-                let _ = err.flush();
-            }
+            progress(
+                plan,
+                &format!("checking again: {}/{total} cases ({id})", n + 1),
+            )
         };
         outcomes[i] = one(case, plan, conn, &show).await;
     }
-    if plan.progress {
-        let _ = write!(std::io::stderr(), "\r\x1b[2K");
-    }
-    let still = unopened.iter().filter(|&&i| !outcomes[i].opened);
-    match still.min_by_key(|&&i| id_key(&outcomes[i].id)) {
+    progress(plan, "");
+    let still: Vec<usize> = unopened
+        .into_iter()
+        .filter(|&i| !outcomes[i].opened)
+        .collect();
+    match still.iter().min_by_key(|&&i| id_key(&outcomes[i].id)) {
         None => eprintln!(
             "wsprobe: warning: each of them connected alone: the server seems to take one \
              connection at a time (-j 1 checks it sooner)"
@@ -264,10 +252,19 @@ async fn again_alone(outcomes: &mut [Outcome], cases: &[Case], plan: &CheckPlan,
         Some(&i) => eprintln!(
             "wsprobe: warning: {} of them could not connect alone either (FAILED), the first \
              {}: {}; did the server stop?",
-            unopened.iter().filter(|&&i| !outcomes[i].opened).count(),
+            still.len(),
             outcomes[i].id,
             outcomes[i].received.trim_start_matches("no connection: ")
         ),
+    }
+}
+
+/// The progress line on a terminal (stderr), in place of the last one; "" clears it.
+fn progress(plan: &CheckPlan, line: &str) {
+    if plan.progress {
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
     }
 }
 
